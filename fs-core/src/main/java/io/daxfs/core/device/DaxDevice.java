@@ -1,0 +1,75 @@
+package io.daxfs.core.device;
+
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Path;
+
+/**
+ * A byte-addressable persistent-memory device: the seeds' {@code dax_operations}.
+ *
+ * <p>The filesystem stores to the device only through this interface (never through a segment it
+ * got from {@link #directAccess}), so that a {@link RecordingDevice} sees every store, flush and
+ * fence. The device, not the filesystem, knows whether a flush is needed: under
+ * {@link PersistenceMode#NONE} {@link #flush} costs nothing, but callers issue it all the same.
+ *
+ * <p>Durability rule: bytes written by {@link #write} are durable after {@link #flush} of their
+ * range and a following {@link #fence}; bytes written by {@link #copyIn} or {@link #zero} need only
+ * the {@link #fence}. A commit is an 8-byte {@link #storeRelease} followed by flush and fence.
+ */
+public interface DaxDevice extends AutoCloseable {
+
+    /** Size of the device in bytes. */
+    long size();
+
+    /** The persistence mode in force (never {@link PersistenceMode#AUTO}). */
+    PersistenceMode mode();
+
+    /** A read-only, bounds-checked view of {@code length} bytes at {@code offset}. */
+    MemorySegment directAccess(long offset, long length);
+
+    /**
+     * A writable view for DAX mappings handed to users; stores through it bypass recording, so the
+     * filesystem itself never uses it for its own structures.
+     */
+    MemorySegment mapWritable(long offset, long length);
+
+    /** The flushcache copy: {@code src} lands at {@code deviceOffset}, durable after {@link #fence}. */
+    void copyIn(MemorySegment src, long deviceOffset);
+
+    /** A plain cached store of {@code src}; durable only after {@link #flush} and {@link #fence}. */
+    void write(MemorySegment src, long deviceOffset);
+
+    /** Zeroes a range with flushcache semantics: durable after {@link #fence}. */
+    void zero(long deviceOffset, long length);
+
+    /** An 8-byte, 8-byte-aligned store with release semantics: the commit point of a change. */
+    void storeRelease(long deviceOffset, long value);
+
+    /** Writes back the CPU cache lines of a range, as the persistence mode requires. */
+    void flush(long deviceOffset, long length);
+
+    /** Orders and drains: every flushed or non-temporal store before it is durable after it. */
+    void fence();
+
+    /** One line for logs: backing, size, mode. */
+    String describe();
+
+    /** Unmaps the device; views handed out before fail cleanly afterwards. */
+    @Override
+    void close();
+
+    /** Reads an 8-byte little-endian value (a convenience over {@link #directAccess}). */
+    default long getLong(long offset) {
+        return directAccess(offset, Long.BYTES).get(Layouts.LONG, 0);
+    }
+
+    /** Reads a 4-byte little-endian value. */
+    default int getInt(long offset) {
+        return directAccess(offset, Integer.BYTES).get(Layouts.INT, 0);
+    }
+
+    /** Opens the device at {@code path}; see {@link DeviceOpener} for what each kind of path means. */
+    static DaxDevice open(Path path, DeviceOptions options) throws IOException {
+        return DeviceOpener.open(path, options);
+    }
+}

@@ -1,0 +1,101 @@
+package io.daxfs.core.device;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.invoke.VarHandle;
+import java.util.Objects;
+
+/**
+ * A {@link DaxDevice} over one mapped {@link MemorySegment}, with the persistence primitives of a
+ * {@link PersistenceOps}. Every backing (a file, tmpfs, device-dax, plain memory) ends up here;
+ * they differ in how the segment was mapped and which operations flush it.
+ */
+public final class SegmentDevice implements DaxDevice {
+    private static final VarHandle LONG_HANDLE = Layouts.LONG.varHandle();
+
+    private final MemorySegment segment;
+    private final Arena arena;
+    private final PersistenceOps ops;
+    private final String description;
+
+    /**
+     * @param segment the whole device mapping
+     * @param arena the arena that owns the mapping, closed by {@link #close}
+     * @param ops persistence primitives for this mapping
+     * @param description the backing, for logs
+     */
+    public SegmentDevice(MemorySegment segment, Arena arena, PersistenceOps ops, String description) {
+        this.segment = Objects.requireNonNull(segment, "segment");
+        this.arena = Objects.requireNonNull(arena, "arena");
+        this.ops = Objects.requireNonNull(ops, "ops");
+        this.description = Objects.requireNonNull(description, "description");
+    }
+
+    @Override
+    public long size() {
+        return segment.byteSize();
+    }
+
+    @Override
+    public PersistenceMode mode() {
+        return ops.mode();
+    }
+
+    @Override
+    public MemorySegment directAccess(long offset, long length) {
+        return segment.asSlice(offset, length).asReadOnly();
+    }
+
+    @Override
+    public MemorySegment mapWritable(long offset, long length) {
+        return segment.asSlice(offset, length);
+    }
+
+    @Override
+    public void copyIn(MemorySegment src, long deviceOffset) {
+        ops.copyFlushcache(src, segment.asSlice(deviceOffset, src.byteSize()));
+    }
+
+    @Override
+    public void write(MemorySegment src, long deviceOffset) {
+        MemorySegment.copy(src, 0, segment, deviceOffset, src.byteSize());
+    }
+
+    @Override
+    public void zero(long deviceOffset, long length) {
+        MemorySegment range = segment.asSlice(deviceOffset, length);
+        range.fill((byte) 0);
+        ops.flush(range);
+    }
+
+    @Override
+    public void storeRelease(long deviceOffset, long value) {
+        if ((deviceOffset & 7) != 0) {
+            throw new IllegalArgumentException("commit store not 8-byte aligned: " + deviceOffset);
+        }
+        LONG_HANDLE.setRelease(segment, deviceOffset, value);
+    }
+
+    @Override
+    public void flush(long deviceOffset, long length) {
+        ops.flush(segment.asSlice(deviceOffset, length));
+    }
+
+    @Override
+    public void fence() {
+        ops.fence();
+    }
+
+    @Override
+    public String describe() {
+        return description + ", " + (segment.byteSize() >> 20) + " MiB, flush=" + mode().optionName()
+                + " (" + ops.describe() + ")";
+    }
+
+    @Override
+    public void close() {
+        if (arena.scope().isAlive()) {
+            arena.close();
+        }
+    }
+}
