@@ -2,7 +2,9 @@ package io.daxfs.core.device;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.util.Objects;
 
 /**
@@ -11,7 +13,9 @@ import java.util.Objects;
  * they differ in how the segment was mapped and which operations flush it.
  */
 public final class SegmentDevice implements DaxDevice {
-    private static final VarHandle LONG_HANDLE = Layouts.LONG.varHandle();
+    /** Aligned, so that it supports release stores (the unaligned layouts only allow plain access). */
+    private static final VarHandle LONG_HANDLE =
+            ValueLayout.JAVA_LONG.withOrder(ByteOrder.LITTLE_ENDIAN).varHandle();
 
     private final MemorySegment segment;
     private final Arena arena;

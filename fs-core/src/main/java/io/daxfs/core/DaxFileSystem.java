@@ -1,0 +1,600 @@
+package io.daxfs.core;
+
+import io.daxfs.core.device.DaxDevice;
+import io.daxfs.core.file.FileData;
+import io.daxfs.core.format.Layout;
+import io.daxfs.core.gc.LogCompactor;
+import io.daxfs.core.inode.Inode;
+import io.daxfs.core.log.LogEntry.InodeEntry;
+import io.daxfs.core.log.LogEntry.XattrDel;
+import io.daxfs.core.log.LogEntry.XattrSet;
+import io.daxfs.core.namei.Names;
+import io.daxfs.core.namei.Namespace;
+import io.daxfs.core.volume.Mounter;
+import io.daxfs.core.volume.OrphanReaper;
+import io.daxfs.core.volume.Volume;
+import java.lang.foreign.MemorySegment;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.locks.Lock;
+import java.util.function.Supplier;
+
+/**
+ * A mounted daxfs: the inode-based operations the FUSE adapter (and tests, benchmarks, fsck)
+ * call. Checks arguments and permissions of the operation itself, takes the locks, and hands the
+ * work to the mechanism that owns it ({@link Namespace}, {@link FileData}, {@link LogCompactor}).
+ * Errors are {@link FsException}s carrying an errno. Thread-safe.
+ */
+public final class DaxFileSystem implements AutoCloseable {
+    /** {@code utimensat} special values. */
+    public static final long UTIME_NOW = (1L << 30) - 1;
+    public static final long UTIME_OMIT = (1L << 30) - 2;
+    public static final int XATTR_CREATE = 1;
+    public static final int XATTR_REPLACE = 2;
+    public static final int MAX_XATTR_NAME = 255;
+    public static final int MAX_XATTR_VALUE = 3584;
+    private static final long DAY_NS = 86_400_000_000_000L;
+
+    private final Volume volume;
+    private final MountOptions options;
+    private final Namespace namespace;
+    private final FileData data;
+    private final LogCompactor compactor;
+    private final OrphanReaper reaper;
+    private final Clock clock;
+    private volatile boolean closed;
+
+    /** Where time comes from: nanoseconds since the epoch (tests may fix it). */
+    @FunctionalInterface
+    public interface Clock {
+        long nowNs();
+
+        Clock SYSTEM = () -> {
+            java.time.Instant now = java.time.Instant.now();
+            return now.getEpochSecond() * 1_000_000_000L + now.getNano();
+        };
+    }
+
+    private DaxFileSystem(Volume volume, MountOptions options, Clock clock) {
+        this.volume = volume;
+        this.options = options;
+        this.clock = clock;
+        this.namespace = new Namespace(volume);
+        this.data = new FileData(volume);
+        this.compactor = new LogCompactor(volume);
+        this.reaper = new OrphanReaper(volume);
+    }
+
+    /** Writes a new, empty filesystem over the whole device. */
+    public static void format(DaxDevice device, FormatOptions options) {
+        Mounter.format(device, options, Clock.SYSTEM.nowNs());
+    }
+
+    /** Mounts the filesystem on {@code device} (recovering it after a crash). */
+    public static DaxFileSystem mount(DaxDevice device, MountOptions options) {
+        return mount(device, options, Clock.SYSTEM);
+    }
+
+    public static DaxFileSystem mount(DaxDevice device, MountOptions options, Clock clock) {
+        Objects.requireNonNull(options, "options");
+        Volume volume = Mounter.mount(device, options.readOnly(), clock.nowNs());
+        return new DaxFileSystem(volume, options, clock);
+    }
+
+    public long rootIno() {
+        return Layout.ROOT_INO;
+    }
+
+    public MountOptions options() {
+        return options;
+    }
+
+    /** The mounted volume, for the mechanisms built on top (mappings, checker) and statistics. */
+    public Volume volume() {
+        return volume;
+    }
+
+    // ---- lookups and attributes ----
+
+    /** The inode named {@code name} in directory {@code dirIno} ("." and ".." included). */
+    public long lookup(long dirIno, String name) {
+        Inode dir = inode(dirIno);
+        return read(dir, () -> {
+            requireDirectory(dir);
+            if (name.equals(".")) {
+                return dir.ino();
+            }
+            if (name.equals("..")) {
+                return dir.attrs().parent();
+            }
+            if (name.getBytes(StandardCharsets.UTF_8).length > Names.MAX_NAME_BYTES) {
+                throw new FsException(Errno.ENAMETOOLONG, "name longer than " + Names.MAX_NAME_BYTES + " bytes");
+            }
+            DirEntry entry = dir.directory().lookup(name);
+            if (entry == null) {
+                throw new FsException(Errno.ENOENT, "'" + name + "' not found");
+            }
+            return entry.ino();
+        });
+    }
+
+    public Attributes getattr(long ino) {
+        Inode inode = inode(ino);
+        return read(inode, inode::attributes);
+    }
+
+    /** Up to {@code max} entries after {@code afterCookie} (0 = from the start), without "." and "..". */
+    public List<DirEntry> readdir(long dirIno, long afterCookie, int max) {
+        Inode dir = inode(dirIno);
+        return read(dir, () -> {
+            requireDirectory(dir);
+            return dir.directory().list(afterCookie, max);
+        });
+    }
+
+    // ---- namespace ----
+
+    /** mknod/creat: a new inode of the kind in {@code mode}'s type bits. */
+    public Attributes create(long dirIno, String name, int mode, int uid, int gid, long rdev) {
+        FileKind kind = FileKind.fromMode(mode);
+        if (kind == FileKind.DIRECTORY || kind == FileKind.SYMLINK) {
+            throw new FsException(Errno.EINVAL, "use mkdir or symlink for " + kind);
+        }
+        return createInode(dirIno, name, mode, uid, gid, rdev, null);
+    }
+
+    public Attributes mkdir(long dirIno, String name, int mode, int uid, int gid) {
+        return createInode(dirIno, name, FileKind.DIRECTORY.typeBits() | (mode & 07777), uid, gid, 0, null);
+    }
+
+    public Attributes symlink(long dirIno, String name, String target, int uid, int gid) {
+        Objects.requireNonNull(target, "target");
+        return createInode(dirIno, name, FileKind.SYMLINK.typeBits() | 0777, uid, gid, 0, target);
+    }
+
+    private Attributes createInode(long dirIno, String name, int mode, int uid, int gid, long rdev, String target) {
+        requireWritable();
+        return namespaceOp(() -> {
+            Inode dir = inode(dirIno);
+            return write(dir, () -> {
+                Inode created = namespace.create(dir, name, mode, uid, gid, rdev, target, clock.nowNs());
+                compactor.maybeCompact(dir);
+                return created.attributes();
+            });
+        });
+    }
+
+    public String readlink(long ino) {
+        Inode inode = inode(ino);
+        return read(inode, () -> {
+            if (inode.kind() != FileKind.SYMLINK) {
+                throw new FsException(Errno.EINVAL, "inode " + ino + " is not a symlink");
+            }
+            byte[] bytes = new byte[(int) inode.size()];
+            data.read(inode, 0, MemorySegment.ofArray(bytes));
+            return new String(bytes, StandardCharsets.UTF_8);
+        });
+    }
+
+    public Attributes link(long ino, long newDirIno, String newName) {
+        requireWritable();
+        return namespaceOp(() -> {
+            Inode inode = inode(ino);
+            Inode dir = inode(newDirIno);
+            return writeAll(List.of(dir, inode), () -> {
+                namespace.link(inode, dir, newName, clock.nowNs());
+                compactor.maybeCompact(dir);
+                return inode.attributes();
+            });
+        });
+    }
+
+    public void unlink(long dirIno, String name) {
+        removeName(dirIno, name, false);
+    }
+
+    public void rmdir(long dirIno, String name) {
+        removeName(dirIno, name, true);
+    }
+
+    private void removeName(long dirIno, String name, boolean directory) {
+        requireWritable();
+        Names.check(name);
+        namespaceOp(() -> {
+            Inode dir = inode(dirIno);
+            Inode victim = inode(lookup(dirIno, name));
+            return writeAll(List.of(dir, victim), () -> {
+                if (directory) {
+                    namespace.rmdir(dir, name, victim, clock.nowNs());
+                } else {
+                    namespace.unlink(dir, name, victim, clock.nowNs());
+                }
+                compactor.maybeCompact(dir);
+                return null;
+            });
+        });
+    }
+
+    /** rename(2)/renameat2(2) with {@code RENAME_NOREPLACE} / {@code RENAME_EXCHANGE} flags. */
+    public void rename(long srcDirIno, String srcName, long dstDirIno, String dstName, int flags) {
+        requireWritable();
+        Names.check(srcName);
+        Names.check(dstName);
+        namespaceOp(() -> {
+            Inode srcDir = inode(srcDirIno);
+            Inode dstDir = inode(dstDirIno);
+            Inode moved = inode(lookup(srcDirIno, srcName));
+            Inode replaced = lookupOrNull(dstDir, dstName);
+            List<Inode> locked = new ArrayList<>(List.of(srcDir, dstDir, moved));
+            if (replaced != null) {
+                locked.add(replaced);
+            }
+            return writeAll(locked, () -> {
+                namespace.rename(srcDir, srcName, moved, dstDir, dstName, replaced, flags, clock.nowNs());
+                compactor.maybeCompact(srcDir);
+                if (dstDir != srcDir) {
+                    compactor.maybeCompact(dstDir);
+                }
+                return null;
+            });
+        });
+    }
+
+    private Inode lookupOrNull(Inode dir, String name) {
+        return read(dir, () -> {
+            requireDirectory(dir);
+            DirEntry e = dir.directory().lookup(name);
+            return e == null ? null : inode(e.ino());
+        });
+    }
+
+    // ---- open files ----
+
+    /** Counts an open file handle; an unlinked file lives until its last handle is released. */
+    public void open(long ino) {
+        Inode inode = inode(ino);
+        write(inode, () -> {
+            inode.opened();
+            return null;
+        });
+    }
+
+    public void release(long ino) {
+        Inode inode = inode(ino);
+        write(inode, () -> {
+            inode.closed();
+            if (inode.openCount() == 0 && inode.nlink() == 0 && !inode.isDeleted() && !options.readOnly()) {
+                reaper.reap(inode);
+            }
+            return null;
+        });
+    }
+
+    // ---- data ----
+
+    /** Reads into {@code dst}; returns the bytes read (0 at or past EOF). */
+    public long read(long ino, long offset, MemorySegment dst) {
+        Inode inode = inode(ino);
+        long n = read(inode, () -> {
+            requireRegular(inode);
+            if (offset < 0) {
+                throw new FsException(Errno.EINVAL, "negative offset");
+            }
+            return data.read(inode, offset, dst);
+        });
+        touchAtime(inode);
+        return n;
+    }
+
+    public long write(long ino, long offset, MemorySegment src) {
+        requireWritable();
+        Inode inode = inode(ino);
+        return write(inode, () -> {
+            requireRegular(inode);
+            long n = data.write(inode, offset, src, clock.nowNs());
+            compactor.maybeCompact(inode);
+            return n;
+        });
+    }
+
+    public void truncate(long ino, long size) {
+        requireWritable();
+        Inode inode = inode(ino);
+        write(inode, () -> {
+            if (inode.isDirectory()) {
+                throw new FsException(Errno.EISDIR, "cannot truncate a directory");
+            }
+            requireRegular(inode);
+            data.truncate(inode, size, clock.nowNs());
+            compactor.maybeCompact(inode);
+            return null;
+        });
+    }
+
+    /** fallocate(2); {@code mode} uses {@link FileData#KEEP_SIZE}, {@link FileData#PUNCH_HOLE}, {@link FileData#ZERO_RANGE}. */
+    public void fallocate(long ino, int mode, long offset, long length) {
+        requireWritable();
+        Inode inode = inode(ino);
+        write(inode, () -> {
+            requireRegular(inode);
+            data.fallocate(inode, mode, offset, length, clock.nowNs());
+            compactor.maybeCompact(inode);
+            return null;
+        });
+    }
+
+    /** fsync/fdatasync: everything written before is durable when this returns. */
+    public void fsync(long ino, boolean dataOnly) {
+        inode(ino);
+        volume.device().fence();
+    }
+
+    /** syncfs: everything written before, in any file, is durable when this returns. */
+    public void syncfs() {
+        volume.device().fence();
+    }
+
+    // ---- attributes ----
+
+    public Attributes chmod(long ino, int mode) {
+        return changeAttrs(ino, a -> new InodeEntry((a.mode() & FileKind.S_IFMT) | (mode & 07777), a.uid(), a.gid(),
+                a.flags(), a.nlink(), a.rdev(), a.size(), a.atimeNs(), a.mtimeNs(), clock.nowNs(), a.btimeNs(),
+                a.parent(), a.nextCookie()));
+    }
+
+    /** chown; -1 leaves the uid or gid as it is. Clears set-uid/set-gid on non-directories as Linux does. */
+    public Attributes chown(long ino, int uid, int gid) {
+        return changeAttrs(ino, a -> {
+            int mode = a.mode();
+            if (FileKind.fromMode(mode) != FileKind.DIRECTORY && (uid != -1 || gid != -1)) {
+                mode &= ~((mode & 010) != 0 ? 06000 : 04000);
+            }
+            return new InodeEntry(mode, uid == -1 ? a.uid() : uid, gid == -1 ? a.gid() : gid, a.flags(), a.nlink(),
+                    a.rdev(), a.size(), a.atimeNs(), a.mtimeNs(), clock.nowNs(), a.btimeNs(), a.parent(),
+                    a.nextCookie());
+        });
+    }
+
+    /** utimensat: nanosecond times, or {@link #UTIME_NOW} / {@link #UTIME_OMIT} in the nanosecond field. */
+    public Attributes utimens(long ino, long atimeSec, long atimeNsec, long mtimeSec, long mtimeNsec) {
+        long now = clock.nowNs();
+        return changeAttrs(ino, a -> new InodeEntry(a.mode(), a.uid(), a.gid(), a.flags(), a.nlink(), a.rdev(),
+                a.size(), pick(atimeSec, atimeNsec, a.atimeNs(), now), pick(mtimeSec, mtimeNsec, a.mtimeNs(), now),
+                now, a.btimeNs(), a.parent(), a.nextCookie()));
+    }
+
+    private static long pick(long sec, long nsec, long old, long now) {
+        if (nsec == UTIME_OMIT) {
+            return old;
+        }
+        if (nsec == UTIME_NOW) {
+            return now;
+        }
+        if (nsec < 0 || nsec >= 1_000_000_000L) {
+            throw new FsException(Errno.EINVAL, "nanoseconds out of range: " + nsec);
+        }
+        return Math.addExact(Math.multiplyExact(sec, 1_000_000_000L), nsec);
+    }
+
+    /** Sets the inode flags ({@link Attributes#FLAG_DAX}). */
+    public Attributes setFlags(long ino, int flags) {
+        if ((flags & ~Attributes.FLAG_DAX) != 0) {
+            throw new FsException(Errno.EOPNOTSUPP, "unsupported inode flags 0x" + Integer.toHexString(flags));
+        }
+        return changeAttrs(ino, a -> new InodeEntry(a.mode(), a.uid(), a.gid(), flags, a.nlink(), a.rdev(), a.size(),
+                a.atimeNs(), a.mtimeNs(), clock.nowNs(), a.btimeNs(), a.parent(), a.nextCookie()));
+    }
+
+    private Attributes changeAttrs(long ino, java.util.function.UnaryOperator<InodeEntry> change) {
+        requireWritable();
+        Inode inode = inode(ino);
+        return write(inode, () -> {
+            volume.begin().append(inode, change.apply(inode.snapshotEntry())).commit();
+            compactor.maybeCompact(inode);
+            return inode.attributes();
+        });
+    }
+
+    /** relatime/strictatime: a read moves atime forward when the policy asks for it. */
+    private void touchAtime(Inode inode) {
+        if (options.readOnly() || options.atime() == MountOptions.Atime.NOATIME) {
+            return;
+        }
+        long now = clock.nowNs();
+        if (!atimeDue(inode.attrs(), now)) {
+            return;
+        }
+        write(inode, () -> {
+            InodeEntry a = inode.snapshotEntry();
+            if (!inode.isDeleted() && atimeDue(a, now)) {
+                volume.begin().append(inode, new InodeEntry(a.mode(), a.uid(), a.gid(), a.flags(), a.nlink(),
+                        a.rdev(), a.size(), now, a.mtimeNs(), a.ctimeNs(), a.btimeNs(), a.parent(),
+                        a.nextCookie())).commit();
+                compactor.maybeCompact(inode);
+            }
+            return null;
+        });
+    }
+
+    private boolean atimeDue(InodeEntry a, long now) {
+        if (options.atime() == MountOptions.Atime.STRICTATIME) {
+            return a.atimeNs() != now;
+        }
+        return a.atimeNs() <= a.mtimeNs() || a.atimeNs() <= a.ctimeNs() || now - a.atimeNs() >= DAY_NS;
+    }
+
+    // ---- xattrs ----
+
+    public void setxattr(long ino, String name, byte[] value, int flags) {
+        requireWritable();
+        checkXattrName(name);
+        if (value.length > 65536) {
+            throw new FsException(Errno.E2BIG, "xattr value of " + value.length + " bytes");
+        }
+        if (value.length > MAX_XATTR_VALUE) {
+            throw new FsException(Errno.ENOSPC, "xattr values are limited to " + MAX_XATTR_VALUE + " bytes");
+        }
+        Inode inode = inode(ino);
+        write(inode, () -> {
+            boolean exists = inode.xattrs().containsKey(name);
+            if ((flags & XATTR_CREATE) != 0 && exists) {
+                throw new FsException(Errno.EEXIST, "xattr " + name + " exists");
+            }
+            if ((flags & XATTR_REPLACE) != 0 && !exists) {
+                throw new FsException(Errno.ENODATA, "no xattr " + name);
+            }
+            volume.begin().append(inode, new XattrSet(name, value.clone(), clock.nowNs())).commit();
+            compactor.maybeCompact(inode);
+            return null;
+        });
+    }
+
+    public byte[] getxattr(long ino, String name) {
+        checkXattrName(name);
+        Inode inode = inode(ino);
+        return read(inode, () -> {
+            byte[] value = inode.xattrs().get(name);
+            if (value == null) {
+                throw new FsException(Errno.ENODATA, "no xattr " + name);
+            }
+            return value.clone();
+        });
+    }
+
+    public List<String> listxattr(long ino) {
+        Inode inode = inode(ino);
+        return read(inode, () -> new ArrayList<>(inode.xattrs().keySet()));
+    }
+
+    public void removexattr(long ino, String name) {
+        requireWritable();
+        checkXattrName(name);
+        Inode inode = inode(ino);
+        write(inode, () -> {
+            if (!inode.xattrs().containsKey(name)) {
+                throw new FsException(Errno.ENODATA, "no xattr " + name);
+            }
+            volume.begin().append(inode, new XattrDel(name, clock.nowNs())).commit();
+            compactor.maybeCompact(inode);
+            return null;
+        });
+    }
+
+    private static void checkXattrName(String name) {
+        int length = name.getBytes(StandardCharsets.UTF_8).length;
+        if (length == 0 || length > MAX_XATTR_NAME) {
+            throw new FsException(Errno.ERANGE, "xattr name of " + length + " bytes");
+        }
+    }
+
+    // ---- filesystem ----
+
+    public StatFs statfs() {
+        Layout layout = volume.layout();
+        long totalInodes = layout.inodeCount() - 1;
+        return new StatFs(Layout.BLOCK_SIZE, layout.dataBlocks(), volume.allocator().freeBlocks(), totalInodes,
+                totalInodes - volume.inodeTable().usedCount(), Names.MAX_NAME_BYTES);
+    }
+
+    /** Clean unmount: open orphans are deleted, the allocator saved, the superblock marked clean. */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        if (!options.readOnly()) {
+            volume.namespaceLock().lock();
+            try {
+                for (Inode inode : List.copyOf(volume.loadedInodes())) {
+                    if (!inode.isDeleted() && !inode.isDirectory() && inode.nlink() == 0) {
+                        write(inode, () -> {
+                            reaper.reap(inode);
+                            return null;
+                        });
+                    }
+                }
+                Mounter.unmount(volume, clock.nowNs());
+            } finally {
+                volume.namespaceLock().unlock();
+            }
+        }
+    }
+
+    // ---- helpers ----
+
+    private Inode inode(long ino) {
+        if (closed) {
+            throw new FsException(Errno.EIO, "filesystem is unmounted");
+        }
+        return volume.inode(ino);
+    }
+
+    private void requireWritable() {
+        if (options.readOnly()) {
+            throw new FsException(Errno.EROFS, "mounted read-only");
+        }
+    }
+
+    private static void requireDirectory(Inode inode) {
+        if (!inode.isDirectory()) {
+            throw new FsException(Errno.ENOTDIR, "inode " + inode.ino() + " is not a directory");
+        }
+    }
+
+    private static void requireRegular(Inode inode) {
+        if (inode.isDirectory()) {
+            throw new FsException(Errno.EISDIR, "inode " + inode.ino() + " is a directory");
+        }
+        if (inode.kind() != FileKind.REGULAR) {
+            throw new FsException(Errno.EINVAL, "inode " + inode.ino() + " is not a regular file");
+        }
+    }
+
+    private <T> T namespaceOp(Supplier<T> op) {
+        volume.namespaceLock().lock();
+        try {
+            return op.get();
+        } finally {
+            volume.namespaceLock().unlock();
+        }
+    }
+
+    private static <T> T read(Inode inode, Supplier<T> op) {
+        return locked(inode.lock().readLock(), op);
+    }
+
+    private static <T> T write(Inode inode, Supplier<T> op) {
+        return locked(inode.lock().writeLock(), op);
+    }
+
+    /** Write-locks several distinct inodes; safe in any order because the namespace lock is held. */
+    private static <T> T writeAll(List<Inode> inodes, Supplier<T> op) {
+        List<Lock> taken = new ArrayList<>();
+        try {
+            for (Inode inode : inodes) {
+                Lock lock = inode.lock().writeLock();
+                if (!taken.contains(lock)) {
+                    lock.lock();
+                    taken.add(lock);
+                }
+            }
+            return op.get();
+        } finally {
+            for (int i = taken.size() - 1; i >= 0; i--) {
+                taken.get(i).unlock();
+            }
+        }
+    }
+
+    private static <T> T locked(Lock lock, Supplier<T> op) {
+        lock.lock();
+        try {
+            return op.get();
+        } finally {
+            lock.unlock();
+        }
+    }
+}

@@ -1,0 +1,251 @@
+package io.daxfs.core.balloc;
+
+import io.daxfs.core.Errno;
+import io.daxfs.core.FsException;
+import io.daxfs.core.device.DaxDevice;
+import io.daxfs.core.device.Layouts;
+import io.daxfs.core.format.Checksums;
+import io.daxfs.core.format.Layout;
+import io.daxfs.core.format.Superblock.FreeList;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The free-extent tree of the data area (NOVA's {@code balloc}). DRAM only: a clean unmount saves
+ * it ({@link #save}); otherwise mount rebuilds it from the blocks the logs reference
+ * ({@link #fromUsed}). Blocks that are pinned or waiting for a deferred free are simply not in
+ * the tree, so they are never handed out. Thread-safe.
+ */
+public final class BlockAllocator {
+    /** Blocks in a 2 MiB huge page: large allocations try to start on such a boundary. */
+    public static final long HUGE_PAGE_BLOCKS = 512;
+
+    private final Layout layout;
+    private final TreeMap<Long, Long> free = new TreeMap<>();
+    private long freeBlocks;
+    private long cursor;
+
+    private BlockAllocator(Layout layout) {
+        this.layout = layout;
+        this.cursor = layout.dataStartBlock();
+    }
+
+    /** An allocator with the whole data area free (a new filesystem). */
+    public static BlockAllocator allFree(Layout layout) {
+        BlockAllocator allocator = new BlockAllocator(layout);
+        allocator.insert(layout.dataStartBlock(), layout.dataBlocks());
+        return allocator;
+    }
+
+    /** An allocator whose free blocks are the data blocks not set in {@code used}. */
+    public static BlockAllocator fromUsed(Layout layout, BitSet used) {
+        BlockAllocator allocator = new BlockAllocator(layout);
+        long block = layout.dataStartBlock();
+        long end = layout.dataEndBlock();
+        while (block < end) {
+            long start = used.nextClearBit((int) block);
+            if (start >= end) {
+                break;
+            }
+            long stop = Math.min(end, used.nextSetBit((int) start) < 0 ? end : used.nextSetBit((int) start));
+            allocator.insert(start, stop - start);
+            block = stop;
+        }
+        return allocator;
+    }
+
+    public synchronized long freeBlocks() {
+        return freeBlocks;
+    }
+
+    /** Number of free extents: a measure of fragmentation. */
+    public synchronized int freeExtentCount() {
+        return free.size();
+    }
+
+    /** One block, for a log page. */
+    public long allocateOne() {
+        return allocate(1, false).getFirst().start();
+    }
+
+    /**
+     * Allocates {@code count} blocks as one or more extents, all or nothing.
+     *
+     * @param huge try to start on 2 MiB boundaries (large file writes, so DAX mappings can use
+     *     huge pages)
+     * @throws FsException ENOSPC when fewer than {@code count} blocks are free
+     */
+    public synchronized List<Extent> allocate(long count, boolean huge) {
+        if (count <= 0) {
+            throw new IllegalArgumentException("count must be positive: " + count);
+        }
+        if (count > freeBlocks) {
+            throw new FsException(Errno.ENOSPC, "need " + count + " blocks, " + freeBlocks + " free");
+        }
+        List<Extent> out = new ArrayList<>();
+        long remaining = count;
+        if (huge && count >= HUGE_PAGE_BLOCKS) {
+            remaining = takeAligned(remaining, out);
+        }
+        while (remaining > 0) {
+            Map.Entry<Long, Long> e = free.ceilingEntry(cursor);
+            if (e == null) {
+                e = free.firstEntry();
+            }
+            long take = Math.min(remaining, e.getValue());
+            take(e.getKey(), e.getValue(), e.getKey(), take);
+            out.add(new Extent(e.getKey(), take));
+            cursor = e.getKey() + take;
+            remaining -= take;
+        }
+        return out;
+    }
+
+    /** Takes 2 MiB-aligned runs of at least 512 blocks while they last; returns what is still needed. */
+    private long takeAligned(long remaining, List<Extent> out) {
+        Long key = free.firstKey();
+        while (key != null && remaining >= HUGE_PAGE_BLOCKS) {
+            long length = free.get(key);
+            long aligned = (key + HUGE_PAGE_BLOCKS - 1) / HUGE_PAGE_BLOCKS * HUGE_PAGE_BLOCKS;
+            long usable = key + length - aligned;
+            if (usable >= HUGE_PAGE_BLOCKS) {
+                long take = Math.min(remaining, usable);
+                take(key, length, aligned, take);
+                out.add(new Extent(aligned, take));
+                remaining -= take;
+                cursor = aligned + take;
+                key = free.higherKey(aligned);
+            } else {
+                key = free.higherKey(key);
+            }
+        }
+        return remaining;
+    }
+
+    /** Removes {@code [start, start+count)} from the free extent {@code [key, key+length)}. */
+    private void take(long key, long length, long start, long count) {
+        free.remove(key);
+        if (start > key) {
+            free.put(key, start - key);
+        }
+        long end = start + count;
+        if (end < key + length) {
+            free.put(end, key + length - end);
+        }
+        freeBlocks -= count;
+    }
+
+    /** Gives {@code extent} back. */
+    public void free(Extent extent) {
+        free(extent.start(), extent.count());
+    }
+
+    /** Gives {@code [start, start+count)} back, merging with its neighbours. */
+    public synchronized void free(long start, long count) {
+        if (!layout.isDataBlock(start) || !layout.isDataBlock(start + count - 1)) {
+            throw new IllegalArgumentException("freeing blocks outside the data area: " + start + "+" + count);
+        }
+        insert(start, count);
+    }
+
+    private void insert(long start, long count) {
+        if (count == 0) {
+            return;
+        }
+        Map.Entry<Long, Long> before = free.floorEntry(start);
+        Map.Entry<Long, Long> after = free.ceilingEntry(start);
+        if ((before != null && before.getKey() + before.getValue() > start)
+                || (after != null && after.getKey() < start + count)) {
+            throw new IllegalStateException("double free of blocks " + start + "+" + count);
+        }
+        long newStart = start;
+        long newCount = count;
+        if (before != null && before.getKey() + before.getValue() == start) {
+            newStart = before.getKey();
+            newCount += before.getValue();
+            free.remove(before.getKey());
+        }
+        if (after != null && after.getKey() == start + count) {
+            newCount += after.getValue();
+            free.remove(after.getKey());
+        }
+        free.put(newStart, newCount);
+        freeBlocks += count;
+    }
+
+    /** True if every block of {@code [start, start+count)} is free. */
+    public synchronized boolean isFree(long start, long count) {
+        Map.Entry<Long, Long> e = free.floorEntry(start);
+        return e != null && e.getKey() + e.getValue() >= start + count;
+    }
+
+    /** A copy of the free extents, in block order. */
+    public synchronized List<Extent> freeExtents() {
+        List<Extent> out = new ArrayList<>(free.size());
+        free.forEach((s, c) -> out.add(new Extent(s, c)));
+        return out;
+    }
+
+    /**
+     * Saves the free extents into the largest free extent itself (it is free, so writing there
+     * harms nothing) for a clean unmount. Returns {@link FreeList#NONE} if it does not fit.
+     */
+    public synchronized FreeList save(DaxDevice device) {
+        int extents = free.size();
+        long bytes = (long) extents * 16;
+        long needBlocks = Math.max(1, (bytes + Layout.BLOCK_SIZE - 1) / Layout.BLOCK_SIZE);
+        Map.Entry<Long, Long> largest = null;
+        for (Map.Entry<Long, Long> e : free.entrySet()) {
+            if (largest == null || e.getValue() > largest.getValue()) {
+                largest = e;
+            }
+        }
+        if (largest == null || largest.getValue() < needBlocks || bytes > Integer.MAX_VALUE) {
+            return FreeList.NONE;
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment buf = arena.allocate(Math.max(bytes, 16), 8);
+            long at = 0;
+            for (Map.Entry<Long, Long> e : free.entrySet()) {
+                buf.set(Layouts.LONG, at, e.getKey());
+                buf.set(Layouts.LONG, at + 8, e.getValue());
+                at += 16;
+            }
+            MemorySegment list = buf.asSlice(0, bytes);
+            device.copyIn(list, Layout.offsetOf(largest.getKey()));
+            device.fence();
+            return new FreeList(largest.getKey(), extents, Checksums.crc32c(list, 0, bytes));
+        }
+    }
+
+    /**
+     * Loads a list written by {@link #save}; throws {@link IllegalStateException} if it is damaged
+     * or inconsistent, so that mount falls back to a scan.
+     */
+    public static BlockAllocator load(Layout layout, DaxDevice device, FreeList list) {
+        long bytes = list.extents() * 16;
+        if (!layout.isDataBlock(list.block()) || list.extents() < 0
+                || !layout.isDataBlock(list.block() + Math.max(0, (bytes - 1) / Layout.BLOCK_SIZE))) {
+            throw new IllegalStateException("saved free list lies outside the data area");
+        }
+        MemorySegment saved = device.directAccess(Layout.offsetOf(list.block()), bytes);
+        if (Checksums.crc32c(saved, 0, bytes) != list.crc()) {
+            throw new IllegalStateException("saved free list fails its checksum");
+        }
+        BlockAllocator allocator = new BlockAllocator(layout);
+        for (long at = 0; at < bytes; at += 16) {
+            long start = saved.get(Layouts.LONG, at);
+            long count = saved.get(Layouts.LONG, at + 8);
+            if (count <= 0 || !layout.isDataBlock(start) || !layout.isDataBlock(start + count - 1)) {
+                throw new IllegalStateException("saved free extent " + start + "+" + count + " is invalid");
+            }
+            allocator.insert(start, count);
+        }
+        return allocator;
+    }
+}

@@ -1,0 +1,96 @@
+package io.daxfs.core.dir;
+
+import io.daxfs.core.DirEntry;
+import io.daxfs.core.FileKind;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The DRAM index of one directory: names to entries, and entries in cookie order for listings.
+ * Cookies grow with every added name and are kept on the media, so a listing resumed at a cookie
+ * stays valid while the directory changes and across remounts. Guarded by the inode lock.
+ */
+public final class DirectoryIndex {
+    /** The first cookie of a named entry; 1 and 2 are "." and "..". */
+    public static final long FIRST_COOKIE = 3;
+
+    private final Map<String, DirEntry> byName = new HashMap<>();
+    private final TreeMap<Long, DirEntry> byCookie = new TreeMap<>();
+    private long nextCookie = FIRST_COOKIE;
+    private int subdirectories;
+
+    public DirEntry lookup(String name) {
+        return byName.get(name);
+    }
+
+    public int size() {
+        return byName.size();
+    }
+
+    public boolean isEmpty() {
+        return byName.isEmpty();
+    }
+
+    /** Names that are directories: the directory's link count is this plus 2. */
+    public int subdirectories() {
+        return subdirectories;
+    }
+
+    /** The cookie the next added name gets. */
+    public long nextCookie() {
+        return nextCookie;
+    }
+
+    /** Raises the next cookie to at least {@code cookie} (replay of a compacted log). */
+    public void advanceCookie(long cookie) {
+        nextCookie = Math.max(nextCookie, cookie);
+    }
+
+    public void add(DirEntry entry) {
+        DirEntry old = byName.put(entry.name(), entry);
+        if (old != null) {
+            forget(old);
+        }
+        byCookie.put(entry.cookie(), entry);
+        nextCookie = Math.max(nextCookie, entry.cookie() + 1);
+        if (entry.kind() == FileKind.DIRECTORY) {
+            subdirectories++;
+        }
+    }
+
+    /** Removes {@code name}; returns the entry it had, or null. */
+    public DirEntry remove(String name) {
+        DirEntry entry = byName.remove(name);
+        if (entry != null) {
+            forget(entry);
+        }
+        return entry;
+    }
+
+    private void forget(DirEntry entry) {
+        byCookie.remove(entry.cookie());
+        if (entry.kind() == FileKind.DIRECTORY) {
+            subdirectories--;
+        }
+    }
+
+    /** Up to {@code max} entries with cookies above {@code afterCookie}, in cookie order. */
+    public List<DirEntry> list(long afterCookie, int max) {
+        List<DirEntry> out = new ArrayList<>(Math.min(max, byCookie.size()));
+        for (DirEntry e : byCookie.tailMap(afterCookie, false).values()) {
+            if (out.size() >= max) {
+                break;
+            }
+            out.add(e);
+        }
+        return out;
+    }
+
+    /** Every entry, in cookie order (a copy). */
+    public List<DirEntry> all() {
+        return new ArrayList<>(byCookie.values());
+    }
+}

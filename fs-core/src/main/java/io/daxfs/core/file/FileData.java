@@ -1,0 +1,301 @@
+package io.daxfs.core.file;
+
+import io.daxfs.core.Errno;
+import io.daxfs.core.FsException;
+import io.daxfs.core.balloc.Extent;
+import io.daxfs.core.device.DaxDevice;
+import io.daxfs.core.format.Layout;
+import io.daxfs.core.inode.Inode;
+import io.daxfs.core.log.LogEntry;
+import io.daxfs.core.log.LogEntry.InodeEntry;
+import io.daxfs.core.log.LogEntry.WriteEntry;
+import io.daxfs.core.volume.Volume;
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * File data (NOVA's {@code dax} and {@code file}): reads copy once from the device into the
+ * caller's buffer; writes, zeroing and truncation are copy-on-write: new blocks are filled and
+ * made durable, then one commit points the file at them and the old blocks are released. So
+ * every change here is atomic, however many blocks it covers. Callers hold the inode lock
+ * (read lock for {@link #read}, write lock otherwise).
+ */
+public final class FileData {
+    /** Largest file size: 16 TiB, as ext4 with 4 KiB blocks. */
+    public static final long MAX_FILE_SIZE = 1L << 44;
+    private static final long PAGE = Layout.BLOCK_SIZE;
+
+    private final Volume volume;
+    private final DaxDevice device;
+
+    public FileData(Volume volume) {
+        this.volume = volume;
+        this.device = volume.device();
+    }
+
+    /** Copies up to {@code dst.byteSize()} bytes from {@code offset}; returns the count (0 at EOF). */
+    public long read(Inode inode, long offset, MemorySegment dst) {
+        long size = inode.size();
+        if (offset >= size) {
+            return 0;
+        }
+        long length = Math.min(dst.byteSize(), size - offset);
+        long end = offset + length;
+        FileExtents extents = inode.extents();
+        long pos = offset;
+        while (pos < end) {
+            long page = pos / PAGE;
+            FileExtents.Run run = extents.find(page);
+            long chunkEnd;
+            if (run == null) {
+                FileExtents.Run next = extents.nextAfter(page);
+                chunkEnd = next == null ? end : Math.min(end, next.pgoff() * PAGE);
+                dst.asSlice(pos - offset, chunkEnd - pos).fill((byte) 0);
+            } else {
+                chunkEnd = Math.min(end, run.end() * PAGE);
+                long deviceOffset = Layout.offsetOf(run.blockOf(page)) + pos % PAGE;
+                MemorySegment.copy(device.directAccess(deviceOffset, chunkEnd - pos), 0, dst, pos - offset,
+                        chunkEnd - pos);
+            }
+            pos = chunkEnd;
+        }
+        return length;
+    }
+
+    /** Writes {@code src} at {@code offset}, extending the file as needed; returns the count. */
+    public long write(Inode inode, long offset, MemorySegment src, long nowNs) {
+        long length = src.byteSize();
+        if (length == 0) {
+            return 0;
+        }
+        checkRange(offset, length);
+        long newSize = Math.max(inode.size(), offset + length);
+        Rewrite rewrite = rewrite(inode, offset, length, src, newSize, nowNs);
+        commit(inode, rewrite, List.of());
+        return length;
+    }
+
+    /**
+     * Sets the size. Shrinking releases the pages past the new end (and zeroes the tail of the
+     * last page, so growing again reads zeros); growing leaves a hole.
+     */
+    public void truncate(Inode inode, long newSize, long nowNs) {
+        if (newSize < 0) {
+            throw new FsException(Errno.EINVAL, "negative size " + newSize);
+        }
+        if (newSize > MAX_FILE_SIZE) {
+            throw new FsException(Errno.EFBIG, "size " + newSize + " exceeds " + MAX_FILE_SIZE);
+        }
+        Rewrite rewrite = Rewrite.EMPTY;
+        List<LogEntry> holes = new ArrayList<>();
+        if (newSize < inode.size() || beyondEof(inode, newSize)) {
+            long tailLength = newSize % PAGE == 0 ? 0 : PAGE - newSize % PAGE;
+            if (tailLength > 0 && inode.extents().find(newSize / PAGE) != null) {
+                rewrite = rewrite(inode, newSize, tailLength, null, newSize, nowNs);
+            }
+            long firstWhole = (newSize + PAGE - 1) / PAGE;
+            long end = mappedEnd(inode);
+            if (end > firstWhole) {
+                holes.add(new WriteEntry(firstWhole, 0, end - firstWhole, newSize, nowNs));
+            }
+        }
+        commit(inode, rewrite, concat(holes, sizeEntry(inode, newSize, nowNs)));
+    }
+
+    /** fallocate(2) modes. */
+    public static final int KEEP_SIZE = 0x01;
+    public static final int PUNCH_HOLE = 0x02;
+    public static final int ZERO_RANGE = 0x10;
+
+    /** fallocate(2): allocate (zeroed), punch a hole, or zero a range. */
+    public void fallocate(Inode inode, int mode, long offset, long length, long nowNs) {
+        if (offset < 0 || length <= 0) {
+            throw new FsException(Errno.EINVAL, "fallocate range " + offset + "+" + length);
+        }
+        if ((mode & ~(KEEP_SIZE | PUNCH_HOLE | ZERO_RANGE)) != 0) {
+            throw new FsException(Errno.EOPNOTSUPP, "fallocate mode 0x" + Integer.toHexString(mode));
+        }
+        checkRange(offset, length);
+        boolean keepSize = (mode & KEEP_SIZE) != 0;
+        long end = offset + length;
+        long newSize = keepSize ? inode.size() : Math.max(inode.size(), end);
+        if ((mode & PUNCH_HOLE) != 0) {
+            if (!keepSize || (mode & ZERO_RANGE) != 0) {
+                throw new FsException(Errno.EOPNOTSUPP, "punch-hole needs keep-size and excludes zero-range");
+            }
+            punch(inode, offset, end, nowNs);
+        } else if ((mode & ZERO_RANGE) != 0) {
+            commit(inode, rewrite(inode, offset, length, null, newSize, nowNs), List.of(sizeEntry(inode, newSize, nowNs)));
+        } else {
+            allocateHoles(inode, offset, end, newSize, nowNs);
+        }
+    }
+
+    private void punch(Inode inode, long offset, long end, long nowNs) {
+        long size = inode.size();
+        long firstWhole = (offset + PAGE - 1) / PAGE;
+        long endWhole = end / PAGE;
+        List<LogEntry> holes = new ArrayList<>();
+        Rewrite head = Rewrite.EMPTY;
+        Rewrite tail = Rewrite.EMPTY;
+        if (firstWhole > endWhole) {
+            head = zeroIfMapped(inode, offset, end - offset, size, nowNs);
+        } else {
+            head = zeroIfMapped(inode, offset, firstWhole * PAGE - offset, size, nowNs);
+            tail = zeroIfMapped(inode, endWhole * PAGE, end - endWhole * PAGE, size, nowNs);
+            if (endWhole > firstWhole) {
+                holes.add(new WriteEntry(firstWhole, 0, endWhole - firstWhole, size, nowNs));
+            }
+        }
+        Rewrite both = head.plus(tail);
+        commit(inode, both, concat(holes, sizeEntry(inode, size, nowNs)));
+    }
+
+    private Rewrite zeroIfMapped(Inode inode, long offset, long length, long size, long nowNs) {
+        if (length <= 0 || inode.extents().find(offset / PAGE) == null) {
+            return Rewrite.EMPTY;
+        }
+        return rewrite(inode, offset, length, null, size, nowNs);
+    }
+
+    private void allocateHoles(Inode inode, long offset, long end, long newSize, long nowNs) {
+        long first = offset / PAGE;
+        long last = (end - 1) / PAGE;
+        List<LogEntry> entries = new ArrayList<>();
+        List<Extent> allocated = new ArrayList<>();
+        try {
+            long page = first;
+            while (page <= last) {
+                FileExtents.Run run = inode.extents().find(page);
+                if (run != null) {
+                    page = run.end();
+                    continue;
+                }
+                FileExtents.Run next = inode.extents().nextAfter(page);
+                long holeEnd = next == null ? last + 1 : Math.min(last + 1, next.pgoff());
+                long pgoff = page;
+                for (Extent e : volume.allocator().allocate(holeEnd - page, holeEnd - page >= 512)) {
+                    allocated.add(e);
+                    device.zero(Layout.offsetOf(e.start()), e.count() * PAGE);
+                    entries.add(new WriteEntry(pgoff, e.start(), e.count(), newSize, nowNs));
+                    pgoff += e.count();
+                }
+                page = holeEnd;
+            }
+            device.fence();
+            entries.add(sizeEntry(inode, newSize, nowNs));
+            volume.begin().append(inode, entries).commit();
+        } catch (RuntimeException e) {
+            allocated.forEach(volume.allocator()::free);
+            throw e;
+        }
+    }
+
+    /** New blocks filled for a copy-on-write change, with the entries that will point at them. */
+    private record Rewrite(List<Extent> allocated, List<LogEntry> entries) {
+        static final Rewrite EMPTY = new Rewrite(List.of(), List.of());
+
+        Rewrite plus(Rewrite other) {
+            return new Rewrite(concat(allocated, other.allocated), concat(entries, other.entries));
+        }
+    }
+
+    /**
+     * Fills new blocks for the pages of {@code [offset, offset+length)}: bytes of the range come
+     * from {@code src} (zeros when null), the rest of each page from its old block (zeros for a
+     * hole). Durable when this returns; nothing points at the blocks yet.
+     */
+    private Rewrite rewrite(Inode inode, long offset, long length, MemorySegment src, long newSize, long nowNs) {
+        long end = offset + length;
+        long first = offset / PAGE;
+        long pages = (end - 1) / PAGE - first + 1;
+        List<Extent> allocated = volume.allocator().allocate(pages, pages >= 512);
+        try {
+            List<LogEntry> entries = new ArrayList<>(allocated.size());
+            long pgoff = first;
+            for (Extent e : allocated) {
+                long fileStart = pgoff * PAGE;
+                long fileEnd = fileStart + e.count() * PAGE;
+                long base = Layout.offsetOf(e.start());
+                long dataStart = Math.max(offset, fileStart);
+                long dataEnd = Math.min(end, fileEnd);
+                copyOld(inode, fileStart, dataStart, base);
+                if (src == null) {
+                    device.zero(base + dataStart - fileStart, dataEnd - dataStart);
+                } else {
+                    device.copyIn(src.asSlice(dataStart - offset, dataEnd - dataStart), base + dataStart - fileStart);
+                }
+                copyOld(inode, dataEnd, fileEnd, base + dataEnd - fileStart);
+                entries.add(new WriteEntry(pgoff, e.start(), e.count(), newSize, nowNs));
+                pgoff += e.count();
+            }
+            device.fence();
+            return new Rewrite(allocated, entries);
+        } catch (RuntimeException e) {
+            allocated.forEach(volume.allocator()::free);
+            throw e;
+        }
+    }
+
+    /** Copies file bytes {@code [from, to)} (within one page) from the current blocks to {@code target}. */
+    private void copyOld(Inode inode, long from, long to, long target) {
+        if (to <= from) {
+            return;
+        }
+        FileExtents.Run run = inode.extents().find(from / PAGE);
+        if (run == null) {
+            device.zero(target, to - from);
+        } else {
+            long source = Layout.offsetOf(run.blockOf(from / PAGE)) + from % PAGE;
+            device.copyIn(device.directAccess(source, to - from), target);
+        }
+    }
+
+    private void commit(Inode inode, Rewrite rewrite, List<LogEntry> more) {
+        try {
+            volume.begin().append(inode, concat(rewrite.entries(), more)).commit();
+        } catch (RuntimeException e) {
+            rewrite.allocated().forEach(volume.allocator()::free);
+            throw e;
+        }
+    }
+
+    private static InodeEntry sizeEntry(Inode inode, long size, long nowNs) {
+        InodeEntry a = inode.attrs();
+        return new InodeEntry(a.mode(), a.uid(), a.gid(), a.flags(), a.nlink(), a.rdev(), size, a.atimeNs(), nowNs,
+                nowNs, a.btimeNs(), a.parent(), a.nextCookie());
+    }
+
+    private static boolean beyondEof(Inode inode, long newSize) {
+        return mappedEnd(inode) * PAGE > newSize;
+    }
+
+    /** One past the last mapped page (0 when nothing is mapped). */
+    private static long mappedEnd(Inode inode) {
+        return inode.extents().mappedEnd();
+    }
+
+    private static void checkRange(long offset, long length) {
+        if (offset < 0) {
+            throw new FsException(Errno.EINVAL, "negative offset " + offset);
+        }
+        if (offset + length > MAX_FILE_SIZE || offset + length < 0) {
+            throw new FsException(Errno.EFBIG, "range ends beyond the largest file size " + MAX_FILE_SIZE);
+        }
+    }
+
+    private static <T> List<T> concat(List<? extends T> a, List<? extends T> b) {
+        List<T> out = new ArrayList<>(a.size() + b.size());
+        out.addAll(a);
+        out.addAll(b);
+        return out;
+    }
+
+    private static <T> List<T> concat(List<? extends T> a, T b) {
+        List<T> out = new ArrayList<>(a.size() + 1);
+        out.addAll(a);
+        out.add(b);
+        return out;
+    }
+}

@@ -1,0 +1,57 @@
+package io.daxfs.core.gc;
+
+import io.daxfs.core.inode.Inode;
+import io.daxfs.core.log.InodeLog;
+import io.daxfs.core.log.LogEntry;
+import io.daxfs.core.log.LogWriter;
+import io.daxfs.core.volume.Volume;
+import java.util.List;
+
+/**
+ * Log garbage collection (NOVA's {@code gc}, thorough form): when an inode's log has grown well
+ * past what its live state needs, write the live state as a fresh log and switch head and tail to
+ * it in one journaled commit, then free the old pages. Keeps every log within about twice its
+ * live size, so a file overwritten a million times or a directory with a million create/unlink
+ * cycles keeps a small log. The caller holds the inode's write lock.
+ */
+public final class LogCompactor {
+    private final Volume volume;
+
+    public LogCompactor(Volume volume) {
+        this.volume = volume;
+    }
+
+    /** Compacts {@code inode}'s log if it has outgrown its threshold; returns whether it did. */
+    public boolean maybeCompact(Inode inode) {
+        InodeLog old = inode.log();
+        if (inode.isDeleted() || old.usedBytes() < inode.compactionThreshold()) {
+            return false;
+        }
+        List<LogEntry> live = inode.stateAsEntries();
+        LogWriter writer = volume.logWriter();
+        InodeLog fresh = writer.newLog(inode.ino());
+        LogWriter.Staged staged;
+        try {
+            staged = writer.stage(inode.ino(), fresh, live);
+        } catch (RuntimeException e) {
+            writer.discard(fresh);
+            throw e;
+        }
+        staged.publishTo(fresh);
+        if (fresh.usedBytes() * 2 > old.usedBytes()) {
+            writer.discard(fresh);
+            inode.setCompactionThreshold(old.usedBytes() * 2);
+            return false;
+        }
+        long ino = inode.ino();
+        volume.journal().commit(
+                new long[] {volume.inodeTable().headOffset(ino), volume.inodeTable().tailOffset(ino)},
+                new long[] {fresh.headBlock(), fresh.tail()});
+        inode.replaceLog(fresh);
+        inode.setCompactionThreshold(fresh.usedBytes() * 2);
+        for (long page : old.pagesCopy()) {
+            volume.releaser().release(page, 1);
+        }
+        return true;
+    }
+}

@@ -1,0 +1,238 @@
+package io.daxfs.core.inode;
+
+import io.daxfs.core.Attributes;
+import io.daxfs.core.DirEntry;
+import io.daxfs.core.FileKind;
+import io.daxfs.core.dir.DirectoryIndex;
+import io.daxfs.core.file.FileExtents;
+import io.daxfs.core.format.Layout;
+import io.daxfs.core.log.InodeLog;
+import io.daxfs.core.log.LogEntry;
+import io.daxfs.core.log.LogEntry.DentryAdd;
+import io.daxfs.core.log.LogEntry.DentryDel;
+import io.daxfs.core.log.LogEntry.InodeEntry;
+import io.daxfs.core.log.LogEntry.WriteEntry;
+import io.daxfs.core.log.LogEntry.XattrDel;
+import io.daxfs.core.log.LogEntry.XattrSet;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.BiConsumer;
+
+/**
+ * The DRAM state of one inode, rebuilt from its log: attributes, the file index or directory
+ * index, xattrs, and the log itself. Every change, at replay and live, goes through
+ * {@link #apply}, so the state after a remount is the state before it.
+ *
+ * <p>Locking: {@link #lock} guards everything here. Readers of data and attributes take the read
+ * lock; anything that appends to the log takes the write lock.
+ */
+public final class Inode {
+    private final long ino;
+    private final long generation;
+    private final FileKind kind;
+    private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
+    private final FileExtents extents;
+    private final DirectoryIndex directory;
+    private final TreeMap<String, byte[]> xattrs = new TreeMap<>();
+    private InodeLog log;
+    private InodeEntry attrs;
+    private int openCount;
+    private int orphanSlot = -1;
+    private boolean deleted;
+    private long compactionThreshold = MIN_COMPACTION_THRESHOLD;
+
+    /** Logs smaller than this are never compacted. */
+    public static final long MIN_COMPACTION_THRESHOLD = 4 * Layout.BLOCK_SIZE;
+
+    /** An inode whose first entry (its attribute snapshot) is {@code first}. */
+    public Inode(long ino, long generation, InodeEntry first, InodeLog log) {
+        this.ino = ino;
+        this.generation = generation;
+        this.kind = FileKind.fromMode(first.mode());
+        this.attrs = first;
+        this.log = log;
+        this.extents = kind == FileKind.DIRECTORY ? null : new FileExtents();
+        this.directory = kind == FileKind.DIRECTORY ? new DirectoryIndex() : null;
+    }
+
+    public long ino() {
+        return ino;
+    }
+
+    public long generation() {
+        return generation;
+    }
+
+    public FileKind kind() {
+        return kind;
+    }
+
+    public boolean isDirectory() {
+        return kind == FileKind.DIRECTORY;
+    }
+
+    public ReentrantReadWriteLock lock() {
+        return lock;
+    }
+
+    public InodeLog log() {
+        return log;
+    }
+
+    /** Swaps in a compacted log. */
+    public void replaceLog(InodeLog compacted) {
+        this.log = compacted;
+    }
+
+    /** The latest attribute snapshot (size, times, mode… as entries left them). */
+    public InodeEntry attrs() {
+        return attrs;
+    }
+
+    public long size() {
+        return attrs.size();
+    }
+
+    /** The file index; only for non-directories. */
+    public FileExtents extents() {
+        return extents;
+    }
+
+    /** The name index; only for directories. */
+    public DirectoryIndex directory() {
+        return directory;
+    }
+
+    public Map<String, byte[]> xattrs() {
+        return xattrs;
+    }
+
+    /** Link count: stored for files, derived from subdirectories for directories. */
+    public int nlink() {
+        return isDirectory() ? 2 + directory.subdirectories() : attrs.nlink();
+    }
+
+    /** Log size (bytes) above which compaction is worth a look. */
+    public long compactionThreshold() {
+        return compactionThreshold;
+    }
+
+    public void setCompactionThreshold(long bytes) {
+        compactionThreshold = Math.max(MIN_COMPACTION_THRESHOLD, bytes);
+    }
+
+    public int openCount() {
+        return openCount;
+    }
+
+    public void opened() {
+        openCount++;
+    }
+
+    public void closed() {
+        openCount--;
+    }
+
+    public int orphanSlot() {
+        return orphanSlot;
+    }
+
+    public void setOrphanSlot(int slot) {
+        this.orphanSlot = slot;
+    }
+
+    public boolean isDeleted() {
+        return deleted;
+    }
+
+    public void markDeleted() {
+        deleted = true;
+    }
+
+    /**
+     * Applies one committed entry. Blocks that stop backing file pages are passed to
+     * {@code freed} as (block, count); the caller decides when they may be reused.
+     */
+    public void apply(LogEntry entry, BiConsumer<Long, Long> freed) {
+        switch (entry) {
+            case InodeEntry e -> {
+                attrs = e;
+                if (directory != null) {
+                    directory.advanceCookie(e.nextCookie());
+                }
+            }
+            case WriteEntry e -> {
+                extents.replace(e.pgoff(), e.count(), e.block(), freed);
+                attrs = withSizeAndTimes(e.size(), e.timeNs(), e.timeNs());
+            }
+            case DentryAdd e -> {
+                directory.add(new DirEntry(e.name(), e.ino(), FileKind.fromMode(e.kindBits()), e.cookie()));
+                attrs = withSizeAndTimes(attrs.size(), e.timeNs(), e.timeNs());
+            }
+            case DentryDel e -> {
+                directory.remove(e.name());
+                attrs = withSizeAndTimes(attrs.size(), e.timeNs(), e.timeNs());
+            }
+            case XattrSet e -> {
+                xattrs.put(e.name(), e.value());
+                attrs = withSizeAndTimes(attrs.size(), attrs.mtimeNs(), e.timeNs());
+            }
+            case XattrDel e -> {
+                xattrs.remove(e.name());
+                attrs = withSizeAndTimes(attrs.size(), attrs.mtimeNs(), e.timeNs());
+            }
+        }
+    }
+
+    private InodeEntry withSizeAndTimes(long size, long mtime, long ctime) {
+        InodeEntry a = attrs;
+        return new InodeEntry(a.mode(), a.uid(), a.gid(), a.flags(), a.nlink(), a.rdev(), size, a.atimeNs(),
+                mtime, ctime, a.btimeNs(), a.parent(), a.nextCookie());
+    }
+
+    /** The current attributes as an entry, with the directory's next cookie filled in. */
+    public InodeEntry snapshotEntry() {
+        InodeEntry a = attrs;
+        long cookie = directory != null ? directory.nextCookie() : 0;
+        return new InodeEntry(a.mode(), a.uid(), a.gid(), a.flags(), a.nlink(), a.rdev(), a.size(), a.atimeNs(),
+                a.mtimeNs(), a.ctimeNs(), a.btimeNs(), a.parent(), cookie);
+    }
+
+    /**
+     * Entries that recreate this inode's whole state: what log compaction writes in place of
+     * the old log.
+     */
+    public List<LogEntry> stateAsEntries() {
+        List<LogEntry> out = new ArrayList<>();
+        out.add(snapshotEntry());
+        long time = attrs.mtimeNs();
+        if (extents != null) {
+            for (FileExtents.Run run : extents.runs()) {
+                out.add(new WriteEntry(run.pgoff(), run.block(), run.count(), attrs.size(), time));
+            }
+        }
+        if (directory != null) {
+            for (DirEntry d : directory.all()) {
+                out.add(new DentryAdd(d.name(), d.ino(), d.kind().typeBits(), d.cookie(), time));
+            }
+        }
+        for (Map.Entry<String, byte[]> x : xattrs.entrySet()) {
+            out.add(new XattrSet(x.getKey(), x.getValue(), attrs.ctimeNs()));
+        }
+        if (out.size() > 1) {
+            out.add(snapshotEntry());
+        }
+        return out;
+    }
+
+    /** What stat shows. */
+    public Attributes attributes() {
+        InodeEntry a = attrs;
+        long blocks = extents == null ? 8 : extents.mappedPages() * (Layout.BLOCK_SIZE / 512);
+        return new Attributes(ino, generation, a.mode(), nlink(), a.uid(), a.gid(), a.rdev(), a.size(), blocks,
+                a.atimeNs(), a.mtimeNs(), a.ctimeNs(), a.btimeNs(), a.flags());
+    }
+}

@@ -1,0 +1,120 @@
+package io.daxfs.core.inode;
+
+import io.daxfs.core.Errno;
+import io.daxfs.core.FsException;
+import io.daxfs.core.device.DaxDevice;
+import io.daxfs.core.device.Layouts;
+import io.daxfs.core.format.Checksums;
+import io.daxfs.core.format.Layout;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.BitSet;
+
+/**
+ * The on-media inode table and the DRAM map of which records are in use. A record is 64 bytes:
+ * {@code u64 tail} (the log's commit point; 0 = free), {@code u64 head block},
+ * {@code u64 generation}, reserved, {@code u32 crc32c} of bytes 16..60 at byte 60. The head is
+ * outside the checksum because log compaction replaces it with a journaled 8-byte store; a
+ * damaged head is caught by the log page it points at.
+ */
+public final class InodeTable {
+    public static final int TAIL = 0;
+    public static final int HEAD = 8;
+    public static final int GENERATION = 16;
+    public static final int CRC = 60;
+
+    private final DaxDevice device;
+    private final Layout layout;
+    private final BitSet used = new BitSet();
+    private long nextHint = Layout.ROOT_INO + 1;
+
+    /** Reads which records are in use (tail != 0): cheap, one word per inode. */
+    public InodeTable(DaxDevice device, Layout layout) {
+        this.device = device;
+        this.layout = layout;
+        used.set(0);
+        for (long ino = 1; ino < layout.inodeCount(); ino++) {
+            if (device.getLong(layout.inodeOffset(ino)) != 0) {
+                used.set((int) ino);
+            }
+        }
+    }
+
+    public long inodeCount() {
+        return layout.inodeCount();
+    }
+
+    public synchronized long usedCount() {
+        return used.cardinality() - 1;
+    }
+
+    public synchronized boolean isUsed(long ino) {
+        return ino > 0 && ino < layout.inodeCount() && used.get((int) ino);
+    }
+
+    /** Reserves a free inode number; ENOSPC when the table is full. */
+    public synchronized long reserve() {
+        int ino = used.nextClearBit((int) nextHint);
+        if (ino >= layout.inodeCount()) {
+            ino = used.nextClearBit(1);
+            if (ino >= layout.inodeCount()) {
+                throw new FsException(Errno.ENOSPC, "no free inodes (" + layout.inodeCount() + " in table)");
+            }
+        }
+        used.set(ino);
+        nextHint = ino + 1;
+        return ino;
+    }
+
+    /** Returns an inode number to the free pool (after its deletion committed, or its creation failed). */
+    public synchronized void release(long ino) {
+        used.clear((int) ino);
+        if (ino < nextHint) {
+            nextHint = ino;
+        }
+    }
+
+    /** Device offset of the tail word, the commit point of inode {@code ino}'s log. */
+    public long tailOffset(long ino) {
+        return layout.inodeOffset(ino) + TAIL;
+    }
+
+    public long headOffset(long ino) {
+        return layout.inodeOffset(ino) + HEAD;
+    }
+
+    /**
+     * Writes a fresh record (tail 0, not yet committed) for a new inode, flushed and fenced, so
+     * that the journaled tail store alone brings it to life.
+     */
+    public void writeNewRecord(long ino, long headBlock, long generation) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment rec = arena.allocate(Layout.INODE_SIZE, 8);
+            encode(rec, headBlock, generation);
+            device.copyIn(rec, layout.inodeOffset(ino));
+            device.fence();
+        }
+    }
+
+    static void encode(MemorySegment rec, long headBlock, long generation) {
+        rec.fill((byte) 0);
+        rec.set(Layouts.LONG, HEAD, headBlock);
+        rec.set(Layouts.LONG, GENERATION, generation);
+        rec.set(Layouts.INT, CRC, Checksums.crc32c(rec, GENERATION, CRC - GENERATION));
+    }
+
+    /** The record of {@code ino} as it is on the media. */
+    public Record read(long ino) {
+        MemorySegment rec = device.directAccess(layout.inodeOffset(ino), Layout.INODE_SIZE);
+        return new Record(ino, rec.get(Layouts.LONG, TAIL), rec.get(Layouts.LONG, HEAD),
+                rec.get(Layouts.LONG, GENERATION),
+                rec.get(Layouts.INT, CRC) == Checksums.crc32c(rec, GENERATION, CRC - GENERATION));
+    }
+
+    /** One inode record as read from media; {@code crcValid} says whether head and generation can be trusted. */
+    public record Record(long ino, long tail, long headBlock, long generation, boolean crcValid) {
+        public boolean inUse() {
+            return tail != 0;
+        }
+    }
+}

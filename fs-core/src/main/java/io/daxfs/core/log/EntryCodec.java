@@ -1,0 +1,201 @@
+package io.daxfs.core.log;
+
+import io.daxfs.core.device.Layouts;
+import io.daxfs.core.format.Checksums;
+import io.daxfs.core.log.LogEntry.DentryAdd;
+import io.daxfs.core.log.LogEntry.DentryDel;
+import io.daxfs.core.log.LogEntry.InodeEntry;
+import io.daxfs.core.log.LogEntry.WriteEntry;
+import io.daxfs.core.log.LogEntry.XattrDel;
+import io.daxfs.core.log.LogEntry.XattrSet;
+import java.lang.foreign.MemorySegment;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Encodes and decodes {@link LogEntry} records. Every entry starts with an 8-byte header
+ * ({@code u16 type, u16 length, u32 crc32c}); lengths are multiples of 8 and an entry never
+ * crosses a log page. A {@code PAD} entry fills the rest of a page that the next entry does not fit.
+ */
+public final class EntryCodec {
+    public static final int HEADER = 8;
+    static final int TYPE_PAD = 1;
+    static final int TYPE_INODE = 2;
+    static final int TYPE_WRITE = 3;
+    static final int TYPE_DENTRY_ADD = 4;
+    static final int TYPE_DENTRY_DEL = 5;
+    static final int TYPE_XATTR_SET = 6;
+    static final int TYPE_XATTR_DEL = 7;
+    private static final int CRC_OFFSET = 4;
+
+    private EntryCodec() {}
+
+    /** Bytes {@code entry} takes in a log page, header included. */
+    public static int encodedLength(LogEntry entry) {
+        int body = switch (entry) {
+            case InodeEntry e -> 88;
+            case WriteEntry e -> 40;
+            case DentryAdd e -> 26 + nameBytes(e.name()).length;
+            case DentryDel e -> 17 + nameBytes(e.name()).length;
+            case XattrSet e -> 12 + nameBytes(e.name()).length + e.value().length;
+            case XattrDel e -> 9 + nameBytes(e.name()).length;
+        };
+        return align8(HEADER + body);
+    }
+
+    /** Writes {@code entry} at {@code offset} of {@code buf}; returns its length. */
+    public static int encode(LogEntry entry, MemorySegment buf, long offset) {
+        int length = encodedLength(entry);
+        buf.asSlice(offset, length).fill((byte) 0);
+        long p = offset + HEADER;
+        int type = switch (entry) {
+            case InodeEntry e -> {
+                buf.set(Layouts.INT, p, e.mode());
+                buf.set(Layouts.INT, p + 4, e.uid());
+                buf.set(Layouts.INT, p + 8, e.gid());
+                buf.set(Layouts.INT, p + 12, e.flags());
+                buf.set(Layouts.INT, p + 16, e.nlink());
+                buf.set(Layouts.LONG, p + 24, e.rdev());
+                buf.set(Layouts.LONG, p + 32, e.size());
+                buf.set(Layouts.LONG, p + 40, e.atimeNs());
+                buf.set(Layouts.LONG, p + 48, e.mtimeNs());
+                buf.set(Layouts.LONG, p + 56, e.ctimeNs());
+                buf.set(Layouts.LONG, p + 64, e.btimeNs());
+                buf.set(Layouts.LONG, p + 72, e.parent());
+                buf.set(Layouts.LONG, p + 80, e.nextCookie());
+                yield TYPE_INODE;
+            }
+            case WriteEntry e -> {
+                buf.set(Layouts.LONG, p, e.pgoff());
+                buf.set(Layouts.LONG, p + 8, e.block());
+                buf.set(Layouts.LONG, p + 16, e.count());
+                buf.set(Layouts.LONG, p + 24, e.size());
+                buf.set(Layouts.LONG, p + 32, e.timeNs());
+                yield TYPE_WRITE;
+            }
+            case DentryAdd e -> {
+                buf.set(Layouts.LONG, p, e.ino());
+                buf.set(Layouts.LONG, p + 8, e.cookie());
+                buf.set(Layouts.LONG, p + 16, e.timeNs());
+                buf.set(Layouts.BYTE, p + 24, (byte) (e.kindBits() >>> 12));
+                putName(buf, p + 26, e.name(), p + 25);
+                yield TYPE_DENTRY_ADD;
+            }
+            case DentryDel e -> {
+                buf.set(Layouts.LONG, p, e.cookie());
+                buf.set(Layouts.LONG, p + 8, e.timeNs());
+                putName(buf, p + 17, e.name(), p + 16);
+                yield TYPE_DENTRY_DEL;
+            }
+            case XattrSet e -> {
+                buf.set(Layouts.LONG, p, e.timeNs());
+                buf.set(Layouts.SHORT, p + 10, (short) e.value().length);
+                byte[] name = nameBytes(e.name());
+                putName(buf, p + 12, e.name(), p + 8);
+                MemorySegment.copy(e.value(), 0, buf, Layouts.BYTE, p + 12 + name.length, e.value().length);
+                yield TYPE_XATTR_SET;
+            }
+            case XattrDel e -> {
+                buf.set(Layouts.LONG, p, e.timeNs());
+                putName(buf, p + 9, e.name(), p + 8);
+                yield TYPE_XATTR_DEL;
+            }
+        };
+        writeHeader(buf, offset, type, length);
+        return length;
+    }
+
+    /** Writes a PAD entry covering {@code length} bytes at {@code offset}. */
+    public static void encodePad(MemorySegment buf, long offset, int length) {
+        buf.asSlice(offset, length).fill((byte) 0);
+        writeHeader(buf, offset, TYPE_PAD, length);
+    }
+
+    private static void writeHeader(MemorySegment buf, long offset, int type, int length) {
+        buf.set(Layouts.SHORT, offset, (short) type);
+        buf.set(Layouts.SHORT, offset + 2, (short) length);
+        buf.set(Layouts.INT, offset + CRC_OFFSET, 0);
+        buf.set(Layouts.INT, offset + CRC_OFFSET, Checksums.crc32c(buf, offset, length));
+    }
+
+    /**
+     * Decodes the entry at {@code offset} of {@code page}, which has {@code limit} bytes from
+     * {@code offset} to the end of the page. Returns {@code null} for a PAD entry.
+     *
+     * @throws LogCorruptException if the header, length or checksum is invalid
+     */
+    public static LogEntry decode(MemorySegment page, long offset, long limit) {
+        if (limit < HEADER) {
+            throw new LogCorruptException("entry header at page offset " + offset + " crosses the page end");
+        }
+        int type = Short.toUnsignedInt(page.get(Layouts.SHORT, offset));
+        int length = Short.toUnsignedInt(page.get(Layouts.SHORT, offset + 2));
+        if (length < HEADER || length % 8 != 0 || length > limit) {
+            throw new LogCorruptException("entry at page offset " + offset + " has invalid length " + length);
+        }
+        int stored = page.get(Layouts.INT, offset + CRC_OFFSET);
+        if (stored != Checksums.crc32cSkipping(page, offset, length, offset + CRC_OFFSET)) {
+            throw new LogCorruptException("entry at page offset " + offset + " fails its checksum");
+        }
+        long p = offset + HEADER;
+        try {
+            return switch (type) {
+                case TYPE_PAD -> null;
+                case TYPE_INODE -> new InodeEntry(page.get(Layouts.INT, p), page.get(Layouts.INT, p + 4),
+                        page.get(Layouts.INT, p + 8), page.get(Layouts.INT, p + 12), page.get(Layouts.INT, p + 16),
+                        page.get(Layouts.LONG, p + 24), page.get(Layouts.LONG, p + 32), page.get(Layouts.LONG, p + 40),
+                        page.get(Layouts.LONG, p + 48), page.get(Layouts.LONG, p + 56), page.get(Layouts.LONG, p + 64),
+                        page.get(Layouts.LONG, p + 72), page.get(Layouts.LONG, p + 80));
+                case TYPE_WRITE -> new WriteEntry(page.get(Layouts.LONG, p), page.get(Layouts.LONG, p + 8),
+                        page.get(Layouts.LONG, p + 16), page.get(Layouts.LONG, p + 24), page.get(Layouts.LONG, p + 32));
+                case TYPE_DENTRY_ADD -> new DentryAdd(getName(page, p + 26, p + 25, offset + length),
+                        page.get(Layouts.LONG, p), (page.get(Layouts.BYTE, p + 24) & 0xf) << 12,
+                        page.get(Layouts.LONG, p + 8), page.get(Layouts.LONG, p + 16));
+                case TYPE_DENTRY_DEL -> new DentryDel(getName(page, p + 17, p + 16, offset + length),
+                        page.get(Layouts.LONG, p), page.get(Layouts.LONG, p + 8));
+                case TYPE_XATTR_SET -> {
+                    String name = getName(page, p + 12, p + 8, offset + length);
+                    int nameLength = Byte.toUnsignedInt(page.get(Layouts.BYTE, p + 8));
+                    int valueLength = Short.toUnsignedInt(page.get(Layouts.SHORT, p + 10));
+                    long valueAt = p + 12 + nameLength;
+                    if (valueAt + valueLength > offset + length) {
+                        throw new LogCorruptException("xattr value at page offset " + offset + " overruns its entry");
+                    }
+                    yield new XattrSet(name, page.asSlice(valueAt, valueLength).toArray(Layouts.BYTE),
+                            page.get(Layouts.LONG, p));
+                }
+                case TYPE_XATTR_DEL -> new XattrDel(getName(page, p + 9, p + 8, offset + length),
+                        page.get(Layouts.LONG, p));
+                default -> throw new LogCorruptException("unknown entry type " + type + " at page offset " + offset);
+            };
+        } catch (IndexOutOfBoundsException e) {
+            throw new LogCorruptException("entry at page offset " + offset + " overruns its length");
+        }
+    }
+
+    /** Length of the entry at {@code offset} as its header says (after {@link #decode} accepted it). */
+    public static int lengthAt(MemorySegment page, long offset) {
+        return Short.toUnsignedInt(page.get(Layouts.SHORT, offset + 2));
+    }
+
+    private static void putName(MemorySegment buf, long at, String name, long lengthAt) {
+        byte[] bytes = nameBytes(name);
+        buf.set(Layouts.BYTE, lengthAt, (byte) bytes.length);
+        MemorySegment.copy(bytes, 0, buf, Layouts.BYTE, at, bytes.length);
+    }
+
+    private static String getName(MemorySegment page, long at, long lengthAt, long entryEnd) {
+        int length = Byte.toUnsignedInt(page.get(Layouts.BYTE, lengthAt));
+        if (at + length > entryEnd) {
+            throw new LogCorruptException("name overruns its entry");
+        }
+        return new String(page.asSlice(at, length).toArray(Layouts.BYTE), StandardCharsets.UTF_8);
+    }
+
+    static byte[] nameBytes(String name) {
+        return name.getBytes(StandardCharsets.UTF_8);
+    }
+
+    static int align8(int n) {
+        return (n + 7) & ~7;
+    }
+}

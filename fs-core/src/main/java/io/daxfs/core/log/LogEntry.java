@@ -1,0 +1,54 @@
+package io.daxfs.core.log;
+
+import java.util.Objects;
+
+/**
+ * One change recorded in an inode's log (docs/FORMAT.md, "Log entries"). Replaying an inode's
+ * entries in order, up to its committed tail, gives its current state; the latest
+ * {@link InodeEntry} holds every attribute.
+ */
+public sealed interface LogEntry {
+
+    /** Attribute snapshot: written at creation, on every attribute change and by compaction. */
+    record InodeEntry(int mode, int uid, int gid, int flags, int nlink, long rdev, long size, long atimeNs,
+            long mtimeNs, long ctimeNs, long btimeNs, long parent, long nextCookie) implements LogEntry {}
+
+    /**
+     * File pages {@code [pgoff, pgoff+count)} now live in blocks {@code [block, block+count)}, or
+     * are a hole when {@code block} is 0. Carries the file size and modification time after it.
+     */
+    record WriteEntry(long pgoff, long block, long count, long size, long timeNs) implements LogEntry {
+        public boolean isHole() {
+            return block == 0;
+        }
+    }
+
+    /** Directory entry {@code name} now names inode {@code ino}; {@code cookie} orders listings. */
+    record DentryAdd(String name, long ino, int kindBits, long cookie, long timeNs) implements LogEntry {
+        public DentryAdd {
+            Objects.requireNonNull(name, "name");
+        }
+    }
+
+    /** Directory entry {@code name} (added with {@code cookie}) is gone. */
+    record DentryDel(String name, long cookie, long timeNs) implements LogEntry {
+        public DentryDel {
+            Objects.requireNonNull(name, "name");
+        }
+    }
+
+    /** Extended attribute {@code name} now has {@code value}. */
+    record XattrSet(String name, byte[] value, long timeNs) implements LogEntry {
+        public XattrSet {
+            Objects.requireNonNull(name, "name");
+            Objects.requireNonNull(value, "value");
+        }
+    }
+
+    /** Extended attribute {@code name} is gone. */
+    record XattrDel(String name, long timeNs) implements LogEntry {
+        public XattrDel {
+            Objects.requireNonNull(name, "name");
+        }
+    }
+}

@@ -1,0 +1,38 @@
+package io.daxfs.core.log;
+
+import io.daxfs.core.device.Layouts;
+import io.daxfs.core.format.Layout;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * The header of a 4 KiB log page: {@code u64 magic, u64 next block (0 = last), u64 owner inode,
+ * u64 reserved}; entries follow from byte {@link #FIRST_ENTRY}.
+ */
+public final class LogPage {
+    /** "DXLOGPG1" read as a little-endian long. */
+    public static final long MAGIC = 0x31475047_4f4c5844L;
+    public static final int NEXT_OFFSET = 8;
+    public static final int OWNER_OFFSET = 16;
+    public static final int FIRST_ENTRY = 32;
+    /** Room for entries in one page. */
+    public static final int CAPACITY = Layout.BLOCK_SIZE - FIRST_ENTRY;
+
+    private LogPage() {}
+
+    /** Writes a fresh header (next = 0) into {@code buf} at 0. */
+    static void encodeHeader(MemorySegment buf, long ownerIno) {
+        buf.asSlice(0, FIRST_ENTRY).fill((byte) 0);
+        buf.set(Layouts.LONG, 0, MAGIC);
+        buf.set(Layouts.LONG, OWNER_OFFSET, ownerIno);
+    }
+
+    /** Device offset of the first entry of log page {@code block}. */
+    public static long firstEntryOffset(long block) {
+        return Layout.offsetOf(block) + FIRST_ENTRY;
+    }
+
+    /** Device offset of the end of the page that holds device offset {@code offset}. */
+    static long pageEnd(long offset) {
+        return (offset & ~(long) (Layout.BLOCK_SIZE - 1)) + Layout.BLOCK_SIZE;
+    }
+}

@@ -1,0 +1,97 @@
+package io.daxfs.core.log;
+
+import io.daxfs.core.device.DaxDevice;
+import io.daxfs.core.device.Layouts;
+import io.daxfs.core.format.Layout;
+import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
+
+/**
+ * Walks an inode's log on the media from its head page to its committed tail, checking every
+ * page header and entry as it goes (used by mount, recovery and the checker). It never follows a
+ * pointer out of the data area and stops after as many pages as the data area has, so damaged
+ * media cannot make it loop or read outside the device.
+ */
+public final class LogReader {
+    private final DaxDevice device;
+    private final Layout layout;
+
+    public LogReader(DaxDevice device, Layout layout) {
+        this.device = device;
+        this.layout = layout;
+    }
+
+    /** Receives each committed entry of a log with its device offset. */
+    @FunctionalInterface
+    public interface Visitor {
+        void entry(LogEntry entry, long deviceOffset);
+    }
+
+    /**
+     * Visits the committed entries of the log of {@code ino} from {@code headBlock} to
+     * {@code tail}; returns the log's pages.
+     *
+     * @throws LogCorruptException naming what is wrong and where
+     */
+    public InodeLog read(long ino, long headBlock, long tail, Visitor visitor) {
+        long[] pages = new long[4];
+        int count = 0;
+        long block = headBlock;
+        long maxPages = layout.dataBlocks();
+        while (true) {
+            checkPage(ino, block);
+            if (count == pages.length) {
+                pages = Arrays.copyOf(pages, count * 2);
+            }
+            pages[count++] = block;
+            if (count > maxPages) {
+                throw new LogCorruptException("inode " + ino + ": log chain longer than the device (a cycle)");
+            }
+            long base = Layout.offsetOf(block);
+            MemorySegment page = device.directAccess(base, Layout.BLOCK_SIZE);
+            long pos = LogPage.FIRST_ENTRY;
+            boolean tailHere = tail > base && tail <= base + Layout.BLOCK_SIZE;
+            long end = tailHere ? tail - base : Layout.BLOCK_SIZE;
+            if (tailHere && (end < LogPage.FIRST_ENTRY || end % 8 != 0)) {
+                throw new LogCorruptException("inode " + ino + ": tail " + tail + " is not at an entry boundary");
+            }
+            while (pos < end) {
+                LogEntry entry;
+                try {
+                    entry = EntryCodec.decode(page, pos, Layout.BLOCK_SIZE - pos);
+                } catch (LogCorruptException e) {
+                    throw new LogCorruptException("inode " + ino + ": log page " + block + ": " + e.getMessage());
+                }
+                if (entry != null) {
+                    visitor.entry(entry, base + pos);
+                }
+                pos += EntryCodec.lengthAt(page, pos);
+            }
+            if (tailHere) {
+                if (pos != end) {
+                    throw new LogCorruptException("inode " + ino + ": tail " + tail + " falls inside an entry");
+                }
+                return new InodeLog(pages, count, tail);
+            }
+            block = page.get(Layouts.LONG, LogPage.NEXT_OFFSET);
+            if (block == 0) {
+                throw new LogCorruptException("inode " + ino + ": log ends at page " + pages[count - 1]
+                        + " before reaching its tail " + tail);
+            }
+        }
+    }
+
+    private void checkPage(long ino, long block) {
+        if (!layout.isDataBlock(block)) {
+            throw new LogCorruptException("inode " + ino + ": log page pointer " + block + " is outside the data area");
+        }
+        MemorySegment header = device.directAccess(Layout.offsetOf(block), LogPage.FIRST_ENTRY);
+        if (header.get(Layouts.LONG, 0) != LogPage.MAGIC) {
+            throw new LogCorruptException("inode " + ino + ": block " + block + " is not a log page (bad magic)");
+        }
+        long owner = header.get(Layouts.LONG, LogPage.OWNER_OFFSET);
+        if (owner != ino) {
+            throw new LogCorruptException("inode " + ino + ": log page " + block + " belongs to inode " + owner);
+        }
+    }
+}

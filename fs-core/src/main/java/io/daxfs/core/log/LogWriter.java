@@ -1,0 +1,144 @@
+package io.daxfs.core.log;
+
+import io.daxfs.core.balloc.BlockAllocator;
+import io.daxfs.core.device.DaxDevice;
+import io.daxfs.core.format.Layout;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Appends entries to inode logs (NOVA's {@code log}). An append happens in two steps:
+ * {@link #stage} writes the entries after the committed tail (linking new pages as needed),
+ * flushed and fenced but invisible; the caller then makes them visible with one 8-byte tail store,
+ * either alone or together with other inodes' tails through the journal (see
+ * {@code volume.Transaction}), and finally tells the DRAM log with {@link Staged#publishTo}.
+ */
+public final class LogWriter {
+    private static final ThreadLocal<MemorySegment> PAGE_BUFFER =
+            ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(Layout.BLOCK_SIZE, 64));
+
+    private final DaxDevice device;
+    private final BlockAllocator allocator;
+
+    public LogWriter(DaxDevice device, BlockAllocator allocator) {
+        this.device = device;
+        this.allocator = allocator;
+    }
+
+    /** Entries written behind a tail, not yet committed. */
+    public static final class Staged {
+        private final long[] newPages;
+        private final int newPageCount;
+        private final long newTail;
+
+        Staged(long[] newPages, int newPageCount, long newTail) {
+            this.newPages = newPages;
+            this.newPageCount = newPageCount;
+            this.newTail = newTail;
+        }
+
+        /** The tail value that commits these entries. */
+        public long newTail() {
+            return newTail;
+        }
+
+        /** Records the committed append in the DRAM log. */
+        public void publishTo(InodeLog log) {
+            log.commit(newPages, newPageCount, newTail);
+        }
+    }
+
+    /**
+     * Starts a new log for inode {@code ino}: one page with a fresh header. The returned log's
+     * tail (its first entry offset) is not on the media until the creation commits.
+     */
+    public InodeLog newLog(long ino) {
+        long block = allocator.allocateOne();
+        writeHeader(block, ino);
+        return new InodeLog(new long[] {block, 0, 0, 0}, 1, LogPage.firstEntryOffset(block));
+    }
+
+    /** Frees every page of a log that was never committed (a failed creation). */
+    public void discard(InodeLog log) {
+        for (int i = 0; i < log.pageCount(); i++) {
+            allocator.free(log.page(i), 1);
+        }
+    }
+
+    /**
+     * Writes {@code entries} after the committed tail of {@code log} (owned by {@code ino}),
+     * flushed and fenced. On failure (ENOSPC for a new page) nothing visible has changed and
+     * pages taken so far are freed.
+     */
+    public Staged stage(long ino, InodeLog log, List<LogEntry> entries) {
+        MemorySegment buf = PAGE_BUFFER.get();
+        long[] newPages = new long[2];
+        int newCount = 0;
+        long pos = log.tail();
+        long lastPage = log.lastBlock();
+        long chunkStart = pos;
+        try {
+            for (LogEntry entry : entries) {
+                int length = EntryCodec.encodedLength(entry);
+                long pageEnd = Layout.offsetOf(lastPage) + Layout.BLOCK_SIZE;
+                if (pos + length > pageEnd) {
+                    if (pos < pageEnd) {
+                        EntryCodec.encodePad(buf, pos - Layout.offsetOf(lastPage), (int) (pageEnd - pos));
+                        pos = pageEnd;
+                    }
+                    flushChunk(buf, lastPage, chunkStart, pos);
+                    long page = allocator.allocateOne();
+                    if (newCount == newPages.length) {
+                        newPages = Arrays.copyOf(newPages, newCount * 2);
+                    }
+                    newPages[newCount++] = page;
+                    writeHeader(page, ino);
+                    link(lastPage, page);
+                    lastPage = page;
+                    pos = LogPage.firstEntryOffset(page);
+                    chunkStart = pos;
+                }
+                EntryCodec.encode(entry, buf, pos - Layout.offsetOf(lastPage));
+                pos += length;
+            }
+            flushChunk(buf, lastPage, chunkStart, pos);
+            device.fence();
+            return new Staged(newPages, newCount, pos);
+        } catch (RuntimeException e) {
+            for (int i = 0; i < newCount; i++) {
+                allocator.free(newPages[i], 1);
+            }
+            throw e;
+        }
+    }
+
+    /** Gives back the pages of a staged append that will not be committed. */
+    public void unstage(Staged staged) {
+        for (int i = 0; i < staged.newPageCount; i++) {
+            allocator.free(staged.newPages[i], 1);
+        }
+    }
+
+    /** Copies the bytes {@code [from, to)} of page {@code block}, encoded in {@code buf}, to the device. */
+    private void flushChunk(MemorySegment buf, long block, long from, long to) {
+        if (to > from) {
+            long base = Layout.offsetOf(block);
+            device.copyIn(buf.asSlice(from - base, to - from), from);
+        }
+    }
+
+    private void writeHeader(long block, long ino) {
+        MemorySegment buf = PAGE_BUFFER.get();
+        LogPage.encodeHeader(buf, ino);
+        device.copyIn(buf.asSlice(0, LogPage.FIRST_ENTRY), Layout.offsetOf(block));
+    }
+
+    /** Points page {@code from}'s next field at {@code to}; beyond the tail, so not yet a commit. */
+    private void link(long from, long to) {
+        long offset = Layout.offsetOf(from) + LogPage.NEXT_OFFSET;
+        device.storeRelease(offset, to);
+        device.flush(offset, Long.BYTES);
+    }
+}

@@ -1,0 +1,129 @@
+package io.daxfs.core.volume;
+
+import io.daxfs.core.FileKind;
+import io.daxfs.core.FormatOptions;
+import io.daxfs.core.balloc.BlockAllocator;
+import io.daxfs.core.device.DaxDevice;
+import io.daxfs.core.format.CorruptImageException;
+import io.daxfs.core.format.Layout;
+import io.daxfs.core.format.Superblock;
+import io.daxfs.core.format.Superblock.FreeList;
+import io.daxfs.core.format.Superblock.State;
+import io.daxfs.core.inode.Inode;
+import io.daxfs.core.inode.InodeTable;
+import io.daxfs.core.inode.OrphanTable;
+import io.daxfs.core.journal.Journal;
+import io.daxfs.core.log.InodeLog;
+import io.daxfs.core.log.LogEntry.InodeEntry;
+import io.daxfs.core.log.LogReader;
+import io.daxfs.core.log.LogWriter;
+import io.daxfs.core.rebuild.InodeLoader;
+import io.daxfs.core.rebuild.Recovery;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Formats, mounts and unmounts (NOVA's {@code super}): the superblock's clean/dirty protocol, the
+ * choice between loading the saved allocator and the recovery scan, journal roll-back and orphan
+ * reclaim.
+ */
+public final class Mounter {
+    private static final Logger LOG = LoggerFactory.getLogger(Mounter.class);
+
+    private Mounter() {}
+
+    /** Writes a new, empty filesystem over the whole device; returns its superblock. */
+    public static Superblock format(DaxDevice device, FormatOptions options, long nowNs) {
+        long totalBlocks = device.size() / Layout.BLOCK_SIZE;
+        long inodes = options.inodeCount() == 0 ? Layout.defaultInodeCount(totalBlocks)
+                : Layout.roundUpInodes(options.inodeCount());
+        Layout layout = new Layout(totalBlocks, inodes);
+        if (layout.dataBlocks() < 16) {
+            throw new IllegalArgumentException("device of " + totalBlocks + " blocks has no room for data after "
+                    + inodes + " inodes");
+        }
+        device.zero(0, Layout.offsetOf(layout.dataStartBlock()));
+        device.zero(Layout.offsetOf(layout.backupSuperblockBlock()), Layout.BLOCK_SIZE);
+        device.fence();
+
+        BlockAllocator allocator = BlockAllocator.allFree(layout);
+        LogWriter writer = new LogWriter(device, allocator);
+        InodeTable table = new InodeTable(device, layout);
+        InodeLog rootLog = writer.newLog(Layout.ROOT_INO);
+        InodeEntry root = new InodeEntry(FileKind.DIRECTORY.typeBits() | 0755, options.rootUid(), options.rootGid(),
+                0, 2, 0, 0, nowNs, nowNs, nowNs, nowNs, Layout.ROOT_INO, 0);
+        LogWriter.Staged staged = writer.stage(Layout.ROOT_INO, rootLog, List.of(root));
+        table.writeNewRecord(Layout.ROOT_INO, rootLog.headBlock(), 1);
+        long tailWord = table.tailOffset(Layout.ROOT_INO);
+        device.storeRelease(tailWord, staged.newTail());
+        device.flush(tailWord, Long.BYTES);
+        device.fence();
+
+        Superblock sb = new Superblock(Superblock.FORMAT_VERSION, 0, totalBlocks, inodes, options.uuid(),
+                options.label(), State.CLEAN, nowNs, 0, nowNs, 0, allocator.save(device));
+        sb.writeBoth(device);
+        return sb;
+    }
+
+    /**
+     * Mounts the filesystem on {@code device}.
+     *
+     * @throws CorruptImageException if the image is not a usable daxfs (the message says why and
+     *     whether fsck can help)
+     */
+    public static Volume mount(DaxDevice device, boolean readOnly, long nowNs) {
+        Superblock sb = Superblock.read(device);
+        Layout layout = sb.layout();
+        if (readOnly && sb.state() == State.DIRTY) {
+            throw new CorruptImageException("filesystem was not cleanly unmounted; mount it read-write once to "
+                    + "recover, or run fsck.daxfs");
+        }
+        InodeTable table = new InodeTable(device, layout);
+        OrphanTable orphans = new OrphanTable(device);
+        BlockAllocator allocator = null;
+        List<Inode> loaded = List.of();
+        if (sb.state() == State.CLEAN && sb.freeList().present()) {
+            try {
+                allocator = BlockAllocator.load(layout, device, sb.freeList());
+            } catch (IllegalStateException e) {
+                LOG.warn("saved allocator unusable ({}); scanning the logs", e.getMessage());
+            }
+        }
+        if (allocator == null) {
+            if (!readOnly) {
+                int undone = new Journal(device).recover(layout);
+                if (undone > 0) {
+                    LOG.info("journal: rolled back an interrupted operation ({} commit words)", undone);
+                }
+            }
+            table = new InodeTable(device, layout);
+            Recovery.Scan scan = Recovery.scan(layout, table,
+                    new InodeLoader(table, new LogReader(device, layout)));
+            allocator = BlockAllocator.fromUsed(layout, scan.usedBlocks());
+            loaded = scan.inodes();
+        }
+        if (!table.isUsed(Layout.ROOT_INO)) {
+            throw new CorruptImageException("the root directory is missing; run fsck.daxfs");
+        }
+        Volume volume = new Volume(device, sb, allocator, table, orphans, loaded);
+        if (!readOnly) {
+            Superblock dirty = sb.withState(State.DIRTY, FreeList.NONE, nowNs, true);
+            dirty.writeBoth(device);
+            volume.setSuperblock(dirty);
+            new OrphanReaper(volume).reapAfterCrash();
+        }
+        LOG.info("mounted {} ({} blocks, {} free, {} inodes in use){}", sb.uuid(), layout.totalBlocks(),
+                allocator.freeBlocks(), table.usedCount(), readOnly ? " read-only" : "");
+        return volume;
+    }
+
+    /** Saves the allocator and marks the superblock clean. Every file must be closed. */
+    public static void unmount(Volume volume, long nowNs) {
+        DaxDevice device = volume.device();
+        FreeList saved = volume.allocator().save(device);
+        Superblock clean = volume.superblock().withState(State.CLEAN, saved, nowNs, false);
+        clean.writeBoth(device);
+        volume.setSuperblock(clean);
+    }
+}

@@ -1,0 +1,99 @@
+package io.daxfs.core.volume;
+
+import io.daxfs.core.inode.Inode;
+import io.daxfs.core.log.LogEntry;
+import io.daxfs.core.log.LogWriter.Staged;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One atomic change of the filesystem: entries appended to one or more inode logs, inodes
+ * deleted, orphan slots set. {@link #commit} stages every append, then publishes all commit words
+ * at once: a single tail store when there is only one, the journal otherwise. Then the DRAM
+ * state follows and blocks that stopped being referenced are released. The callers hold the locks
+ * of every inode involved.
+ */
+public final class Transaction {
+    private final Volume volume;
+    private final Map<Inode, List<LogEntry>> appends = new LinkedHashMap<>();
+    private final List<Inode> deletions = new ArrayList<>();
+    private final List<long[]> words = new ArrayList<>();
+
+    Transaction(Volume volume) {
+        this.volume = volume;
+    }
+
+    /** Appends {@code entries} to {@code inode}'s log. */
+    public Transaction append(Inode inode, LogEntry... entries) {
+        List<LogEntry> list = appends.computeIfAbsent(inode, i -> new ArrayList<>());
+        list.addAll(List.of(entries));
+        return this;
+    }
+
+    /** Appends {@code entries} to {@code inode}'s log. */
+    public Transaction append(Inode inode, List<LogEntry> entries) {
+        appends.computeIfAbsent(inode, i -> new ArrayList<>()).addAll(entries);
+        return this;
+    }
+
+    /** Deletes {@code inode}: its tail word becomes 0, its blocks are released after the commit. */
+    public Transaction delete(Inode inode) {
+        deletions.add(inode);
+        return this;
+    }
+
+    /** Stores {@code value} into the commit word at {@code offset} (an orphan slot). */
+    public Transaction setWord(long offset, long value) {
+        words.add(new long[] {offset, value});
+        return this;
+    }
+
+    /** Makes the whole change durable and visible, or (on an exception) none of it. */
+    public void commit() {
+        List<Inode> inodes = new ArrayList<>(appends.keySet());
+        List<Staged> staged = new ArrayList<>(inodes.size());
+        try {
+            for (Inode inode : inodes) {
+                staged.add(volume.logWriter().stage(inode.ino(), inode.log(), appends.get(inode)));
+            }
+        } catch (RuntimeException e) {
+            for (int i = 0; i < staged.size(); i++) {
+                volume.logWriter().unstage(staged.get(i));
+            }
+            throw e;
+        }
+        int count = inodes.size() + deletions.size() + words.size();
+        long[] offsets = new long[count];
+        long[] values = new long[count];
+        int n = 0;
+        for (int i = 0; i < inodes.size(); i++) {
+            offsets[n] = volume.inodeTable().tailOffset(inodes.get(i).ino());
+            values[n++] = staged.get(i).newTail();
+        }
+        for (Inode dead : deletions) {
+            offsets[n] = volume.inodeTable().tailOffset(dead.ino());
+            values[n++] = 0;
+        }
+        for (long[] word : words) {
+            offsets[n] = word[0];
+            values[n++] = word[1];
+        }
+        if (count == 1) {
+            volume.publish(offsets[0], values[0]);
+        } else {
+            volume.journal().commit(offsets, values);
+        }
+        for (int i = 0; i < inodes.size(); i++) {
+            Inode inode = inodes.get(i);
+            staged.get(i).publishTo(inode.log());
+            for (LogEntry entry : appends.get(inode)) {
+                inode.apply(entry, volume::release);
+            }
+        }
+        for (Inode dead : deletions) {
+            volume.forget(dead);
+        }
+    }
+}

@@ -1,0 +1,158 @@
+package io.daxfs.core.volume;
+
+import io.daxfs.core.Errno;
+import io.daxfs.core.FsException;
+import io.daxfs.core.balloc.BlockAllocator;
+import io.daxfs.core.device.DaxDevice;
+import io.daxfs.core.format.Layout;
+import io.daxfs.core.format.Superblock;
+import io.daxfs.core.inode.Inode;
+import io.daxfs.core.inode.InodeTable;
+import io.daxfs.core.inode.OrphanTable;
+import io.daxfs.core.journal.Journal;
+import io.daxfs.core.log.LogReader;
+import io.daxfs.core.log.LogWriter;
+import io.daxfs.core.rebuild.InodeLoader;
+import java.util.Collection;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * A mounted filesystem's shared state: the device and its layout, the allocator, journal, inode
+ * table, orphan list and the DRAM inodes (loaded from their logs on first use). Every mechanism
+ * package works through it; {@link io.daxfs.core.DaxFileSystem} is its public face.
+ */
+public final class Volume {
+    private final DaxDevice device;
+    private final Layout layout;
+    private final BlockAllocator allocator;
+    private final Journal journal;
+    private final InodeTable inodeTable;
+    private final OrphanTable orphans;
+    private final LogWriter logWriter;
+    private final LogReader logReader;
+    private final InodeLoader loader;
+    private final ConcurrentHashMap<Long, Inode> inodes = new ConcurrentHashMap<>();
+    private final ReentrantLock namespaceLock = new ReentrantLock();
+    private final BlockReleaser releaser;
+    private volatile Superblock superblock;
+
+    Volume(DaxDevice device, Superblock superblock, BlockAllocator allocator, InodeTable inodeTable,
+            OrphanTable orphans, Iterable<Inode> loaded) {
+        this.device = device;
+        this.superblock = superblock;
+        this.layout = superblock.layout();
+        this.allocator = allocator;
+        this.journal = new Journal(device);
+        this.inodeTable = inodeTable;
+        this.orphans = orphans;
+        this.logWriter = new LogWriter(device, allocator);
+        this.logReader = new LogReader(device, layout);
+        this.loader = new InodeLoader(inodeTable, logReader);
+        this.releaser = new BlockReleaser(allocator);
+        for (Inode inode : loaded) {
+            inodes.put(inode.ino(), inode);
+        }
+    }
+
+    public DaxDevice device() {
+        return device;
+    }
+
+    public Layout layout() {
+        return layout;
+    }
+
+    public Superblock superblock() {
+        return superblock;
+    }
+
+    void setSuperblock(Superblock sb) {
+        this.superblock = sb;
+    }
+
+    public BlockAllocator allocator() {
+        return allocator;
+    }
+
+    public Journal journal() {
+        return journal;
+    }
+
+    public InodeTable inodeTable() {
+        return inodeTable;
+    }
+
+    public OrphanTable orphans() {
+        return orphans;
+    }
+
+    public LogWriter logWriter() {
+        return logWriter;
+    }
+
+    public LogReader logReader() {
+        return logReader;
+    }
+
+    public BlockReleaser releaser() {
+        return releaser;
+    }
+
+    /** Serializes operations that change names (see docs/ARCHITECTURE.md, "Locking"). */
+    public ReentrantLock namespaceLock() {
+        return namespaceLock;
+    }
+
+    /** A new atomic change. */
+    public Transaction begin() {
+        return new Transaction(this);
+    }
+
+    /** The inode {@code ino}, loaded from its log on first use; ENOENT if it is not in use. */
+    public Inode inode(long ino) {
+        Inode inode = inodes.get(ino);
+        if (inode != null) {
+            return inode;
+        }
+        if (!inodeTable.isUsed(ino)) {
+            throw new FsException(Errno.ENOENT, "no inode " + ino);
+        }
+        return inodes.computeIfAbsent(ino, loader::load);
+    }
+
+    /** Inodes loaded so far. */
+    public Collection<Inode> loadedInodes() {
+        return inodes.values();
+    }
+
+    /** Registers a newly created inode. */
+    public void register(Inode inode) {
+        inodes.put(inode.ino(), inode);
+    }
+
+    /** A single commit store: 8 bytes, flushed and fenced. */
+    void publish(long offset, long value) {
+        device.storeRelease(offset, value);
+        device.flush(offset, Long.BYTES);
+        device.fence();
+    }
+
+    /** Blocks that stopped backing anything after a durable commit. */
+    void release(long block, long count) {
+        releaser.release(block, count);
+    }
+
+    /** Drops a deleted inode: its number and every block it held are free again. */
+    void forget(Inode dead) {
+        dead.markDeleted();
+        inodes.remove(dead.ino());
+        if (dead.extents() != null) {
+            dead.extents().runs().forEach(run -> releaser.release(run.block(), run.count()));
+        }
+        for (long page : dead.log().pagesCopy()) {
+            releaser.release(page, 1);
+        }
+        inodeTable.release(dead.ino());
+    }
+}
