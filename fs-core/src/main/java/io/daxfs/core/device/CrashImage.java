@@ -2,6 +2,7 @@ package io.daxfs.core.device;
 
 import java.lang.foreign.MemorySegment;
 import java.util.List;
+import java.util.Objects;
 
 /**
  * One media image of a {@link CrashState}, as yielded by {@link CrashImages}. It is a view of the
@@ -51,6 +52,21 @@ public final class CrashImage {
     /** A new {@link MemoryDevice} holding a copy of this image, for mounting; the caller closes it. */
     public SegmentDevice toDevice() {
         return MemoryDevice.fromImage(buffer);
+    }
+
+    /**
+     * Overwrites the whole of {@code target} with this image (plain stores, no flush): lets a test
+     * reuse one device for many images instead of allocating one per image.
+     *
+     * @throws IllegalArgumentException if {@code target} is not the size of the image
+     */
+    public void copyTo(DaxDevice target) {
+        Objects.requireNonNull(target, "target");
+        if (target.size() != buffer.length) {
+            throw new IllegalArgumentException(
+                    "target holds " + target.size() + " bytes, the image " + buffer.length);
+        }
+        target.write(MemorySegment.ofArray(buffer), 0);
     }
 
     /**
