@@ -156,15 +156,18 @@ final class CacheLineModel {
                 System.arraycopy(data, 0, current, start, data.length);
             }
             for (int line = start / LINE; line < (end + LINE - 1) / LINE; line++) {
+                byte[] version = Arrays.copyOfRange(current, line * LINE, line * LINE + LINE);
                 Line state = lines.get(line);
                 if (state == null) {
-                    // A line with no state is durable at its current content, which the store just
-                    // changed: its old content is still in the durable image.
+                    // A line with no state is durable at the content it had before this store.
+                    byte[] old = Arrays.copyOfRange(durable, line * LINE, line * LINE + LINE);
+                    if (Arrays.equals(old, version)) {
+                        continue;
+                    }
                     state = new Line();
-                    state.versions.add(Arrays.copyOfRange(durable, line * LINE, line * LINE + LINE));
+                    state.versions.add(old);
                     lines.put(line, state);
                 }
-                byte[] version = Arrays.copyOfRange(current, line * LINE, line * LINE + LINE);
                 if (!Arrays.equals(version, state.versions.getLast())) {
                     state.versions.add(version);
                 }
