@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
 class CrashImagesTest {
     private static final int LINE = RecordingDevice.LINE;
 
-    private final RecordingDevice device = new RecordingDevice(new ReleaseStoreMemoryDevice(1 << 20));
+    private final RecordingDevice device = new RecordingDevice(MemoryDevice.allocate(1 << 20));
 
     @AfterEach
     void close() {

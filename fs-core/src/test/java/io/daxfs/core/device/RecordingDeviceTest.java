@@ -24,7 +24,7 @@ class RecordingDeviceTest {
     private static final long DATA = 4096;
     private static final int DATA_LENGTH = 1000; // 16 lines, the last one partly
 
-    private final RecordingDevice device = new RecordingDevice(new ReleaseStoreMemoryDevice(1 << 20));
+    private final RecordingDevice device = new RecordingDevice(MemoryDevice.allocate(1 << 20));
 
     @AfterEach
     void close() {
