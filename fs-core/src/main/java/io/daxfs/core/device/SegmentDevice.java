@@ -2,7 +2,9 @@ package io.daxfs.core.device;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.util.Objects;
 
 /**
@@ -11,7 +13,10 @@ import java.util.Objects;
  * they differ in how the segment was mapped and which operations flush it.
  */
 public final class SegmentDevice implements DaxDevice {
-    private static final VarHandle LONG_HANDLE = Layouts.LONG.varHandle();
+    // Aligned on purpose: the var handle of an unaligned layout (Layouts.LONG) supports only plain
+    // get/set and throws UnsupportedOperationException for setRelease.
+    private static final VarHandle LONG_HANDLE =
+            ValueLayout.JAVA_LONG.withOrder(ByteOrder.LITTLE_ENDIAN).varHandle();
 
     private final MemorySegment segment;
     private final Arena arena;
@@ -63,9 +68,7 @@ public final class SegmentDevice implements DaxDevice {
 
     @Override
     public void zero(long deviceOffset, long length) {
-        MemorySegment range = segment.asSlice(deviceOffset, length);
-        range.fill((byte) 0);
-        ops.flush(range);
+        ops.zeroFlushcache(segment.asSlice(deviceOffset, length));
     }
 
     @Override
