@@ -14,6 +14,15 @@ public interface PersistenceOps {
     /** Copies {@code src} to {@code dst} so that it is durable after {@link #fence}. */
     void copyFlushcache(MemorySegment src, MemorySegment dst);
 
+    /**
+     * Zeroes {@code range} so that it is durable after {@link #fence}. The default stores and
+     * flushes; implementations with streaming stores do better.
+     */
+    default void zeroFlushcache(MemorySegment range) {
+        range.fill((byte) 0);
+        flush(range);
+    }
+
     /** Writes back the cache lines of {@code range} (a slice of the device mapping). */
     void flush(MemorySegment range);
 

@@ -13,7 +13,8 @@ import java.util.Objects;
  * they differ in how the segment was mapped and which operations flush it.
  */
 public final class SegmentDevice implements DaxDevice {
-    /** Aligned, so that it supports release stores (the unaligned layouts only allow plain access). */
+    // Aligned on purpose: the var handle of an unaligned layout (Layouts.LONG) supports only plain
+    // get/set and throws UnsupportedOperationException for setRelease.
     private static final VarHandle LONG_HANDLE =
             ValueLayout.JAVA_LONG.withOrder(ByteOrder.LITTLE_ENDIAN).varHandle();
 
@@ -67,9 +68,7 @@ public final class SegmentDevice implements DaxDevice {
 
     @Override
     public void zero(long deviceOffset, long length) {
-        MemorySegment range = segment.asSlice(deviceOffset, length);
-        range.fill((byte) 0);
-        ops.flush(range);
+        ops.zeroFlushcache(segment.asSlice(deviceOffset, length));
     }
 
     @Override
