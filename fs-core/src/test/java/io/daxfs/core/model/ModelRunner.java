@@ -420,7 +420,8 @@ final class ModelRunner {
         long ino = pickAny();
         String name = pickXattrName();
         int r = rnd.nextInt(40);
-        int length = r == 0 ? 3585 : r == 1 ? 3584 : r == 2 ? 70000 : rnd.nextInt(r < 8 ? 2000 : 40);
+        int length = r == 0 ? 3585 : r == 1 ? 3584 : r == 2 ? 70000 : r < 8 ? 3000 + rnd.nextInt(585)
+                : rnd.nextInt(r < 14 ? 2000 : 40);
         byte[] value = new byte[length];
         rnd.nextBytes(value);
         int flags = rnd.nextInt(4);
