@@ -1,6 +1,9 @@
 package io.daxfs.core;
 
+import io.daxfs.core.dax.DaxMapping;
+import io.daxfs.core.dax.Mapper;
 import io.daxfs.core.device.DaxDevice;
+import io.daxfs.core.dirty.Writeback;
 import io.daxfs.core.file.FileData;
 import io.daxfs.core.format.Layout;
 import io.daxfs.core.gc.LogCompactor;
@@ -43,6 +46,8 @@ public final class DaxFileSystem implements AutoCloseable {
     private final FileData data;
     private final LogCompactor compactor;
     private final OrphanReaper reaper;
+    private final Writeback writeback;
+    private final Mapper mapper;
     private final Clock clock;
     private volatile boolean closed;
 
@@ -62,7 +67,9 @@ public final class DaxFileSystem implements AutoCloseable {
         this.options = options;
         this.clock = clock;
         this.namespace = new Namespace(volume);
-        this.data = new FileData(volume);
+        this.writeback = new Writeback(volume.device());
+        this.data = new FileData(volume, writeback);
+        this.mapper = new Mapper(volume, writeback);
         this.compactor = new LogCompactor(volume);
         this.reaper = new OrphanReaper(volume);
     }
@@ -293,7 +300,8 @@ public final class DaxFileSystem implements AutoCloseable {
         Inode inode = inode(ino);
         return write(inode, () -> {
             requireRegular(inode);
-            long n = data.write(inode, offset, src, clock.nowNs());
+            long n = data.write(inode, offset, src, clock.nowNs(),
+                    options.writeback() == MountOptions.Writeback.FSYNC);
             compactor.maybeCompact(inode);
             return n;
         });
@@ -325,15 +333,52 @@ public final class DaxFileSystem implements AutoCloseable {
         });
     }
 
-    /** fsync/fdatasync: everything written before is durable when this returns. */
+    /**
+     * fsync/fdatasync/msync: everything written to the file before, and everything stored through
+     * its writable mappings, is durable when this returns. Metadata is always durable already, so
+     * both flush exactly the dirty pages.
+     */
     public void fsync(long ino, boolean dataOnly) {
-        inode(ino);
-        volume.device().fence();
+        Inode inode = inode(ino);
+        read(inode, () -> {
+            writeback.fsync(inode);
+            return null;
+        });
     }
 
     /** syncfs: everything written before, in any file, is durable when this returns. */
     public void syncfs() {
-        volume.device().fence();
+        writeback.syncfs(volume.loadedInodes());
+    }
+
+    // ---- DAX mappings ----
+
+    /**
+     * Maps {@code length} bytes of a regular file from page-aligned {@code offset} straight onto
+     * its device blocks (see {@link Mapper} for holes, EOF and contiguity).
+     */
+    public DaxMapping map(long ino, long offset, long length, DaxMapping.Mode mode) {
+        if (mode == DaxMapping.Mode.READ_WRITE) {
+            requireWritable();
+        }
+        Inode inode = inode(ino);
+        return write(inode, () -> {
+            requireRegular(inode);
+            return mapper.map(inode, offset, length, mode, options.readOnly(), clock.nowNs());
+        });
+    }
+
+    /** Live mappings, oldest first, each with its file and age: what holds pins. */
+    public List<DaxMapping> liveMappings() {
+        return mapper.liveMappings();
+    }
+
+    /** Pinned, deferred and dirty bytes, and live mappings. */
+    public FsStats stats() {
+        long block = Layout.BLOCK_SIZE;
+        return new FsStats(volume.releaser().pinnedBlocks() * block, volume.releaser().deferredBlocks() * block,
+                Writeback.dirtyBytes(volume.loadedInodes()), mapper.liveMappings().size(),
+                volume.allocator().freeBlocks() * block);
     }
 
     // ---- attributes ----
@@ -505,7 +550,9 @@ public final class DaxFileSystem implements AutoCloseable {
             return;
         }
         closed = true;
+        mapper.closeAll();
         if (!options.readOnly()) {
+            writeback.syncfs(volume.loadedInodes());
             volume.namespaceLock().lock();
             try {
                 for (Inode inode : List.copyOf(volume.loadedInodes())) {

@@ -106,6 +106,34 @@ public final class BlockAllocator {
         return out;
     }
 
+    /**
+     * Allocates {@code count} blocks as one run (for a DAX mapping), 2 MiB-aligned when the
+     * request is that large and such a run is free.
+     *
+     * @throws FsException ENOSPC when no free run is long enough
+     */
+    public synchronized Extent allocateContiguous(long count) {
+        if (count <= 0) {
+            throw new IllegalArgumentException("count must be positive: " + count);
+        }
+        Map.Entry<Long, Long> fit = null;
+        for (Map.Entry<Long, Long> e : free.entrySet()) {
+            long aligned = (e.getKey() + HUGE_PAGE_BLOCKS - 1) / HUGE_PAGE_BLOCKS * HUGE_PAGE_BLOCKS;
+            if (count >= HUGE_PAGE_BLOCKS && e.getKey() + e.getValue() - aligned >= count) {
+                take(e.getKey(), e.getValue(), aligned, count);
+                return new Extent(aligned, count);
+            }
+            if (fit == null && e.getValue() >= count) {
+                fit = e;
+            }
+        }
+        if (fit == null) {
+            throw new FsException(Errno.ENOSPC, "no free run of " + count + " blocks");
+        }
+        take(fit.getKey(), fit.getValue(), fit.getKey(), count);
+        return new Extent(fit.getKey(), count);
+    }
+
     /** Takes 2 MiB-aligned runs of at least 512 blocks while they last; returns what is still needed. */
     private long takeAligned(long remaining, List<Extent> out) {
         Long key = free.firstKey();

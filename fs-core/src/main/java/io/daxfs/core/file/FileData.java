@@ -4,6 +4,7 @@ import io.daxfs.core.Errno;
 import io.daxfs.core.FsException;
 import io.daxfs.core.balloc.Extent;
 import io.daxfs.core.device.DaxDevice;
+import io.daxfs.core.dirty.Writeback;
 import io.daxfs.core.format.Layout;
 import io.daxfs.core.inode.Inode;
 import io.daxfs.core.log.LogEntry;
@@ -28,10 +29,12 @@ public final class FileData {
 
     private final Volume volume;
     private final DaxDevice device;
+    private final Writeback writeback;
 
-    public FileData(Volume volume) {
+    public FileData(Volume volume, Writeback writeback) {
         this.volume = volume;
         this.device = volume.device();
+        this.writeback = writeback;
     }
 
     /** Copies up to {@code dst.byteSize()} bytes from {@code offset}; returns the count (0 at EOF). */
@@ -63,17 +66,62 @@ public final class FileData {
         return length;
     }
 
-    /** Writes {@code src} at {@code offset}, extending the file as needed; returns the count. */
-    public long write(Inode inode, long offset, MemorySegment src, long nowNs) {
+    /**
+     * Writes {@code src} at {@code offset}, extending the file as needed; returns the count.
+     * Copy-on-write (atomic) unless {@code cached} ({@code writeback=fsync}) or a live mapping
+     * covers part of the range: then pages that have blocks are written in place, as ext4 DAX does,
+     * so the mapping sees the data; holes are still filled copy-on-write.
+     */
+    public long write(Inode inode, long offset, MemorySegment src, long nowNs, boolean cached) {
         long length = src.byteSize();
         if (length == 0) {
             return 0;
         }
         checkRange(offset, length);
         long newSize = Math.max(inode.size(), offset + length);
-        Rewrite rewrite = rewrite(inode, offset, length, src, newSize, nowNs);
-        commit(inode, rewrite, List.of());
+        long first = offset / PAGE;
+        long pages = (offset + length - 1) / PAGE - first + 1;
+        if (cached || inode.isMapped(first, pages)) {
+            writeInPlace(inode, offset, src, newSize, nowNs, cached);
+        } else {
+            commit(inode, rewrite(inode, offset, length, src, newSize, nowNs), List.of());
+        }
         return length;
+    }
+
+    private void writeInPlace(Inode inode, long offset, MemorySegment src, long newSize, long nowNs, boolean cached) {
+        long end = offset + src.byteSize();
+        Rewrite holes = Rewrite.EMPTY;
+        try {
+            long pos = offset;
+            while (pos < end) {
+                long page = pos / PAGE;
+                FileExtents.Run run = inode.extents().find(page);
+                long chunkEnd;
+                if (run == null) {
+                    FileExtents.Run next = inode.extents().nextAfter(page);
+                    chunkEnd = next == null ? end : Math.min(end, next.pgoff() * PAGE);
+                    holes = holes.plus(rewrite(inode, pos, chunkEnd - pos, src.asSlice(pos - offset, chunkEnd - pos),
+                            newSize, nowNs));
+                } else {
+                    chunkEnd = Math.min(end, run.end() * PAGE);
+                    MemorySegment part = src.asSlice(pos - offset, chunkEnd - pos);
+                    long target = Layout.offsetOf(run.blockOf(page)) + pos % PAGE;
+                    if (cached) {
+                        device.write(part, target);
+                        writeback.dirtied(inode, page, (chunkEnd - 1) / PAGE - page + 1, target, part.byteSize());
+                    } else {
+                        device.copyIn(part, target);
+                    }
+                }
+                pos = chunkEnd;
+            }
+            device.fence();
+        } catch (RuntimeException e) {
+            holes.allocated().forEach(volume.allocator()::free);
+            throw e;
+        }
+        commit(inode, holes, List.of(sizeEntry(inode, newSize, nowNs)));
     }
 
     /**

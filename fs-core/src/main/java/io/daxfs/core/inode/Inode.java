@@ -3,7 +3,9 @@ package io.daxfs.core.inode;
 import io.daxfs.core.Attributes;
 import io.daxfs.core.DirEntry;
 import io.daxfs.core.FileKind;
+import io.daxfs.core.dax.DaxMapping;
 import io.daxfs.core.dir.DirectoryIndex;
+import io.daxfs.core.dirty.DirtyPages;
 import io.daxfs.core.file.FileExtents;
 import io.daxfs.core.format.Layout;
 import io.daxfs.core.log.InodeLog;
@@ -18,6 +20,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.BiConsumer;
 
@@ -43,6 +46,8 @@ public final class Inode {
     private int orphanSlot = -1;
     private boolean deleted;
     private long compactionThreshold = MIN_COMPACTION_THRESHOLD;
+    private final DirtyPages dirty = new DirtyPages();
+    private final List<DaxMapping> mappings = new CopyOnWriteArrayList<>();
 
     /** Logs smaller than this are never compacted. */
     public static final long MIN_COMPACTION_THRESHOLD = 4 * Layout.BLOCK_SIZE;
@@ -113,6 +118,26 @@ public final class Inode {
     /** Link count: stored for files, derived from subdirectories for directories. */
     public int nlink() {
         return isDirectory() ? 2 + directory.subdirectories() : attrs.nlink();
+    }
+
+    /** Pages written with cached stores and not yet flushed. */
+    public DirtyPages dirty() {
+        return dirty;
+    }
+
+    /** Live DAX mappings of this file. */
+    public List<DaxMapping> mappings() {
+        return mappings;
+    }
+
+    /** True if a live mapping covers any of file pages {@code [first, first+count)}. */
+    public boolean isMapped(long first, long count) {
+        for (DaxMapping m : mappings) {
+            if (m.overlaps(first, count)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Log size (bytes) above which compaction is worth a look. */

@@ -1,0 +1,12 @@
+package io.daxfs.core;
+
+/**
+ * Counters of the DAX mechanisms, readable through the API and (by the FUSE adapter) from a mount.
+ *
+ * @param pinnedBytes device bytes pinned by live mappings
+ * @param deferredBytes bytes freed while pinned, waiting for the pin to drop (not counted as free)
+ * @param dirtyBytes bytes written with cached stores and not yet flushed
+ * @param liveMappings DAX mappings not yet closed
+ * @param freeBytes bytes the allocator can hand out
+ */
+public record FsStats(long pinnedBytes, long deferredBytes, long dirtyBytes, int liveMappings, long freeBytes) {}

@@ -1,0 +1,42 @@
+package io.daxfs.core.pin;
+
+import java.util.ArrayList;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.BiConsumer;
+
+/**
+ * Blocks that a durable commit stopped referencing while they were pinned: they wait here, out of
+ * the allocator's reach, until the last pin on them drops. Not thread-safe:
+ * {@link io.daxfs.core.volume.BlockReleaser} guards it.
+ */
+public final class DeferredFrees {
+    private final TreeMap<Long, Long> extents = new TreeMap<>();
+    private long blocks;
+
+    public void add(long start, long count) {
+        extents.merge(start, count, Long::sum);
+        blocks += count;
+    }
+
+    public long blocks() {
+        return blocks;
+    }
+
+    /**
+     * After {@code [start, start+count)} lost a pin, hands every deferred block there that is no
+     * longer pinned to {@code free}.
+     */
+    public void releaseUnpinned(long start, long count, PinTable pins, BiConsumer<Long, Long> free) {
+        long end = start + count;
+        Long floor = extents.floorKey(start);
+        long from = floor == null ? start : floor;
+        for (Map.Entry<Long, Long> e : new ArrayList<>(extents.subMap(from, true, end, false).entrySet())) {
+            if (e.getKey() + e.getValue() > start) {
+                extents.remove(e.getKey());
+                blocks -= e.getValue();
+                pins.partition(e.getKey(), e.getValue(), this::add, free);
+            }
+        }
+    }
+}

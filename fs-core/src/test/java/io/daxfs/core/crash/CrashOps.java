@@ -1,0 +1,110 @@
+package io.daxfs.core.crash;
+
+import io.daxfs.core.DaxFileSystem;
+import io.daxfs.core.FileKind;
+import io.daxfs.core.FsException;
+import io.daxfs.core.file.FileData;
+import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
+import java.util.List;
+import java.util.function.BiConsumer;
+import java.util.function.Consumer;
+
+/**
+ * The operations crash workloads are made of (CrashMonkey's ACE style): each acts on a small,
+ * fixed tree built by {@link #setup}, resolving its paths when it runs, so any sequence of them
+ * is meaningful. An operation that fails with an errno changes nothing, which is itself checked.
+ */
+final class CrashOps {
+    /** An operation made of {@code steps} atomic steps (most have one). */
+    record Op(String name, int steps, BiConsumer<DaxFileSystem, Integer> action) {
+        Op(String name, Consumer<DaxFileSystem> action) {
+            this(name, 1, (fs, step) -> action.accept(fs));
+        }
+
+        void runStep(DaxFileSystem fs, int step) {
+            try {
+                action.accept(fs, step);
+            } catch (FsException expectedForSomeSequences) {
+                // e.g. unlink of a name an earlier operation removed: the state must stay as it was
+            }
+        }
+
+        @Override
+        public String toString() {
+            return name;
+        }
+    }
+
+    private CrashOps() {}
+
+    /** /A (dir, xattr), /A/foo (5000 bytes), /A/sub (dir), /bar (8192 bytes). */
+    static void setup(DaxFileSystem fs) {
+        long a = fs.mkdir(fs.rootIno(), "A", 0755, 0, 0).ino();
+        fs.setxattr(a, "user.dir", "d".getBytes(), 0);
+        long foo = fs.create(a, "foo", FileKind.REGULAR.typeBits() | 0644, 0, 0, 0).ino();
+        write(fs, foo, 0, 5000, 'f');
+        fs.setxattr(foo, "user.x", "1".getBytes(), 0);
+        fs.mkdir(a, "sub", 0755, 0, 0);
+        long bar = fs.create(fs.rootIno(), "bar", FileKind.REGULAR.typeBits() | 0644, 0, 0, 0).ino();
+        write(fs, bar, 0, 8192, 'b');
+    }
+
+    static final List<Op> ALL = List.of(
+            new Op("create A/new", fs -> fs.create(ino(fs, "A"), "new", FileKind.REGULAR.typeBits() | 0644, 0, 0, 0)),
+            new Op("mkdir A/newdir", fs -> fs.mkdir(ino(fs, "A"), "newdir", 0700, 0, 0)),
+            new Op("overwrite A/foo", fs -> write(fs, ino(fs, "A/foo"), 10, 100, 'o')),
+            new Op("append bar", fs -> write(fs, ino(fs, "bar"), 8192, 20000, 'a')),
+            new Op("sparse write A/foo", fs -> write(fs, ino(fs, "A/foo"), 100_000, 10, 's')),
+            new Op("truncate bar 100", fs -> fs.truncate(ino(fs, "bar"), 100)),
+            new Op("truncate A/foo 20000", fs -> fs.truncate(ino(fs, "A/foo"), 20000)),
+            new Op("punch bar", fs -> fs.fallocate(ino(fs, "bar"), FileData.PUNCH_HOLE | FileData.KEEP_SIZE, 1000, 5000)),
+            new Op("zero-range A/foo", fs -> fs.fallocate(ino(fs, "A/foo"), FileData.ZERO_RANGE, 0, 4096)),
+            new Op("fallocate A/foo", fs -> fs.fallocate(ino(fs, "A/foo"), 0, 0, 40000)),
+            new Op("link bar A/bar2", fs -> fs.link(ino(fs, "bar"), ino(fs, "A"), "bar2")),
+            new Op("unlink bar", fs -> fs.unlink(fs.rootIno(), "bar")),
+            new Op("unlink A/foo", fs -> fs.unlink(ino(fs, "A"), "foo")),
+            new Op("rmdir A/sub", fs -> fs.rmdir(ino(fs, "A"), "sub")),
+            new Op("rename bar A/bar", fs -> fs.rename(fs.rootIno(), "bar", ino(fs, "A"), "bar", 0)),
+            new Op("rename A/foo bar (replace)", fs -> fs.rename(ino(fs, "A"), "foo", fs.rootIno(), "bar", 0)),
+            new Op("rename A/sub sub2", fs -> fs.rename(ino(fs, "A"), "sub", fs.rootIno(), "sub2", 0)),
+            new Op("exchange A/foo bar", fs -> fs.rename(ino(fs, "A"), "foo", fs.rootIno(), "bar", 2)),
+            new Op("exchange A bar", fs -> fs.rename(fs.rootIno(), "A", fs.rootIno(), "bar", 2)),
+            new Op("noreplace A/foo bar", fs -> fs.rename(ino(fs, "A"), "foo", fs.rootIno(), "bar", 1)),
+            new Op("symlink A/s", fs -> fs.symlink(ino(fs, "A"), "s", "/some/target", 0, 0)),
+            new Op("setxattr bar", fs -> fs.setxattr(ino(fs, "bar"), "user.y", "2".getBytes(), 0)),
+            new Op("removexattr A/foo", fs -> fs.removexattr(ino(fs, "A/foo"), "user.x")),
+            new Op("chmod bar", fs -> fs.chmod(ino(fs, "bar"), 0600)),
+            new Op("mkfifo A/fifo", fs -> fs.create(ino(fs, "A"), "fifo", FileKind.FIFO.typeBits() | 0644, 0, 0, 0)),
+            new Op("open+unlink A/foo", fs -> {
+                long foo = ino(fs, "A/foo");
+                fs.open(foo);
+                fs.unlink(ino(fs, "A"), "foo");
+            }),
+            new Op("fsync bar", fs -> fs.fsync(ino(fs, "bar"), false)),
+            new Op("400 small writes (compaction)", 400,
+                    (fs, i) -> write(fs, ino(fs, "bar"), (i * 37L) % 8000, 16, (char) ('A' + i % 26))));
+
+    /** The operations used for pairs and triples: the ones that interact most. */
+    static final List<String> INTERACTING = List.of("create A/new", "overwrite A/foo", "append bar", "truncate bar 100",
+            "link bar A/bar2", "unlink bar", "rename bar A/bar", "rename A/foo bar (replace)", "rename A/sub sub2",
+            "exchange A/foo bar", "setxattr bar", "open+unlink A/foo", "punch bar");
+
+    static Op named(String name) {
+        return ALL.stream().filter(op -> op.name().equals(name)).findFirst().orElseThrow();
+    }
+
+    static long ino(DaxFileSystem fs, String path) {
+        long ino = fs.rootIno();
+        for (String part : path.split("/")) {
+            ino = fs.lookup(ino, part);
+        }
+        return ino;
+    }
+
+    static void write(DaxFileSystem fs, long ino, long offset, int length, char fill) {
+        byte[] data = new byte[length];
+        Arrays.fill(data, (byte) fill);
+        fs.write(ino, offset, MemorySegment.ofArray(data));
+    }
+}

@@ -1,0 +1,434 @@
+package io.daxfs.mkfs;
+
+import io.daxfs.core.DaxFileSystem;
+import io.daxfs.core.FileKind;
+import io.daxfs.core.MountOptions;
+import io.daxfs.core.StatFs;
+import io.daxfs.core.device.DaxDevice;
+import io.daxfs.core.device.DeviceOptions;
+import io.daxfs.core.format.CorruptImageException;
+import io.daxfs.core.format.Layout;
+import io.daxfs.core.format.Superblock;
+import io.daxfs.core.inode.Inode;
+import io.daxfs.core.inode.InodeTable;
+import io.daxfs.core.inode.OrphanTable;
+import io.daxfs.core.journal.Journal;
+import io.daxfs.core.log.InodeLog;
+import io.daxfs.core.log.LogCorruptException;
+import io.daxfs.core.log.LogEntry;
+import io.daxfs.core.log.LogReader;
+import io.daxfs.core.rebuild.InodeLoader;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * {@code daxfs-info}: prints what a daxfs image holds, for people debugging one (in the spirit
+ * of dumpe2fs and xfs_info). Opens the device read-only and never writes to it.
+ */
+public final class InfoMain {
+    static final int EXIT_OK = 0;
+    static final int EXIT_ERROR = 1;
+    static final int EXIT_NOT_DAXFS = 2;
+    static final int EXIT_DAMAGED = 4;
+    static final int EXIT_INTERNAL = 8;
+    static final String NAME = "daxfs-info";
+
+    static final String USAGE = """
+            Usage: daxfs-info [-i INO] [-l] [-V] [-h] DEVICE
+
+            Prints a daxfs image's superblocks (both copies), geometry, state, usage and
+            features. Opens DEVICE read-only and never writes to it.
+
+              -i INO   also print inode INO's record and every committed entry of its log,
+                       one per line: device offset, type, fields
+              -l       also list every inode in use: number, kind, mode, links, size, log pages
+              -V       print the version and exit
+              -h       print this help and exit
+
+            Exit status:
+              0  printed; no damage seen
+              1  usage error, or DEVICE cannot be opened
+              2  DEVICE holds no usable daxfs superblock (neither copy)
+              4  printed, but damage was seen (a superblock copy, the journal, an inode
+                 record or log); run fsck.daxfs
+              8  internal error, or the launcher found no JDK 25 or no build
+            """;
+
+    private final PrintStream out;
+    private boolean damaged;
+
+    private InfoMain(PrintStream out) {
+        this.out = out;
+    }
+
+    public static void main(String[] args) {
+        System.exit(run(args, System.out, System.err));
+    }
+
+    /** Runs daxfs-info with {@code args}; returns the exit status. Never throws. */
+    public static int run(String[] args, PrintStream out, PrintStream err) {
+        try {
+            return new InfoMain(out).execute(args);
+        } catch (ToolException e) {
+            err.println(NAME + ": " + e.getMessage());
+            return e.exitCode();
+        } catch (Throwable e) {
+            err.println(NAME + ": internal error: " + e + " (please report this)");
+            return EXIT_INTERNAL;
+        } finally {
+            out.flush();
+            err.flush();
+        }
+    }
+
+    private int execute(String[] args) throws ToolException {
+        Options o;
+        try {
+            o = Options.parse("i:lVh", args);
+        } catch (IllegalArgumentException e) {
+            throw usage(e.getMessage());
+        }
+        if (o.has('h')) {
+            out.print(USAGE);
+            return EXIT_OK;
+        }
+        if (o.has('V')) {
+            out.println(NAME + " (daxfs) " + MkfsMain.version() + ", format version " + Superblock.FORMAT_VERSION);
+            return EXIT_OK;
+        }
+        if (o.operands().size() != 1) {
+            throw usage(o.operands().isEmpty() ? "no DEVICE given" : "extra operand '" + o.operands().get(1) + "'");
+        }
+        long ino = -1;
+        if (o.has('i')) {
+            try {
+                ino = Long.parseLong(o.get('i'));
+            } catch (NumberFormatException e) {
+                throw usage("invalid inode number '" + o.get('i') + "'");
+            }
+        }
+        Path path;
+        try {
+            path = Path.of(o.operands().getFirst());
+        } catch (InvalidPathException e) {
+            throw usage("invalid DEVICE path: " + e.getMessage());
+        }
+        try (DaxDevice device = DaxDevice.open(path, DeviceOptions.defaults().withReadOnly(true))) {
+            Superblock sb = superblocks(path, device);
+            Layout layout = sb.layout();
+            if (ino >= 0 && (ino < 1 || ino >= layout.inodeCount())) {
+                throw new ToolException(EXIT_ERROR, "inode " + ino + " is out of range (1.." + (layout.inodeCount() - 1)
+                        + ")");
+            }
+            geometry(device, layout);
+            InodeTable table = new InodeTable(device, layout);
+            InodeLoader loader = new InodeLoader(table, new LogReader(device, layout));
+            List<Row> rows = scan(table, loader, layout);
+            usage(device, sb, layout, rows);
+            if (o.has('l')) {
+                listing(rows);
+            }
+            if (ino >= 0) {
+                inode(device, layout, table, loader, ino);
+            }
+        } catch (IOException e) {
+            throw new ToolException(EXIT_ERROR, "cannot open " + Devices.describe(e));
+        }
+        return damaged ? EXIT_DAMAGED : EXIT_OK;
+    }
+
+    private Superblock superblocks(Path path, DaxDevice device) throws ToolException {
+        Superblock primary = null;
+        Superblock backup = null;
+        String primaryError = null;
+        String backupError;
+        try {
+            primary = Superblock.decode(device, 0);
+        } catch (CorruptImageException e) {
+            primaryError = e.getMessage();
+        }
+        long backupBlock = (primary != null ? primary.totalBlocks() : device.size() / Layout.BLOCK_SIZE) - 1;
+        try {
+            backup = Superblock.decode(device, Layout.offsetOf(backupBlock));
+            backupError = null;
+        } catch (CorruptImageException e) {
+            backupError = e.getMessage();
+        }
+        out.printf("Device:               %s (%s)%n", path, Sizes.human(device.size()));
+        out.printf("Primary superblock:   block 0: %s%n", primary != null ? "valid" : "INVALID: " + primaryError);
+        out.printf("Backup superblock:    block %d: %s%n", backupBlock, backup != null
+                ? (primary != null && !primary.equals(backup) ? "valid, but differs from the primary" : "valid")
+                : "INVALID: " + backupError);
+        if (primary == null && backup == null) {
+            throw new ToolException(EXIT_NOT_DAXFS, path + " holds no usable daxfs superblock");
+        }
+        if (primary == null || backup == null) {
+            damaged = true;
+        }
+        Superblock sb = primary != null ? primary : backup;
+        if (primary == null) {
+            out.println("                      (showing the backup copy)");
+        }
+        out.printf("Filesystem UUID:      %s%n", sb.uuid());
+        out.printf("Label:                %s%n", sb.label().isEmpty() ? "(none)" : "\"" + sb.label() + "\"");
+        out.printf("Format version:       %d%n", sb.formatVersion());
+        out.printf("Features:             %s%n", sb.features() == 0 ? "none" : "0x" + Integer.toHexString(sb.features()));
+        out.printf("State:                %s%n", sb.state() == Superblock.State.CLEAN ? "clean"
+                : "dirty (mounted, or not cleanly unmounted)");
+        out.printf("Block size:           %d%n", Layout.BLOCK_SIZE);
+        out.printf("Block count:          %d (%s)%n", sb.totalBlocks(), Sizes.human(sb.totalBlocks() * Layout.BLOCK_SIZE));
+        out.printf("Inode count:          %d (inode 0 reserved)%n", sb.inodeCount());
+        out.printf("Mount count:          %d%n", sb.mountCount());
+        out.printf("Created:              %s%n", time(sb.createdNs()));
+        out.printf("Last mounted:         %s%n", sb.lastMountNs() == 0 ? "never" : time(sb.lastMountNs()));
+        out.printf("Last written:         %s%n", time(sb.lastWriteNs()));
+        Superblock.FreeList fl = sb.freeList();
+        out.printf("Saved free list:      %s%n", fl.present()
+                ? "block " + fl.block() + ", " + fl.extents() + " extent(s)" : "none (rebuilt by scanning at mount)");
+        return sb;
+    }
+
+    private void geometry(DaxDevice device, Layout layout) {
+        out.println();
+        out.println("Geometry:");
+        region("superblock", 0, 1, "");
+        region("journal", Layout.JOURNAL_BLOCK, 1, journalState(device, layout));
+        region("orphan table", Layout.ORPHAN_START_BLOCK, Layout.ORPHAN_BLOCKS, orphanState(device));
+        region("inode table", Layout.INODE_TABLE_START_BLOCK, layout.inodeTableBlocks(),
+                layout.inodeCount() + " records of " + Layout.INODE_SIZE + " bytes");
+        region("data area", layout.dataStartBlock(), layout.dataBlocks(), "log pages and file data");
+        region("backup superblock", layout.backupSuperblockBlock(), 1, "");
+    }
+
+    private void region(String name, long start, long count, String note) {
+        String blocks = count == 1 ? "block " + start : "blocks " + start + "-" + (start + count - 1);
+        out.printf("  %-18s %-26s %s%n", name, blocks + (count == 1 ? "" : " (" + count + ")"), note).flush();
+    }
+
+    private String journalState(DaxDevice device, Layout layout) {
+        long base = Layout.offsetOf(Layout.JOURNAL_BLOCK);
+        long state = device.getLong(base);
+        if (state == 0) {
+            return "idle";
+        }
+        long count = state & 0xffffffffL;
+        if ((state & ~0xffffffffL) != Journal.ACTIVE || count < 1 || count > Journal.MAX_RECORDS) {
+            damaged = true;
+            return "DAMAGED: state word 0x" + Long.toHexString(state);
+        }
+        return "active: an interrupted operation, " + count + " store(s) to roll back at mount";
+    }
+
+    private static String orphanState(DaxDevice device) {
+        List<Long> orphans = new ArrayList<>();
+        OrphanTable table = new OrphanTable(device);
+        for (int slot = 0; slot < Layout.ORPHAN_SLOTS; slot++) {
+            long ino = table.inodeAt(slot);
+            if (ino != 0) {
+                orphans.add(ino);
+            }
+        }
+        if (orphans.isEmpty()) {
+            return "no orphans";
+        }
+        return orphans.size() + " orphan(s): inodes " + orphans.subList(0, Math.min(10, orphans.size()))
+                + (orphans.size() > 10 ? "..." : "");
+    }
+
+    /** One in-use inode as replayed from its log, or why it could not be. */
+    private record Row(long ino, Inode inode, String error) {}
+
+    private List<Row> scan(InodeTable table, InodeLoader loader, Layout layout) {
+        List<Row> rows = new ArrayList<>();
+        for (long ino = 1; ino < layout.inodeCount(); ino++) {
+            if (!table.isUsed(ino)) {
+                continue;
+            }
+            try {
+                rows.add(new Row(ino, loader.loadOrThrow(ino), null));
+            } catch (LogCorruptException | CorruptImageException e) {
+                damaged = true;
+                rows.add(new Row(ino, null, e.getMessage()));
+            } catch (RuntimeException e) {
+                damaged = true;
+                rows.add(new Row(ino, null, e.toString()));
+            }
+        }
+        return rows;
+    }
+
+    private void usage(DaxDevice device, Superblock sb, Layout layout, List<Row> rows) {
+        long files = 0;
+        long dirs = 0;
+        long other = 0;
+        long bad = 0;
+        long usedBlocks = 0;
+        for (Row row : rows) {
+            if (row.inode() == null) {
+                bad++;
+                continue;
+            }
+            Inode inode = row.inode();
+            switch (inode.kind()) {
+                case REGULAR -> files++;
+                case DIRECTORY -> dirs++;
+                default -> other++;
+            }
+            usedBlocks += inode.log().pageCount() + (inode.extents() == null ? 0 : inode.extents().mappedPages());
+        }
+        out.println();
+        String source;
+        long used;
+        if (sb.state() == Superblock.State.CLEAN) {
+            try (DaxFileSystem fs = DaxFileSystem.mount(device, MountOptions.defaults().withReadOnly(true))) {
+                StatFs st = fs.statfs();
+                used = st.totalBlocks() - st.freeBlocks();
+                source = "read-only mount";
+            } catch (RuntimeException e) {
+                damaged = true;
+                out.println("Read-only mount refused: " + e.getMessage());
+                used = usedBlocks;
+                source = "counted from the inode table";
+            }
+        } else {
+            used = usedBlocks;
+            source = "counted from the inode table; NEEDS RECOVERY: mount read-write once, or run fsck.daxfs";
+        }
+        out.printf("Usage (%s):%n", source);
+        out.printf("  inodes in use:      %d of %d (files %d, directories %d, other %d%s)%n", rows.size(),
+                layout.inodeCount() - 1, files, dirs, other, bad > 0 ? ", DAMAGED " + bad : "");
+        out.printf("  data blocks used:   %d of %d (%s)%n", used, layout.dataBlocks(),
+                Sizes.human(used * Layout.BLOCK_SIZE));
+        out.printf("  data blocks free:   %d (%s)%n", layout.dataBlocks() - used,
+                Sizes.human((layout.dataBlocks() - used) * Layout.BLOCK_SIZE));
+    }
+
+    private void listing(List<Row> rows) {
+        out.println();
+        out.printf("%10s  %-12s %6s %6s %14s %9s%n", "INO", "KIND", "MODE", "NLINK", "SIZE", "LOGPAGES");
+        for (Row row : rows) {
+            if (row.inode() == null) {
+                out.printf("%10d  DAMAGED: %s%n", row.ino(), row.error());
+                continue;
+            }
+            Inode inode = row.inode();
+            var a = inode.attributes();
+            out.printf("%10d  %-12s %6s %6d %14d %9d%n", row.ino(), kindName(inode.kind()),
+                    Integer.toOctalString(a.mode() & 07777), a.nlink(), a.size(), inode.log().pageCount());
+        }
+    }
+
+    private void inode(DaxDevice device, Layout layout, InodeTable table, InodeLoader loader, long ino) {
+        InodeTable.Record rec = table.read(ino);
+        out.println();
+        out.printf("Inode %d: record at byte %d%n", ino, layout.inodeOffset(ino));
+        out.printf("  tail:        %s%n", rec.tail() == 0 ? "0 (free)" : rec.tail() + " " + where(rec.tail()));
+        out.printf("  head block:  %d%n", rec.headBlock());
+        out.printf("  generation:  %d%n", rec.generation());
+        out.printf("  checksum:    %s%n", rec.crcValid() ? "ok" : "BAD (head and generation cannot be trusted)");
+        if (!rec.inUse()) {
+            out.println("  (inode is free)");
+            return;
+        }
+        if (!rec.crcValid()) {
+            damaged = true;
+        }
+        out.println("Log entries (device offset, block+offset, type, fields):");
+        InodeLog log;
+        try {
+            log = new LogReader(device, layout).read(ino, rec.headBlock(), rec.tail(),
+                    (entry, offset) -> out.printf("  %12d %-12s %s%n", offset, where(offset), describe(entry)));
+        } catch (LogCorruptException | IndexOutOfBoundsException e) {
+            damaged = true;
+            out.println("  DAMAGED: " + e.getMessage());
+            return;
+        }
+        StringBuilder pages = new StringBuilder();
+        for (int i = 0; i < log.pageCount(); i++) {
+            pages.append(i == 0 ? "" : " -> ").append(log.page(i));
+        }
+        out.printf("Log pages (%d): %s%n", log.pageCount(), pages);
+        try {
+            var a = loader.loadOrThrow(ino).attributes();
+            out.printf("Replayed: %s, mode %s, uid %d, gid %d, nlink %d, size %d, %d blocks, mtime %s%n",
+                    kindName(a.kind()), Integer.toOctalString(a.mode() & 07777), a.uid(), a.gid(), a.nlink(),
+                    a.size(), a.blocks() / (Layout.BLOCK_SIZE / 512), time(a.mtimeNs()));
+        } catch (RuntimeException e) {
+            damaged = true;
+            out.println("Replay fails: " + e.getMessage());
+        }
+    }
+
+    /** One log entry's fields, in the order docs/FORMAT.md lists them. */
+    static String describe(LogEntry entry) {
+        return switch (entry) {
+            case LogEntry.InodeEntry e -> String.format(Locale.ROOT,
+                    "INODE    mode=0%o uid=%d gid=%d flags=0x%x nlink=%d rdev=%d size=%d atime=%s mtime=%s ctime=%s"
+                            + " btime=%s parent=%d next_cookie=%d",
+                    e.mode(), e.uid(), e.gid(), e.flags(), e.nlink(), e.rdev(), e.size(), time(e.atimeNs()),
+                    time(e.mtimeNs()), time(e.ctimeNs()), time(e.btimeNs()), e.parent(), e.nextCookie());
+            case LogEntry.WriteEntry e -> String.format(Locale.ROOT,
+                    "WRITE    pgoff=%d count=%d block=%s size=%d time=%s", e.pgoff(), e.count(),
+                    e.isHole() ? "hole" : String.valueOf(e.block()), e.size(), time(e.timeNs()));
+            case LogEntry.DentryAdd e -> String.format(Locale.ROOT,
+                    "DENTRY+  name=%s ino=%d kind=%s cookie=%d time=%s", quote(e.name()), e.ino(), kindOf(e.kindBits()),
+                    e.cookie(), time(e.timeNs()));
+            case LogEntry.DentryDel e -> String.format(Locale.ROOT,
+                    "DENTRY-  name=%s cookie=%d time=%s", quote(e.name()), e.cookie(), time(e.timeNs()));
+            case LogEntry.XattrSet e -> String.format(Locale.ROOT,
+                    "XATTR+   name=%s length=%d value=%s%s time=%s", quote(e.name()), e.value().length,
+                    HexFormat.of().formatHex(e.value(), 0, Math.min(16, e.value().length)),
+                    e.value().length > 16 ? "..." : "", time(e.timeNs()));
+            case LogEntry.XattrDel e -> String.format(Locale.ROOT,
+                    "XATTR-   name=%s time=%s", quote(e.name()), time(e.timeNs()));
+        };
+    }
+
+    private static String kindOf(int bits) {
+        try {
+            return kindName(FileKind.fromMode(bits));
+        } catch (RuntimeException e) {
+            return "0" + Integer.toOctalString(bits) + "?";
+        }
+    }
+
+    private static String kindName(FileKind kind) {
+        return kind.name().toLowerCase(Locale.ROOT).replace('_', '-');
+    }
+
+    /** "(block B + offset O)" of a device byte offset. */
+    private static String where(long offset) {
+        return "(" + (offset >>> Layout.BLOCK_SHIFT) + "+" + (offset & (Layout.BLOCK_SIZE - 1)) + ")";
+    }
+
+    static String time(long ns) {
+        return Instant.ofEpochSecond(Math.floorDiv(ns, 1_000_000_000L), Math.floorMod(ns, 1_000_000_000L)).toString();
+    }
+
+    /** A name in double quotes, with quotes, backslashes and control characters escaped. */
+    static String quote(String s) {
+        StringBuilder sb = new StringBuilder("\"");
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c == '"' || c == '\\') {
+                sb.append('\\').append(c);
+            } else if (c < 0x20 || c == 0x7f) {
+                sb.append(String.format("\\x%02x", (int) c));
+            } else {
+                sb.append(c);
+            }
+        }
+        return sb.append('"').toString();
+    }
+
+    private static ToolException usage(String message) {
+        return new ToolException(EXIT_ERROR, message + " (see " + NAME + " -h)");
+    }
+}
