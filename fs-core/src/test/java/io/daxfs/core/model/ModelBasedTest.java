@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
  * <p>System properties: {@code daxfs.model.ops} (total operations, default 150 000),
  * {@code daxfs.model.opsPerSeed} (default 6 000), {@code daxfs.model.seed} (first seed, default 1),
  * {@code daxfs.model.seeds} (seeds to run; default: as many as the operation budget allows),
- * {@code daxfs.model.seconds} (time budget, default 45; the run stops starting new seeds after it).
+ * {@code daxfs.model.seconds} (time budget, default 35; the run stops starting new seeds after it).
  * A failure prints the seed, the step and the operations before it; rerun it with
  * {@code -Ddaxfs.model.seed=S -Ddaxfs.model.seeds=1 -Ddaxfs.model.ops=STEP}.
  */
@@ -25,7 +25,7 @@ class ModelBasedTest {
         long perSeed = Math.min(totalOps, Long.getLong("daxfs.model.opsPerSeed", 6_000));
         long firstSeed = Long.getLong("daxfs.model.seed", 1);
         long seeds = Long.getLong("daxfs.model.seeds", Long.MAX_VALUE);
-        long budgetNs = Long.getLong("daxfs.model.seconds", totalOps > 150_000 ? Long.MAX_VALUE / 2_000_000_000L : 45)
+        long budgetNs = Long.getLong("daxfs.model.seconds", totalOps > 150_000 ? Long.MAX_VALUE / 2_000_000_000L : 35)
                 * 1_000_000_000L;
         long started = System.nanoTime();
         long ops = 0;

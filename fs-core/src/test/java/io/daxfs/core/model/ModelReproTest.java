@@ -75,4 +75,33 @@ class ModelReproTest {
         fs.close();
         device.close();
     }
+
+    /**
+     * symlink(2) with a target of 4096 bytes (PATH_MAX with its NUL) fails with ENAMETOOLONG on
+     * Linux whatever the state of the filesystem; fs-core reserves an inode first and so reports
+     * ENOSPC when the inode table is full.
+     *
+     * <p>Operations: format 1 MiB with 64 inodes; create /0 .. /62 until the table is full
+     * (ENOSPC); symlink(/, "s", 4096 x 't').
+     */
+    @Test
+    void symlinkWithTooLongTargetIsEnametoolongEvenWhenInodesRunOut() {
+        SegmentDevice device = MemoryDevice.allocate(1 << 20);
+        DaxFileSystem.format(device, FormatOptions.defaults().withInodeCount(64));
+        try (DaxFileSystem fs = DaxFileSystem.mount(device, MountOptions.defaults())) {
+            long root = fs.rootIno();
+            try {
+                for (int i = 0; ; i++) {
+                    fs.create(root, Integer.toString(i), FileKind.REGULAR.typeBits() | 0644, 0, 0, 0);
+                }
+            } catch (FsException e) {
+                assertEquals(Errno.ENOSPC, e.errno());
+            }
+            FsException e = org.junit.jupiter.api.Assertions.assertThrows(FsException.class,
+                    () -> fs.symlink(root, "s", "t".repeat(4096), 0, 0));
+            assertEquals(Errno.ENAMETOOLONG, e.errno(), e.getMessage());
+        } finally {
+            device.close();
+        }
+    }
 }

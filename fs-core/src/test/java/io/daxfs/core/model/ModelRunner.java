@@ -748,6 +748,12 @@ final class ModelRunner {
             if (got == plan.errno) {
                 return null;
             }
+            if (got == Errno.ENOSPC && (plan.errno == Errno.ENAMETOOLONG || plan.errno == Errno.ENOENT)
+                    && op.startsWith("symlink(")) {
+                // known, reproduced alone in ModelReproTest: symlink reserves an inode before it
+                // checks the target's length (empty: ENOENT, >= 4096 bytes: ENAMETOOLONG); tolerated here so that the random run goes on
+                return null;
+            }
             if (got == Errno.ENOSPC && plan.ok() && mayRunOutOfSpace) {
                 enospc++;
                 history.addLast("   -> ENOSPC");
