@@ -585,6 +585,12 @@ public final class DaxFileSystem implements AutoCloseable {
         }
     }
 
+    private static void requireLive(Inode inode) {
+        if (inode.isDeleted()) {
+            throw new FsException(Errno.ENOENT, "inode " + inode.ino() + " was deleted");
+        }
+    }
+
     private static void requireDirectory(Inode inode) {
         if (!inode.isDirectory()) {
             throw new FsException(Errno.ENOTDIR, "inode " + inode.ino() + " is not a directory");
@@ -610,11 +616,11 @@ public final class DaxFileSystem implements AutoCloseable {
     }
 
     private static <T> T read(Inode inode, Supplier<T> op) {
-        return locked(inode.lock().readLock(), op);
+        return locked(inode, inode.lock().readLock(), op);
     }
 
     private static <T> T write(Inode inode, Supplier<T> op) {
-        return locked(inode.lock().writeLock(), op);
+        return locked(inode, inode.lock().writeLock(), op);
     }
 
     /** Write-locks several distinct inodes; safe in any order because the namespace lock is held. */
@@ -627,6 +633,7 @@ public final class DaxFileSystem implements AutoCloseable {
                     lock.lock();
                     taken.add(lock);
                 }
+                requireLive(inode);
             }
             return op.get();
         } finally {
@@ -636,9 +643,14 @@ public final class DaxFileSystem implements AutoCloseable {
         }
     }
 
-    private static <T> T locked(Lock lock, Supplier<T> op) {
+    /**
+     * Runs {@code op} under {@code lock}; an inode deleted while this thread waited for the lock
+     * is gone (ENOENT), so nothing is ever appended to a log whose pages were released.
+     */
+    private static <T> T locked(Inode inode, Lock lock, Supplier<T> op) {
         lock.lock();
         try {
+            requireLive(inode);
             return op.get();
         } finally {
             lock.unlock();

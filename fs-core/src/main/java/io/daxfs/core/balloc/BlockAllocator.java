@@ -116,22 +116,28 @@ public final class BlockAllocator {
         if (count <= 0) {
             throw new IllegalArgumentException("count must be positive: " + count);
         }
-        Map.Entry<Long, Long> fit = null;
+        // Keys and lengths are copied out: TreeMap reuses an entry object when it removes a node,
+        // so a live entry held across take() may turn into its successor.
+        long fitStart = -1;
+        long fitLength = 0;
         for (Map.Entry<Long, Long> e : free.entrySet()) {
-            long aligned = (e.getKey() + HUGE_PAGE_BLOCKS - 1) / HUGE_PAGE_BLOCKS * HUGE_PAGE_BLOCKS;
-            if (count >= HUGE_PAGE_BLOCKS && e.getKey() + e.getValue() - aligned >= count) {
-                take(e.getKey(), e.getValue(), aligned, count);
+            long start = e.getKey();
+            long length = e.getValue();
+            long aligned = (start + HUGE_PAGE_BLOCKS - 1) / HUGE_PAGE_BLOCKS * HUGE_PAGE_BLOCKS;
+            if (count >= HUGE_PAGE_BLOCKS && start + length - aligned >= count) {
+                take(start, length, aligned, count);
                 return new Extent(aligned, count);
             }
-            if (fit == null && e.getValue() >= count) {
-                fit = e;
+            if (fitStart < 0 && length >= count) {
+                fitStart = start;
+                fitLength = length;
             }
         }
-        if (fit == null) {
+        if (fitStart < 0) {
             throw new FsException(Errno.ENOSPC, "no free run of " + count + " blocks");
         }
-        take(fit.getKey(), fit.getValue(), fit.getKey(), count);
-        return new Extent(fit.getKey(), count);
+        take(fitStart, fitLength, fitStart, count);
+        return new Extent(fitStart, count);
     }
 
     /** Takes 2 MiB-aligned runs of at least 512 blocks while they last; returns what is still needed. */

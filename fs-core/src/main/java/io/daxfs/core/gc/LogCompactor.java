@@ -1,5 +1,6 @@
 package io.daxfs.core.gc;
 
+import io.daxfs.core.FsException;
 import io.daxfs.core.inode.Inode;
 import io.daxfs.core.log.InodeLog;
 import io.daxfs.core.log.LogEntry;
@@ -29,13 +30,20 @@ public final class LogCompactor {
         }
         List<LogEntry> live = inode.stateAsEntries();
         LogWriter writer = volume.logWriter();
-        InodeLog fresh = writer.newLog(inode.ino());
+        InodeLog fresh;
         LogWriter.Staged staged;
         try {
+            fresh = writer.newLog(inode.ino());
+        } catch (FsException e) {
+            return false;
+        }
+        try {
             staged = writer.stage(inode.ino(), fresh, live);
-        } catch (RuntimeException e) {
+        } catch (FsException e) {
+            // Out of space: compaction is an optimisation that runs after the operation committed,
+            // so it must not turn that operation into a failure. It tries again next time.
             writer.discard(fresh);
-            throw e;
+            return false;
         }
         staged.publishTo(fresh);
         if (fresh.usedBytes() * 2 > old.usedBytes()) {

@@ -52,6 +52,11 @@ public final class InodeTable {
         return ino > 0 && ino < layout.inodeCount() && used.get((int) ino);
     }
 
+    /** A copy of the in-use map. */
+    public synchronized BitSet usedSnapshot() {
+        return (BitSet) used.clone();
+    }
+
     /** Reserves a free inode number; ENOSPC when the table is full. */
     public synchronized long reserve() {
         int ino = used.nextClearBit((int) nextHint);

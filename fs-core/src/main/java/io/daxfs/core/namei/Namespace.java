@@ -55,6 +55,7 @@ public final class Namespace {
     public Inode create(Inode dir, String name, int mode, int uid, int gid, long rdev, String target, long now) {
         checkCreatable(dir, name);
         FileKind kind = FileKind.fromMode(mode);
+        byte[] targetBytes = kind == FileKind.SYMLINK ? checkedTarget(target) : null;
         InodeTable table = volume.inodeTable();
         long ino = table.reserve();
         InodeLog log = null;
@@ -67,9 +68,8 @@ public final class Namespace {
             List<LogEntry> entries = new ArrayList<>();
             long size = 0;
             if (kind == FileKind.SYMLINK) {
-                byte[] bytes = target.getBytes(StandardCharsets.UTF_8);
-                size = bytes.length;
-                targetBlock = writeSymlinkTarget(bytes);
+                size = targetBytes.length;
+                targetBlock = writeSymlinkTarget(targetBytes);
                 entries.add(new WriteEntry(0, targetBlock.start(), 1, size, now));
             }
             InodeEntry attrs = new InodeEntry(mode, uid, gid, flags, kind == FileKind.DIRECTORY ? 2 : 1, rdev, size,
@@ -94,11 +94,16 @@ public final class Namespace {
         }
     }
 
-    private Extent writeSymlinkTarget(byte[] bytes) {
+    private static byte[] checkedTarget(String target) {
+        byte[] bytes = target.getBytes(StandardCharsets.UTF_8);
         if (bytes.length == 0 || bytes.length >= Layout.BLOCK_SIZE) {
             throw new FsException(bytes.length == 0 ? Errno.ENOENT : Errno.ENAMETOOLONG,
                     "symlink target of " + bytes.length + " bytes");
         }
+        return bytes;
+    }
+
+    private Extent writeSymlinkTarget(byte[] bytes) {
         Extent block = volume.allocator().allocate(1, false).getFirst();
         long offset = Layout.offsetOf(block.start());
         volume.device().zero(offset, Layout.BLOCK_SIZE);

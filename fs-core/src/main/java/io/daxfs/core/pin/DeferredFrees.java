@@ -26,6 +26,13 @@ public final class DeferredFrees {
         blocks += count;
     }
 
+    /** The waiting extents as (start, count) pairs, in block order. */
+    public List<long[]> extents() {
+        List<long[]> out = new ArrayList<>(extents.size());
+        extents.forEach((s, c) -> out.add(new long[] {s, c}));
+        return out;
+    }
+
     public long blocks() {
         return blocks;
     }

@@ -37,6 +37,11 @@ public final class BlockReleaser {
         return pins.pinnedBlocks();
     }
 
+    /** Deferred extents as (start, count) pairs: blocks waiting for a pin to drop. */
+    public synchronized java.util.List<long[]> deferredExtents() {
+        return deferred.extents();
+    }
+
     public synchronized long deferredBlocks() {
         return deferred.blocks();
     }

@@ -13,6 +13,7 @@ import io.daxfs.core.journal.Journal;
 import io.daxfs.core.log.LogReader;
 import io.daxfs.core.log.LogWriter;
 import io.daxfs.core.rebuild.InodeLoader;
+import java.util.BitSet;
 import java.util.Collection;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
@@ -33,6 +34,8 @@ public final class Volume {
     private final LogReader logReader;
     private final InodeLoader loader;
     private final ConcurrentHashMap<Long, Inode> inodes = new ConcurrentHashMap<>();
+    /** Inodes in use at mount time and not loaded yet: the only ones {@link #inode} may load. */
+    private final BitSet unloaded;
     private final ReentrantLock namespaceLock = new ReentrantLock();
     private final BlockReleaser releaser;
     private volatile Superblock superblock;
@@ -50,8 +53,10 @@ public final class Volume {
         this.logReader = new LogReader(device, layout);
         this.loader = new InodeLoader(inodeTable, logReader);
         this.releaser = new BlockReleaser(allocator);
+        this.unloaded = inodeTable.usedSnapshot();
         for (Inode inode : loaded) {
             inodes.put(inode.ino(), inode);
+            unloaded.clear((int) inode.ino());
         }
     }
 
@@ -109,16 +114,28 @@ public final class Volume {
         return new Transaction(this);
     }
 
-    /** The inode {@code ino}, loaded from its log on first use; ENOENT if it is not in use. */
+    /**
+     * The inode {@code ino}, loaded from its log on first use; ENOENT if it is not in use. Only
+     * inodes that existed at mount are ever loaded: one created since is registered by its
+     * creator, so no second DRAM copy can appear while its creation commits.
+     */
     public Inode inode(long ino) {
         Inode inode = inodes.get(ino);
         if (inode != null) {
             return inode;
         }
-        if (!inodeTable.isUsed(ino)) {
-            throw new FsException(Errno.ENOENT, "no inode " + ino);
+        synchronized (unloaded) {
+            if (ino <= 0 || ino >= layout.inodeCount() || !unloaded.get((int) ino)) {
+                throw new FsException(Errno.ENOENT, "no inode " + ino);
+            }
         }
-        return inodes.computeIfAbsent(ino, loader::load);
+        return inodes.computeIfAbsent(ino, i -> {
+            Inode fresh = loader.load(i);
+            synchronized (unloaded) {
+                unloaded.clear((int) (long) i);
+            }
+            return fresh;
+        });
     }
 
     /** Inodes loaded so far. */
