@@ -328,7 +328,6 @@ public final class FsckMain {
                 return fatal(before);
             }
             if (result.refused()) {
-                printProblems(before.problems().stream().filter(p -> !p.kind().preenSafe()).toList());
                 out.println(name + ": UNEXPECTED INCONSISTENCY; RUN fsck.daxfs MANUALLY (without -p, e.g. -y). "
                         + "Nothing was changed.");
                 return UNCORRECTED;

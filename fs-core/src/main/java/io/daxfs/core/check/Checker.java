@@ -243,7 +243,7 @@ public final class Checker {
         Layout layout = a.layout;
         long count = layout.inodeCount();
         for (long ino = 1; ino < count; ino++) {
-            if ((ino & 4095) == 0) {
+            if ((ino & 4095) == 1) {
                 listener.progress("inodes", ino, count);
                 if (listener.cancelled()) {
                     throw new CancelledException();

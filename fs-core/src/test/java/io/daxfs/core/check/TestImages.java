@@ -95,8 +95,8 @@ public final class TestImages {
             fs.write(holey, 9 * 4096, MemorySegment.ofArray(pattern(10, 4)));
             long many = create(fs, root, "many", 0644);
             write(fs, many, bytes("many changes"));
-            for (int i = 0; i < 80; i++) {
-                fs.chmod(many, (i % 2 == 0) ? 0600 : 0640);
+            for (int i = 0; i < 100; i++) {
+                fs.chmod(many, (i % 2 == 0) ? 0600 : 0640); // ends at 0640
             }
             long d2 = fs.mkdir(root, "d2", 0755, 0, 0).ino();
             long e = create(fs, d2, "e", 0644);
