@@ -188,4 +188,23 @@ class CheckerTest {
             assertEquals(List.of(), Checker.check(d).problems());
         }
     }
+
+    @Test
+    void invalidUtf8LabelWithGoodChecksumIsDamageNotACrash() {
+        try (DaxDevice d = device()) {
+            byte[] sb = d.directAccess(0, 512).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE);
+            java.util.Arrays.fill(sb, 56, 56 + 63, (byte) 0xff);
+            MemorySegment seg = MemorySegment.ofArray(sb);
+            int crc = io.daxfs.core.format.Checksums.crc32c(seg, 0, 508);
+            seg.set(java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED, 508, crc);
+            d.write(seg, 0);
+            d.flush(0, 512);
+            d.fence();
+            CheckReport r = Checker.check(d);
+            assertTrue(r.has(Kind.SUPERBLOCK_PRIMARY_BAD), r.toString());
+            DaxFileSystem.mount(d, MountOptions.defaults().withReadOnly(true)).close(); // falls back to the backup
+            Repairer.repair(d);
+            assertEquals(List.of(), Checker.check(d).problems());
+        }
+    }
 }
