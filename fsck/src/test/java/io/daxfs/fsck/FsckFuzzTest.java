@@ -84,7 +84,7 @@ class FsckFuzzTest {
                     Throwable c = e.getCause();
                     java.io.StringWriter sw = new java.io.StringWriter();
                     c.printStackTrace(new java.io.PrintWriter(sw));
-                    failures.add("seed " + seed + ": " + sw.toString().lines().limit(12).reduce((x, y) -> x + "\n" + y)
+                    failures.add("seed " + seed + ": " + sw.toString().lines().limit(40).reduce((x, y) -> x + "\n" + y)
                             .orElse(""));
                     continue;
                 }
