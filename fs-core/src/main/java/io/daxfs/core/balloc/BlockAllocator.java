@@ -262,6 +262,9 @@ public final class BlockAllocator {
      * or inconsistent, so that mount falls back to a scan.
      */
     public static BlockAllocator load(Layout layout, DaxDevice device, FreeList list) {
+        if (list.extents() < 0 || list.extents() > layout.dataBlocks()) {
+            throw new IllegalStateException("saved free list claims " + list.extents() + " extents");
+        }
         long bytes = list.extents() * 16;
         if (!layout.isDataBlock(list.block()) || list.extents() < 0
                 || !layout.isDataBlock(list.block() + Math.max(0, (bytes - 1) / Layout.BLOCK_SIZE))) {

@@ -166,6 +166,10 @@ public record Superblock(int formatVersion, int features, long totalBlocks, long
         }
         String label = new String(Arrays.copyOf(labelBytes, labelLength), StandardCharsets.UTF_8);
         FreeList freeList = new FreeList(b.get(Layouts.LONG, 152), b.get(Layouts.LONG, 160), b.get(Layouts.INT, 168));
+        if (label.getBytes(StandardCharsets.UTF_8).length > MAX_LABEL_BYTES) {
+            // invalid UTF-8 decodes to replacement characters, which can outgrow the field
+            throw new CorruptImageException("superblock at byte " + offset + " has a label that is not valid UTF-8");
+        }
         return new Superblock(version, features, totalBlocks, inodeCount,
                 new UUID(b.get(Layouts.LONG, 40), b.get(Layouts.LONG, 48)), label, state,
                 b.get(Layouts.LONG, 120), b.get(Layouts.LONG, 128), b.get(Layouts.LONG, 136),

@@ -75,17 +75,18 @@ public final class Journal {
         int count = (int) (state & 0xffffffffL);
         if ((state & ~0xffffffffL) != ACTIVE || count < 1 || count > MAX_RECORDS
                 || device.getInt(BASE + 12) != count) {
-            throw new CorruptImageException("journal header is damaged (state 0x" + Long.toHexString(state) + ")");
+            throw new CorruptImageException("journal header is damaged (state 0x" + Long.toHexString(state)
+                    + "); run fsck.daxfs");
         }
         MemorySegment body = device.directAccess(BASE, 16 + 16L * count);
         if (body.get(Layouts.INT, 8) != recordsCrc(body, count)) {
-            throw new CorruptImageException("journal records fail their checksum");
+            throw new CorruptImageException("journal records fail their checksum; run fsck.daxfs");
         }
         for (int i = 0; i < count; i++) {
             long offset = body.get(Layouts.LONG, 16 + 16L * i);
             if (!isCommitWord(layout, offset)) {
                 throw new CorruptImageException("journal record points at byte " + offset
-                        + ", which holds no commit word");
+                        + ", which holds no commit word; run fsck.daxfs");
             }
         }
         for (int i = 0; i < count; i++) {

@@ -21,6 +21,10 @@ public final class LogReader {
         this.layout = layout;
     }
 
+    public Layout layout() {
+        return layout;
+    }
+
     /** Receives each committed entry of a log with its device offset. */
     @FunctionalInterface
     public interface Visitor {

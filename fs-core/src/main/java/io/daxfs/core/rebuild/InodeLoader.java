@@ -1,7 +1,11 @@
 package io.daxfs.core.rebuild;
 
 import io.daxfs.core.Errno;
+import io.daxfs.core.FileKind;
 import io.daxfs.core.FsException;
+import io.daxfs.core.file.FileData;
+import io.daxfs.core.file.FileExtents;
+import io.daxfs.core.format.Layout;
 import io.daxfs.core.inode.Inode;
 import io.daxfs.core.inode.InodeTable;
 import io.daxfs.core.log.InodeLog;
@@ -45,6 +49,31 @@ public final class InodeLoader {
     }
 
     /**
+     * Sizes and blocks that reads would turn into device offsets: a damaged entry with a good
+     * checksum must not send a read outside the data area.
+     */
+    private static void checkBounds(Inode inode, Layout layout) {
+        long size = inode.size();
+        long max = inode.kind() == FileKind.SYMLINK ? Layout.BLOCK_SIZE - 1 : FileData.MAX_FILE_SIZE;
+        if (size < 0 || size > max) {
+            throw new LogCorruptException("inode " + inode.ino() + ": size " + size + " is out of range");
+        }
+        if (inode.extents() != null) {
+            for (FileExtents.Run run : inode.extents().runs()) {
+                if (run.pgoff() < 0 || run.count() > FileData.MAX_FILE_SIZE / Layout.BLOCK_SIZE - run.pgoff()) {
+                    throw new LogCorruptException("inode " + inode.ino() + ": file pages " + run.pgoff() + "+"
+                            + run.count() + " lie beyond the largest file size");
+                }
+                if (run.count() < 1 || !layout.isDataBlock(run.block())
+                        || run.count() > layout.dataEndBlock() - run.block()) {
+                    throw new LogCorruptException("inode " + inode.ino() + ": file pages " + run.pgoff() + "+"
+                            + run.count() + " point at blocks outside the data area");
+                }
+            }
+        }
+    }
+
+    /**
      * Loads inode {@code ino}, reporting damage as {@link LogCorruptException} (for recovery and
      * the checker, which must tell damage from absence).
      */
@@ -70,6 +99,7 @@ public final class InodeLoader {
         } catch (FsException | NullPointerException | IllegalArgumentException e) {
             throw new LogCorruptException("inode " + ino + ": log entries do not fit its kind: " + e.getMessage());
         }
+        checkBounds(inode, reader.layout());
         return inode;
     }
 }

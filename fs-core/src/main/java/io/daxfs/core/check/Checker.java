@@ -1,0 +1,886 @@
+package io.daxfs.core.check;
+
+import io.daxfs.core.DirEntry;
+import io.daxfs.core.FileKind;
+import io.daxfs.core.FsException;
+import io.daxfs.core.balloc.BlockAllocator;
+import io.daxfs.core.balloc.Extent;
+import io.daxfs.core.check.Analysis.InodeInfo;
+import io.daxfs.core.check.Analysis.NameRef;
+import io.daxfs.core.check.Problem.Kind;
+import io.daxfs.core.device.DaxDevice;
+import io.daxfs.core.device.Layouts;
+import io.daxfs.core.file.FileData;
+import io.daxfs.core.file.FileExtents;
+import io.daxfs.core.format.Checksums;
+import io.daxfs.core.format.CorruptImageException;
+import io.daxfs.core.format.Layout;
+import io.daxfs.core.format.Superblock;
+import io.daxfs.core.inode.Inode;
+import io.daxfs.core.inode.InodeTable;
+import io.daxfs.core.inode.OrphanTable;
+import io.daxfs.core.journal.Journal;
+import io.daxfs.core.log.EntryCodec;
+import io.daxfs.core.log.InodeLog;
+import io.daxfs.core.log.LogCorruptException;
+import io.daxfs.core.log.LogEntry;
+import io.daxfs.core.log.LogEntry.DentryAdd;
+import io.daxfs.core.log.LogEntry.DentryDel;
+import io.daxfs.core.log.LogEntry.InodeEntry;
+import io.daxfs.core.log.LogEntry.WriteEntry;
+import io.daxfs.core.log.LogEntry.XattrDel;
+import io.daxfs.core.log.LogEntry.XattrSet;
+import io.daxfs.core.log.LogPage;
+import io.daxfs.core.log.LogReader;
+import io.daxfs.core.namei.Names;
+import java.lang.foreign.MemorySegment;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.BitSet;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The consistency checker: verifies every invariant of docs/FORMAT.md on an unmounted image and
+ * reports each violation as a {@link Problem} (issue #3 point 7). It only reads the device.
+ *
+ * <p>What it checks, in order: both superblock copies (magic, checksum, version, geometry) and
+ * that they agree; the journal (idle, or active with valid records: then everything after is
+ * checked as the roll-back will leave it); every in-use inode record (checksum, head) and its log
+ * (pages in the data area, magic, owner, no cycles, tail on an entry boundary, entry checksums,
+ * first entry INODE, every entry valid for the inode's kind); symlink targets; that no block is
+ * referenced twice; the orphan slots; directory entries (live target of the right kind), one
+ * name per directory and its parent field, a tree connected from the root, link counts of
+ * non-directories; and on a clean image, the saved free list against the used blocks.
+ *
+ * <p>It never throws on any input (an unexpected failure becomes a {@link Kind#CHECK_ABORTED}
+ * problem), never reads outside the device, and every walk is bounded by the number of data
+ * blocks, so damaged media cannot make it loop.
+ */
+public final class Checker {
+    /** Progress and cancellation; called from the checking thread. */
+    public interface Listener {
+        Listener NONE = (phase, done, total) -> { };
+
+        void progress(String phase, long done, long total);
+
+        /** Polled now and then; true makes the check stop with {@link CancelledException}. */
+        default boolean cancelled() {
+            return false;
+        }
+    }
+
+    /** The listener asked to stop. */
+    public static final class CancelledException extends RuntimeException {
+        public CancelledException() {
+            super("check cancelled");
+        }
+    }
+
+    private static final long MAX_FILE_PAGES = FileData.MAX_FILE_SIZE / Layout.BLOCK_SIZE;
+    private static final long JOURNAL_BASE = Layout.offsetOf(Layout.JOURNAL_BLOCK);
+
+    private final DaxDevice device;
+    private final Listener listener;
+    private final Analysis a;
+
+    private Checker(DaxDevice device, Listener listener) {
+        this.device = device;
+        this.listener = listener;
+        this.a = new Analysis(device);
+    }
+
+    public static CheckReport check(DaxDevice device) {
+        return check(device, Listener.NONE);
+    }
+
+    /**
+     * Checks the unmounted image on {@code device}.
+     *
+     * @throws CancelledException if {@code listener} asked to stop
+     */
+    public static CheckReport check(DaxDevice device, Listener listener) {
+        Checker checker = new Checker(device, listener);
+        try {
+            checker.run();
+        } catch (CancelledException e) {
+            throw e;
+        } catch (RuntimeException | StackOverflowError e) {
+            checker.a.add(Kind.CHECK_ABORTED, 0, 0, "checker stopped: " + e, null);
+        }
+        return new CheckReport(checker.a.problems(), checker.a.stats, checker.a.superblock, checker.a);
+    }
+
+    private void run() {
+        if (!superblocks()) {
+            return;
+        }
+        journal();
+        inodes();
+        blocks();
+        namespace();
+        orphans();
+        tree();
+        allocator();
+        stats();
+    }
+
+    // ---- superblocks ----
+
+    private boolean superblocks() {
+        listener.progress("superblocks", 0, 1);
+        String primaryError = null;
+        String backupError = null;
+        try {
+            a.primary = Superblock.decode(device, 0);
+        } catch (CorruptImageException e) {
+            if (e.unsupported()) {
+                a.add(Kind.UNSUPPORTED_FORMAT, 0, 0, "primary superblock: " + e.getMessage(), null);
+                return false;
+            }
+            primaryError = e.getMessage();
+        }
+        long backupBlock = a.primary != null ? a.primary.totalBlocks() - 1 : device.size() / Layout.BLOCK_SIZE - 1;
+        try {
+            a.backup = Superblock.decode(device, Layout.offsetOf(backupBlock));
+        } catch (CorruptImageException e) {
+            if (e.unsupported() && a.primary == null) {
+                a.add(Kind.UNSUPPORTED_FORMAT, 0, 0, "backup superblock: " + e.getMessage(), null);
+                return false;
+            }
+            backupError = e.getMessage();
+        }
+        if (a.primary == null && a.backup == null) {
+            a.add(Kind.SUPERBLOCK_UNUSABLE, 0, 0, "no usable superblock: primary: " + primaryError + "; backup (block "
+                    + backupBlock + "): " + backupError, null);
+            return false;
+        }
+        if (a.primary == null) {
+            Superblock good = a.backup;
+            a.add(Kind.SUPERBLOCK_PRIMARY_BAD, 0, 0, "primary superblock unusable (" + primaryError
+                    + "); the backup is good", ctx -> good.writeBoth(ctx.device()));
+        } else if (a.backup == null) {
+            Superblock good = a.primary;
+            a.add(Kind.SUPERBLOCK_BACKUP_BAD, 0, backupBlock, "backup superblock in block " + backupBlock
+                    + " unusable (" + backupError + ")", ctx -> good.writeBoth(ctx.device()));
+        } else {
+            Superblock p = a.primary;
+            Superblock b = a.backup;
+            if (p.totalBlocks() != b.totalBlocks() || p.inodeCount() != b.inodeCount() || !p.uuid().equals(b.uuid())) {
+                a.add(Kind.SUPERBLOCK_MISMATCH, 0, backupBlock, "superblock copies disagree: primary " + p.totalBlocks()
+                        + " blocks, " + p.inodeCount() + " inodes, uuid " + p.uuid() + "; backup " + b.totalBlocks()
+                        + " blocks, " + b.inodeCount() + " inodes, uuid " + b.uuid(), ctx -> p.writeBoth(ctx.device()));
+            } else if (!Arrays.equals(device.directAccess(0, 512).toArray(Layouts.BYTE),
+                    device.directAccess(Layout.offsetOf(backupBlock), 512).toArray(Layouts.BYTE))) {
+                a.add(Kind.SUPERBLOCK_STALE_BACKUP, 0, backupBlock, "backup superblock differs from the primary "
+                        + "(an interrupted superblock update)", ctx -> p.writeBoth(ctx.device()));
+            }
+        }
+        a.superblock = a.primary != null ? a.primary : a.backup;
+        a.layout = a.superblock.layout();
+        return true;
+    }
+
+    private boolean clean() {
+        return a.superblock.state() == Superblock.State.CLEAN;
+    }
+
+    // ---- journal ----
+
+    private void journal() {
+        long state = device.getLong(JOURNAL_BASE);
+        if (state == 0) {
+            return;
+        }
+        int count = (int) (state & 0xffffffffL);
+        String damage = null;
+        if ((state & ~0xffffffffL) != Journal.ACTIVE || count < 1 || count > Journal.MAX_RECORDS
+                || device.getInt(JOURNAL_BASE + 12) != count) {
+            damage = "journal header is damaged (state 0x" + Long.toHexString(state) + ")";
+        } else {
+            MemorySegment body = device.directAccess(JOURNAL_BASE, 16 + 16L * count);
+            if (body.get(Layouts.INT, 8) != Checksums.crc32c(body, 12, 4 + 16L * count)) {
+                damage = "journal records fail their checksum";
+            } else {
+                Map<Long, Long> undo = new HashMap<>();
+                for (int i = 0; i < count && damage == null; i++) {
+                    long offset = body.get(Layouts.LONG, 16 + 16L * i);
+                    if (!Journal.isCommitWord(a.layout, offset)) {
+                        damage = "journal record " + i + " points at byte " + offset + ", which holds no commit word";
+                    }
+                    undo.put(offset, body.get(Layouts.LONG, 24 + 16L * i));
+                }
+                if (damage == null) {
+                    // Records are undone in order: the last one for an offset wins, as in recover().
+                    a.overlay.putAll(undo);
+                    String what = "interrupted operation in the journal (" + count
+                            + " commit words), will be rolled back";
+                    Layout layout = a.layout;
+                    Analysis.Fix fix = ctx -> new Journal(ctx.device()).recover(layout);
+                    if (clean()) {
+                        a.add(Kind.JOURNAL_ACTIVE_ON_CLEAN, 0, Layout.JOURNAL_BLOCK,
+                                "journal active on a cleanly unmounted filesystem: " + what, fix);
+                    } else {
+                        a.add(Kind.JOURNAL_ACTIVE, 0, Layout.JOURNAL_BLOCK, what, fix);
+                    }
+                    return;
+                }
+            }
+        }
+        a.add(Kind.JOURNAL_DAMAGED, 0, Layout.JOURNAL_BLOCK, damage + "; the operation cannot be rolled back",
+                ctx -> ctx.publish(JOURNAL_BASE, 0));
+    }
+
+    // ---- inodes and their logs ----
+
+    private void inodes() {
+        Layout layout = a.layout;
+        long count = layout.inodeCount();
+        for (long ino = 1; ino < count; ino++) {
+            if ((ino & 4095) == 1) {
+                listener.progress("inodes", ino, count);
+                if (listener.cancelled()) {
+                    throw new CancelledException();
+                }
+            }
+            long recordOffset = layout.inodeOffset(ino);
+            long tail = a.word(recordOffset + InodeTable.TAIL);
+            if (tail == 0) {
+                continue;
+            }
+            MemorySegment rec = device.directAccess(recordOffset, Layout.INODE_SIZE);
+            boolean crcValid = rec.get(Layouts.INT, InodeTable.CRC)
+                    == Checksums.crc32c(rec, InodeTable.GENERATION, InodeTable.CRC - InodeTable.GENERATION);
+            InodeInfo info = new InodeInfo(ino, tail, a.word(recordOffset + InodeTable.HEAD),
+                    rec.get(Layouts.LONG, InodeTable.GENERATION), crcValid);
+            a.inodes.put(ino, info);
+            checkInode(info);
+        }
+        listener.progress("inodes", count, count);
+        InodeInfo root = a.inodes.get(Layout.ROOT_INO);
+        if (root == null || !root.live || root.kind() != FileKind.DIRECTORY) {
+            String why = root == null ? "its inode record is free" : !root.live ? "its inode is damaged"
+                    : "inode 1 is a " + root.kind().name().toLowerCase() + ", not a directory";
+            boolean clear = root != null && root.live;
+            a.add(Kind.ROOT_MISSING, Layout.ROOT_INO, 0, "root directory missing: " + why, ctx -> {
+                if (clear) {
+                    ctx.publish(ctx.tailOffset(Layout.ROOT_INO), 0);
+                }
+                ctx.createRoot();
+            });
+            if (root != null) {
+                root.live = false;
+            }
+        }
+    }
+
+    /** Result of walking one log. */
+    private static final class Walk {
+        final List<Long> pages = new ArrayList<>();
+        Inode inode;
+        /** End of the last valid entry; -1 if there is none. */
+        long lastGoodEnd = -1;
+        /** Number of pages up to and including the one holding {@link #lastGoodEnd}. */
+        int goodPages;
+        String error;
+    }
+
+    private void checkInode(InodeInfo info) {
+        long ino = info.ino;
+        Walk w = walk(ino, info.head, info.tail);
+        if (w.error == null) {
+            String engine = engineDisagrees(info);
+            if (engine != null) {
+                w.error = "the engine's log reader rejects it: " + engine;
+            }
+        }
+        if (w.inode == null) {
+            String why = w.error != null ? w.error : "log has no valid first entry";
+            a.add(Kind.INODE_LOST, ino, 0, "inode " + ino + " is beyond saving: " + why
+                    + (info.crcValid ? "" : " (and its record fails its checksum)"),
+                    ctx -> ctx.publish(ctx.tailOffset(ino), 0));
+            return;
+        }
+        if (w.error != null && !info.crcValid) {
+            a.add(Kind.INODE_LOST, ino, 0, "inode " + ino + ": record fails its checksum and its log is damaged: "
+                    + w.error, ctx -> ctx.publish(ctx.tailOffset(ino), 0));
+            return;
+        }
+        info.live = true;
+        List<Long> kept = w.error == null ? w.pages : w.pages.subList(0, w.goodPages);
+        long[] pages = kept.stream().mapToLong(Long::longValue).toArray();
+        info.validTail = w.error == null ? info.tail : w.lastGoodEnd;
+        w.inode.replaceLog(new InodeLog(pages.length == 0 ? new long[] {info.head} : pages,
+                Math.max(1, pages.length), info.validTail));
+        info.inode = w.inode;
+        if (w.error != null) {
+            long cut = info.validTail;
+            long lost = info.tail - cut;
+            a.add(Kind.LOG_DAMAGED, ino, 0, "inode " + ino + ": " + w.error + "; log will be cut at byte " + cut
+                    + (w.pages.size() == w.goodPages && lost > 0 && lost < Layout.BLOCK_SIZE
+                            ? " (" + lost + " bytes of entries lost)" : ""),
+                    ctx -> ctx.publish(ctx.tailOffset(ino), cut));
+        } else if (!info.crcValid) {
+            long head = info.head;
+            long generation = info.generation;
+            a.add(Kind.INODE_RECORD_CHECKSUM, ino, 0, "inode " + ino + ": record fails its checksum (its log is whole)",
+                    ctx -> ctx.rewriteRecord(ino, head, generation));
+        }
+        if (info.kind() == FileKind.SYMLINK) {
+            Inode inode = info.inode;
+            List<FileExtents.Run> runs = inode.extents().runs();
+            long size = inode.size();
+            String bad = null;
+            if (size < 1 || size >= Layout.BLOCK_SIZE) {
+                bad = "target size " + size + " is not within 1..4095";
+            } else if (runs.size() != 1 || runs.getFirst().pgoff() != 0 || runs.getFirst().count() != 1) {
+                bad = "its target block is missing (" + runs.size() + " extents)";
+            }
+            if (bad != null) {
+                info.live = false;
+                a.add(Kind.SYMLINK_BAD, ino, 0, "symlink " + ino + ": " + bad,
+                        ctx -> ctx.publish(ctx.tailOffset(ino), 0));
+            }
+        }
+    }
+
+    /**
+     * Runs the engine's own {@link LogReader} over a log this checker found whole, so that the
+     * checker is never more lenient than mount. Returns its complaint, or null.
+     */
+    private String engineDisagrees(InodeInfo info) {
+        try {
+            new LogReader(device, a.layout).read(info.ino, info.head, info.tail, (entry, offset) -> { });
+            return null;
+        } catch (LogCorruptException e) {
+            return e.getMessage();
+        }
+    }
+
+    /**
+     * Walks the log of {@code ino} from {@code head} to {@code tail}: every page in the data area,
+     * with the log magic, owned by {@code ino}, visited once; every entry whole, with a good
+     * checksum and valid for the inode's kind; the tail on an entry boundary of a page of the
+     * chain. Stops at the first violation, remembering the end of the last valid entry.
+     */
+    private Walk walk(long ino, long head, long tail) {
+        Layout layout = a.layout;
+        Walk w = new Walk();
+        Set<Long> visited = new HashSet<>();
+        long block = head;
+        long maxPages = layout.dataBlocks();
+        while (true) {
+            if (!layout.isDataBlock(block)) {
+                w.error = (w.pages.isEmpty() ? "head" : "log page " + w.pages.getLast() + ": next")
+                        + " pointer " + block + " is outside the data area";
+                return w;
+            }
+            if (!visited.add(block) || visited.size() > maxPages) {
+                w.error = "log page " + w.pages.getLast() + ": next pointer " + block
+                        + " loops back into the chain (a cycle)";
+                return w;
+            }
+            long base = Layout.offsetOf(block);
+            MemorySegment page = device.directAccess(base, Layout.BLOCK_SIZE);
+            if (page.get(Layouts.LONG, 0) != LogPage.MAGIC) {
+                w.error = "block " + block + (w.pages.isEmpty() ? " (head)" : " (after page " + w.pages.getLast() + ")")
+                        + " is not a log page (bad magic)";
+                return w;
+            }
+            long owner = page.get(Layouts.LONG, LogPage.OWNER_OFFSET);
+            if (owner != ino) {
+                w.error = "log page " + block + " belongs to inode " + owner;
+                return w;
+            }
+            w.pages.add(block);
+            if (w.inode == null) {
+                // The head page: a cut before any entry would leave nothing.
+                w.goodPages = 0;
+            }
+            boolean tailHere = tail > base && tail <= base + Layout.BLOCK_SIZE;
+            long end = tailHere ? tail - base : Layout.BLOCK_SIZE;
+            if (tailHere && (end < LogPage.FIRST_ENTRY || end % 8 != 0)) {
+                w.error = "tail " + tail + " is not at an entry boundary of log page " + block;
+                return w;
+            }
+            long pos = LogPage.FIRST_ENTRY;
+            while (pos < end) {
+                LogEntry entry;
+                try {
+                    entry = EntryCodec.decode(page, pos, Layout.BLOCK_SIZE - pos);
+                } catch (LogCorruptException e) {
+                    w.error = "log page " + block + ": " + e.getMessage();
+                    return w;
+                }
+                int length = EntryCodec.lengthAt(page, pos);
+                if (pos + length > end) {
+                    w.error = "tail " + tail + " falls inside the entry at byte " + (base + pos);
+                    return w;
+                }
+                if (entry != null) {
+                    String bad = accept(w, ino, entry);
+                    if (bad != null) {
+                        w.error = "log entry at byte " + (base + pos) + " (page " + block + "): " + bad;
+                        return w;
+                    }
+                }
+                pos += length;
+                if (w.inode != null) {
+                    w.lastGoodEnd = base + pos;
+                    w.goodPages = w.pages.size();
+                }
+            }
+            if (tailHere) {
+                return w;
+            }
+            long next = page.get(Layouts.LONG, LogPage.NEXT_OFFSET);
+            if (next == 0) {
+                w.error = "log ends at page " + block + " before reaching its tail " + tail;
+                return w;
+            }
+            block = next;
+        }
+    }
+
+    /** Validates {@code entry} for the inode being walked and applies it; returns what is wrong, or null. */
+    private String accept(Walk w, long ino, LogEntry entry) {
+        if (w.inode == null) {
+            if (!(entry instanceof InodeEntry first)) {
+                return "the first entry is not an INODE entry";
+            }
+            FileKind kind;
+            try {
+                kind = FileKind.fromMode(first.mode());
+            } catch (FsException e) {
+                return "the first entry has an unknown file type (mode " + Integer.toOctalString(first.mode()) + ")";
+            }
+            String bad = checkAttrs(first, kind);
+            if (bad != null) {
+                return bad;
+            }
+            w.inode = new Inode(ino, 0, first, new InodeLog(new long[] {w.pages.getFirst()}, 1,
+                    LogPage.firstEntryOffset(w.pages.getFirst())));
+            return null;
+        }
+        FileKind kind = w.inode.kind();
+        String bad = switch (entry) {
+            case InodeEntry e -> (e.mode() & FileKind.S_IFMT) != kind.typeBits()
+                    ? "INODE entry changes the file type to mode " + Integer.toOctalString(e.mode())
+                    : checkAttrs(e, kind);
+            case WriteEntry e -> checkWrite(e, kind);
+            case DentryAdd e -> kind != FileKind.DIRECTORY ? "DENTRY_ADD in a " + kindName(kind)
+                    : checkDentryAdd(e);
+            case DentryDel e -> kind != FileKind.DIRECTORY ? "DENTRY_DEL in a " + kindName(kind) : null;
+            case XattrSet e -> e.name().isEmpty() ? "XATTR_SET with an empty name" : null;
+            case XattrDel e -> null;
+        };
+        if (bad != null) {
+            return bad;
+        }
+        try {
+            w.inode.apply(entry, (block, count) -> { });
+        } catch (RuntimeException e) {
+            return "entry does not fit a " + kindName(kind) + ": " + e.getMessage();
+        }
+        return null;
+    }
+
+    private static String kindName(FileKind kind) {
+        return kind.name().toLowerCase().replace('_', ' ');
+    }
+
+    private String checkAttrs(InodeEntry e, FileKind kind) {
+        if (e.size() < 0 || e.size() > FileData.MAX_FILE_SIZE) {
+            return "INODE entry has size " + e.size();
+        }
+        if (kind == FileKind.DIRECTORY && (e.parent() < 1 || e.parent() >= a.layout.inodeCount())) {
+            return "INODE entry has parent " + e.parent() + ", not an inode number";
+        }
+        return null;
+    }
+
+    private String checkWrite(WriteEntry e, FileKind kind) {
+        if (kind != FileKind.REGULAR && kind != FileKind.SYMLINK) {
+            return "WRITE in a " + kindName(kind);
+        }
+        if (e.count() < 1 || e.pgoff() < 0 || e.pgoff() > MAX_FILE_PAGES - e.count()) {
+            return "WRITE of pages " + e.pgoff() + "+" + e.count() + " is out of range";
+        }
+        if (e.block() != 0 && (!a.layout.isDataBlock(e.block()) || e.count() > a.layout.dataEndBlock() - e.block())) {
+            return "WRITE points at blocks " + e.block() + "+" + e.count() + " outside the data area";
+        }
+        if (e.size() < 0 || e.size() > FileData.MAX_FILE_SIZE) {
+            return "WRITE sets size " + e.size();
+        }
+        return null;
+    }
+
+    private static String checkDentryAdd(DentryAdd e) {
+        int kindBits = e.kindBits();
+        try {
+            FileKind.fromMode(kindBits);
+        } catch (FsException ex) {
+            return "DENTRY_ADD '" + e.name() + "' has an unknown kind " + (kindBits >> 12);
+        }
+        int length = e.name().getBytes(StandardCharsets.UTF_8).length;
+        if (length == 0 || length > Names.MAX_NAME_BYTES) {
+            return "DENTRY_ADD has a name of " + length + " bytes";
+        }
+        return null;
+    }
+
+    // ---- blocks ----
+
+    private void blocks() {
+        listener.progress("blocks", 0, 1);
+        Layout layout = a.layout;
+        BitSet used = a.used;
+        for (InodeInfo info : a.inodes.values()) {
+            if (!info.live) {
+                continue;
+            }
+            InodeLog log = info.inode.log();
+            for (int i = 0; i < log.pageCount(); i++) {
+                long page = log.page(i);
+                if (used.get((int) page)) {
+                    // Impossible while pages carry their owner; kept as a safety net.
+                    info.live = false;
+                    long ino = info.ino;
+                    a.add(Kind.INODE_LOST, ino, page, "inode " + ino + ": log page " + page
+                            + " is also used by another log", ctx -> ctx.publish(ctx.tailOffset(ino), 0));
+                    break;
+                }
+                used.set((int) page);
+            }
+        }
+        for (InodeInfo info : a.inodes.values()) {
+            if (!info.live || info.inode.extents() == null) {
+                continue;
+            }
+            for (FileExtents.Run run : info.inode.extents().runs()) {
+                if (!layout.isDataBlock(run.block()) || run.count() > layout.dataEndBlock() - run.block()) {
+                    continue; // cannot happen: WRITE entries were validated
+                }
+                int from = (int) run.block();
+                int to = (int) (run.block() + run.count());
+                for (int clash = used.nextSetBit(from); clash >= 0 && clash < to; clash = used.nextSetBit(clash + 1)) {
+                    reportDoubleRef(info, run.pgoff() + (clash - run.block()), clash);
+                }
+                used.set(from, to);
+            }
+        }
+    }
+
+    private void reportDoubleRef(InodeInfo info, long pgoff, long block) {
+        long ino = info.ino;
+        String other = null;
+        boolean otherIsData = false;
+        for (InodeInfo o : a.inodes.values()) {
+            if (o.live && other == null) {
+                InodeLog log = o.inode.log();
+                for (int i = 0; i < log.pageCount(); i++) {
+                    if (log.page(i) == block) {
+                        other = "log page of inode " + o.ino;
+                    }
+                }
+            }
+        }
+        for (InodeInfo o : a.inodes.values()) {
+            if (other != null || o.ino > ino) {
+                break;
+            }
+            if (!o.live || o.inode.extents() == null) {
+                continue;
+            }
+            for (FileExtents.Run r : o.inode.extents().runs()) {
+                boolean covers = block >= r.block() && block < r.block() + r.count();
+                boolean self = o == info && pgoff >= r.pgoff() && pgoff < r.end() && r.blockOf(pgoff) == block;
+                if (covers && !self && other == null) {
+                    other = "data of inode " + o.ino + (o == info ? " (another page of the same file)" : "");
+                    otherIsData = true;
+                }
+            }
+        }
+        boolean copy = otherIsData;
+        a.add(Kind.BLOCK_DOUBLE_REF, ino, block, "inode " + ino + ": file page " + pgoff + " uses block " + block
+                + ", which is also " + (other == null ? "used elsewhere" : other)
+                + (copy ? "; it will get its own copy" : "; it will become a hole"),
+                ctx -> ctx.unshare(ino, pgoff, block, copy));
+    }
+
+    // ---- names ----
+
+    private void namespace() {
+        listener.progress("directories", 0, 1);
+        Map<Long, List<NameRef>> dirNames = new HashMap<>();
+        for (InodeInfo dir : a.inodes.values()) {
+            if (!dir.live || dir.kind() != FileKind.DIRECTORY) {
+                continue;
+            }
+            for (DirEntry d : dir.inode.directory().all()) {
+                String bad = null;
+                Kind kind = null;
+                try {
+                    Names.check(d.name());
+                } catch (FsException e) {
+                    kind = Kind.DENTRY_BAD_NAME;
+                    bad = "has an invalid name (" + e.getMessage() + ")";
+                }
+                InodeInfo target = a.live(d.ino());
+                if (bad == null && target == null) {
+                    kind = Kind.DENTRY_TO_FREE_INODE;
+                    bad = d.ino() <= 0 || d.ino() >= a.layout.inodeCount()
+                            ? "points at inode " + d.ino() + ", outside the inode table"
+                            : a.inodes.containsKey(d.ino()) ? "points at damaged inode " + d.ino()
+                                    : "points at free inode " + d.ino();
+                } else if (bad == null && d.ino() == Layout.ROOT_INO) {
+                    kind = Kind.DENTRY_TO_ROOT;
+                    bad = "names the root directory";
+                } else if (bad == null && target.kind() != d.kind()) {
+                    kind = Kind.DENTRY_KIND_MISMATCH;
+                    bad = "says " + kindName(d.kind()) + " but inode " + d.ino() + " is a " + kindName(target.kind());
+                }
+                if (bad != null) {
+                    dropName(kind, dir.ino, d, "directory " + dir.ino + ": entry '" + d.name() + "' " + bad);
+                    continue;
+                }
+                NameRef ref = new NameRef(dir.ino, d.name(), d.cookie());
+                if (target.kind() == FileKind.DIRECTORY) {
+                    dirNames.computeIfAbsent(d.ino(), k -> new ArrayList<>()).add(ref);
+                } else {
+                    target.names.add(ref);
+                }
+            }
+        }
+        for (Map.Entry<Long, List<NameRef>> e : dirNames.entrySet()) {
+            InodeInfo dir = a.live(e.getKey());
+            List<NameRef> refs = e.getValue();
+            NameRef keep = refs.stream().filter(r -> r.dir() == dir.inode.attrs().parent()).findFirst()
+                    .orElse(refs.getFirst());
+            dir.names.add(keep);
+            for (NameRef r : refs) {
+                if (r != keep) {
+                    dropName(Kind.DIR_MULTIPLE_NAMES, r.dir(), new DirEntry(r.name(), dir.ino, FileKind.DIRECTORY,
+                            r.cookie()), "directory " + dir.ino + " has a second name '" + r.name() + "' in directory "
+                            + r.dir() + " (kept '" + keep.name() + "' in " + keep.dir() + ")");
+                }
+            }
+        }
+    }
+
+    private void dropName(Kind kind, long dirIno, DirEntry d, String message) {
+        String name = d.name();
+        long cookie = d.cookie();
+        a.add(kind, dirIno, 0, message, ctx -> ctx.dropName(dirIno, name, cookie));
+    }
+
+    // ---- orphans ----
+
+    private void orphans() {
+        listener.progress("orphans", 0, 1);
+        for (int slot = 0; slot < Layout.ORPHAN_SLOTS; slot++) {
+            long slotOffset = OrphanTable.slotOffset(slot);
+            long ino = a.word(slotOffset);
+            if (ino == 0) {
+                continue;
+            }
+            InodeInfo info = a.live(ino);
+            String bad = null;
+            if (ino < 0 || ino >= a.layout.inodeCount()) {
+                bad = "holds " + ino + ", outside the inode table";
+            } else if (info == null) {
+                bad = "names inode " + ino + ", which is free or damaged";
+            } else if (info.kind() == FileKind.DIRECTORY) {
+                bad = "names directory " + ino;
+            } else if (info.inode.attrs().nlink() != 0 || !info.names.isEmpty()) {
+                bad = "names inode " + ino + ", which still has " + Math.max(info.inode.attrs().nlink(),
+                        info.names.size()) + " link(s)";
+            } else if (a.orphans.containsKey(ino)) {
+                bad = "names inode " + ino + " again (also in slot " + a.orphans.get(ino) + ")";
+            }
+            if (bad != null) {
+                a.add(Kind.ORPHAN_SLOT_BAD, ino, 0, "orphan slot " + slot + " " + bad, ctx -> ctx.publish(slotOffset, 0));
+                continue;
+            }
+            a.orphans.put(ino, slot);
+            long orphan = ino;
+            Analysis.Fix reap = ctx -> ctx.reap(orphan, slotOffset);
+            if (clean()) {
+                a.add(Kind.ORPHAN_ON_CLEAN, ino, 0, "inode " + ino + " is on the orphan list (slot " + slot
+                        + ") of a cleanly unmounted filesystem", reap);
+            } else {
+                a.add(Kind.ORPHAN_PENDING, ino, 0, "inode " + ino + " is an orphan (slot " + slot
+                        + "); it will be deleted", reap);
+            }
+        }
+    }
+
+    // ---- the tree ----
+
+    private void tree() {
+        listener.progress("connectivity", 0, 1);
+        InodeInfo root = a.live(Layout.ROOT_INO);
+        Set<Long> reachable = new HashSet<>();
+        if (root != null && root.kind() == FileKind.DIRECTORY) {
+            Deque<InodeInfo> queue = new ArrayDeque<>();
+            reachable.add(root.ino);
+            queue.add(root);
+            while (!queue.isEmpty()) {
+                InodeInfo dir = queue.poll();
+                for (DirEntry d : dir.inode.directory().all()) {
+                    InodeInfo child = a.live(d.ino());
+                    if (child == null || child.names.stream().noneMatch(r -> r.dir() == dir.ino && r.name().equals(d.name()))) {
+                        continue; // an entry the namespace check drops
+                    }
+                    if (reachable.add(child.ino) && child.kind() == FileKind.DIRECTORY) {
+                        queue.add(child);
+                    }
+                }
+            }
+        } else {
+            return; // ROOT_MISSING is reported; the tree is checked once there is a root
+        }
+        List<InodeInfo> unreachableDirs = new ArrayList<>();
+        boolean topFound = false;
+        for (InodeInfo info : a.inodes.values()) {
+            if (!info.live || reachable.contains(info.ino)) {
+                continue;
+            }
+            long ino = info.ino;
+            if (info.kind() == FileKind.DIRECTORY) {
+                unreachableDirs.add(info);
+                if (info.names.isEmpty()) {
+                    topFound = true;
+                    a.add(Kind.DISCONNECTED, ino, 0, "directory " + ino + " has no name (unreachable from the root)",
+                            ctx -> ctx.attach(ino, null));
+                }
+            } else if (info.names.isEmpty() && !a.orphans.containsKey(ino)) {
+                a.add(Kind.DISCONNECTED, ino, 0, kindName(info.kind()) + " " + ino + " has no name (link count "
+                        + info.inode.attrs().nlink() + ") and is not on the orphan list", ctx -> ctx.attach(ino, null));
+            }
+        }
+        if (!topFound && !unreachableDirs.isEmpty()) {
+            InodeInfo breaker = unreachableDirs.getFirst();
+            NameRef name = breaker.names.getFirst();
+            a.add(Kind.DISCONNECTED, breaker.ino, 0, "directories " + unreachableDirs.stream().map(i -> "" + i.ino)
+                    .limit(8).toList() + " form a cycle unreachable from the root (directory " + breaker.ino
+                    + " is named '" + name.name() + "' in " + name.dir() + ")", ctx -> ctx.attach(breaker.ino, name));
+        }
+        for (InodeInfo info : a.inodes.values()) {
+            if (!info.live || !reachable.contains(info.ino)) {
+                continue;
+            }
+            long ino = info.ino;
+            InodeEntry attrs = info.inode.attrs();
+            if (info.kind() == FileKind.DIRECTORY) {
+                long parent = ino == Layout.ROOT_INO ? Layout.ROOT_INO : info.names.getFirst().dir();
+                if (attrs.parent() != parent) {
+                    a.add(Kind.DIR_PARENT_WRONG, ino, 0, "directory " + ino + ": parent field says " + attrs.parent()
+                            + ", but its name is in " + parent, ctx -> ctx.setParent(ino, parent));
+                }
+            } else if (attrs.nlink() != info.names.size()) {
+                int names = info.names.size();
+                a.add(Kind.LINK_COUNT, ino, 0, kindName(info.kind()) + " " + ino + ": link count is " + attrs.nlink()
+                        + ", but it has " + names + " name" + (names == 1 ? "" : "s"), ctx -> ctx.setLinks(ino, names));
+            }
+        }
+    }
+
+    // ---- allocator ----
+
+    private void allocator() {
+        listener.progress("free space", 0, 1);
+        Layout layout = a.layout;
+        if (!clean()) {
+            a.add(Kind.NOT_CLEAN, 0, 0, "filesystem was not cleanly unmounted; mount will rebuild the allocator",
+                    ctx -> { });
+            return;
+        }
+        Superblock.FreeList list = a.superblock.freeList();
+        if (!list.present()) {
+            return; // the list did not fit when saved; mount scans
+        }
+        BlockAllocator saved;
+        try {
+            if (list.extents() < 0 || list.extents() > layout.dataBlocks()) {
+                throw new IllegalStateException("saved free list has " + list.extents() + " extents");
+            }
+            saved = BlockAllocator.load(layout, device, list);
+        } catch (RuntimeException e) {
+            a.add(Kind.FREE_LIST_BAD, 0, list.block(), "saved free list at block " + list.block() + " is unusable ("
+                    + e.getMessage() + ")", ctx -> { });
+            return;
+        }
+        long usedAndFree = 0;
+        long firstUsedAndFree = 0;
+        BitSet free = new BitSet();
+        for (Extent e : saved.freeExtents()) {
+            int from = (int) e.start();
+            int to = (int) (e.start() + e.count());
+            free.set(from, to);
+            for (int b = a.used.nextSetBit(from); b >= 0 && b < to; b = a.used.nextSetBit(b + 1)) {
+                if (usedAndFree++ == 0) {
+                    firstUsedAndFree = b;
+                }
+            }
+        }
+        if (usedAndFree > 0) {
+            a.add(Kind.BLOCKS_USED_AND_FREE, 0, firstUsedAndFree, usedAndFree + " blocks are both in use and in the "
+                    + "saved free list (first: block " + firstUsedAndFree + ")", ctx -> { });
+        }
+        BitSet known = (BitSet) free.clone();
+        known.or(a.used);
+        long leaked = 0;
+        long firstLeaked = 0;
+        for (long b = layout.dataStartBlock(); b < layout.dataEndBlock(); b++) {
+            int next = known.nextClearBit((int) b);
+            if (next >= layout.dataEndBlock()) {
+                break;
+            }
+            if (leaked++ == 0) {
+                firstLeaked = next;
+            }
+            b = next;
+        }
+        if (leaked > 0) {
+            a.add(Kind.BLOCKS_LEAKED, 0, firstLeaked, leaked + " blocks are neither in use nor in the saved free list "
+                    + "(first: block " + firstLeaked + ")", ctx -> { });
+        }
+    }
+
+    private void stats() {
+        long files = 0;
+        long dirs = 0;
+        long symlinks = 0;
+        long other = 0;
+        long data = 0;
+        long logs = 0;
+        long inodesUsed = 0;
+        for (InodeInfo info : a.inodes.values()) {
+            if (!info.live) {
+                continue;
+            }
+            inodesUsed++;
+            switch (info.kind()) {
+                case REGULAR -> files++;
+                case DIRECTORY -> dirs++;
+                case SYMLINK -> symlinks++;
+                default -> other++;
+            }
+            logs += info.inode.log().pageCount();
+            if (info.inode.extents() != null) {
+                data += info.inode.extents().mappedPages();
+            }
+        }
+        Layout layout = a.layout;
+        long usedData = a.used.get((int) layout.dataStartBlock(), (int) layout.dataEndBlock()).cardinality();
+        a.stats = new CheckReport.Stats(layout.inodeCount(), inodesUsed, files, dirs, symlinks, other,
+                layout.dataBlocks(), data, logs, layout.dataBlocks() - usedData);
+    }
+}

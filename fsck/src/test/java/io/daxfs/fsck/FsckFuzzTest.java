@@ -1,0 +1,281 @@
+package io.daxfs.fsck;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.daxfs.core.DaxFileSystem;
+import io.daxfs.core.FsException;
+import io.daxfs.core.MountOptions;
+import io.daxfs.core.check.CheckReport;
+import io.daxfs.core.check.Checker;
+import io.daxfs.core.check.Problem;
+import io.daxfs.core.check.Repairer;
+import io.daxfs.core.check.TestImages;
+import io.daxfs.core.device.DaxDevice;
+import io.daxfs.core.device.MemoryDevice;
+import io.daxfs.core.format.Checksums;
+import io.daxfs.core.format.CorruptImageException;
+import io.daxfs.core.format.Layout;
+import io.daxfs.core.format.Superblock;
+import io.daxfs.core.log.LogPage;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.TreeMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Issue #6 point 4: thousands of seeded, reproducible mutations of a populated image's metadata
+ * (superblocks, journal, orphan table, inode records, log page headers and entries found by
+ * walking the logs): single bits and bytes, 8-byte words set to telling values, and changes whose
+ * checksum is then recomputed (so that the validation behind the checksums is exercised too).
+ *
+ * <p>For each image: mounting the damaged image and reading everything may only fail with
+ * {@link CorruptImageException} or {@link FsException}; the checker must finish; the repair must
+ * end clean (then the image mounts, reads back whole, and checks clean after unmount) or refuse
+ * (no usable superblock, and mount refuses too). A timeout per image catches loops.
+ *
+ * <p>{@code -Ddaxfs.fuzz.images=N} (default 2000) and {@code -Ddaxfs.fuzz.seed=S} set the run;
+ * image {@code i} uses seed {@code S + i}, so a failure is reproduced by its seed alone.
+ */
+class FsckFuzzTest {
+    private static final int IMAGES = Integer.getInteger("daxfs.fuzz.images", 2000);
+    private static final long SEED = Long.getLong("daxfs.fuzz.seed", 20240601L);
+    private static final long TIMEOUT_SECONDS = 30;
+    private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+
+    private enum Outcome { CLEAN, REPAIRED, REFUSED }
+
+    /** A metadata range with what it is and how to recompute the checksum that covers it. */
+    private record Region(String what, long offset, int length, long crcStart, int crcLength, long crcField,
+            boolean skipping) {}
+
+    @Test
+    void mutatedImagesNeverCrashFsckOrMount() throws Exception {
+        byte[] base = TestImages.populated();
+        List<List<Region>> regions = regions(base);
+        Map<String, Integer> counts = new TreeMap<>();
+        List<String> failures = new ArrayList<>();
+        int damagedMountOk = 0;
+        int damagedMountRefused = 0;
+        long started = System.nanoTime();
+        ExecutorService executor = newExecutor();
+        try {
+            for (int i = 0; i < IMAGES && failures.size() < 20; i++) {
+                long seed = SEED + i;
+                Future<String[]> f = executor.submit(() -> one(base, regions, seed));
+                String[] result;
+                try {
+                    result = f.get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+                } catch (TimeoutException e) {
+                    failures.add("seed " + seed + ": no result in " + TIMEOUT_SECONDS + " s (a loop?)");
+                    executor.shutdownNow();
+                    executor = newExecutor();
+                    continue;
+                } catch (java.util.concurrent.ExecutionException e) {
+                    Throwable c = e.getCause();
+                    java.io.StringWriter sw = new java.io.StringWriter();
+                    c.printStackTrace(new java.io.PrintWriter(sw));
+                    failures.add("seed " + seed + ": " + sw.toString().lines().limit(40).reduce((x, y) -> x + "\n" + y)
+                            .orElse(""));
+                    continue;
+                }
+                counts.merge(result[0], 1, Integer::sum);
+                if (result[1].equals("ok")) {
+                    damagedMountOk++;
+                } else {
+                    damagedMountRefused++;
+                }
+            }
+        } finally {
+            executor.shutdownNow();
+        }
+        double seconds = (System.nanoTime() - started) / 1e9;
+        System.out.printf("fsck fuzz: %d images (seeds %d..%d) in %.1f s: %s, failures %d; mount of the damaged "
+                + "image: %d mounted and read, %d refused cleanly%n", counts.values().stream().mapToInt(x -> x).sum()
+                + failures.size(), SEED, SEED + IMAGES - 1, seconds, counts, failures.size(), damagedMountOk,
+                damagedMountRefused);
+        assertTrue(failures.isEmpty(), String.join("\n\n", failures));
+    }
+
+    private static ExecutorService newExecutor() {
+        return Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "fuzz");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    /** Mutates, mounts the damaged copy, checks, repairs and verifies one image. Returns outcome and mount result. */
+    private static String[] one(byte[] base, List<List<Region>> regions, long seed) {
+        Random r = new Random(seed);
+        byte[] img = base.clone();
+        List<String> done = new ArrayList<>();
+        int n = 1 + r.nextInt(3);
+        for (int k = 0; k < n; k++) {
+            done.add(mutate(img, regions, r));
+        }
+        String what = "seed " + seed + " " + done;
+        String damagedMount = mountDamaged(img, what);
+
+        try (DaxDevice device = MemoryDevice.fromImage(img)) {
+            CheckReport first = Checker.check(device);
+            if (first.has(Problem.Kind.CHECK_ABORTED)) {
+                throw new AssertionError(what + ": checker aborted: " + first.problems());
+            }
+            Repairer.Result res = Repairer.repair(device);
+            if (res.before().fatal()) {
+                try {
+                    DaxFileSystem.mount(device, MountOptions.defaults()).close();
+                    throw new AssertionError(what + ": the checker found no usable superblock but mount accepted it: "
+                            + res.before().problems());
+                } catch (CorruptImageException e) {
+                    return new String[] {Outcome.REFUSED.name(), damagedMount};
+                }
+            }
+            if (!res.after().clean()) {
+                throw new AssertionError(what + ": repair left errors: " + res.after().errors() + "\nactions: "
+                        + res.actions() + "\nbefore: " + res.before().problems());
+            }
+            try (DaxFileSystem fs = DaxFileSystem.mount(device, MountOptions.defaults())) {
+                TestImages.readEverything(fs);
+            } catch (RuntimeException e) {
+                throw new AssertionError(what + ": repaired image does not mount and read: " + e + "\nactions: "
+                        + res.actions(), e);
+            }
+            CheckReport afterMount = Checker.check(device);
+            if (!afterMount.problems().isEmpty()) {
+                throw new AssertionError(what + ": after repair, mount and unmount the checker finds "
+                        + afterMount.problems() + "\nactions: " + res.actions());
+            }
+            Outcome outcome = res.before().clean() ? Outcome.CLEAN : Outcome.REPAIRED;
+            return new String[] {outcome.name(), damagedMount};
+        }
+    }
+
+    /** Mounts and reads the damaged image as it is: only clear refusals are allowed. */
+    private static String mountDamaged(byte[] img, String what) {
+        try (DaxDevice device = MemoryDevice.fromImage(img)) {
+            try (DaxFileSystem fs = DaxFileSystem.mount(device, MountOptions.defaults())) {
+                TestImages.readEverything(fs);
+            }
+            return "ok";
+        } catch (CorruptImageException | FsException e) {
+            return "refused";
+        } catch (RuntimeException e) {
+            throw new AssertionError(what + ": mount of the damaged image threw " + e, e);
+        }
+    }
+
+    // ---- mutations ----
+
+    private static String mutate(byte[] img, List<List<Region>> regions, Random r) {
+        int[] weights = {10, 5, 6, 6, 25, 15, 33};
+        int pick = r.nextInt(100);
+        int group = 0;
+        for (int acc = weights[0]; pick >= acc; acc += weights[++group]) {
+            // find the group
+        }
+        List<Region> list = regions.get(group);
+        Region region = list.get(r.nextInt(list.size()));
+        MemorySegment seg = MemorySegment.ofArray(img);
+        long at = region.offset() + r.nextInt(region.length());
+        String how;
+        int kind = r.nextInt(100);
+        if (kind < 30) {
+            int bit = r.nextInt(8);
+            img[(int) at] ^= (byte) (1 << bit);
+            how = "bit " + bit;
+        } else if (kind < 45) {
+            img[(int) at] = (byte) r.nextInt(256);
+            how = "byte";
+        } else {
+            at = Math.max(region.offset(), at & ~7L);
+            if (at + 8 > region.offset() + region.length()) {
+                at = region.offset();
+            }
+            long old = seg.get(LONG, at);
+            long value = interesting(old, r, base(img));
+            seg.set(LONG, at, value);
+            how = "word " + old + "->" + value;
+        }
+        boolean fixCrc = region.crcLength() > 0 && r.nextInt(100) < 35;
+        if (fixCrc) {
+            int crc = region.skipping()
+                    ? Checksums.crc32cSkipping(seg, region.crcStart(), region.crcLength(), region.crcField())
+                    : Checksums.crc32c(seg, region.crcStart(), region.crcLength());
+            seg.set(ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), region.crcField(), crc);
+            how += " +crc";
+        }
+        return region.what() + "@" + at + " " + how;
+    }
+
+    private static long[] base(byte[] img) {
+        long total = img.length / Layout.BLOCK_SIZE;
+        return new long[] {total};
+    }
+
+    private static long interesting(long old, Random r, long[] info) {
+        long total = info[0];
+        return switch (r.nextInt(11)) {
+            case 0 -> 0;
+            case 1 -> 1;
+            case 2 -> -1;
+            case 3 -> r.nextLong();
+            case 4 -> r.nextInt((int) total);
+            case 5 -> old + 1;
+            case 6 -> old - 1;
+            case 7 -> old + 8;
+            case 8 -> old - 8;
+            case 9 -> Layout.offsetOf(r.nextInt((int) total)) + 8L * r.nextInt(512);
+            default -> old ^ (1L << r.nextInt(64));
+        };
+    }
+
+    /** Metadata regions of the image, in groups: sb, backup sb, journal, orphans, inode records, log headers, entries. */
+    private static List<List<Region>> regions(byte[] img) {
+        List<List<Region>> groups = new ArrayList<>();
+        for (int i = 0; i < 7; i++) {
+            groups.add(new ArrayList<>());
+        }
+        try (DaxDevice d = MemoryDevice.fromImage(img)) {
+            Superblock sb = Superblock.read(d);
+            Layout layout = sb.layout();
+            long backup = Layout.offsetOf(layout.backupSuperblockBlock());
+            groups.get(0).add(new Region("sb", 0, 512, 0, 508, 508, false));
+            groups.get(1).add(new Region("backup-sb", backup, 512, backup, 508, backup + 508, false));
+            long journal = Layout.offsetOf(Layout.JOURNAL_BLOCK);
+            groups.get(2).add(new Region("journal", journal, 64, 0, 0, 0, false));
+            groups.get(3).add(new Region("orphans", Layout.offsetOf(Layout.ORPHAN_START_BLOCK),
+                    Layout.ORPHAN_SLOTS * 8, 0, 0, 0, false));
+            for (long ino = 1; ino < layout.inodeCount(); ino++) {
+                long rec = layout.inodeOffset(ino);
+                if (d.getLong(rec) != 0 || ino % 16 == 0) {
+                    groups.get(4).add(new Region("inode" + ino, rec, 64, rec + 16, 44, rec + 60, false));
+                }
+                if (d.getLong(rec) == 0) {
+                    continue;
+                }
+                for (long page : TestImages.logPages(d, ino)) {
+                    long pbase = Layout.offsetOf(page);
+                    groups.get(5).add(new Region("logpage" + page, pbase, LogPage.FIRST_ENTRY, 0, 0, 0, false));
+                }
+                for (long entry : TestImages.entryOffsets(d, ino)) {
+                    int length = Short.toUnsignedInt(d.directAccess(entry + 2, 2)
+                            .get(ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 0));
+                    groups.get(6).add(new Region("entry" + ino + "@" + entry, entry, length, entry, length, entry + 4,
+                            true));
+                }
+            }
+        }
+        return groups;
+    }
+}
