@@ -27,10 +27,13 @@ public final class DirtyPages {
             start = before.getKey();
             end = Math.max(end, before.getValue());
         }
-        for (Map.Entry<Long, Long> e : new ArrayList<>(ranges.subMap(start, true, end, true).entrySet())) {
-            end = Math.max(end, e.getValue());
-            pages -= e.getValue() - e.getKey();
-            ranges.remove(e.getKey());
+        // Copies, not the map's own entries: TreeMap reuses entry objects when it removes nodes.
+        List<long[]> covered = new ArrayList<>();
+        ranges.subMap(start, true, end, true).forEach((s, e) -> covered.add(new long[] {s, e}));
+        for (long[] range : covered) {
+            end = Math.max(end, range[1]);
+            pages -= range[1] - range[0];
+            ranges.remove(range[0]);
         }
         ranges.put(start, end);
         pages += end - start;

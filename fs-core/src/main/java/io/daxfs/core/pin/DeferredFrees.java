@@ -1,6 +1,7 @@
 package io.daxfs.core.pin;
 
 import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.function.BiConsumer;
@@ -15,7 +16,13 @@ public final class DeferredFrees {
     private long blocks;
 
     public void add(long start, long count) {
-        extents.merge(start, count, Long::sum);
+        Map.Entry<Long, Long> before = extents.floorEntry(start);
+        Map.Entry<Long, Long> after = extents.ceilingEntry(start);
+        if ((before != null && before.getKey() + before.getValue() > start)
+                || (after != null && after.getKey() < start + count)) {
+            throw new IllegalStateException("blocks " + start + "+" + count + " released twice");
+        }
+        extents.put(start, count);
         blocks += count;
     }
 
@@ -31,7 +38,10 @@ public final class DeferredFrees {
         long end = start + count;
         Long floor = extents.floorKey(start);
         long from = floor == null ? start : floor;
-        for (Map.Entry<Long, Long> e : new ArrayList<>(extents.subMap(from, true, end, false).entrySet())) {
+        // Copies, not the map's own entries: TreeMap reuses entry objects when it removes nodes.
+        List<Map.Entry<Long, Long>> overlapping = new ArrayList<>();
+        extents.subMap(from, true, end, false).forEach((s, c) -> overlapping.add(Map.entry(s, c)));
+        for (Map.Entry<Long, Long> e : overlapping) {
             if (e.getKey() + e.getValue() > start) {
                 extents.remove(e.getKey());
                 blocks -= e.getValue();

@@ -1,0 +1,103 @@
+package io.daxfs.core.concurrency;
+
+import io.daxfs.core.device.DaxDevice;
+import io.daxfs.core.device.PersistenceMode;
+import java.lang.foreign.MemorySegment;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A device that can stop one thread right after a chosen 8-byte commit store, so that a test can
+ * run another operation inside a window that is normally a few nanoseconds wide (and so turn a
+ * race into a deterministic reproduction).
+ */
+final class PausingDevice implements DaxDevice {
+    private final DaxDevice inner;
+    private volatile Thread victim;
+    private volatile long offset = -1;
+    private volatile long value;
+    final CountDownLatch paused = new CountDownLatch(1);
+    final CountDownLatch resume = new CountDownLatch(1);
+
+    PausingDevice(DaxDevice inner) {
+        this.inner = inner;
+    }
+
+    /** The next release store of {@code value} at {@code offset} by {@code thread} pauses it. */
+    void pauseAfterStore(Thread thread, long storeOffset, long storeValue) {
+        this.value = storeValue;
+        this.offset = storeOffset;
+        this.victim = thread;
+    }
+
+    @Override
+    public void storeRelease(long deviceOffset, long v) {
+        inner.storeRelease(deviceOffset, v);
+        if (Thread.currentThread() == victim && deviceOffset == offset && v == value) {
+            victim = null;
+            paused.countDown();
+            try {
+                if (!resume.await(30, TimeUnit.SECONDS)) {
+                    throw new IllegalStateException("never resumed");
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    @Override
+    public long size() {
+        return inner.size();
+    }
+
+    @Override
+    public PersistenceMode mode() {
+        return inner.mode();
+    }
+
+    @Override
+    public MemorySegment directAccess(long deviceOffset, long length) {
+        return inner.directAccess(deviceOffset, length);
+    }
+
+    @Override
+    public MemorySegment mapWritable(long deviceOffset, long length) {
+        return inner.mapWritable(deviceOffset, length);
+    }
+
+    @Override
+    public void copyIn(MemorySegment src, long deviceOffset) {
+        inner.copyIn(src, deviceOffset);
+    }
+
+    @Override
+    public void write(MemorySegment src, long deviceOffset) {
+        inner.write(src, deviceOffset);
+    }
+
+    @Override
+    public void zero(long deviceOffset, long length) {
+        inner.zero(deviceOffset, length);
+    }
+
+    @Override
+    public void flush(long deviceOffset, long length) {
+        inner.flush(deviceOffset, length);
+    }
+
+    @Override
+    public void fence() {
+        inner.fence();
+    }
+
+    @Override
+    public String describe() {
+        return "pausing " + inner.describe();
+    }
+
+    @Override
+    public void close() {
+        inner.close();
+    }
+}
