@@ -1,0 +1,609 @@
+package io.daxfs.bench;
+
+import io.daxfs.core.DaxFileSystem;
+import io.daxfs.core.FormatOptions;
+import io.daxfs.core.MountOptions;
+import io.daxfs.core.device.DaxDevice;
+import io.daxfs.core.device.DeviceOptions;
+import io.daxfs.core.device.PersistenceMode;
+import io.daxfs.nativeio.NativePmem;
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+/**
+ * The fs-core engine's costs in one table ({@code bin/bench engine}), side by side for one and two
+ * threads with {@code flush=none} and {@code flush=cpu}: 4 KiB and 1 MiB write and read throughput
+ * next to the raw flushcache copy bandwidth of the same device (the limit); create, stat and
+ * unlink rates; and mount time, clean and after a crash, per GiB of data and per 100k files.
+ * Each row carries its target from the engine issue and whether this run meets it.
+ *
+ * <p>Sizes can be changed with system properties (through {@code DAXFS_JAVA_OPTS}):
+ * {@code bench.fileMiB} (per thread, default 256), {@code bench.files} (default 100000),
+ * {@code bench.mountGiB} (default 1), {@code bench.rounds} (metadata and mount repetitions, 3).
+ */
+public final class FsBench {
+    private static final long MIB = 1L << 20;
+    private static final int PAGE = 4096;
+    private static final int CHUNK = 1 << 20;
+    private static final int MODE_FILE = 0100644;
+    private static final int MODE_DIR = 0755;
+
+    private static final long FILE_SIZE = Long.getLong("bench.fileMiB", 256) * MIB;
+    private static final int FILES = Integer.getInteger("bench.files", 100_000);
+    private static final long MOUNT_DATA = Long.getLong("bench.mountGiB", 1) << 30;
+    private static final int ROUNDS = Integer.getInteger("bench.rounds", 2);
+    private static final int METADATA_ROUNDS = Integer.getInteger("bench.metadataRounds", 2);
+    private static final ThreadMXBean MX = ManagementFactory.getThreadMXBean();
+    /** Two files of FILE_SIZE, room for copy-on-write, and one 4 KiB log page per created file. */
+    private static final long DATA_DEVICE = 2 * FILE_SIZE + 512 * MIB + (long) FILES * 2 * PAGE + 256 * MIB;
+    private static final long INODES = FILES + 4096L;
+
+    private static final PersistenceMode[] MODES = {PersistenceMode.NONE, PersistenceMode.CPU};
+    private static final int[] THREADS = {1, 2};
+    private static final int COLUMNS = MODES.length * THREADS.length;
+
+    private final Path dir = Path.of("/dev/shm");
+    private final List<Path> files = new ArrayList<>();
+    private final Parallel parallel = new Parallel(80_000_000, 300_000_000, 5);
+    private final ExecutorService pool = Executors.newFixedThreadPool(2);
+    /** Row name → one value per column (NaN where not measured). */
+    private final Map<String, double[]> results = new LinkedHashMap<>();
+    /** Row name → CPU nanoseconds per operation, per column. */
+    private final Map<String, double[]> cpuResults = new LinkedHashMap<>();
+    private final String[] deviceDescriptions = new String[MODES.length];
+
+    private FsBench() {}
+
+    public static void main(String[] args) throws Exception {
+        ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME))
+                .setLevel(ch.qos.logback.classic.Level.WARN);
+        long started = System.nanoTime();
+        FsBench bench = new FsBench();
+        try {
+            bench.run();
+        } finally {
+            bench.parallel.close();
+            bench.pool.shutdownNow();
+            bench.deleteFiles();
+        }
+        System.out.printf("%ntotal runtime %.0f s%n", (System.nanoTime() - started) / 1e9);
+    }
+
+    private void run() throws Exception {
+        NativePmem pmem = NativePmem.instance().orElse(null);
+        System.out.printf("daxfs engine benchmark: JDK %s, %s, %d cores%n", Runtime.version(),
+                pmem == null ? "native library unavailable (" + NativePmem.unavailableReason().orElse("?") + ")"
+                        : pmem.describe(),
+                Runtime.getRuntime().availableProcessors());
+        System.out.printf("data: one %d MiB file per thread on a %d MiB /dev/shm device (writeback=sync, "
+                        + "relatime); metadata: %d files in one directory (two threads: half each in two "
+                        + "directories); mount: %d MiB in 1 MiB writes, and %d empty files%n",
+                FILE_SIZE / MIB, DATA_DEVICE / MIB, FILES, MOUNT_DATA / MIB, FILES);
+        System.out.println("throughput: best of 5 timed batches after warm-up; metadata: best of "
+                + METADATA_ROUNDS + " rounds; mount: best of " + ROUNDS + "; load average at start: " + loadAverage());
+        System.out.println();
+        for (PersistenceMode mode : MODES) {
+            warmUp(mode);
+        }
+        for (int m = 0; m < MODES.length; m++) {
+            long t0 = System.nanoTime();
+            engine(m);
+            mounts(m);
+            System.err.printf("flush=%s done in %.0f s%n", MODES[m].optionName(), (System.nanoTime() - t0) / 1e9);
+        }
+        printTable();
+    }
+
+    private static int column(int mode, int threadIndex) {
+        return mode * THREADS.length + threadIndex;
+    }
+
+    private void put(String row, int column, double value) {
+        put(results, row, column, value);
+    }
+
+    private static void put(Map<String, double[]> map, String row, int column, double value) {
+        map.computeIfAbsent(row, k -> {
+            double[] v = new double[COLUMNS];
+            Arrays.fill(v, Double.NaN);
+            return v;
+        })[column] = value;
+    }
+
+    /** Measures {@code work} and records its wall and CPU nanoseconds per operation. */
+    private void measure(String row, int column, int threads, Parallel.Work work) throws Exception {
+        Parallel.Result r = parallel.nanosPerOp(threads, work);
+        put(results, row, column, r.wallNanos());
+        put(cpuResults, row, column, r.cpuNanos());
+    }
+
+    // ---- data and metadata on one device per persistence mode ----
+
+    private void engine(int m) throws Exception {
+        PersistenceMode mode = MODES[m];
+        try (DaxDevice device = open("data-" + mode.optionName(), DATA_DEVICE, mode);
+                Arena arena = Arena.ofShared()) {
+            deviceDescriptions[m] = device.describe();
+            MemorySegment[] src = new MemorySegment[2];
+            MemorySegment[] dst = new MemorySegment[2];
+            Random random = new Random(7);
+            for (int t = 0; t < 2; t++) {
+                byte[] noise = new byte[CHUNK];
+                random.nextBytes(noise);
+                src[t] = arena.allocate(CHUNK, PAGE);
+                MemorySegment.copy(MemorySegment.ofArray(noise), 0, src[t], 0, CHUNK);
+                dst[t] = arena.allocate(CHUNK, PAGE);
+            }
+            // Fault in every page of the new tmpfs file first: otherwise whatever touches a page first
+            // (the raw copy, or the engine's copy-on-write into fresh blocks) pays the page fault.
+            device.zero(0, device.size());
+            device.fence();
+            // The limit: the flushcache copy of 1 MiB chunks, cycling over each thread's half of the
+            // device before it is formatted.
+            long half = DATA_DEVICE / 2 / CHUNK * CHUNK;
+            for (int ti = 0; ti < THREADS.length; ti++) {
+                long[] cursor = new long[2];
+                measure("raw", column(m, ti), THREADS[ti], (t, n) -> {
+                    long base = t * half;
+                    long off = cursor[t];
+                    for (long k = 0; k < n; k++) {
+                        device.copyIn(src[t], base + off);
+                        off = (off + CHUNK) % half;
+                    }
+                    cursor[t] = off;
+                });
+            }
+
+            DaxFileSystem.format(device, FormatOptions.defaults().withInodeCount(INODES));
+            try (DaxFileSystem fs = DaxFileSystem.mount(device, MountOptions.defaults())) {
+                long[] ino = new long[2];
+                for (int t = 0; t < 2; t++) {
+                    ino[t] = fs.create(fs.rootIno(), "data" + t, MODE_FILE, 0, 0, 0).ino();
+                    for (long off = 0; off < FILE_SIZE; off += CHUNK) {
+                        fs.write(ino[t], off, src[t]);
+                    }
+                }
+                for (int ti = 0; ti < THREADS.length; ti++) {
+                    dataRows(fs, m, ti, ino, src, dst);
+                }
+                for (int ti = 0; ti < THREADS.length; ti++) {
+                    metadataRows(fs, m, ti);
+                }
+            }
+        } finally {
+            delete("data-" + mode.optionName());
+        }
+    }
+
+    /**
+     * Runs every operation for a while on a small device, untimed, so that the first measured mode
+     * does not pay for the JIT compiling the engine (on 2 shared cores that would skew it).
+     */
+    private void warmUp(PersistenceMode mode) throws Exception {
+        String name = "warmup-" + mode.optionName();
+        long fileSize = 16 * MIB;
+        try (DaxDevice device = open(name, 256 * MIB, mode); Arena arena = Arena.ofConfined()) {
+            device.zero(0, device.size());
+            DaxFileSystem.format(device, FormatOptions.defaults());
+            try (DaxFileSystem fs = DaxFileSystem.mount(device, MountOptions.defaults())) {
+                MemorySegment buffer = arena.allocate(CHUNK, PAGE).fill((byte) 1);
+                MemorySegment page = buffer.asSlice(0, PAGE);
+                long ino = fs.create(fs.rootIno(), "warm", MODE_FILE, 0, 0, 0).ino();
+                long d = fs.mkdir(fs.rootIno(), "warm-dir", MODE_DIR, 0, 0).ino();
+                long end = System.nanoTime() + 1_500_000_000L;
+                Random random = new Random(1);
+                for (int round = 0; System.nanoTime() < end; round++) {
+                    for (long off = 0; off < fileSize; off += CHUNK) {
+                        fs.write(ino, off, buffer);
+                        fs.read(ino, off, buffer);
+                    }
+                    for (int i = 0; i < 4096; i++) {
+                        long off = random.nextLong(fileSize / PAGE) * PAGE;
+                        fs.write(ino, off, page);
+                        fs.read(ino, off, page);
+                    }
+                    for (int i = 0; i < 1000; i++) {
+                        fs.create(d, "w" + i, MODE_FILE, 0, 0, 0);
+                    }
+                    for (int i = 0; i < 1000; i++) {
+                        fs.getattr(fs.lookup(d, "w" + i));
+                        fs.unlink(d, "w" + i);
+                    }
+                }
+            }
+        } finally {
+            delete(name);
+        }
+    }
+
+    private void dataRows(DaxFileSystem fs, int m, int ti, long[] ino, MemorySegment[] src, MemorySegment[] dst)
+            throws Exception {
+        int threads = THREADS[ti];
+        int col = column(m, ti);
+        long pages = FILE_SIZE / PAGE;
+        long[] cursor = new long[2];
+        long[] seed = {0x9E3779B97F4A7C15L, 0xD1B54A32D192ED03L};
+
+        measure("w1m", col, threads, (t, n) -> {
+            long off = cursor[t];
+            for (long k = 0; k < n; k++) {
+                fs.write(ino[t], off, src[t]);
+                off = (off + CHUNK) % FILE_SIZE;
+            }
+            cursor[t] = off;
+        });
+        measure("r1m", col, threads, (t, n) -> {
+            long off = cursor[t];
+            for (long k = 0; k < n; k++) {
+                fs.read(ino[t], off, dst[t]);
+                off = (off + CHUNK) % FILE_SIZE;
+            }
+            cursor[t] = off;
+        });
+        measure("w4s", col, threads, (t, n) -> {
+            MemorySegment page = src[t].asSlice(0, PAGE);
+            long off = cursor[t] / PAGE * PAGE;
+            for (long k = 0; k < n; k++) {
+                fs.write(ino[t], off, page);
+                off = (off + PAGE) % FILE_SIZE;
+            }
+            cursor[t] = off;
+        });
+        measure("w4r", col, threads, (t, n) -> {
+            MemorySegment page = src[t].asSlice(0, PAGE);
+            long x = seed[t];
+            for (long k = 0; k < n; k++) {
+                x ^= x << 13;
+                x ^= x >>> 7;
+                x ^= x << 17;
+                fs.write(ino[t], Long.remainderUnsigned(x, pages) * PAGE, page);
+            }
+            seed[t] = x;
+        });
+        measure("r4s", col, threads, (t, n) -> {
+            MemorySegment page = dst[t].asSlice(0, PAGE);
+            long off = cursor[t] / PAGE * PAGE;
+            for (long k = 0; k < n; k++) {
+                fs.read(ino[t], off, page);
+                off = (off + PAGE) % FILE_SIZE;
+            }
+            cursor[t] = off;
+        });
+        measure("r4r", col, threads, (t, n) -> {
+            MemorySegment page = dst[t].asSlice(0, PAGE);
+            long x = seed[t];
+            for (long k = 0; k < n; k++) {
+                x ^= x << 13;
+                x ^= x >>> 7;
+                x ^= x << 17;
+                fs.read(ino[t], Long.remainderUnsigned(x, pages) * PAGE, page);
+            }
+            seed[t] = x;
+        });
+    }
+
+    private void metadataRows(DaxFileSystem fs, int m, int ti) throws Exception {
+        int threads = THREADS[ti];
+        int col = column(m, ti);
+        int perThread = FILES / threads;
+        String[] names = new String[perThread];
+        for (int i = 0; i < perThread; i++) {
+            names[i] = "file-" + i;
+        }
+        long[] dirs = new long[threads];
+        for (int t = 0; t < threads; t++) {
+            dirs[t] = fs.mkdir(fs.rootIno(), "meta-" + m + "-" + ti + "-" + t, MODE_DIR, 0, 0).ino();
+        }
+        long ops = (long) perThread * threads;
+        for (int round = 0; round < METADATA_ROUNDS; round++) {
+            timeOnce("create", col, threads, ops, t -> {
+                for (String name : names) {
+                    fs.create(dirs[t], name, MODE_FILE, 0, 0, 0);
+                }
+            });
+            timeOnce("stat", col, threads, ops, t -> {
+                for (String name : names) {
+                    fs.getattr(fs.lookup(dirs[t], name));
+                }
+            });
+            timeOnce("unlink", col, threads, ops, t -> {
+                for (String name : names) {
+                    fs.unlink(dirs[t], name);
+                }
+            });
+        }
+    }
+
+    /** Runs {@code work} once on {@code threads} threads; keeps the best wall and CPU time per operation. */
+    private void timeOnce(String row, int col, int threads, long ops, PerThread work) throws Exception {
+        long[] cpu = new long[1];
+        double wallNs = (double) wall(threads, work, cpu) / ops;
+        double cpuNs = (double) cpu[0] / ops;
+        double[] w = results.get(row);
+        if (w == null || Double.isNaN(w[col]) || wallNs < w[col]) {
+            put(results, row, col, wallNs);
+        }
+        double[] c = cpuResults.get(row);
+        if (c == null || Double.isNaN(c[col]) || cpuNs < c[col]) {
+            put(cpuResults, row, col, cpuNs);
+        }
+    }
+
+    @FunctionalInterface
+    private interface PerThread {
+        void run(int thread) throws Exception;
+    }
+
+    /**
+     * Wall nanoseconds of {@code threads} threads each running {@code work} once, at the same time;
+     * their CPU time together goes to {@code cpu[0]}.
+     */
+    private long wall(int threads, PerThread work, long[] cpu) throws Exception {
+        long start = System.nanoTime();
+        if (threads == 1) {
+            long cpuStart = MX.getCurrentThreadCpuTime();
+            work.run(0);
+            cpu[0] = MX.getCurrentThreadCpuTime() - cpuStart;
+        } else {
+            List<Future<Long>> futures = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                int thread = t;
+                futures.add(pool.submit((Callable<Long>) () -> {
+                    long cpuStart = MX.getCurrentThreadCpuTime();
+                    work.run(thread);
+                    return MX.getCurrentThreadCpuTime() - cpuStart;
+                }));
+            }
+            cpu[0] = 0;
+            for (Future<Long> f : futures) {
+                cpu[0] += f.get();
+            }
+        }
+        return System.nanoTime() - start;
+    }
+
+    /** /proc/loadavg's first three fields (how busy the shared machine was), or "?". */
+    static String loadAverage() {
+        try {
+            String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
+            return f[0] + " " + f[1] + " " + f[2];
+        } catch (IOException | RuntimeException e) {
+            return "?";
+        }
+    }
+
+    // ---- mount times ----
+
+    private void mounts(int m) throws Exception {
+        PersistenceMode mode = MODES[m];
+        int col = column(m, 0);
+        // 1 GiB of data in files of 256 MiB written in 1 MiB chunks.
+        String dataImage = "mount-data-" + mode.optionName();
+        long dataDevice = MOUNT_DATA + MOUNT_DATA / 4 + 64 * MIB;
+        double[] times = mountImage(dataImage, dataDevice, mode, fs -> {
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment chunk = arena.allocate(CHUNK, PAGE).fill((byte) 0x5a);
+                long perFile = 256 * MIB;
+                for (int f = 0; f * perFile < MOUNT_DATA; f++) {
+                    long ino = fs.create(fs.rootIno(), "big" + f, MODE_FILE, 0, 0, 0).ino();
+                    for (long off = 0; off < Math.min(perFile, MOUNT_DATA - f * perFile); off += CHUNK) {
+                        fs.write(ino, off, chunk);
+                    }
+                }
+            }
+        });
+        double perGiB = (double) (1L << 30) / MOUNT_DATA;
+        put("mount-clean-gib", col, times[0] * perGiB);
+        put("mount-crash-gib", col, times[1] * perGiB);
+        // FILES empty files in one directory.
+        String filesImage = "mount-files-" + mode.optionName();
+        long filesDevice = (long) FILES * 2 * PAGE + 128 * MIB;
+        times = mountImage(filesImage, filesDevice, mode, fs -> {
+            long d = fs.mkdir(fs.rootIno(), "many", MODE_DIR, 0, 0).ino();
+            for (int i = 0; i < FILES; i++) {
+                fs.create(d, "file-" + i, MODE_FILE, 0, 0, 0);
+            }
+        });
+        double per100k = 100_000.0 / FILES;
+        put("mount-clean-files", col, times[0] * per100k);
+        put("mount-crash-files", col, times[1] * per100k);
+    }
+
+    @FunctionalInterface
+    private interface Populate {
+        void run(DaxFileSystem fs) throws Exception;
+    }
+
+    /**
+     * Formats an image, populates it, and returns the best {clean, crash} mount times in ns. The
+     * crash images are copies of the device file taken while the filesystem is still mounted: what
+     * is left after a power cut (every store has reached the tmpfs pages).
+     */
+    private double[] mountImage(String name, long size, PersistenceMode mode, Populate populate) throws Exception {
+        String crashName = name + "-crash";
+        double clean = Double.MAX_VALUE;
+        double crash = Double.MAX_VALUE;
+        try {
+            try (DaxDevice device = open(name, size, mode)) {
+                DaxFileSystem.format(device, FormatOptions.defaults().withInodeCount(INODES));
+                DaxFileSystem fs = DaxFileSystem.mount(device, MountOptions.defaults());
+                populate.run(fs);
+                for (int round = 0; round < ROUNDS; round++) {
+                    Files.copy(path(name), path(crashName), StandardCopyOption.REPLACE_EXISTING);
+                    try (DaxDevice copy = DaxDevice.open(path(crashName), DeviceOptions.defaults().withMode(mode))) {
+                        long start = System.nanoTime();
+                        DaxFileSystem recovered = DaxFileSystem.mount(copy, MountOptions.defaults());
+                        crash = Math.min(crash, System.nanoTime() - start);
+                        recovered.close();
+                    }
+                    delete(crashName);
+                }
+                fs.close();
+            }
+            for (int round = 0; round < ROUNDS; round++) {
+                try (DaxDevice device = DaxDevice.open(path(name), DeviceOptions.defaults().withMode(mode))) {
+                    long start = System.nanoTime();
+                    DaxFileSystem fs = DaxFileSystem.mount(device, MountOptions.defaults());
+                    clean = Math.min(clean, System.nanoTime() - start);
+                    fs.close();
+                }
+            }
+        } finally {
+            delete(crashName);
+            delete(name);
+        }
+        return new double[] {clean, crash};
+    }
+
+    // ---- the table ----
+
+    private record Row(String key, String label, Kind kind, long bytes, String target, double goal) {}
+
+    private enum Kind { BANDWIDTH, RATIO, RATE, MILLIS }
+
+    private void printTable() {
+        List<Row> rows = List.of(
+                new Row("raw", "raw copyIn 1 MiB (device limit)", Kind.BANDWIDTH, CHUNK, "", 0),
+                new Row("w1m", "write 1 MiB sequential", Kind.BANDWIDTH, CHUNK, "", 0),
+                new Row("w1m", "  = share of raw copy", Kind.RATIO, CHUNK, ">= 70% of raw", 0.70),
+                new Row("r1m", "read 1 MiB sequential", Kind.BANDWIDTH, CHUNK, "", 0),
+                new Row("r1m", "  = share of raw copy", Kind.RATIO, CHUNK, "", 0),
+                new Row("w4s", "write 4 KiB sequential", Kind.BANDWIDTH, PAGE, ">= 250k/s (1T)", 250_000),
+                new Row("w4r", "write 4 KiB random", Kind.BANDWIDTH, PAGE, ">= 250k/s (1T)", 250_000),
+                new Row("r4s", "read 4 KiB sequential", Kind.BANDWIDTH, PAGE, ">= 250k/s (1T)", 250_000),
+                new Row("r4r", "read 4 KiB random", Kind.BANDWIDTH, PAGE, ">= 250k/s (1T)", 250_000),
+                new Row("create", "create (empty file)", Kind.RATE, 0, ">= 100k/s (1T)", 100_000),
+                new Row("stat", "stat (lookup + getattr)", Kind.RATE, 0, "", 0),
+                new Row("unlink", "unlink", Kind.RATE, 0, "", 0),
+                new Row("mount-clean-gib", "mount, clean, per GiB of data", Kind.MILLIS, 0, "", 0),
+                new Row("mount-crash-gib", "mount, crash recovery, per GiB of data", Kind.MILLIS, 0, "", 0),
+                new Row("mount-clean-files", "mount, clean, per 100k files", Kind.MILLIS, 0, "", 0),
+                new Row("mount-crash-files", "mount, crash recovery, per 100k files", Kind.MILLIS, 0, "", 0));
+        StringBuilder head = new StringBuilder("| operation |");
+        StringBuilder rule = new StringBuilder("|---|");
+        for (PersistenceMode mode : MODES) {
+            for (int threads : THREADS) {
+                head.append(" flush=").append(mode.optionName()).append(", ").append(threads)
+                        .append(threads == 1 ? " thread |" : " threads |");
+                rule.append("---:|");
+            }
+        }
+        head.append(" target | met (wall; on-CPU) |");
+        rule.append("---|---|");
+        System.out.println(head);
+        System.out.println(rule);
+        for (Row row : rows) {
+            double[] v = results.get(row.key());
+            double[] c = cpuResults.get(row.key());
+            StringBuilder line = new StringBuilder("| ").append(row.label()).append(" |");
+            List<String> missed = new ArrayList<>();
+            List<String> missedOnCpu = new ArrayList<>();
+            boolean judged = false;
+            for (int col = 0; col < COLUMNS; col++) {
+                double x = v == null ? Double.NaN : v[col];
+                if (Double.isNaN(x)) {
+                    line.append(" — |");
+                    continue;
+                }
+                boolean applies = row.goal() > 0 && (row.kind() == Kind.RATIO || THREADS[col % THREADS.length] == 1);
+                double score = score(row, "raw", results, col);
+                String cell = switch (row.kind()) {
+                    case BANDWIDTH -> String.format(Locale.ROOT, "%.0f MiB/s, %s/s", score * row.bytes() / MIB,
+                            count(score));
+                    case RATIO -> String.format(Locale.ROOT, "%.0f%%", score * 100);
+                    case RATE -> count(score) + "/s";
+                    case MILLIS -> String.format(Locale.ROOT, "%.1f ms", x / 1e6);
+                };
+                line.append(' ').append(cell);
+                if (applies) {
+                    judged = true;
+                    double onCpu = score(row, "raw", cpuResults, col);
+                    line.append(" (on-CPU ").append(row.kind() == Kind.RATIO
+                            ? String.format(Locale.ROOT, "%.0f%%", onCpu * 100) : count(onCpu) + "/s").append(')');
+                    String name = MODES[col / THREADS.length].optionName() + " " + THREADS[col % THREADS.length] + "T";
+                    if (score < row.goal()) {
+                        missed.add(name);
+                    }
+                    if (onCpu < row.goal()) {
+                        missedOnCpu.add(name);
+                    }
+                }
+                line.append(" |");
+            }
+            String met = "";
+            if (judged) {
+                met = missed.isEmpty() ? "yes" : "**no** (" + String.join(", ", missed) + ")";
+                met += "; on-CPU: " + (missedOnCpu.isEmpty() ? "yes" : "**no** (" + String.join(", ", missedOnCpu) + ")");
+            }
+            line.append(' ').append(row.target()).append(" | ").append(met).append(" |");
+            System.out.println(line);
+        }
+        System.out.println();
+        for (int m = 0; m < MODES.length; m++) {
+            System.out.println("device flush=" + MODES[m].optionName() + ": " + deviceDescriptions[m]);
+        }
+        System.out.println("cells: best wall-clock rate (two threads: both together); 'on-CPU' (rows with a target, "
+                + "one thread): the rate per CPU-second of the thread, i.e. without the time it waited for a core "
+                + "on this shared machine. Load average at the end: " + loadAverage());
+    }
+
+    /** Operations per second (or, for a ratio row, the share of the raw copy rate) of one cell. */
+    private static double score(Row row, String rawKey, Map<String, double[]> map, int col) {
+        double x = map.get(row.key())[col];
+        return row.kind() == Kind.RATIO ? map.get(rawKey)[col] / x : 1e9 / x;
+    }
+
+    private static String count(double perSecond) {
+        if (perSecond >= 1e6) {
+            return String.format(Locale.ROOT, "%.2fM", perSecond / 1e6);
+        }
+        if (perSecond >= 1e3) {
+            return String.format(Locale.ROOT, "%.1fk", perSecond / 1e3);
+        }
+        return String.format(Locale.ROOT, "%.0f", perSecond);
+    }
+
+    // ---- files ----
+
+    private Path path(String name) {
+        return dir.resolve("daxfs-fsbench-" + ProcessHandle.current().pid() + "-" + name + ".img");
+    }
+
+    private DaxDevice open(String name, long size, PersistenceMode mode) throws IOException {
+        Path file = path(name);
+        files.add(file);
+        Files.deleteIfExists(file);
+        return DaxDevice.open(file, DeviceOptions.defaults().withCreateSize(size / PAGE * PAGE).withMode(mode));
+    }
+
+    private void delete(String name) throws IOException {
+        Files.deleteIfExists(path(name));
+    }
+
+    private void deleteFiles() throws IOException {
+        for (Path file : files) {
+            Files.deleteIfExists(file);
+        }
+        for (PersistenceMode mode : MODES) {
+            Files.deleteIfExists(path("mount-data-" + mode.optionName() + "-crash"));
+            Files.deleteIfExists(path("mount-files-" + mode.optionName() + "-crash"));
+        }
+    }
+}
