@@ -39,7 +39,7 @@ Options:
   --help       this text
 
 Environment (defaults in brackets; --quick changes those marked *):
-  SEQ_SIZE* [256M]  RAND_SIZE* [64M]  RUNTIME* [4] s  NFILES* [2000]  REPEAT* [3]
+  SEQ_SIZE* [256M]  RAND_SIZE* [64M]  RUNTIME* [3] s  NFILES* [2000]  REPEAT* [3]
   PEERS [tmpfs f2-hl-bw f2-hl-dio f3-ll jnr-bw]   RATIO_BASES [f2-hl-bw jnr-bw]
   SCRATCH [/dev/shm]  where backing directories and daxfs images live (must be memory)
   OUT_DIR [bench-results/<timestamp>]
@@ -80,7 +80,7 @@ set_knobs() {
   if ((QUICK)); then
     : "${SEQ_SIZE:=64M}" "${RAND_SIZE:=16M}" "${RUNTIME:=2}" "${NFILES:=500}" "${REPEAT:=1}"
   fi
-  : "${SEQ_SIZE:=256M}" "${RAND_SIZE:=64M}" "${RUNTIME:=4}" "${NFILES:=2000}" "${REPEAT:=3}"
+  : "${SEQ_SIZE:=256M}" "${RAND_SIZE:=64M}" "${RUNTIME:=3}" "${NFILES:=2000}" "${REPEAT:=3}"
   : "${PEERS:=tmpfs f2-hl-bw f2-hl-dio f3-ll jnr-bw}" "${RATIO_BASES:=f2-hl-bw jnr-bw}"
   : "${SCRATCH:=/dev/shm}" "${OUT_DIR:=$DAXFS_HOME/bench-results/$(date +%Y%m%d-%H%M%S)}"
   : "${DAXFS_TARGETS:=daxfs-default: daxfs-always:-o dax=always}"
@@ -98,20 +98,21 @@ set_knobs() {
 
 # ------------------------------------------------------------------ targets
 
-TARGETS=()            # names, in column order
-declare -A T_KIND       # name -> peer | daxfs
-declare -A T_OPTS       # daxfs name -> mount options
-declare -A T_LABEL      # name -> one-line description for the legend
-declare -A T_MNT        # name -> mount point (empty for tmpfs)
-declare -A T_DATA       # name -> directory the workloads run in
-declare -A T_PID        # name -> daemon started in the foreground by us
-declare -A T_FAILED     # name -> why it could not be measured
-SKIPPED=()            # "name: reason" lines
+TARGETS=()          # names, in column order
+declare -A T_KIND   # name -> peer | daxfs
+declare -A T_OPTS   # daxfs name -> mount options
+declare -A T_LABEL  # name -> one-line description for the legend
+declare -A T_MNT    # name -> mount point (none for tmpfs)
+declare -A T_DATA   # name -> directory the workloads run in
+declare -A T_PID    # name -> daemon we started in the foreground mode
+declare -A T_FAILED # name -> why it could not be measured
+SKIPPED=()          # "name: reason" lines
 
 # Splits DAXFS_TARGETS into names and options (see usage).
 parse_daxfs_targets() {
-  local word name=""
-  for word in $DAXFS_TARGETS; do
+  local word words name=""
+  read -ra words <<<"$DAXFS_TARGETS"
+  for word in "${words[@]}"; do
     if [[ $word =~ ^([A-Za-z0-9_.][A-Za-z0-9_.-]*):(.*)$ ]]; then
       name=${BASH_REMATCH[1]}
       TARGETS+=("$name")
@@ -492,7 +493,7 @@ record() {
 # Every round runs one workload on all targets before the next workload, so that a burst of load
 # from the machine's other users hits one row of all columns rather than all rows of one column.
 run_rounds() {
-  local round w t line
+  local round w t v line
   echo "round,workload,target,value" >"$OUT_DIR/raw.csv"
   log "preparing the random-I/O files (2 x $RAND_SIZE per target)"
   for t in "${TARGETS[@]}"; do
@@ -505,8 +506,9 @@ run_rounds() {
       [[ $w == stat || $w == unlink ]] && sleep "$MD_DELAY"
       line="round $round/$REPEAT ${W_LABEL[$w]} (${W_UNIT[$w]}):"
       for t in "${MEASURED[@]}"; do
-        record "$round" "$w" "$t" "$(measure "$w" "$t")"
-        line+=" $t ${BEST[$w,$t]}"
+        v=$(measure "$w" "$t")
+        record "$round" "$w" "$t" "$v"
+        line+=" $t $v"
       done
       log "$line"
       if [[ $w == seqr ]]; then
