@@ -61,6 +61,9 @@ public final class FileExtents {
      * {@code replaced} as (block, count).
      */
     public void replace(long pgoff, long count, long block, BiConsumer<Long, Long> replaced) {
+        if (block != 0 && replaceInsideOneRun(pgoff, count, block, replaced)) {
+            return;
+        }
         cut(pgoff, count, replaced);
         if (block == 0) {
             return;
@@ -83,6 +86,28 @@ public final class FileExtents {
         }
         runs.put(start, new Run(start, startBlock, total));
         mappedPages += count;
+    }
+
+    /**
+     * The overwrite fast path: when the pages lie inside one run, split that run around the new
+     * blocks with at most three map updates. Returns false when the pages are not inside one run.
+     */
+    private boolean replaceInsideOneRun(long pgoff, long count, long block, BiConsumer<Long, Long> replaced) {
+        Map.Entry<Long, Run> e = runs.floorEntry(pgoff);
+        if (e == null || e.getValue().end() < pgoff + count) {
+            return false;
+        }
+        Run run = e.getValue();
+        long end = pgoff + count;
+        if (run.pgoff() < pgoff) {
+            runs.put(run.pgoff(), new Run(run.pgoff(), run.block(), pgoff - run.pgoff()));
+        }
+        runs.put(pgoff, new Run(pgoff, block, count));
+        if (end < run.end()) {
+            runs.put(end, new Run(end, run.blockOf(end), run.end() - end));
+        }
+        replaced.accept(run.blockOf(pgoff), count);
+        return true;
     }
 
     /** Removes the mapping of {@code [pgoff, pgoff+count)}, reporting the freed blocks. */
