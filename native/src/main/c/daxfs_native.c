@@ -119,8 +119,9 @@ static void cached_then_flush(char *d, const char *s, size_t n) {
 }
 
 /*
- * memcpy_flushcache: src lands at dst without leaving dirty lines in the CPU cache, and is durable
- * once this returns (it ends with sfence). src == NULL zeroes instead.
+ * memcpy_flushcache: src lands at dst without leaving dirty lines in the CPU cache; like the
+ * kernel's, it does not fence: the data is durable after the caller's next sfence, so a caller
+ * that copies several pieces before one commit pays for one fence. src == NULL zeroes instead.
  */
 static void copy_flushcache(char *d, const char *s, size_t n) {
     /* Head: up to the first 8-byte boundary, cached. */
@@ -150,7 +151,6 @@ static void copy_flushcache(char *d, const char *s, size_t n) {
         d += 8; n -= 8;
     }
     if (n) cached_then_flush(d, s, n);
-    _mm_sfence();
 }
 
 EXPORT void daxfs_memcpy_nt(void *dst, const void *src, size_t n) {

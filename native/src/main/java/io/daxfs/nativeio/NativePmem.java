@@ -133,8 +133,8 @@ public final class NativePmem {
     }
 
     /**
-     * Copies all of {@code src} to the start of {@code dst} with non-temporal stores, then sfence:
-     * durable on return where the mapping is persistent memory.
+     * Copies all of {@code src} to the start of {@code dst} with non-temporal stores (memcpy_flushcache):
+     * durable after the next {@link #sfence()} where the mapping is persistent memory.
      */
     public void copyNonTemporal(MemorySegment src, MemorySegment dst) {
         checkNative(src, "src");
@@ -142,7 +142,7 @@ public final class NativePmem {
         lib.daxfs_memcpy_nt(dst.address(), src.address(), src.byteSize());
     }
 
-    /** Zeroes {@code dst} with non-temporal stores, then sfence. */
+    /** Zeroes {@code dst} with non-temporal stores; durable after the next {@link #sfence()}. */
     public void zeroNonTemporal(MemorySegment dst) {
         checkWritable(dst, dst.byteSize());
         lib.daxfs_zero_nt(dst.address(), dst.byteSize());

@@ -220,9 +220,10 @@ final class DeviceOpener {
     /** The persistence primitives of a resolved mode, native where the library loaded. */
     static PersistenceOps opsFor(PersistenceMode mode) {
         return switch (mode) {
-            case NONE -> JavaPersistenceOps.none();
+            case NONE -> NativePmem.instance().<PersistenceOps>map(pmem -> new NativePersistenceOps(pmem, mode))
+                    .orElseGet(JavaPersistenceOps::none);
             case MSYNC -> new JavaPersistenceOps(PersistenceMode.MSYNC, true);
-            case CPU -> NativePmem.instance().<PersistenceOps>map(NativePersistenceOps::new)
+            case CPU -> NativePmem.instance().<PersistenceOps>map(pmem -> new NativePersistenceOps(pmem, mode))
                     .orElseGet(() -> new JavaPersistenceOps(PersistenceMode.CPU, true));
             case AUTO -> throw new IllegalArgumentException("AUTO must be resolved before choosing operations");
         };

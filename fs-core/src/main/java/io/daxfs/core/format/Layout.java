@@ -27,12 +27,18 @@ public record Layout(long totalBlocks, long inodeCount) {
     public static final long ROOT_INO = 1;
     /** Smallest device that leaves room for a few files. */
     public static final long MIN_BLOCKS = 64;
+    /** Largest device: DRAM block and inode maps are indexed by int (8 TiB of 4 KiB blocks). */
+    public static final long MAX_BLOCKS = Integer.MAX_VALUE;
+    public static final long MAX_INODES = Integer.MAX_VALUE / INODES_PER_BLOCK * INODES_PER_BLOCK;
 
     public Layout {
         if (totalBlocks < MIN_BLOCKS) {
             throw new IllegalArgumentException("device too small: " + totalBlocks + " blocks, need " + MIN_BLOCKS);
         }
-        if (inodeCount < 2 || inodeCount % INODES_PER_BLOCK != 0) {
+        if (totalBlocks > MAX_BLOCKS) {
+            throw new IllegalArgumentException("device too large: " + totalBlocks + " blocks, at most " + MAX_BLOCKS);
+        }
+        if (inodeCount < 2 || inodeCount > MAX_INODES || inodeCount % INODES_PER_BLOCK != 0) {
             throw new IllegalArgumentException("inode count must be a positive multiple of "
                     + INODES_PER_BLOCK + ": " + inodeCount);
         }
@@ -41,7 +47,7 @@ public record Layout(long totalBlocks, long inodeCount) {
     /** The default inode count for a device: one inode per 16 KiB, rounded to whole table blocks. */
     public static long defaultInodeCount(long totalBlocks) {
         long inodes = Math.max(INODES_PER_BLOCK, totalBlocks / 4);
-        return Math.min(roundUpInodes(inodes), 1L << 32);
+        return Math.min(roundUpInodes(inodes), MAX_INODES);
     }
 
     /** Rounds an inode count up to whole inode table blocks. */

@@ -151,11 +151,12 @@ public record Superblock(int formatVersion, int features, long totalBlocks, long
         }
         long totalBlocks = b.get(Layouts.LONG, 24);
         long inodeCount = b.get(Layouts.LONG, 32);
-        if (totalBlocks < Layout.MIN_BLOCKS || totalBlocks > device.size() / Layout.BLOCK_SIZE) {
+        if (totalBlocks < Layout.MIN_BLOCKS || totalBlocks > Layout.MAX_BLOCKS
+                || totalBlocks > device.size() / Layout.BLOCK_SIZE) {
             throw new CorruptImageException("block count " + totalBlocks + " does not fit the device of "
                     + device.size() / Layout.BLOCK_SIZE + " blocks");
         }
-        if (inodeCount < 2 || inodeCount % Layout.INODES_PER_BLOCK != 0
+        if (inodeCount < 2 || inodeCount > Layout.MAX_INODES || inodeCount % Layout.INODES_PER_BLOCK != 0
                 || Layout.INODE_TABLE_START_BLOCK + inodeCount / Layout.INODES_PER_BLOCK >= totalBlocks - 1) {
             throw new CorruptImageException("inode count " + inodeCount + " does not fit " + totalBlocks + " blocks");
         }
@@ -182,6 +183,19 @@ public record Superblock(int formatVersion, int features, long totalBlocks, long
     }
 
     /**
+     * Where the backup may be: at the block count the damaged primary still records (if it is
+     * plausible), and at the end of the device as mkfs leaves it.
+     */
+    private static long[] backupCandidates(DaxDevice device) {
+        long deviceBlocks = Math.min(device.size() / Layout.BLOCK_SIZE, Layout.MAX_BLOCKS);
+        long recorded = device.getLong(24);
+        if (recorded >= Layout.MIN_BLOCKS && recorded < deviceBlocks) {
+            return new long[] {recorded, deviceBlocks};
+        }
+        return new long[] {deviceBlocks};
+    }
+
+    /**
      * Reads the primary copy, falling back to the backup that the primary's own (damaged) block
      * count, or failing that the device size, points at.
      */
@@ -192,16 +206,19 @@ public record Superblock(int formatVersion, int features, long totalBlocks, long
             if (primaryError.unsupported()) {
                 throw primaryError;
             }
-            long backup = backupOffsetFor(device.size() / Layout.BLOCK_SIZE);
-            try {
-                return decode(device, backup);
-            } catch (CorruptImageException backupError) {
-                if (backupError.unsupported()) {
-                    throw backupError;
+            CorruptImageException backupError = null;
+            for (long blocks : backupCandidates(device)) {
+                try {
+                    return decode(device, backupOffsetFor(blocks));
+                } catch (CorruptImageException e) {
+                    if (e.unsupported()) {
+                        throw e;
+                    }
+                    backupError = e;
                 }
-                throw new CorruptImageException("both superblocks are unusable: primary: "
-                        + primaryError.getMessage() + "; backup: " + backupError.getMessage());
             }
+            throw new CorruptImageException("both superblocks are unusable: primary: " + primaryError.getMessage()
+                    + "; backup: " + backupError.getMessage());
         }
     }
 }

@@ -35,7 +35,7 @@ public final class Mounter {
 
     /** Writes a new, empty filesystem over the whole device; returns its superblock. */
     public static Superblock format(DaxDevice device, FormatOptions options, long nowNs) {
-        long totalBlocks = device.size() / Layout.BLOCK_SIZE;
+        long totalBlocks = Math.min(device.size() / Layout.BLOCK_SIZE, Layout.MAX_BLOCKS);
         long inodes = options.inodeCount() == 0 ? Layout.defaultInodeCount(totalBlocks)
                 : Layout.roundUpInodes(options.inodeCount());
         Layout layout = new Layout(totalBlocks, inodes);

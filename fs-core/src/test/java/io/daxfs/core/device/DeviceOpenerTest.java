@@ -173,7 +173,7 @@ class DeviceOpenerTest {
         // The device-dax mapping code path, over a file since this machine has no /dev/dax.
         Arena arena = Arena.ofShared();
         MemorySegment mapping = pmem.map(file, 2 << 20, MapKind.DEVICE_DAX, false, arena);
-        DaxDevice device = new SegmentDevice(mapping, arena, new NativePersistenceOps(pmem), "test mapping");
+        DaxDevice device = new SegmentDevice(mapping, arena, new NativePersistenceOps(pmem, PersistenceMode.CPU), "test mapping");
         device.copyIn(arena.allocate(8192).fill((byte) 3), 4096);
         assertEquals(3, device.directAccess(8191, 1).get(ValueLayout.JAVA_BYTE, 0));
         MemorySegment view = device.directAccess(0, 1 << 20);
