@@ -3,7 +3,9 @@ package io.daxfs.core.crash;
 import io.daxfs.core.DaxFileSystem;
 import io.daxfs.core.FileKind;
 import io.daxfs.core.FsException;
+import io.daxfs.core.dax.DaxMapping;
 import io.daxfs.core.file.FileData;
+import java.lang.foreign.ValueLayout;
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 import java.util.List;
@@ -75,6 +77,15 @@ final class CrashOps {
             new Op("setxattr bar", fs -> fs.setxattr(ino(fs, "bar"), "user.y", "2".getBytes(), 0)),
             new Op("removexattr A/foo", fs -> fs.removexattr(ino(fs, "A/foo"), "user.x")),
             new Op("chmod bar", fs -> fs.chmod(ino(fs, "bar"), 0600)),
+            new Op("chown A/foo", fs -> fs.chown(ino(fs, "A/foo"), 1000, 1000)),
+            new Op("utimens bar", fs -> fs.utimens(ino(fs, "bar"), 1, 2, 3, 4)),
+            new Op("map bar past EOF, store, persist", fs -> {
+                try (DaxMapping m = fs.map(ino(fs, "bar"), 0, 16384, DaxMapping.Mode.READ_WRITE)) {
+                    m.segment().set(ValueLayout.JAVA_BYTE, 10, (byte) 'M');
+                    m.persist(0, 64);
+                }
+            }),
+            new Op("set DAX flag A", fs -> fs.setFlags(ino(fs, "A"), io.daxfs.core.Attributes.FLAG_DAX)),
             new Op("mkfifo A/fifo", fs -> fs.create(ino(fs, "A"), "fifo", FileKind.FIFO.typeBits() | 0644, 0, 0, 0)),
             new Op("open+unlink A/foo", fs -> {
                 long foo = ino(fs, "A/foo");
@@ -88,7 +99,7 @@ final class CrashOps {
     /** The operations used for pairs and triples: the ones that interact most. */
     static final List<String> INTERACTING = List.of("create A/new", "overwrite A/foo", "append bar", "truncate bar 100",
             "link bar A/bar2", "unlink bar", "rename bar A/bar", "rename A/foo bar (replace)", "rename A/sub sub2",
-            "exchange A/foo bar", "setxattr bar", "open+unlink A/foo", "punch bar");
+            "exchange A/foo bar", "setxattr bar", "open+unlink A/foo", "punch bar", "map bar past EOF, store, persist");
 
     static Op named(String name) {
         return ALL.stream().filter(op -> op.name().equals(name)).findFirst().orElseThrow();

@@ -40,7 +40,8 @@ record TreeState(TreeMap<String, String> paths) {
         Attributes dirAttrs = fs.getattr(dir);
         List<DirEntry> entries = fs.readdir(dir, 0, Integer.MAX_VALUE);
         int subdirs = 0;
-        out.put(path + "/", "dir " + Integer.toOctalString(dirAttrs.mode()) + " " + xattrs(fs, dir));
+        out.put(path + "/", "dir " + Integer.toOctalString(dirAttrs.mode()) + " flags=" + dirAttrs.flags() + " "
+                + xattrs(fs, dir));
         for (DirEntry e : entries) {
             String child = path + "/" + e.name();
             if (fs.lookup(dir, e.name()) != e.ino()) {
@@ -65,12 +66,18 @@ record TreeState(TreeMap<String, String> paths) {
                 case SYMLINK -> "symlink " + fs.readlink(e.ino());
                 default -> e.kind() + " rdev=" + a.rdev();
             };
-            out.put(child, what + " mode=" + Integer.toOctalString(a.mode()) + " nlink=" + a.nlink() + " "
+            out.put(child, what + " mode=" + Integer.toOctalString(a.mode()) + " nlink=" + a.nlink() + " owner="
+                    + a.uid() + ":" + a.gid() + " times=" + mtimeIfSet(a) + " "
                     + xattrs(fs, e.ino()));
         }
         if (dirAttrs.nlink() != 2 + subdirs) {
             throw new AssertionError(path + "/: nlink " + dirAttrs.nlink() + " with " + subdirs + " subdirectories");
         }
+    }
+
+    /** Times that a test set explicitly (before 1971) are part of the state; clock times are not. */
+    private static String mtimeIfSet(Attributes a) {
+        return a.mtimeNs() < 365L * 86_400 * 1_000_000_000L ? a.atimeNs() + "/" + a.mtimeNs() : "now";
     }
 
     private static String digest(DaxFileSystem fs, long ino, long size) {
