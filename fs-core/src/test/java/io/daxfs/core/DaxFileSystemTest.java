@@ -247,13 +247,13 @@ class DaxFileSystemTest {
     void logStaysBoundedUnderOverwritesAndCreateUnlinkCycles() {
         try (DaxFileSystem fs = mount(formattedDevice(32 * MIB))) {
             long f = createFile(fs, fs.rootIno(), "f");
-            for (int i = 0; i < 100_000; i++) {
+            for (int i = 0; i < 1_000_000; i++) {
                 write(fs, f, 0, bytes("x" + i));
             }
             assertTrue(fs.volume().inode(f).log().pageCount() <= 8,
                     "file log pages: " + fs.volume().inode(f).log().pageCount());
             long d = fs.mkdir(fs.rootIno(), "d", 0755, 0, 0).ino();
-            for (int i = 0; i < 100_000; i++) {
+            for (int i = 0; i < 1_000_000; i++) {
                 createFile(fs, d, "n" + i);
                 fs.unlink(d, "n" + i);
             }
