@@ -50,6 +50,10 @@ final class DaxFuse extends FuseStubFS {
     private static final int FLAG_NULLPATH_OK = 1;
     private static final int FLAG_UTIME_OMIT_OK = 1 << 2;
     private static final int W_OK = 2;
+    /** libfuse2's {@code struct fuse_conn_info}: six unsigned ints before {@code want}. */
+    private static final long CONN_CAPABLE_OFFSET = 20;
+    private static final long CONN_WANT_OFFSET = 24;
+    private static final int FUSE_CAP_IOCTL_DIR = 1 << 11;
     private static final int READDIR_BATCH = 256;
 
     private final DaxFileSystem fs;
@@ -83,6 +87,17 @@ final class DaxFuse extends FuseStubFS {
     @FunctionalInterface
     private interface Request {
         int run();
+    }
+
+    /**
+     * libfuse2 answers ioctls on directories with ENOTTY unless the filesystem wants
+     * FUSE_CAP_IOCTL_DIR, which the DAX flag of a directory (inherited by new files) needs.
+     */
+    @Override
+    public Pointer init(Pointer conn) {
+        int capable = conn.getInt(CONN_CAPABLE_OFFSET);
+        conn.putInt(CONN_WANT_OFFSET, conn.getInt(CONN_WANT_OFFSET) | (capable & FUSE_CAP_IOCTL_DIR));
+        return null;
     }
 
     // ---- attributes and directories ----
