@@ -56,8 +56,8 @@ final class MountSession implements AutoCloseable {
             return new MountSession(config, device, lock, fs);
         } catch (CorruptImageException e) {
             closeQuietly(device, lock);
-            throw new MountException(config.device() + ": " + e.getMessage()
-                    + (e.unsupported() ? "" : " (is it a daxfs? format it with mkfs.daxfs)"));
+            // fs-core's message says what is wrong and whether fsck can help; no hint to reformat here.
+            throw new MountException(config.device() + ": " + e.getMessage());
         } catch (FsException | IllegalArgumentException | IllegalStateException e) {
             closeQuietly(device, lock);
             LOG.debug("mount failed", e);

@@ -98,7 +98,7 @@ class DaxfsMountIT {
         assertOneLine(second, "already mounted by another daxfs daemon");
         assertFalse(MountFixture.mounted(other));
 
-        fx.run(List.of("pkill", "-TERM", "-f", "DaxfsMain " + fx.image)).ok();
+        fx.signalDaemon("TERM");
         MountFixture.awaitUnmounted(mnt);
         fx.awaitDaemonGone();
         fx.daxfs(fx.image.toString(), mnt.toString(), "-o", "ro").ok(); // clean after SIGTERM
@@ -107,7 +107,7 @@ class DaxfsMountIT {
 
         fx.daxfs(fx.image.toString(), mnt.toString()).ok();
         fx.sh(mnt, "echo after > file2").ok();
-        fx.run(List.of("pkill", "-KILL", "-f", "DaxfsMain " + fx.image)).ok();
+        fx.signalDaemon("KILL");
         fx.awaitDaemonGone();
         assertTrue(MountPoint.isStale(mnt), "a killed daemon leaves a stale mount");
         fx.daxfs(fx.image.toString(), mnt.toString()).ok(); // detaches the stale mount, recovers the device

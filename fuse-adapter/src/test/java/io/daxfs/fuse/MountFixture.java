@@ -119,7 +119,19 @@ final class MountFixture implements AutoCloseable {
     }
 
     boolean daemonRunning() {
-        return run(List.of("pgrep", "-f", "DaxfsMain " + image)).exitCode() == 0;
+        return !daemonPid().isEmpty();
+    }
+
+    /** The pid of the daemon serving this fixture's (uniquely named) image, or "" if none. */
+    String daemonPid() {
+        return run(List.of("pgrep", "-f", "DaxfsMain " + image)).stdout().strip();
+    }
+
+    /** Sends {@code signal} to this fixture's daemon, by its pid. */
+    void signalDaemon(String signal) {
+        String pid = daemonPid();
+        assertTrue(pid.matches("\\d+"), "exactly one daemon expected for " + image + ": '" + pid + "'");
+        run(List.of("kill", "-" + signal, pid)).ok();
     }
 
     @Override
