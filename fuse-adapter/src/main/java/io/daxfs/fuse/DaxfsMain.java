@@ -18,13 +18,13 @@ public final class DaxfsMain {
     private DaxfsMain() {}
 
     public static void main(String[] args) {
-        System.exit(run(args, System.err));
+        System.exit(run(args, System.out, System.err));
     }
 
-    static int run(String[] args, PrintStream err) {
+    static int run(String[] args, PrintStream out, PrintStream err) {
         if (args.length == 1 && (args[0].equals("-h") || args[0].equals("--help"))) {
-            err.println("usage: " + MountConfig.usage());
-            err.println("options: " + MountConfig.VALID_OPTIONS);
+            out.println("usage: " + MountConfig.usage());
+            out.println("options: " + MountConfig.VALID_OPTIONS);
             return 0;
         }
         MountConfig config;

@@ -25,9 +25,10 @@ class MountConfigTest {
         assertEquals(MountOptions.Atime.RELATIME, c.atime());
         assertEquals("/dev/shm/img", c.fsname());
         assertEquals("daxfs", c.subtype());
-        assertFalse(c.foreground() || c.debug() || c.singleThread() || c.allowOther() || c.defaultPermissions());
+        assertTrue(c.singleThread());
+        assertFalse(c.foreground() || c.debug() || c.allowOther() || c.defaultPermissions());
         assertEquals(List.of("-o", "fsname=/dev/shm/img,subtype=daxfs,hard_remove,use_ino,big_writes,"
-                + "max_write=131072,max_read=131072,attr_timeout=1.0,entry_timeout=1.0,rw"), c.fuseArguments());
+                + "max_write=131072,max_read=131072,attr_timeout=1.0,entry_timeout=1.0,rw", "-s"), c.fuseArguments());
     }
 
     @Test
@@ -46,6 +47,15 @@ class MountConfigTest {
         assertEquals(List.of("-o", "fsname=pm0,subtype=dx,hard_remove,use_ino,big_writes,max_write=65536,"
                 + "max_read=8192,attr_timeout=2.5,entry_timeout=0.0,ro,allow_other,default_permissions,nodev,nosuid",
                 "-s"), c.fuseArguments());
+    }
+
+    @Test
+    void theMultiThreadedLoopIsAnOption() throws UsageException {
+        MountConfig c = MountConfig.parse("d", "m", "-o", "loop=multi");
+        assertFalse(c.singleThread());
+        assertFalse(c.fuseArguments().contains("-s"));
+        assertTrue(MountConfig.parse("d", "m", "-o", "loop=multi", "-s").singleThread(), "-s wins");
+        assertMessage("expected loop=single|multi", "d", "m", "-o", "loop=many");
     }
 
     @Test
