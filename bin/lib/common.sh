@@ -54,3 +54,17 @@ run_java() {
   exec "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow \
     ${DAXFS_JAVA_OPTS:-} -cp "$cp" "$main" "$@"
 }
+
+# Log file of a background daxfs daemon for mount point $1: /var/log/daxfs when root, else under
+# XDG_RUNTIME_DIR or /tmp; the name is the absolute mount point with '/' turned into '-'.
+daxfs_log_file() {
+  local dir name
+  if [[ $(id -u) -eq 0 ]]; then
+    dir=/var/log/daxfs
+  else
+    dir=${XDG_RUNTIME_DIR:-/tmp}/daxfs-$(id -u)
+  fi
+  name=$(readlink -m -- "$1")
+  name=${name#/}
+  printf '%s/%s.log' "$dir" "${name//\//-}"
+}

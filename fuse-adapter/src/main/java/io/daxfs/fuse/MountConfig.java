@@ -1,0 +1,289 @@
+package io.daxfs.fuse;
+
+import io.daxfs.core.MountOptions;
+import io.daxfs.core.device.PersistenceMode;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * The parsed command line of {@code daxfs DEVICE MOUNTPOINT [-o opt[,opt…]] [-f] [-d] [-s]}: what
+ * to mount where, how fs-core serves it, and which options go to libfuse. Everything is checked
+ * here, before any device is touched, so a bad option never harms a mounted filesystem.
+ *
+ * @param kernelFlags mount flags handed to libfuse unchanged (nodev, nosuid, noexec, sync…)
+ */
+record MountConfig(Path device, Path mountPoint, boolean readOnly, Dax dax, PersistenceMode flush,
+        MountOptions.Writeback writeback, MountOptions.Atime atime, boolean allowOther,
+        boolean defaultPermissions, String fsname, String subtype, int maxWrite, int maxRead,
+        double attrTimeout, double entryTimeout, boolean foreground, boolean debug, boolean singleThread,
+        List<String> kernelFlags) {
+
+    /** Largest request libfuse2 (and this kernel) will send: 32 pages. */
+    static final int MAX_REQUEST = 128 * 1024;
+
+    /** The {@code dax=} option: which files bypass the kernel page cache (direct I/O). */
+    enum Dax {
+        /** Every file is opened direct_io; such files cannot be mapped MAP_SHARED. */
+        ALWAYS,
+        /** Every file goes through the kernel page cache. */
+        NEVER,
+        /** Files with the per-inode DAX flag are direct_io, the others use the page cache. */
+        INODE
+    }
+
+    /** The {@code loop=} option: libfuse's single-threaded loop ({@code -s}) or its multi-threaded one. */
+    enum Loop {
+        SINGLE, MULTI
+    }
+
+    static final String VALID_OPTIONS = "ro, rw, dax=always|never|inode (inode), flush=auto|cpu|msync|none (auto), "
+            + "writeback=sync|fsync (sync), atime|noatime|relatime|strictatime (relatime), allow_other, "
+            + "default_permissions, fsname=NAME (the device path), subtype=NAME (daxfs), "
+            + "max_write=BYTES (131072), max_read=BYTES (131072), attr_timeout=SECONDS (1), "
+            + "entry_timeout=SECONDS (1), loop=single|multi (single), dev, nodev, suid, nosuid, exec, noexec, sync, async, dirsync, defaults";
+
+    private static final Set<String> KERNEL_FLAGS =
+            Set.of("dev", "nodev", "suid", "nosuid", "exec", "noexec", "sync", "async", "dirsync");
+
+    MountConfig {
+        Objects.requireNonNull(device, "device");
+        Objects.requireNonNull(mountPoint, "mountPoint");
+        kernelFlags = List.copyOf(kernelFlags);
+    }
+
+    /** fs-core's view of the options. */
+    MountOptions coreOptions() {
+        return new MountOptions(readOnly, writeback, atime);
+    }
+
+    /**
+     * The {@code -o} list for libfuse. {@code hard_remove} lets fs-core keep unlinked open files
+     * (instead of libfuse renaming them to .fuse_hidden*); {@code use_ino} shows our inode numbers;
+     * {@code big_writes} lifts writes from 4 KiB to {@link #maxWrite}.
+     */
+    List<String> fuseArguments() {
+        List<String> opts = new ArrayList<>(List.of(
+                "fsname=" + escape(fsname), "subtype=" + escape(subtype), "hard_remove", "use_ino", "big_writes",
+                "max_write=" + maxWrite, "max_read=" + maxRead, "attr_timeout=" + attrTimeout,
+                "entry_timeout=" + entryTimeout, readOnly ? "ro" : "rw"));
+        if (allowOther) {
+            opts.add("allow_other");
+        }
+        if (defaultPermissions) {
+            opts.add("default_permissions");
+        }
+        opts.addAll(kernelFlags);
+        List<String> args = new ArrayList<>(List.of("-o", String.join(",", opts)));
+        if (singleThread) {
+            args.add("-s");
+        }
+        return args;
+    }
+
+    /** Parses the arguments of {@code bin/daxfs} (also as called by mount.fuse). */
+    static MountConfig parse(String... args) throws UsageException {
+        List<String> positional = new ArrayList<>();
+        List<String> options = new ArrayList<>();
+        boolean foreground = false;
+        boolean debug = false;
+        boolean single = false;
+        for (int i = 0; i < args.length; i++) {
+            String arg = args[i];
+            switch (arg) {
+                case "-f" -> foreground = true;
+                case "-d" -> debug = true;
+                case "-s" -> single = true;
+                case "-o" -> {
+                    if (++i == args.length) {
+                        throw new UsageException("-o needs a list of options; valid options: " + VALID_OPTIONS);
+                    }
+                    options.add(args[i]);
+                }
+                default -> {
+                    if (arg.startsWith("-o") && arg.length() > 2) {
+                        options.add(arg.substring(2));
+                    } else if (arg.startsWith("-")) {
+                        throw new UsageException("unknown flag " + arg + "; usage: " + usage());
+                    } else {
+                        positional.add(arg);
+                    }
+                }
+            }
+        }
+        if (positional.size() != 2) {
+            throw new UsageException("expected DEVICE and MOUNTPOINT; usage: " + usage());
+        }
+        Builder b = new Builder(Path.of(positional.get(0)).toAbsolutePath().normalize(),
+                Path.of(positional.get(1)).toAbsolutePath().normalize());
+        for (String list : options) {
+            for (String option : split(list)) {
+                b.apply(option);
+            }
+        }
+        // -d logs every request; like libfuse's -d it keeps the daemon in the foreground to show them.
+        return b.build(foreground || debug, debug, single || b.singleLoop);
+    }
+
+    static String usage() {
+        return "daxfs DEVICE MOUNTPOINT [-o opt[,opt...]] [-f] [-d] [-s]";
+    }
+
+    /** Splits an option list at commas; "\\," is a comma inside a value and "\\\\" a backslash, as in libfuse. */
+    static List<String> split(String list) {
+        List<String> options = new ArrayList<>();
+        StringBuilder current = new StringBuilder();
+        for (int i = 0; i < list.length(); i++) {
+            char c = list.charAt(i);
+            if (c == '\\' && i + 1 < list.length()) {
+                current.append(list.charAt(++i));
+            } else if (c == ',') {
+                options.add(current.toString());
+                current.setLength(0);
+            } else {
+                current.append(c);
+            }
+        }
+        options.add(current.toString());
+        return options;
+    }
+
+    private static String escape(String value) {
+        return value.replace("\\", "\\\\").replace(",", "\\,");
+    }
+
+    /** Accumulates options; the last of contradicting options wins, as with mount(8). */
+    private static final class Builder {
+        private final Path device;
+        private final Path mountPoint;
+        private boolean readOnly;
+        private Dax dax = Dax.INODE;
+        private PersistenceMode flush = PersistenceMode.AUTO;
+        private MountOptions.Writeback writeback = MountOptions.Writeback.SYNC;
+        private MountOptions.Atime atime = MountOptions.Atime.RELATIME;
+        private boolean allowOther;
+        private boolean defaultPermissions;
+        private String fsname;
+        private String subtype = "daxfs";
+        private int maxWrite = MAX_REQUEST;
+        private int maxRead = MAX_REQUEST;
+        private double attrTimeout = 1.0;
+        private double entryTimeout = 1.0;
+        /** Single-threaded FUSE loop by default: it measured faster on every row (docs/OPERATIONS.md). */
+        private boolean singleLoop = true;
+        private final Set<String> kernelFlags = new LinkedHashSet<>();
+
+        Builder(Path device, Path mountPoint) {
+            this.device = device;
+            this.mountPoint = mountPoint;
+            this.fsname = device.toString();
+        }
+
+        void apply(String option) throws UsageException {
+            if (option.isEmpty()) {
+                return;
+            }
+            int eq = option.indexOf('=');
+            String key = eq < 0 ? option : option.substring(0, eq);
+            String value = eq < 0 ? null : option.substring(eq + 1);
+            switch (key) {
+                case "ro" -> readOnly = flag(key, value, true);
+                case "rw" -> readOnly = flag(key, value, false);
+                case "defaults" -> flag(key, value, true);
+                case "allow_other" -> allowOther = flag(key, value, true);
+                case "default_permissions" -> defaultPermissions = flag(key, value, true);
+                case "atime", "relatime" -> atime = flagged(key, value, MountOptions.Atime.RELATIME);
+                case "noatime" -> atime = flagged(key, value, MountOptions.Atime.NOATIME);
+                case "strictatime" -> atime = flagged(key, value, MountOptions.Atime.STRICTATIME);
+                case "dax" -> dax = choice(key, value, Dax.class);
+                case "writeback" -> writeback = choice(key, value, MountOptions.Writeback.class);
+                case "flush" -> flush = choice(key, value, PersistenceMode.class);
+                case "fsname" -> fsname = text(key, value);
+                case "subtype" -> subtype = text(key, value);
+                case "max_write" -> maxWrite = requestSize(key, value);
+                case "max_read" -> maxRead = requestSize(key, value);
+                case "attr_timeout" -> attrTimeout = seconds(key, value);
+                case "entry_timeout" -> entryTimeout = seconds(key, value);
+                case "loop" -> singleLoop = choice(key, value, Loop.class) == Loop.SINGLE;
+                default -> {
+                    if (!KERNEL_FLAGS.contains(key)) {
+                        throw new UsageException("unknown option '" + option + "'; valid options: " + VALID_OPTIONS);
+                    }
+                    flag(key, value, true);
+                    kernelFlags.add(key);
+                }
+            }
+        }
+
+        MountConfig build(boolean foreground, boolean debug, boolean single) {
+            return new MountConfig(device, mountPoint, readOnly, dax, flush, writeback, atime, allowOther,
+                    defaultPermissions, fsname, subtype, maxWrite, maxRead, attrTimeout, entryTimeout, foreground,
+                    debug, single, List.copyOf(kernelFlags));
+        }
+
+        private static boolean flag(String key, String value, boolean result) throws UsageException {
+            if (value != null) {
+                throw new UsageException("option " + key + " takes no value; valid options: " + VALID_OPTIONS);
+            }
+            return result;
+        }
+
+        private static <T> T flagged(String key, String value, T result) throws UsageException {
+            flag(key, value, true);
+            return result;
+        }
+
+        private static <E extends Enum<E>> E choice(String key, String value, Class<E> type) throws UsageException {
+            StringBuilder names = new StringBuilder();
+            for (E constant : type.getEnumConstants()) {
+                String name = constant.name().toLowerCase(Locale.ROOT);
+                if (name.equals(value)) {
+                    return constant;
+                }
+                names.append(names.isEmpty() ? "" : "|").append(name);
+            }
+            throw new UsageException("bad value in " + key + "=" + value + ": expected " + key + "=" + names
+                    + "; valid options: " + VALID_OPTIONS);
+        }
+
+        private static String text(String key, String value) throws UsageException {
+            if (value == null || value.isEmpty()) {
+                throw new UsageException("option " + key + "= needs a value; valid options: " + VALID_OPTIONS);
+            }
+            return value;
+        }
+
+        private static int requestSize(String key, String value) throws UsageException {
+            long bytes = number(key, value);
+            if (bytes < 4096 || bytes > MAX_REQUEST || bytes % 4096 != 0) {
+                throw new UsageException(key + "=" + value + " must be a multiple of 4096 between 4096 and "
+                        + MAX_REQUEST);
+            }
+            return (int) bytes;
+        }
+
+        private static long number(String key, String value) throws UsageException {
+            try {
+                return Long.parseLong(text(key, value));
+            } catch (NumberFormatException e) {
+                throw new UsageException("option " + key + "=" + value + " is not a number");
+            }
+        }
+
+        private static double seconds(String key, String value) throws UsageException {
+            try {
+                double s = Double.parseDouble(text(key, value));
+                if (!(s >= 0 && s <= 86_400)) {
+                    throw new NumberFormatException();
+                }
+                return s;
+            } catch (NumberFormatException e) {
+                throw new UsageException("option " + key + "=" + value + " must be seconds between 0 and 86400");
+            }
+        }
+    }
+}

@@ -1,0 +1,160 @@
+package io.daxfs.fuse;
+
+import io.daxfs.core.DaxFileSystem;
+import io.daxfs.core.FsException;
+import io.daxfs.core.device.DaxDevice;
+import io.daxfs.core.device.DeviceOptions;
+import io.daxfs.core.format.CorruptImageException;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.StandardOpenOption;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import ru.serce.jnrfuse.FuseException;
+
+/**
+ * One mounted device, from opening it to the clean unmount: opens and locks the device, mounts
+ * fs-core on it, serves FUSE until the mount goes away, then closes fs-core (allocator saved,
+ * superblock clean) and releases the lock.
+ *
+ * <p>The mount goes away by {@code fusermount -u}/{@code umount} (libfuse's loop ends) or by
+ * SIGTERM/SIGINT: a shutdown hook then detaches the mount itself and waits until the serving thread
+ * has closed fs-core, so that the JVM does not exit with the filesystem half closed.
+ */
+final class MountSession implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(MountSession.class);
+    /** How long a SIGTERM waits for open files to be closed before giving up a clean unmount. */
+    private static final long SHUTDOWN_WAIT_SECONDS = 20;
+
+    private final MountConfig config;
+    private final DaxDevice device;
+    private final FileChannel lockChannel;
+    private final DaxFileSystem fs;
+    private final CountDownLatch closed = new CountDownLatch(1);
+
+    private MountSession(MountConfig config, DaxDevice device, FileChannel lockChannel, DaxFileSystem fs) {
+        this.config = config;
+        this.device = device;
+        this.lockChannel = lockChannel;
+        this.fs = fs;
+    }
+
+    /** Opens, locks and mounts the device; nothing is written to it when this fails. */
+    static MountSession open(MountConfig config) throws MountException {
+        DaxDevice device = openDevice(config);
+        FileChannel lock = null;
+        try {
+            // Locked after fs-core mapped the device: closing any descriptor of a file drops this
+            // process's POSIX locks on it, and fs-core closes its own once the mapping exists.
+            lock = lock(config);
+            DaxFileSystem fs = DaxFileSystem.mount(device, config.coreOptions());
+            return new MountSession(config, device, lock, fs);
+        } catch (CorruptImageException e) {
+            closeQuietly(device, lock);
+            // fs-core's message says what is wrong and whether fsck can help; no hint to reformat here.
+            throw new MountException(config.device() + ": " + e.getMessage());
+        } catch (FsException | IllegalArgumentException | IllegalStateException e) {
+            closeQuietly(device, lock);
+            LOG.debug("mount failed", e);
+            throw new MountException(config.device() + ": cannot mount: " + e.getMessage());
+        } catch (MountException e) {
+            closeQuietly(device, lock);
+            throw e;
+        }
+    }
+
+    /** Serves FUSE requests until the filesystem is unmounted; the caller then closes the session. */
+    void serve() throws MountException {
+        DaxFuse fuse = new DaxFuse(fs, config.dax());
+        Thread hook = new Thread(() -> stopOnSignal(fuse), "daxfs-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        try {
+            LOG.info("mounting {} on {} ({})", config.device(), config.mountPoint(), config.fuseArguments());
+            fuse.mount(config.mountPoint(), true, false, config.fuseArguments().toArray(String[]::new));
+            LOG.info("{} unmounted", config.mountPoint());
+        } catch (FuseException e) {
+            throw new MountException("libfuse could not mount " + config.mountPoint() + " (its message is above)");
+        } finally {
+            fuse.forgetMount();
+        }
+    }
+
+    /** Clean unmount of fs-core: orphans reaped, allocator saved, superblock marked clean. */
+    @Override
+    public void close() {
+        try {
+            fs.close();
+            LOG.info("{} closed cleanly", config.device());
+        } finally {
+            closeQuietly(device, lockChannel);
+            closed.countDown();
+        }
+    }
+
+    private void stopOnSignal(DaxFuse fuse) {
+        if (closed.getCount() == 0) {
+            return;
+        }
+        LOG.info("signal: unmounting {}", config.mountPoint());
+        fuse.umount();
+        try {
+            if (!closed.await(SHUTDOWN_WAIT_SECONDS, TimeUnit.SECONDS)) {
+                LOG.warn("{} still busy after {} s; exiting without a clean unmount (the next mount recovers)",
+                        config.mountPoint(), SHUTDOWN_WAIT_SECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static DaxDevice openDevice(MountConfig config) throws MountException {
+        DeviceOptions options = DeviceOptions.defaults().withMode(config.flush()).withReadOnly(config.readOnly());
+        try {
+            return DaxDevice.open(config.device(), options);
+        } catch (NoSuchFileException e) {
+            throw new MountException(config.device() + ": no such device or file");
+        } catch (AccessDeniedException e) {
+            throw new MountException(config.device() + ": permission denied");
+        } catch (IOException | RuntimeException e) {
+            LOG.debug("cannot open the device", e);
+            throw new MountException(config.device() + ": cannot open: " + e.getMessage());
+        }
+    }
+
+    /**
+     * A whole-file lock on the device: exclusive for read-write, shared for read-only mounts, so a
+     * second daemon (or mkfs/fsck, which take the same lock) cannot work on a mounted device.
+     */
+    private static FileChannel lock(MountConfig config) throws MountException {
+        try {
+            FileChannel channel = config.readOnly()
+                    ? FileChannel.open(config.device(), StandardOpenOption.READ)
+                    : FileChannel.open(config.device(), StandardOpenOption.READ, StandardOpenOption.WRITE);
+            FileLock lock = channel.tryLock(0, Long.MAX_VALUE, config.readOnly());
+            if (lock == null) {
+                channel.close();
+                throw new MountException(config.device() + ": already mounted by another daxfs daemon (the device is "
+                        + "locked); unmount that first");
+            }
+            return channel;
+        } catch (IOException e) {
+            throw new MountException(config.device() + ": cannot lock the device: " + e.getMessage());
+        }
+    }
+
+    private static void closeQuietly(DaxDevice device, FileChannel lock) {
+        device.close();
+        if (lock != null) {
+            try {
+                lock.close();
+            } catch (IOException e) {
+                LOG.debug("closing the device lock", e);
+            }
+        }
+    }
+}

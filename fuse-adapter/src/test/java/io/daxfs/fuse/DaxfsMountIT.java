@@ -1,0 +1,196 @@
+package io.daxfs.fuse;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.daxfs.fuse.MountFixture.Result;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Mounts real daxfs images through bin/daxfs and drives them with the tools people use (cp, tar,
+ * ls, stat, df, dd, ln, mv, setfattr, fio, xfs_io, shell redirections), then unmounts, remounts
+ * and checks what persisted. Fails, never skips, when FUSE is unavailable.
+ */
+class DaxfsMountIT {
+    private static final long MIB = 1 << 20;
+    private MountFixture fx;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        fx = new MountFixture();
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        fx.close();
+    }
+
+    @Test
+    void everydayToolsWorkAndTheirResultsSurviveARemount() throws Exception {
+        fx.format(256 * MIB);
+        Path mnt = fx.mountPoint("mnt");
+        Path src = Files.createDirectories(fx.base.resolve("src"));
+        fx.sh(src, """
+                mkdir -p tree/sub/deeper
+                for i in $(seq 1 40); do head -c $((i * 997)) /dev/urandom > tree/sub/f$i; done
+                echo hello > tree/hello.txt; chmod 640 tree/hello.txt
+                ln -s hello.txt tree/link; ln tree/hello.txt tree/sub/hard
+                head -c 3000000 /dev/urandom > tree/sub/deeper/big
+                touch -d '2001-02-03 04:05:06.123456789' tree/sub/f1
+                """).ok();
+        fx.daxfs(fx.image.toString(), mnt.toString()).ok();
+        assertTrue(MountFixture.mounted(mnt));
+
+        fx.sh(mnt, "cp -a '" + src + "/tree' copy && diff -r '" + src + "/tree' copy").ok();
+        fx.sh(mnt, "tar -C '" + src + "' -cf t.tar tree && mkdir x && tar -C x -xf t.tar && diff -r '" + src
+                + "/tree' x/tree").ok();
+        String ls = fx.sh(mnt, "ls -l copy").ok().stdout();
+        assertTrue(ls.contains("-rw-r----- 2 root root") && ls.contains("link -> hello.txt"), ls);
+        assertEquals("2 6 640", fx.sh(mnt, "stat -c '%h %s %a' copy/hello.txt").ok().stdout().strip());
+        assertEquals("2001-02-03 04:05:06.123456789 +0000",
+                fx.sh(mnt, "TZ=UTC stat -c '%y' copy/sub/f1").ok().stdout().strip());
+        String df = fx.sh(mnt, "df -k .").ok().stdout();
+        assertTrue(df.contains(fx.image.toString()) && df.contains(mnt.toString()), df);
+
+        fx.sh(mnt, """
+                dd if=/dev/urandom of=rand bs=1M count=8 status=none
+                dd if=rand of=rand2 bs=64k status=none && cmp rand rand2
+                echo one > redir; echo two >> redir; [ "$(cat redir)" = "$(printf 'one\\ntwo')" ]
+                ln rand rand.hard; [ "$(stat -c %h rand.hard)" = 2 ]
+                mv copy moved; [ ! -e copy/hello.txt ]; cat moved/sub/deeper/big > /dev/null
+                mkdir -p a/b; echo deep > a/b/c; mv a z; [ ! -e a/b/c ]; [ "$(cat z/b/c)" = deep ]
+                mkdir a; [ ! -e a/b ]
+                setfattr -n user.color -v blue rand
+                [ "$(getfattr --only-values -n user.color rand)" = blue ]
+                rm rand2; rmdir a
+                """).ok();
+        String before = fx.sh(mnt, "find . -type f | sort | xargs sha256sum; ls -lR --time-style=full-iso .")
+                .ok().stdout();
+
+        fx.run(List.of("fusermount", "-u", mnt.toString())).ok();
+        MountFixture.awaitUnmounted(mnt);
+        fx.awaitDaemonGone();
+        // A read-only mount is refused for a filesystem that was not cleanly unmounted.
+        fx.daxfs(fx.image.toString(), mnt.toString(), "-o", "ro").ok();
+        assertEquals(before, fx.sh(mnt, "find . -type f | sort | xargs sha256sum; ls -lR --time-style=full-iso .")
+                .ok().stdout());
+        assertEquals("blue", fx.sh(mnt, "getfattr --only-values -n user.color rand").ok().stdout());
+        Result roWrite = fx.sh(mnt, "touch newfile");
+        assertTrue(roWrite.exitCode() != 0 && roWrite.stderr().contains("Read-only file system"), roWrite.stderr());
+    }
+
+    @Test
+    void lifecycleSigtermSigkillAndASecondDaemon() throws Exception {
+        fx.format(64 * MIB);
+        Path mnt = fx.mountPoint("mnt");
+        Path other = fx.mountPoint("other");
+        fx.daxfs(fx.image.toString(), mnt.toString()).ok();
+        fx.sh(mnt, "echo kept > file").ok();
+
+        Result second = fx.daxfs(fx.image.toString(), other.toString());
+        assertEquals(32, second.exitCode());
+        assertOneLine(second, "already mounted by another daxfs daemon");
+        assertFalse(MountFixture.mounted(other));
+
+        fx.signalDaemon("TERM");
+        MountFixture.awaitUnmounted(mnt);
+        fx.awaitDaemonGone();
+        fx.daxfs(fx.image.toString(), mnt.toString(), "-o", "ro").ok(); // clean after SIGTERM
+        fx.run(List.of("umount", mnt.toString())).ok();
+        fx.awaitDaemonGone();
+
+        fx.daxfs(fx.image.toString(), mnt.toString()).ok();
+        fx.sh(mnt, "echo after > file2").ok();
+        fx.signalDaemon("KILL");
+        fx.awaitDaemonGone();
+        assertTrue(MountPoint.isStale(mnt), "a killed daemon leaves a stale mount");
+        fx.daxfs(fx.image.toString(), mnt.toString()).ok(); // detaches the stale mount, recovers the device
+        assertEquals("kept\nafter\n", fx.sh(mnt, "cat file file2").ok().stdout());
+    }
+
+    @Test
+    void badInputGivesOneLineAndLeavesTheDeviceAlone() throws Exception {
+        Path mnt = fx.mountPoint("mnt");
+        Result r = fx.daxfs("/dev/shm/daxfs-fuse-no-such.img", mnt.toString());
+        assertEquals(32, r.exitCode());
+        assertOneLine(r, "no such device or file");
+
+        Files.write(fx.image, new byte[(int) (8 * MIB)]);
+        r = fx.daxfs(fx.image.toString(), mnt.toString());
+        assertEquals(32, r.exitCode());
+        assertOneLine(r, "bad magic");
+        assertTrue(isAllZero(fx.image), "an unformatted device must stay untouched");
+
+        fx.format(16 * MIB);
+        r = fx.daxfs(fx.image.toString(), fx.base.resolve("missing").toString());
+        assertEquals(32, r.exitCode());
+        assertOneLine(r, "no such directory");
+
+        Path full = fx.mountPoint("full");
+        Files.writeString(full.resolve("x"), "x");
+        r = fx.daxfs(fx.image.toString(), full.toString());
+        assertEquals(32, r.exitCode());
+        assertOneLine(r, "not empty");
+        Files.delete(full.resolve("x"));
+
+        r = fx.daxfs(fx.image.toString(), mnt.toString(), "-o", "dax=sometimes");
+        assertEquals(1, r.exitCode());
+        assertOneLine(r, "valid options: ro, rw, dax=always|never|inode");
+
+        // A full device: ENOSPC to the writer, and a filesystem that still works afterwards.
+        fx.daxfs(fx.image.toString(), mnt.toString()).ok();
+        Result fill = fx.sh(mnt, "dd if=/dev/zero of=fill bs=1M count=64 status=none");
+        assertTrue(fill.exitCode() != 0 && fill.stderr().contains("No space left on device"), fill.stderr());
+        fx.sh(mnt, "rm fill; echo fine > after; cat after").ok();
+        fx.run(List.of("fusermount", "-u", mnt.toString())).ok();
+        fx.awaitDaemonGone();
+        fx.daxfs(fx.image.toString(), mnt.toString()).ok();
+        assertEquals("fine\n", fx.sh(mnt, "cat after").ok().stdout());
+    }
+
+    @Test
+    void mmapUnderTheDefaultAndTheDaxFlag() throws Exception {
+        fx.format(128 * MIB);
+        Path mnt = fx.mountPoint("mnt");
+        fx.daxfs(fx.image.toString(), mnt.toString()).ok();
+        fx.sh(mnt, "fio --name=m --ioengine=mmap --rw=randrw --bs=4k --size=8M --filename=mm --verify=crc32c"
+                + " --output=/dev/null").ok();
+        fx.sh(mnt, """
+                mkdir daxdir
+                xfs_io -c 'chattr +x' daxdir
+                xfs_io -c 'lsattr' daxdir | grep -q '^-*x'
+                echo data > daxdir/inherits
+                xfs_io -c 'lsattr' daxdir/inherits | grep -q '^-*x'
+                dd if=/dev/urandom of=daxdir/d bs=128k count=16 status=none
+                dd if=daxdir/d of=d.copy bs=128k status=none && cmp daxdir/d d.copy
+                """).ok();
+        // A DAX (direct_io) file cannot be mapped MAP_SHARED on libfuse2: ENODEV, as documented.
+        Result map = fx.sh(mnt, "python3 -c \"import mmap,os; f=os.open('daxdir/d', os.O_RDWR); "
+                + "mmap.mmap(f, 4096, mmap.MAP_SHARED)\"");
+        assertTrue(map.exitCode() != 0 && map.stderr().contains("No such device"), map.stderr());
+        fx.sh(mnt, "xfs_io -c 'chattr -x' daxdir/d && xfs_io -c 'lsattr' daxdir/d | grep -qv '^-*x'").ok();
+    }
+
+    private static void assertOneLine(Result r, String expected) {
+        String err = r.stderr().strip();
+        assertTrue(err.contains(expected), err);
+        assertFalse(err.contains("\n"), "one line expected: " + err);
+        assertTrue(err.startsWith("daxfs: "), err);
+        assertFalse(err.contains("Exception") || err.contains("\tat "), err);
+    }
+
+    private static boolean isAllZero(Path file) throws java.io.IOException {
+        for (byte b : Files.readAllBytes(file)) {
+            if (b != 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+}

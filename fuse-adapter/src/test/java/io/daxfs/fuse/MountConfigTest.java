@@ -1,0 +1,115 @@
+package io.daxfs.fuse;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.daxfs.core.MountOptions;
+import io.daxfs.core.device.PersistenceMode;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class MountConfigTest {
+
+    @Test
+    void defaults() throws UsageException {
+        MountConfig c = MountConfig.parse("/dev/shm/img", "/mnt/x");
+        assertEquals(Path.of("/dev/shm/img"), c.device());
+        assertEquals(Path.of("/mnt/x"), c.mountPoint());
+        assertFalse(c.readOnly());
+        assertEquals(MountConfig.Dax.INODE, c.dax());
+        assertEquals(PersistenceMode.AUTO, c.flush());
+        assertEquals(MountOptions.Writeback.SYNC, c.writeback());
+        assertEquals(MountOptions.Atime.RELATIME, c.atime());
+        assertEquals("/dev/shm/img", c.fsname());
+        assertEquals("daxfs", c.subtype());
+        assertTrue(c.singleThread());
+        assertFalse(c.foreground() || c.debug() || c.allowOther() || c.defaultPermissions());
+        assertEquals(List.of("-o", "fsname=/dev/shm/img,subtype=daxfs,hard_remove,use_ino,big_writes,"
+                + "max_write=131072,max_read=131072,attr_timeout=1.0,entry_timeout=1.0,rw", "-s"), c.fuseArguments());
+    }
+
+    @Test
+    void everyOption() throws UsageException {
+        MountConfig c = MountConfig.parse("-f", "img", "-o", "ro,dax=always,flush=msync", "mnt",
+                "-owriteback=fsync,noatime,allow_other,default_permissions,fsname=pm0,subtype=dx", "-s", "-o",
+                "max_write=65536,max_read=8192,attr_timeout=2.5,entry_timeout=0,nodev,nosuid");
+        assertTrue(c.readOnly() && c.foreground() && c.singleThread() && c.allowOther() && c.defaultPermissions());
+        assertEquals(MountConfig.Dax.ALWAYS, c.dax());
+        assertEquals(PersistenceMode.MSYNC, c.flush());
+        assertEquals(MountOptions.Writeback.FSYNC, c.writeback());
+        assertEquals(MountOptions.Atime.NOATIME, c.atime());
+        assertEquals(new MountOptions(true, MountOptions.Writeback.FSYNC, MountOptions.Atime.NOATIME),
+                c.coreOptions());
+        assertEquals(Path.of("img").toAbsolutePath(), c.device());
+        assertEquals(List.of("-o", "fsname=pm0,subtype=dx,hard_remove,use_ino,big_writes,max_write=65536,"
+                + "max_read=8192,attr_timeout=2.5,entry_timeout=0.0,ro,allow_other,default_permissions,nodev,nosuid",
+                "-s"), c.fuseArguments());
+    }
+
+    @Test
+    void theMultiThreadedLoopIsAnOption() throws UsageException {
+        MountConfig c = MountConfig.parse("d", "m", "-o", "loop=multi");
+        assertFalse(c.singleThread());
+        assertFalse(c.fuseArguments().contains("-s"));
+        assertTrue(MountConfig.parse("d", "m", "-o", "loop=multi", "-s").singleThread(), "-s wins");
+        assertMessage("expected loop=single|multi", "d", "m", "-o", "loop=many");
+    }
+
+    @Test
+    void lastOfContradictingOptionsWins() throws UsageException {
+        assertFalse(MountConfig.parse("d", "m", "-o", "ro,rw").readOnly());
+        assertEquals(MountOptions.Atime.STRICTATIME,
+                MountConfig.parse("d", "m", "-o", "noatime", "-o", "strictatime").atime());
+    }
+
+    @Test
+    void debugImpliesForeground() throws UsageException {
+        MountConfig c = MountConfig.parse("d", "m", "-d");
+        assertTrue(c.debug() && c.foreground());
+    }
+
+    @Test
+    void mountHelperOptionsAreAccepted() throws UsageException {
+        // What mount.fuse passes on from fstab: defaults and the generic kernel flags.
+        MountConfig c = MountConfig.parse("d", "m", "-o", "rw,defaults,dev,suid,exec,async,relatime");
+        assertEquals(List.of("dev", "suid", "exec", "async"), c.kernelFlags());
+    }
+
+    @Test
+    void fsnameIsEscapedForLibfuse() throws UsageException {
+        MountConfig c = MountConfig.parse("d", "m", "-o", "fsname=a\\,b,ro");
+        assertEquals("a,b", c.fsname());
+        assertTrue(c.readOnly());
+        assertTrue(c.fuseArguments().get(1).startsWith("fsname=a\\,b,"), c.fuseArguments().get(1));
+    }
+
+    @Test
+    void badCommandLinesListTheValidOptions() {
+        assertMessage("unknown option 'bogus'", "d", "m", "-o", "bogus");
+        assertMessage("expected dax=always|never|inode", "d", "m", "-o", "dax=sometimes");
+        assertMessage("expected flush=cpu|msync|none|auto", "d", "m", "-o", "flush=");
+        assertMessage("expected writeback=sync|fsync", "d", "m", "-o", "writeback=later");
+        assertMessage("option ro takes no value", "d", "m", "-o", "ro=1");
+        assertMessage("fsname= needs a value", "d", "m", "-o", "fsname=");
+        assertMessage("must be a multiple of 4096", "d", "m", "-o", "max_write=262144");
+        assertMessage("must be a multiple of 4096", "d", "m", "-o", "max_read=1000");
+        assertMessage("is not a number", "d", "m", "-o", "max_read=lots");
+        assertMessage("must be seconds", "d", "m", "-o", "attr_timeout=-1");
+        assertMessage("-o needs a list", "d", "m", "-o");
+        assertMessage("expected DEVICE and MOUNTPOINT", "d");
+        assertMessage("expected DEVICE and MOUNTPOINT", "d", "m", "extra");
+        assertMessage("unknown flag -x", "d", "m", "-x");
+    }
+
+    private static void assertMessage(String expected, String... args) {
+        UsageException e = assertThrows(UsageException.class, () -> MountConfig.parse(args));
+        assertTrue(e.getMessage().contains(expected), e.getMessage());
+        if (e.getMessage().contains("option")) {
+            assertTrue(e.getMessage().contains("valid options: ") || e.getMessage().contains("4096")
+                    || e.getMessage().contains("number") || e.getMessage().contains("seconds"), e.getMessage());
+        }
+    }
+}
