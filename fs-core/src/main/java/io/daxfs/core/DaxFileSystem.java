@@ -373,6 +373,22 @@ public final class DaxFileSystem implements AutoCloseable {
         return mapper.liveMappings();
     }
 
+    private String statsText() {
+        FsStats stats = stats();
+        StringBuilder text = new StringBuilder()
+                .append("pinned_bytes ").append(stats.pinnedBytes()).append('\n')
+                .append("deferred_bytes ").append(stats.deferredBytes()).append('\n')
+                .append("dirty_bytes ").append(stats.dirtyBytes()).append('\n')
+                .append("free_bytes ").append(stats.freeBytes()).append('\n')
+                .append("live_mappings ").append(stats.liveMappings()).append('\n');
+        for (DaxMapping m : mapper.liveMappings()) {
+            text.append("mapping ino=").append(m.ino()).append(" offset=").append(m.fileOffset())
+                    .append(" length=").append(m.length()).append(" mode=").append(m.mode())
+                    .append(" age_ms=").append(m.ageNs() / 1_000_000).append('\n');
+        }
+        return text.toString();
+    }
+
     /** Pinned, deferred and dirty bytes, and live mappings. */
     public FsStats stats() {
         long block = Layout.BLOCK_SIZE;
@@ -472,9 +488,32 @@ public final class DaxFileSystem implements AutoCloseable {
 
     // ---- xattrs ----
 
+    /**
+     * Virtual xattr, on every inode: the per-file DAX flag, "1" or "0" (as {@code chattr +x}).
+     * Not stored as an xattr and not listed.
+     */
+    public static final String DAX_XATTR = "user.daxfs.dax";
+    /**
+     * Virtual xattr, read-only, on the root directory: pinned, deferred, dirty and free bytes and
+     * one line per live DAX mapping (file, range, age), so a forgotten mapping can be traced.
+     */
+    public static final String STATS_XATTR = "user.daxfs.stats";
+
     public void setxattr(long ino, String name, byte[] value, int flags) {
         requireWritable();
         checkXattrName(name);
+        if (name.equals(DAX_XATTR)) {
+            String text = new String(value, StandardCharsets.UTF_8).trim();
+            if (!text.equals("0") && !text.equals("1")) {
+                throw new FsException(Errno.EINVAL, DAX_XATTR + " takes 0 or 1");
+            }
+            int current = getattr(ino).flags();
+            setFlags(ino, text.equals("1") ? current | Attributes.FLAG_DAX : current & ~Attributes.FLAG_DAX);
+            return;
+        }
+        if (name.equals(STATS_XATTR)) {
+            throw new FsException(Errno.EPERM, STATS_XATTR + " is read-only");
+        }
         if (value.length > 65536) {
             throw new FsException(Errno.E2BIG, "xattr value of " + value.length + " bytes");
         }
@@ -498,6 +537,12 @@ public final class DaxFileSystem implements AutoCloseable {
 
     public byte[] getxattr(long ino, String name) {
         checkXattrName(name);
+        if (name.equals(DAX_XATTR)) {
+            return ((getattr(ino).flags() & Attributes.FLAG_DAX) != 0 ? "1" : "0").getBytes(StandardCharsets.UTF_8);
+        }
+        if (name.equals(STATS_XATTR) && ino == Layout.ROOT_INO) {
+            return statsText().getBytes(StandardCharsets.UTF_8);
+        }
         Inode inode = inode(ino);
         return read(inode, () -> {
             byte[] value = inode.xattrs().get(name);
@@ -516,6 +561,9 @@ public final class DaxFileSystem implements AutoCloseable {
     public void removexattr(long ino, String name) {
         requireWritable();
         checkXattrName(name);
+        if (name.equals(DAX_XATTR) || name.equals(STATS_XATTR)) {
+            throw new FsException(Errno.EPERM, name + " cannot be removed");
+        }
         Inode inode = inode(ino);
         write(inode, () -> {
             if (!inode.xattrs().containsKey(name)) {

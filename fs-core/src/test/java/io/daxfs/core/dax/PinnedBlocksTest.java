@@ -156,4 +156,27 @@ class PinnedBlocksTest {
             assertEquals(0, again.stats().deferredBytes());
         }
     }
+
+    @Test
+    void statsAndDaxFlagThroughVirtualXattrs() {
+        try (DaxFileSystem fs = mount(formattedDevice(8 * MIB))) {
+            long f = createFile(fs, fs.rootIno(), "f");
+            fs.write(f, 0, MemorySegment.ofArray(new byte[MAPPED]));
+            try (DaxMapping m = fs.map(f, 0, MAPPED, DaxMapping.Mode.READ)) {
+                fs.truncate(f, 0);
+                String stats = new String(fs.getxattr(fs.rootIno(), DaxFileSystem.STATS_XATTR));
+                assertTrue(stats.contains("pinned_bytes " + MAPPED), stats);
+                assertTrue(stats.contains("deferred_bytes " + MAPPED), stats);
+                assertTrue(stats.contains("mapping ino=" + f + " offset=0 length=" + MAPPED + " mode=READ age_ms="), stats);
+            }
+            assertEquals("0", new String(fs.getxattr(f, DaxFileSystem.DAX_XATTR)));
+            fs.setxattr(fs.rootIno(), DaxFileSystem.DAX_XATTR, "1".getBytes(), 0);
+            long g = createFile(fs, fs.rootIno(), "g");
+            assertEquals("1", new String(fs.getxattr(g, DaxFileSystem.DAX_XATTR)), "inherited from the directory");
+            assertEquals(io.daxfs.core.Attributes.FLAG_DAX, fs.getattr(g).flags());
+            assertEquals(Errno.EINVAL, assertThrows(FsException.class,
+                    () -> fs.setxattr(g, DaxFileSystem.DAX_XATTR, "yes".getBytes(), 0)).errno());
+            assertFalse(fs.listxattr(g).contains(DaxFileSystem.DAX_XATTR));
+        }
+    }
 }
