@@ -1,0 +1,128 @@
+package io.daxfs.it.support;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * A real daxfs for an integration test: an image in /dev/shm made by {@code bin/mkfs.daxfs},
+ * mounted by {@code bin/daxfs} at a fresh directory under /tmp, checked by {@code bin/fsck.daxfs}.
+ * {@link #close} unmounts (lazily if it must), waits for the daemon and deletes everything, whatever
+ * state a failed test left. Needs /dev/fuse and root: without them the constructor fails the test
+ * loudly rather than skipping it.
+ */
+public final class DaxfsMount implements AutoCloseable {
+    public static final Path REPO = findRepo();
+
+    public final Path image;
+    public final Path dir;
+    public final Path log;
+    private final List<String> mountOptions = new ArrayList<>();
+    private boolean mounted;
+
+    /** A formatted image of {@code size} (mkfs syntax, e.g. "512M"), not yet mounted. */
+    public DaxfsMount(String size, String... mkfsArgs) throws IOException {
+        assertTrue(Files.exists(Path.of("/dev/fuse")), "/dev/fuse is missing: integration tests need FUSE");
+        String id = UUID.randomUUID().toString().substring(0, 8);
+        image = Path.of("/dev/shm/daxfs-it-" + id + ".img");
+        dir = Files.createDirectories(Path.of("/tmp/daxfs-it-" + id + "/mnt"));
+        log = dir.getParent().resolve("daemon.log");
+        List<String> mkfs = new ArrayList<>(List.of(bin("mkfs.daxfs"), "-q", "-s", size));
+        mkfs.addAll(List.of(mkfsArgs));
+        mkfs.add(image.toString());
+        Shell.run(mkfs, Map.of(), 300).ok();
+    }
+
+    /** Mounts with {@code -o options} (none if empty); returns this. */
+    public DaxfsMount mount(String... options) {
+        List<String> command = new ArrayList<>(List.of(bin("daxfs"), image.toString(), dir.toString()));
+        if (options.length > 0) {
+            command.addAll(List.of("-o", String.join(",", options)));
+        }
+        Shell.run(command, Map.of("DAXFS_LOG", log.toString()), 120).ok();
+        mounted = true;
+        return this;
+    }
+
+    /** Unmounts cleanly and waits for the daemon to save and exit. */
+    public void unmount() {
+        if (mounted) {
+            Shell.run(List.of("fusermount", "-u", dir.toString()), Map.of(), 60).ok();
+            awaitDaemonGone();
+            mounted = false;
+        }
+    }
+
+    /** Kills the daemon with SIGKILL, as a crash would, and cleans up the dead mount point. */
+    public void kill() {
+        String pid = daemonPid();
+        if (!pid.isEmpty()) {
+            Shell.run(List.of("kill", "-KILL", pid), Map.of(), 10);
+        }
+        awaitDaemonGone();
+        Shell.run(List.of("fusermount", "-u", "-z", dir.toString()), Map.of(), 30);
+        mounted = false;
+    }
+
+    /** Runs {@code bin/fsck.daxfs} with {@code args} on the (unmounted) image. */
+    public Shell.Result fsck(String... args) {
+        List<String> command = new ArrayList<>(List.of(bin("fsck.daxfs")));
+        command.addAll(List.of(args));
+        command.add(image.toString());
+        return Shell.run(command, Map.of(), 600);
+    }
+
+    /** Runs a bash script inside the mounted directory. */
+    public Shell.Result sh(String script) {
+        return Shell.sh(dir, script);
+    }
+
+    /** The pid of the daemon serving this image (uniquely named), or "". */
+    public String daemonPid() {
+        return Shell.run(List.of("pgrep", "-f", "DaxfsMain " + image), Map.of(), 10).stdout().strip();
+    }
+
+    private void awaitDaemonGone() {
+        for (int i = 0; i < 600 && !daemonPid().isEmpty(); i++) {
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+        assertTrue(daemonPid().isEmpty(), "the daxfs daemon for " + image + " is still running");
+    }
+
+    public static String bin(String name) {
+        return REPO.resolve("bin").resolve(name).toString();
+    }
+
+    @Override
+    public void close() throws IOException {
+        if (mounted) {
+            Shell.run(List.of("fusermount", "-u", dir.toString()), Map.of(), 60);
+            Shell.run(List.of("fusermount", "-u", "-z", dir.toString()), Map.of(), 30);
+            awaitDaemonGone();
+        }
+        Files.deleteIfExists(image);
+        Shell.run(List.of("rm", "-rf", dir.getParent().toString()), Map.of(), 60);
+    }
+
+    private static Path findRepo() {
+        Path p = Path.of("").toAbsolutePath();
+        while (p != null && !Files.exists(p.resolve("bin/daxfs"))) {
+            p = p.getParent();
+        }
+        if (p == null) {
+            throw new IllegalStateException("cannot find the repository (bin/daxfs) above " + Path.of("").toAbsolutePath());
+        }
+        return p;
+    }
+}
