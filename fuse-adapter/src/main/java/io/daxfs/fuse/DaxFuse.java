@@ -152,10 +152,18 @@ final class DaxFuse extends FuseStubFS {
         });
     }
 
+    /**
+     * jnr-fuse 0.5.8 declares this callback as {@code (path, fi)}, without libfuse2's {@code int
+     * datasync} in between, so {@code fi} is made from the datasync value and is not the directory's
+     * handle: resolve the path instead. A directory removed meanwhile (null path) has nothing left to
+     * make durable (its removal already is).
+     */
     @Override
     public int fsyncdir(String path, FuseFileInfo fi) {
         return serve("fsyncdir", path, () -> {
-            fs.fsync(fi.fh.get(), false);
+            if (path != null) {
+                fs.fsync(ino(path), false);
+            }
             return 0;
         });
     }
