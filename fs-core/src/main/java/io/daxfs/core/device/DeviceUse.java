@@ -74,7 +74,7 @@ public final class DeviceUse {
      * writable, shared otherwise. Returns the lock, or null if another holder (a mounted FUSE
      * daemon, another mkfs) has one.
      */
-    public static FileLock tryLock(FileChannel channel, boolean exclusive) throws IOException {
+    static FileLock tryLock(FileChannel channel, boolean exclusive) throws IOException {
         try {
             return channel.tryLock(0, Long.MAX_VALUE, !exclusive);
         } catch (OverlappingFileLockException e) {
