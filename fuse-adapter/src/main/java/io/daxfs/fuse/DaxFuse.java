@@ -152,10 +152,16 @@ final class DaxFuse extends FuseStubFS {
         });
     }
 
+    /**
+     * jnr-fuse 0.5.8 declares this callback without libfuse's {@code int datasync} argument, so
+     * {@code fi} is really that int (0 or 1) read as a pointer: reading it gave fh 0 (ENOENT for
+     * fsync of a directory) or a SIGSEGV of the daemon (fdatasync). Never touch {@code fi}; the
+     * path names the directory.
+     */
     @Override
     public int fsyncdir(String path, FuseFileInfo fi) {
         return serve("fsyncdir", path, () -> {
-            fs.fsync(fi.fh.get(), false);
+            fs.fsync(ino(path), false);
             return 0;
         });
     }
