@@ -413,12 +413,17 @@ final class DaxFuse extends FuseStubFS {
     /**
      * POSIX ACLs are refused with EOPNOTSUPP: libfuse2 cannot ask the kernel to enforce them, so
      * storing them would only pretend; tools (cp -a, rsync -A, tar --acls) then fall back to the mode.
+     * So is any name outside the user, trusted and security namespaces, as local filesystems do (the
+     * kernel hands a FUSE filesystem every name, whatever its prefix).
      */
     @Override
     public int setxattr(String path, String name, Pointer value, long size, int flags) {
         return serve("setxattr", path, () -> {
             if (name.startsWith("system.posix_acl_")) {
                 throw new FsException(Errno.EOPNOTSUPP, "POSIX ACLs are not supported");
+            }
+            if (!name.startsWith("user.") && !name.startsWith("trusted.") && !name.startsWith("security.")) {
+                throw new FsException(Errno.EOPNOTSUPP, "no xattr namespace for " + name);
             }
             byte[] bytes = new byte[Math.toIntExact(size)];
             value.get(0, bytes, 0, bytes.length);
