@@ -22,14 +22,16 @@ public final class Py {
             import os, sys, errno, stat, time, ctypes, socket, mmap, hashlib
             libc = ctypes.CDLL(None, use_errno=True)
             AT_FDCWD = -100
+            def ename(n):   # errno name; EOPNOTSUPP for 95 (python says ENOTSUP, the same number on Linux)
+                return 'EOPNOTSUPP' if n == errno.EOPNOTSUPP else errno.errorcode.get(n, str(n))
             def err(f):
                 try:
                     f()
                     return "OK"
                 except OSError as x:
-                    return errno.errorcode.get(x.errno, str(x.errno))
+                    return ename(x.errno)
             def cerr(rc):
-                return "OK" if rc == 0 else errno.errorcode.get(ctypes.get_errno(), str(ctypes.get_errno()))
+                return "OK" if rc == 0 else ename(ctypes.get_errno())
             def eq(actual, expected, what=""):
                 assert actual == expected, f"{what}: expected {expected!r}, got {actual!r}"
             def put(p, data, flags=os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode=0o644):
