@@ -6,6 +6,7 @@ import io.daxfs.core.check.Checker;
 import io.daxfs.core.check.Problem;
 import io.daxfs.core.check.Repairer;
 import io.daxfs.core.device.DaxDevice;
+import io.daxfs.core.device.DeviceUse;
 import io.daxfs.core.device.DeviceOptions;
 import io.daxfs.core.device.Layouts;
 import io.daxfs.core.format.CorruptImageException;
@@ -15,7 +16,6 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
-import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -170,15 +170,13 @@ public final class FsckMain {
             if (options.checkOnly && !options.explicitNo) {
                 err.println("fsck.daxfs: no -n, -y or -p given: checking only, changing nothing");
             }
-            String mountedAt = MountCheck.mountPoint(path);
-            if (mountedAt != null && !options.checkOnly) {
-                err.println("fsck.daxfs: " + name + " is mounted on " + mountedAt + "; refusing to repair it "
-                        + "(unmount it first)");
+            String inUse = DeviceUse.mountedOrAttached(path, DeviceUse.Sources.system());
+            if (inUse != null && !options.checkOnly) {
+                err.println("fsck.daxfs: " + name + ": " + inUse + "; refusing to repair it (unmount it first)");
                 return OPERATIONAL_ERROR;
             }
-            if (mountedAt != null) {
-                err.println("fsck.daxfs: warning: " + name + " is mounted on " + mountedAt
-                        + "; the check may see a changing image");
+            if (inUse != null) {
+                err.println("fsck.daxfs: warning: " + name + ": " + inUse + "; the check may see a changing image");
             }
             FileChannel lockChannel = null;
             FileLock lock = null;
@@ -186,9 +184,7 @@ public final class FsckMain {
                 if (!options.checkOnly) {
                     try {
                         lockChannel = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
-                        lock = lockChannel.tryLock();
-                    } catch (OverlappingFileLockException e) {
-                        lock = null;
+                        lock = DeviceUse.tryLock(lockChannel, true);
                     } catch (IOException | UnsupportedOperationException e) {
                         lock = null; // a device without locks: /proc/mounts was the check
                         if (lockChannel != null) {

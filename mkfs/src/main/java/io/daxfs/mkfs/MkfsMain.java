@@ -1,5 +1,7 @@
 package io.daxfs.mkfs;
 
+import io.daxfs.core.device.DeviceUse;
+
 import io.daxfs.core.DaxFileSystem;
 import io.daxfs.core.FormatOptions;
 import io.daxfs.core.device.DaxDevice;
@@ -63,9 +65,9 @@ public final class MkfsMain {
             """;
 
     /** Where mount information comes from and whether progress may redraw a terminal line. */
-    record Env(InUse.Sources sources, boolean terminal) {
+    record Env(DeviceUse.Sources sources, boolean terminal) {
         static Env system() {
-            return new Env(InUse.Sources.system(), System.console() != null && System.console().isTerminal());
+            return new Env(DeviceUse.Sources.system(), System.console() != null && System.console().isTerminal());
         }
     }
 
@@ -271,10 +273,10 @@ public final class MkfsMain {
     }
 
     private void checkNotInUse(Path path) throws ToolException {
-        String why = InUse.mountedOrAttached(path, env.sources());
+        String why = DeviceUse.mountedOrAttached(path, env.sources());
         if (why == null) {
             try {
-                why = InUse.lockedByOther(path);
+                why = DeviceUse.lockedByOther(path);
             } catch (IOException e) {
                 throw error("cannot open " + Devices.describe(e));
             }
@@ -321,7 +323,7 @@ public final class MkfsMain {
                 checkSpace(path, plan.layout());
             }
             try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
-                FileLock lock = InUse.tryLock(channel, true);
+                FileLock lock = DeviceUse.tryLock(channel, true);
                 if (lock == null) {
                     throw new ToolException(EXIT_IN_USE, path + " is in use: another process holds a lock on it");
                 }
@@ -336,7 +338,7 @@ public final class MkfsMain {
                     // DaxDevice.open closed a channel of its own, and closing any descriptor of a
                     // file drops this process's POSIX locks on it: take ours again.
                     lock.release();
-                    lock = InUse.tryLock(channel, true);
+                    lock = DeviceUse.tryLock(channel, true);
                     if (lock == null) {
                         throw new ToolException(EXIT_IN_USE, path + " became busy: another process locked it");
                     }
