@@ -153,17 +153,15 @@ final class DaxFuse extends FuseStubFS {
     }
 
     /**
-     * jnr-fuse 0.5.8 declares this callback as {@code (path, fi)}, without libfuse2's {@code int
-     * datasync} in between, so {@code fi} is made from the datasync value and is not the directory's
-     * handle: resolve the path instead. A directory removed meanwhile (null path) has nothing left to
-     * make durable (its removal already is).
+     * jnr-fuse 0.5.8 declares this callback without libfuse's {@code int datasync} argument, so
+     * {@code fi} is really that int (0 or 1) read as a pointer: reading it gave fh 0 (ENOENT for
+     * fsync of a directory) or a SIGSEGV of the daemon (fdatasync). Never touch {@code fi}; the
+     * path names the directory.
      */
     @Override
     public int fsyncdir(String path, FuseFileInfo fi) {
         return serve("fsyncdir", path, () -> {
-            if (path != null) {
-                fs.fsync(ino(path), false);
-            }
+            fs.fsync(ino(path), false);
             return 0;
         });
     }
@@ -415,12 +413,17 @@ final class DaxFuse extends FuseStubFS {
     /**
      * POSIX ACLs are refused with EOPNOTSUPP: libfuse2 cannot ask the kernel to enforce them, so
      * storing them would only pretend; tools (cp -a, rsync -A, tar --acls) then fall back to the mode.
+     * So is any name outside the user, trusted and security namespaces, as local filesystems do (the
+     * kernel hands a FUSE filesystem every name, whatever its prefix).
      */
     @Override
     public int setxattr(String path, String name, Pointer value, long size, int flags) {
         return serve("setxattr", path, () -> {
             if (name.startsWith("system.posix_acl_")) {
                 throw new FsException(Errno.EOPNOTSUPP, "POSIX ACLs are not supported");
+            }
+            if (!name.startsWith("user.") && !name.startsWith("trusted.") && !name.startsWith("security.")) {
+                throw new FsException(Errno.EOPNOTSUPP, "no xattr namespace for " + name);
             }
             byte[] bytes = new byte[Math.toIntExact(size)];
             value.get(0, bytes, 0, bytes.length);
