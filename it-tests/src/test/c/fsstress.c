@@ -6,8 +6,8 @@
  * Names are drawn from a small pool, so processes collide: they create, rename over, link to and
  * delete each other's files and directories. Errors that a racing namespace explains (ENOENT, EEXIST,
  * ENOTEMPTY, EISDIR, ENOTDIR, EINVAL, ELOOP, EMLINK, EPERM for a link to a directory, ENODATA,
- * EXDEV, EBUSY, ENAMETOOLONG) are counted; any other error (EIO, ENOSPC, ENOTCONN, ENOSYS, EFAULT,
- * ...) is unexpected: it is printed and the run fails.
+ * EXDEV, EBUSY, ENAMETOOLONG) and ENOSPC (a long run may fill the device; counted apart) are
+ * expected; any other error (EIO, ENOTCONN, ENOSYS, EFAULT, ...) is printed and fails the run.
  *
  * usage: fsstress -d DIR [-p procs] [-t seconds] [-n maxops] [-S seed] [-v]
  * exit: 0 no unexpected error, 1 unexpected errors, 3 usage
@@ -47,7 +47,7 @@ static const int op_weight[OP_COUNT] = {10, 6, 3, 6, 8, 4, 3, 15, 5, 8, 4, 2, 3,
 
 static uint64_t rng;
 static int verbose;
-static long counts[OP_COUNT], ok_counts[OP_COUNT], expected_errors, unexpected;
+static long counts[OP_COUNT], ok_counts[OP_COUNT], expected_errors, unexpected, enospc;
 
 static uint64_t next_random(void) {
     uint64_t z = (rng += 0x9e3779b97f4a7c15ULL);
@@ -88,7 +88,8 @@ static void result(unsigned op, int rc, int child, const char *a, const char *b)
         return;
     }
     int e = errno;
-    if (expected_errno(e)) {
+    if (e == ENOSPC) enospc++;
+    if (expected_errno(e) || e == ENOSPC) {
         expected_errors++;
         if (verbose) fprintf(stderr, "[%d] %s %s %s: %s\n", child, op_names[op], a, b ? b : "", strerror(e));
         return;
@@ -258,8 +259,8 @@ static int child_main(int child, uint64_t seed, double seconds, long maxops) {
         n++;
         if (unexpected > 100) break;
     }
-    printf("fsstress[%d]: %ld operations, %ld expected errors, %ld unexpected errors;", child, n, expected_errors,
-           unexpected);
+    printf("fsstress[%d]: %ld operations, %ld expected errors (%ld ENOSPC), %ld unexpected errors;", child, n,
+           expected_errors, enospc, unexpected);
     for (int i = 0; i < OP_COUNT; i++) printf(" %s %ld/%ld", op_names[i], ok_counts[i], counts[i]);
     printf("\n");
     fflush(stdout);

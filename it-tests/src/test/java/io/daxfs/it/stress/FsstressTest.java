@@ -18,8 +18,8 @@ import org.junit.jupiter.api.Test;
 /**
  * fsstress: several processes doing random metadata and data operations (create, mkdir, rmdir,
  * rename, link, unlink, symlink, write, truncate, fallocate, setxattr, removexattr, chmod, fsync,
- * readdir, read) in one shared tree for a while (it-tests/src/test/c/fsstress.c); no unexpected errno
- * may occur. Then: the whole tree is read (every name lstat-able, every file read whole), the
+ * readdir, read) in one shared tree for a while (it-tests/src/test/c/fsstress.c); no errno that the
+ * race or a full device does not explain may occur. Then: the whole tree is read (every name lstat-able, every file read whole), the
  * filesystem unmounted, {@code fsck.daxfs -f -n} must exit 0, and after a remount the tree must be
  * exactly the same (names, types, modes, link counts, sizes, contents, symlink targets, xattrs, inode
  * numbers).
@@ -48,6 +48,7 @@ class FsstressTest {
             // that out and drop the page cache, so the first scan sees what daxfs holds.
             Thread.sleep(1500);
             Shell.run(List.of("sh", "-c", "sync && echo 3 > /proc/sys/vm/drop_caches"), Map.of(), 120).ok();
+            System.out.println("[fsstress] " + fs.sh("df -k . | tail -1").ok().stdout().strip());
             TreeSnapshot before = TreeSnapshot.scan(tree);
             System.out.printf("[fsstress] tree: %d files, %d directories, %d symlinks%n", before.files(),
                     before.directories(), before.symlinks());
