@@ -41,6 +41,8 @@ Options:
 Environment (defaults in brackets; --quick changes those marked *):
   SEQ_SIZE* [256M]  RAND_SIZE* [64M]  RUNTIME* [3] s  NFILES* [2000]  REPEAT* [3]
   PEERS [tmpfs f2-hl-bw f2-hl-dio f3-ll jnr-bw]   RATIO_BASES [f2-hl-bw jnr-bw]
+  ROWS [all]  workloads to run, a subset of: seqw seqr randr1 randr2 randw1 randw2 create stat unlink
+              (seqr needs seqw, stat and unlink need create); for quick comparisons of two builds
   SCRATCH [/dev/shm]  where backing directories and daxfs images live (must be memory)
   OUT_DIR [bench-results/<timestamp>]
   DAXFS_TARGETS ["daxfs-default: daxfs-always:-o dax=always"]
@@ -88,6 +90,11 @@ set_knobs() {
   : "${DAXFS_MKFS_CMD:=bin/mkfs.daxfs -f -s \"\$SIZE\" \"\$IMAGE\"}"
   : "${DAXFS_MOUNT_CMD:=\"\$DAXFS_BIN\" \"\$IMAGE\" \"\$MNT\" \$OPTS}"
   ((WITH_NULL)) && PEERS+=" jnr-null"
+  if [[ -n ${ROWS:-} ]]; then
+    local w
+    for w in $ROWS; do [[ -n ${W_LABEL[$w]:-} ]] || die "unknown workload '$w' in ROWS"; done
+    read -ra WORKLOADS <<<"$ROWS"
+  fi
   # Entry/attr caches of libfuse and jnr-fuse last 1 s; stat and unlink start after this pause.
   MD_DELAY=1.1
   # Caps one sequential pass, so that a pathologically slow target cannot stall the run.
