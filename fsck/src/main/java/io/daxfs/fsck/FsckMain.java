@@ -6,6 +6,8 @@ import io.daxfs.core.check.Checker;
 import io.daxfs.core.check.Problem;
 import io.daxfs.core.check.Repairer;
 import io.daxfs.core.device.DaxDevice;
+import io.daxfs.core.device.DeviceBusyException;
+import io.daxfs.core.device.DeviceUse;
 import io.daxfs.core.device.DeviceOptions;
 import io.daxfs.core.device.Layouts;
 import io.daxfs.core.format.CorruptImageException;
@@ -13,13 +15,9 @@ import io.daxfs.core.format.Layout;
 import io.daxfs.core.format.Superblock;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
-import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -170,70 +168,32 @@ public final class FsckMain {
             if (options.checkOnly && !options.explicitNo) {
                 err.println("fsck.daxfs: no -n, -y or -p given: checking only, changing nothing");
             }
-            String mountedAt = MountCheck.mountPoint(path);
-            if (mountedAt != null && !options.checkOnly) {
-                err.println("fsck.daxfs: " + name + " is mounted on " + mountedAt + "; refusing to repair it "
-                        + "(unmount it first)");
+            String inUse = DeviceUse.mountedOrAttached(path, DeviceUse.Sources.system());
+            if (inUse != null && !options.checkOnly) {
+                err.println("fsck.daxfs: " + name + ": " + inUse + "; refusing to repair it (unmount it first)");
                 return OPERATIONAL_ERROR;
             }
-            if (mountedAt != null) {
-                err.println("fsck.daxfs: warning: " + name + " is mounted on " + mountedAt
-                        + "; the check may see a changing image");
+            if (inUse != null) {
+                err.println("fsck.daxfs: warning: " + name + ": " + inUse + "; the check may see a changing image");
             }
-            FileChannel lockChannel = null;
-            FileLock lock = null;
+            // Repairs hold the device lock (as a mounted daemon does), so they never run on a mounted device.
+            DaxDevice device;
             try {
-                if (!options.checkOnly) {
-                    try {
-                        lockChannel = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
-                        lock = lockChannel.tryLock();
-                    } catch (OverlappingFileLockException e) {
-                        lock = null;
-                    } catch (IOException | UnsupportedOperationException e) {
-                        lock = null; // a device without locks: /proc/mounts was the check
-                        if (lockChannel != null) {
-                            closeQuietly(lockChannel);
-                            lockChannel = null;
-                        }
-                    }
-                    if (lockChannel != null && lock == null) {
-                        err.println("fsck.daxfs: " + name + " is in use (another process holds its lock, e.g. a "
-                                + "daxfs mount); refusing to repair it");
-                        return OPERATIONAL_ERROR;
-                    }
-                }
-                DaxDevice device;
-                try {
-                    device = DaxDevice.open(path, DeviceOptions.defaults().withReadOnly(options.checkOnly));
-                } catch (NoSuchFileException e) {
-                    err.println("fsck.daxfs: " + name + ": no such file or device");
-                    return OPERATIONAL_ERROR;
-                } catch (IOException | RuntimeException e) {
-                    err.println("fsck.daxfs: " + name + ": cannot open: " + e.getMessage());
-                    return OPERATIONAL_ERROR;
-                }
-                try (device) {
-                    return check(device);
-                }
-            } finally {
-                if (lock != null) {
-                    try {
-                        lock.release();
-                    } catch (IOException e) {
-                        // closing the channel releases it too
-                    }
-                }
-                if (lockChannel != null) {
-                    closeQuietly(lockChannel);
-                }
+                device = DaxDevice.open(path,
+                        DeviceOptions.defaults().withReadOnly(options.checkOnly).withLock(!options.checkOnly));
+            } catch (DeviceBusyException e) {
+                err.println("fsck.daxfs: " + name + " is in use (another process holds its lock, e.g. a "
+                        + "daxfs mount); refusing to repair it");
+                return OPERATIONAL_ERROR;
+            } catch (NoSuchFileException e) {
+                err.println("fsck.daxfs: " + name + ": no such file or device");
+                return OPERATIONAL_ERROR;
+            } catch (IOException | RuntimeException e) {
+                err.println("fsck.daxfs: " + name + ": cannot open: " + e.getMessage());
+                return OPERATIONAL_ERROR;
             }
-        }
-
-        private static void closeQuietly(FileChannel channel) {
-            try {
-                channel.close();
-            } catch (IOException e) {
-                // nothing to do
+            try (device) {
+                return check(device);
             }
         }
 

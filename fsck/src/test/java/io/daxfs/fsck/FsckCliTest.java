@@ -1,5 +1,7 @@
 package io.daxfs.fsck;
 
+import io.daxfs.core.device.DeviceUse;
+
 import static io.daxfs.fsck.FsckRunner.fsck;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -151,13 +153,12 @@ class FsckCliTest {
     }
 
     @Test
-    void mountTableIsRead() {
-        Path dev = Path.of("/tmp/some image.img");
-        List<String> lines = List.of("proc /proc proc rw 0 0",
-                "/tmp/some\\040image.img /mnt/pm fuse.daxfs rw,nosuid 0 0");
-        assertEquals("/mnt/pm", MountCheck.mountPoint(dev, lines));
-        assertNull(MountCheck.mountPoint(Path.of("/tmp/other.img"), lines));
-        assertNull(MountCheck.mountPoint(dev, List.of("/tmp/some\\040image.img /mnt/pm ext4 rw 0 0")));
+    void mountTableIsRead() throws IOException {
+        Path dev = file("some image.img", image);
+        String escaped = dev.toString().replace(" ", "\\040");
+        List<String> lines = List.of("proc /proc proc rw 0 0", escaped + " /mnt/pm fuse.daxfs rw,nosuid 0 0");
+        assertEquals("it is mounted on /mnt/pm (fuse.daxfs)", DeviceUse.mountedIn(dev, lines));
+        assertNull(DeviceUse.mountedIn(file("other.img", image), lines));
     }
 
     @Test

@@ -3,14 +3,12 @@ package io.daxfs.fuse;
 import io.daxfs.core.DaxFileSystem;
 import io.daxfs.core.FsException;
 import io.daxfs.core.device.DaxDevice;
+import io.daxfs.core.device.DeviceBusyException;
 import io.daxfs.core.device.DeviceOptions;
 import io.daxfs.core.format.CorruptImageException;
 import java.io.IOException;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.NoSuchFileException;
-import java.nio.file.StandardOpenOption;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -33,38 +31,29 @@ final class MountSession implements AutoCloseable {
 
     private final MountConfig config;
     private final DaxDevice device;
-    private final FileChannel lockChannel;
     private final DaxFileSystem fs;
     private final CountDownLatch closed = new CountDownLatch(1);
 
-    private MountSession(MountConfig config, DaxDevice device, FileChannel lockChannel, DaxFileSystem fs) {
+    private MountSession(MountConfig config, DaxDevice device, DaxFileSystem fs) {
         this.config = config;
         this.device = device;
-        this.lockChannel = lockChannel;
         this.fs = fs;
     }
 
     /** Opens, locks and mounts the device; nothing is written to it when this fails. */
     static MountSession open(MountConfig config) throws MountException {
         DaxDevice device = openDevice(config);
-        FileChannel lock = null;
         try {
-            // Locked after fs-core mapped the device: closing any descriptor of a file drops this
-            // process's POSIX locks on it, and fs-core closes its own once the mapping exists.
-            lock = lock(config);
             DaxFileSystem fs = DaxFileSystem.mount(device, config.coreOptions());
-            return new MountSession(config, device, lock, fs);
+            return new MountSession(config, device, fs);
         } catch (CorruptImageException e) {
-            closeQuietly(device, lock);
+            device.close();
             // fs-core's message says what is wrong and whether fsck can help; no hint to reformat here.
             throw new MountException(config.device() + ": " + e.getMessage());
         } catch (FsException | IllegalArgumentException | IllegalStateException e) {
-            closeQuietly(device, lock);
+            device.close();
             LOG.debug("mount failed", e);
             throw new MountException(config.device() + ": cannot mount: " + e.getMessage());
-        } catch (MountException e) {
-            closeQuietly(device, lock);
-            throw e;
         }
     }
 
@@ -91,7 +80,7 @@ final class MountSession implements AutoCloseable {
             fs.close();
             LOG.info("{} closed cleanly", config.device());
         } finally {
-            closeQuietly(device, lockChannel);
+            device.close();
             closed.countDown();
         }
     }
@@ -113,9 +102,14 @@ final class MountSession implements AutoCloseable {
     }
 
     private static DaxDevice openDevice(MountConfig config) throws MountException {
-        DeviceOptions options = DeviceOptions.defaults().withMode(config.flush()).withReadOnly(config.readOnly());
+        // The lock (exclusive, shared for ro) keeps a second daemon, mkfs and fsck off a mounted device.
+        DeviceOptions options = DeviceOptions.defaults().withMode(config.flush()).withReadOnly(config.readOnly())
+                .withLock(true);
         try {
             return DaxDevice.open(config.device(), options);
+        } catch (DeviceBusyException e) {
+            throw new MountException(config.device() + ": already mounted by another daxfs daemon (the device is "
+                    + "locked); unmount that first");
         } catch (NoSuchFileException e) {
             throw new MountException(config.device() + ": no such device or file");
         } catch (AccessDeniedException e) {
@@ -123,38 +117,6 @@ final class MountSession implements AutoCloseable {
         } catch (IOException | RuntimeException e) {
             LOG.debug("cannot open the device", e);
             throw new MountException(config.device() + ": cannot open: " + e.getMessage());
-        }
-    }
-
-    /**
-     * A whole-file lock on the device: exclusive for read-write, shared for read-only mounts, so a
-     * second daemon (or mkfs/fsck, which take the same lock) cannot work on a mounted device.
-     */
-    private static FileChannel lock(MountConfig config) throws MountException {
-        try {
-            FileChannel channel = config.readOnly()
-                    ? FileChannel.open(config.device(), StandardOpenOption.READ)
-                    : FileChannel.open(config.device(), StandardOpenOption.READ, StandardOpenOption.WRITE);
-            FileLock lock = channel.tryLock(0, Long.MAX_VALUE, config.readOnly());
-            if (lock == null) {
-                channel.close();
-                throw new MountException(config.device() + ": already mounted by another daxfs daemon (the device is "
-                        + "locked); unmount that first");
-            }
-            return channel;
-        } catch (IOException e) {
-            throw new MountException(config.device() + ": cannot lock the device: " + e.getMessage());
-        }
-    }
-
-    private static void closeQuietly(DaxDevice device, FileChannel lock) {
-        device.close();
-        if (lock != null) {
-            try {
-                lock.close();
-            } catch (IOException e) {
-                LOG.debug("closing the device lock", e);
-            }
         }
     }
 }

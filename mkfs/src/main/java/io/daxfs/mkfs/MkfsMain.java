@@ -1,5 +1,8 @@
 package io.daxfs.mkfs;
 
+import io.daxfs.core.device.DeviceBusyException;
+import io.daxfs.core.device.DeviceUse;
+
 import io.daxfs.core.DaxFileSystem;
 import io.daxfs.core.FormatOptions;
 import io.daxfs.core.device.DaxDevice;
@@ -11,7 +14,6 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
@@ -63,9 +65,9 @@ public final class MkfsMain {
             """;
 
     /** Where mount information comes from and whether progress may redraw a terminal line. */
-    record Env(InUse.Sources sources, boolean terminal) {
+    record Env(DeviceUse.Sources sources, boolean terminal) {
         static Env system() {
-            return new Env(InUse.Sources.system(), System.console() != null && System.console().isTerminal());
+            return new Env(DeviceUse.Sources.system(), System.console() != null && System.console().isTerminal());
         }
     }
 
@@ -271,10 +273,10 @@ public final class MkfsMain {
     }
 
     private void checkNotInUse(Path path) throws ToolException {
-        String why = InUse.mountedOrAttached(path, env.sources());
+        String why = DeviceUse.mountedOrAttached(path, env.sources());
         if (why == null) {
             try {
-                why = InUse.lockedByOther(path);
+                why = DeviceUse.lockedByOther(path);
             } catch (IOException e) {
                 throw error("cannot open " + Devices.describe(e));
             }
@@ -320,45 +322,40 @@ public final class MkfsMain {
             if (plan.kind() == Devices.Kind.REGULAR || created) {
                 checkSpace(path, plan.layout());
             }
-            try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
-                FileLock lock = InUse.tryLock(channel, true);
-                if (lock == null) {
-                    throw new ToolException(EXIT_IN_USE, path + " is in use: another process holds a lock on it");
-                }
-                if (plan.kind() == Devices.Kind.REGULAR && plan.newSize() > plan.currentSize()) {
+            if (plan.kind() == Devices.Kind.REGULAR && plan.newSize() > plan.currentSize()) {
+                try (FileChannel channel = FileChannel.open(path, StandardOpenOption.WRITE)) {
                     channel.write(ByteBuffer.wrap(new byte[1]), plan.newSize() - 1);
-                    say("Grew " + path + " from " + Sizes.human(plan.currentSize()) + " to "
-                            + Sizes.human(plan.newSize()) + ".");
                 }
-                Superblock sb;
-                PersistenceMode mode;
-                try (DaxDevice device = DaxDevice.open(path, DeviceOptions.defaults().withMode(plan.flush()))) {
-                    // DaxDevice.open closed a channel of its own, and closing any descriptor of a
-                    // file drops this process's POSIX locks on it: take ours again.
-                    lock.release();
-                    lock = InUse.tryLock(channel, true);
-                    if (lock == null) {
-                        throw new ToolException(EXIT_IN_USE, path + " became busy: another process locked it");
-                    }
-                    mode = device.mode();
-                    if (device.size() / Layout.BLOCK_SIZE != plan.layout().totalBlocks()) {
-                        throw error(path + " maps as " + device.size() + " bytes, expected "
-                                + plan.layout().totalBlocks() * Layout.BLOCK_SIZE);
-                    }
-                    wipeSignatures(device);
-                    Layout layout = plan.layout();
-                    Progress progress = new Progress(quiet ? null : out, env.terminal(), "Writing inode table",
-                            Layout.offsetOf(layout.dataStartBlock()) + Layout.BLOCK_SIZE);
-                    DaxFileSystem.format(new ProgressDevice(device, progress), plan.format());
-                    progress.finish();
-                    sb = Superblock.read(device);
-                }
-                channel.force(true);
-                lock.release();
-                done = true;
-                summary(path, sb.layout(), sb.label(), sb.uuid(), sb.features(), mode);
-                return EXIT_OK;
+                say("Grew " + path + " from " + Sizes.human(plan.currentSize()) + " to "
+                        + Sizes.human(plan.newSize()) + ".");
             }
+            Superblock sb;
+            PersistenceMode mode;
+            // The device lock (held until the device closes) keeps a daemon, fsck or another mkfs off it.
+            try (DaxDevice device = DaxDevice.open(path,
+                    DeviceOptions.defaults().withMode(plan.flush()).withLock(true))) {
+                mode = device.mode();
+                if (device.size() / Layout.BLOCK_SIZE != plan.layout().totalBlocks()) {
+                    throw error(path + " maps as " + device.size() + " bytes, expected "
+                            + plan.layout().totalBlocks() * Layout.BLOCK_SIZE);
+                }
+                wipeSignatures(device);
+                Layout layout = plan.layout();
+                Progress progress = new Progress(quiet ? null : out, env.terminal(), "Writing inode table",
+                        Layout.offsetOf(layout.dataStartBlock()) + Layout.BLOCK_SIZE);
+                DaxFileSystem.format(new ProgressDevice(device, progress), plan.format());
+                progress.finish();
+                sb = Superblock.read(device);
+            } catch (DeviceBusyException e) {
+                throw new ToolException(EXIT_IN_USE, path + " is in use: another process holds a lock on it");
+            }
+            // The image may sit in a page cache (a file on a disk): make it reach the disk.
+            try (FileChannel channel = FileChannel.open(path, StandardOpenOption.WRITE)) {
+                channel.force(true);
+            }
+            done = true;
+            summary(path, sb.layout(), sb.label(), sb.uuid(), sb.features(), mode);
+            return EXIT_OK;
         } catch (IOException e) {
             throw error("cannot format " + Devices.describe(e));
         } catch (IllegalArgumentException e) {

@@ -1,5 +1,7 @@
 package io.daxfs.mkfs;
 
+import io.daxfs.core.device.DeviceUse;
+
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -31,7 +33,7 @@ final class Cli {
         if (!Files.exists(mounts)) {
             Files.writeString(mounts, "");
         }
-        return mkfs(new MkfsMain.Env(new InUse.Sources(mounts, scratch.resolve("no-sys-block")), false), args);
+        return mkfs(new MkfsMain.Env(new DeviceUse.Sources(mounts, scratch.resolve("no-sys-block")), false), args);
     }
 
     static Result mkfs(MkfsMain.Env env, String... args) {

@@ -1,5 +1,7 @@
 package io.daxfs.mkfs;
 
+import io.daxfs.core.device.DeviceUse;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -228,7 +230,7 @@ class MkfsMainTest {
         Path mounts = dir.resolve("fake-mounts");
         Files.writeString(mounts, "proc /proc proc rw 0 0\n" + img.toAbsolutePath().toString().replace(" ", "\\040")
                 + " /mnt/pm fuse.daxfs rw,nosuid,nodev 0 0\n");
-        MkfsMain.Env env = new MkfsMain.Env(new InUse.Sources(mounts, dir.resolve("none")), false);
+        MkfsMain.Env env = new MkfsMain.Env(new DeviceUse.Sources(mounts, dir.resolve("none")), false);
         String before = Cli.sha256(img);
         assertOneLineError(Cli.mkfs(env, "-f", img.toString()), 3, "is mounted on /mnt/pm (fuse.daxfs)");
         assertOneLineError(Cli.mkfs(env, "-f", "-n", img.toString()), 3, "in use");
@@ -242,7 +244,7 @@ class MkfsMainTest {
         Path sys = dir.resolve("sys-block");
         Files.createDirectories(sys.resolve("loop7/loop"));
         Files.writeString(sys.resolve("loop7/loop/backing_file"), img.toAbsolutePath() + "\n");
-        MkfsMain.Env env = new MkfsMain.Env(new InUse.Sources(dir.resolve("mounts"), sys), false);
+        MkfsMain.Env env = new MkfsMain.Env(new DeviceUse.Sources(dir.resolve("mounts"), sys), false);
         assertOneLineError(Cli.mkfs(env, "-f", img.toString()), 3, "attached to /dev/loop7");
     }
 

@@ -25,8 +25,19 @@ public final class BlockAllocator {
     /** Blocks in a 2 MiB huge page: large allocations try to start on such a boundary. */
     public static final long HUGE_PAGE_BLOCKS = 512;
 
+    /** How many recently freed single blocks are kept out of the tree. */
+    private static final int SINGLES = 64;
+
     private final Layout layout;
     private final TreeMap<Long, Long> free = new TreeMap<>();
+    /**
+     * Recently freed single blocks, not in the tree: random 4 KiB copy-on-write frees one block and
+     * allocates one per write, and in a tree fragmented by exactly that each insert costs a walk of
+     * cache misses. Handing them straight back makes that pair O(1).
+     */
+    private final long[] singles = new long[SINGLES];
+    private int singleCount;
+    /** Free blocks, in the tree and in {@link #singles}. */
     private long freeBlocks;
     private long cursor;
 
@@ -65,6 +76,7 @@ public final class BlockAllocator {
 
     /** Number of free extents: a measure of fragmentation. */
     public synchronized int freeExtentCount() {
+        drainSingles();
         return free.size();
     }
 
@@ -86,6 +98,13 @@ public final class BlockAllocator {
         }
         if (count > freeBlocks) {
             throw new FsException(Errno.ENOSPC, "need " + count + " blocks, " + freeBlocks + " free");
+        }
+        if (count == 1 && singleCount > 0) {
+            freeBlocks--;
+            return List.of(new Extent(singles[--singleCount], 1));
+        }
+        if (count > freeBlocks - singleCount) {
+            drainSingles();
         }
         List<Extent> out = new ArrayList<>();
         long remaining = count;
@@ -116,6 +135,7 @@ public final class BlockAllocator {
         if (count <= 0) {
             throw new IllegalArgumentException("count must be positive: " + count);
         }
+        drainSingles();
         // Keys and lengths are copied out: TreeMap reuses an entry object when it removes a node,
         // so a live entry held across take() may turn into its successor.
         long fitStart = -1;
@@ -184,7 +204,39 @@ public final class BlockAllocator {
         if (!layout.isDataBlock(start) || !layout.isDataBlock(start + count - 1)) {
             throw new IllegalArgumentException("freeing blocks outside the data area: " + start + "+" + count);
         }
+        if (count == 1 && singleCount < SINGLES) {
+            if (inTree(start) || inSingles(start)) {
+                throw new IllegalStateException("double free of blocks " + start + "+1");
+            }
+            singles[singleCount++] = start;
+            freeBlocks++;
+            return;
+        }
         insert(start, count);
+    }
+
+    /** Moves the cached single blocks into the tree (before anything that looks at the tree as a whole). */
+    private void drainSingles() {
+        int n = singleCount;
+        singleCount = 0;
+        freeBlocks -= n;
+        for (int i = 0; i < n; i++) {
+            insert(singles[i], 1);
+        }
+    }
+
+    private boolean inTree(long block) {
+        Map.Entry<Long, Long> e = free.floorEntry(block);
+        return e != null && e.getKey() + e.getValue() > block;
+    }
+
+    private boolean inSingles(long block) {
+        for (int i = 0; i < singleCount; i++) {
+            if (singles[i] == block) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private void insert(long start, long count) {
@@ -214,12 +266,14 @@ public final class BlockAllocator {
 
     /** True if every block of {@code [start, start+count)} is free. */
     public synchronized boolean isFree(long start, long count) {
+        drainSingles();
         Map.Entry<Long, Long> e = free.floorEntry(start);
         return e != null && e.getKey() + e.getValue() >= start + count;
     }
 
     /** A copy of the free extents, in block order. */
     public synchronized List<Extent> freeExtents() {
+        drainSingles();
         List<Extent> out = new ArrayList<>(free.size());
         free.forEach((s, c) -> out.add(new Extent(s, c)));
         return out;
@@ -230,6 +284,7 @@ public final class BlockAllocator {
      * harms nothing) for a clean unmount. Returns {@link FreeList#NONE} if it does not fit.
      */
     public synchronized FreeList save(DaxDevice device) {
+        drainSingles();
         int extents = free.size();
         long bytes = (long) extents * 16;
         long needBlocks = Math.max(1, (bytes + Layout.BLOCK_SIZE - 1) / Layout.BLOCK_SIZE);

@@ -75,7 +75,6 @@ public final class Mapper {
                     device.copyIn(device.directAccess(Layout.offsetOf(old.blockOf(page)), Layout.BLOCK_SIZE), to);
                 }
             }
-            device.fence();
             volume.begin().append(inode, new WriteEntry(pgoff, target.start(), pages, inode.size(), nowNs)).commit();
             return target.start();
         } catch (RuntimeException e) {

@@ -60,13 +60,14 @@ final class DeviceOpener {
             createFile(path, options.createSize());
         }
         int fileType = (Integer) Files.getAttribute(path, "unix:mode") & S_IFMT;
-        return switch (fileType) {
+        DaxDevice device = switch (fileType) {
             case S_IFREG -> openFile(path, options);
             case S_IFCHR -> openDeviceDax(path, options);
             case S_IFBLK -> openPmem(path, options);
             default -> throw new IOException(path + ": neither a regular file, a device-dax (/dev/daxX.Y) "
                     + "nor a pmem (/dev/pmemN) device");
         };
+        return options.lock() ? LockedDevice.lock(device, path, options.readOnly()) : device;
     }
 
     /** A missing /dev/daxX.Y or /dev/pmemN is a configuration problem, never a file to create. */

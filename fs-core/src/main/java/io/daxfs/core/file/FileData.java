@@ -19,7 +19,9 @@ import java.util.List;
  * File data (NOVA's {@code dax} and {@code file}): reads copy once from the device into the
  * caller's buffer; writes, zeroing and truncation are copy-on-write: new blocks are filled and
  * made durable, then one commit points the file at them and the old blocks are released. So
- * every change here is atomic, however many blocks it covers. Callers hold the inode lock
+ * every change here is atomic, however many blocks it covers. Data is written with flushcache
+ * copies and made durable by the fence that staging the commit's entries ends with, one fence for
+ * data and entries together. Callers hold the inode lock
  * (read lock for {@link #read}, write lock otherwise).
  */
 public final class FileData {
@@ -116,7 +118,6 @@ public final class FileData {
                 }
                 pos = chunkEnd;
             }
-            device.fence();
         } catch (RuntimeException e) {
             holes.allocated().forEach(volume.allocator()::free);
             throw e;
@@ -231,7 +232,6 @@ public final class FileData {
                 }
                 page = holeEnd;
             }
-            device.fence();
             entries.add(sizeEntry(inode, newSize, nowNs));
             volume.begin().append(inode, entries).commit();
         } catch (RuntimeException e) {
@@ -252,7 +252,8 @@ public final class FileData {
     /**
      * Fills new blocks for the pages of {@code [offset, offset+length)}: bytes of the range come
      * from {@code src} (zeros when null), the rest of each page from its old block (zeros for a
-     * hole). Durable when this returns; nothing points at the blocks yet.
+     * hole). Nothing points at the blocks yet; the fence of the commit that publishes them makes
+     * them durable first (see {@link io.daxfs.core.log.LogWriter#stage}).
      */
     private Rewrite rewrite(Inode inode, long offset, long length, MemorySegment src, long newSize, long nowNs) {
         long end = offset + length;
@@ -278,7 +279,6 @@ public final class FileData {
                 entries.add(new WriteEntry(pgoff, e.start(), e.count(), newSize, nowNs));
                 pgoff += e.count();
             }
-            device.fence();
             return new Rewrite(allocated, entries);
         } catch (RuntimeException e) {
             allocated.forEach(volume.allocator()::free);

@@ -69,7 +69,9 @@ public final class LogWriter {
 
     /**
      * Writes {@code entries} after the committed tail of {@code log} (owned by {@code ino}),
-     * flushed and fenced. On failure (ENOSPC for a new page) nothing visible has changed and
+     * flushed and fenced. The fence also makes durable whatever the caller wrote with
+     * {@code copyIn}/{@code zero} before (the data the entries point at), so data and entries
+     * share one fence before the commit store. On failure (ENOSPC for a new page) nothing visible has changed and
      * pages taken so far are freed.
      */
     public Staged stage(long ino, InodeLog log, List<LogEntry> entries) {

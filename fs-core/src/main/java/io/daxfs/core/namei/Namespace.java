@@ -108,7 +108,6 @@ public final class Namespace {
         long offset = Layout.offsetOf(block.start());
         volume.device().zero(offset, Layout.BLOCK_SIZE);
         volume.device().copyIn(MemorySegment.ofArray(bytes), offset);
-        volume.device().fence();
         return block;
     }
 

@@ -1,8 +1,7 @@
 package io.daxfs.core.concurrency;
 
 import io.daxfs.core.device.DaxDevice;
-import io.daxfs.core.device.PersistenceMode;
-import java.lang.foreign.MemorySegment;
+import io.daxfs.core.device.ForwardingDevice;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
@@ -11,8 +10,7 @@ import java.util.concurrent.TimeUnit;
  * run another operation inside a window that is normally a few nanoseconds wide (and so turn a
  * race into a deterministic reproduction).
  */
-final class PausingDevice implements DaxDevice {
-    private final DaxDevice inner;
+final class PausingDevice extends ForwardingDevice {
     private volatile Thread victim;
     private volatile long offset = -1;
     private volatile long value;
@@ -20,7 +18,7 @@ final class PausingDevice implements DaxDevice {
     final CountDownLatch resume = new CountDownLatch(1);
 
     PausingDevice(DaxDevice inner) {
-        this.inner = inner;
+        super(inner);
     }
 
     /** The next release store of {@code value} at {@code offset} by {@code thread} pauses it. */
@@ -32,7 +30,7 @@ final class PausingDevice implements DaxDevice {
 
     @Override
     public void storeRelease(long deviceOffset, long v) {
-        inner.storeRelease(deviceOffset, v);
+        delegate.storeRelease(deviceOffset, v);
         if (Thread.currentThread() == victim && deviceOffset == offset && v == value) {
             victim = null;
             paused.countDown();
@@ -44,60 +42,5 @@ final class PausingDevice implements DaxDevice {
                 Thread.currentThread().interrupt();
             }
         }
-    }
-
-    @Override
-    public long size() {
-        return inner.size();
-    }
-
-    @Override
-    public PersistenceMode mode() {
-        return inner.mode();
-    }
-
-    @Override
-    public MemorySegment directAccess(long deviceOffset, long length) {
-        return inner.directAccess(deviceOffset, length);
-    }
-
-    @Override
-    public MemorySegment mapWritable(long deviceOffset, long length) {
-        return inner.mapWritable(deviceOffset, length);
-    }
-
-    @Override
-    public void copyIn(MemorySegment src, long deviceOffset) {
-        inner.copyIn(src, deviceOffset);
-    }
-
-    @Override
-    public void write(MemorySegment src, long deviceOffset) {
-        inner.write(src, deviceOffset);
-    }
-
-    @Override
-    public void zero(long deviceOffset, long length) {
-        inner.zero(deviceOffset, length);
-    }
-
-    @Override
-    public void flush(long deviceOffset, long length) {
-        inner.flush(deviceOffset, length);
-    }
-
-    @Override
-    public void fence() {
-        inner.fence();
-    }
-
-    @Override
-    public String describe() {
-        return "pausing " + inner.describe();
-    }
-
-    @Override
-    public void close() {
-        inner.close();
     }
 }

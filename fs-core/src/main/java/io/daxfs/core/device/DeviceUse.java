@@ -1,4 +1,4 @@
-package io.daxfs.mkfs;
+package io.daxfs.core.device;
 
 import java.io.IOException;
 import java.nio.channels.FileChannel;
@@ -13,20 +13,20 @@ import java.util.List;
 /**
  * Is a device in use? Mounted (it, or a fuse.daxfs mount whose source is it, appears in
  * /proc/mounts), attached to a loop device, or locked by another process (the daxfs FUSE daemon
- * holds a lock on its device file while mounted).
+ * holds a lock on its device file while mounted). mkfs and fsck ask before they write.
  */
-final class InUse {
-    private InUse() {}
+public final class DeviceUse {
+    private DeviceUse() {}
 
     /** Where the system describes mounts and loop devices; tests point these at their own files. */
-    record Sources(Path mounts, Path sysBlock) {
-        static Sources system() {
+    public record Sources(Path mounts, Path sysBlock) {
+        public static Sources system() {
             return new Sources(Path.of("/proc/mounts"), Path.of("/sys/block"));
         }
     }
 
     /** Why {@code device} is in use, or null if it seems free (lock not included: see {@link #tryLock}). */
-    static String mountedOrAttached(Path device, Sources sources) {
+    public static String mountedOrAttached(Path device, Sources sources) {
         if (Files.isReadable(sources.mounts())) {
             List<String> lines;
             try {
@@ -34,16 +34,9 @@ final class InUse {
             } catch (IOException e) {
                 lines = List.of();
             }
-            for (String line : lines) {
-                String[] f = line.split(" ");
-                if (f.length < 3) {
-                    continue;
-                }
-                String source = unescape(f[0]);
-                String target = unescape(f[1]);
-                if (sameFile(device, source)) {
-                    return "it is mounted on " + target + " (" + f[2] + ")";
-                }
+            String mounted = mountedIn(device, lines);
+            if (mounted != null) {
+                return mounted;
             }
         }
         if (Files.isDirectory(sources.sysBlock())) {
@@ -56,6 +49,21 @@ final class InUse {
                 }
             } catch (IOException e) {
                 // no loop information: nothing to report
+            }
+        }
+        return null;
+    }
+
+    /** Why {@code device} is in use according to these /proc/mounts lines, or null. */
+    public static String mountedIn(Path device, List<String> mountsLines) {
+        for (String line : mountsLines) {
+            String[] f = line.split(" ");
+            if (f.length < 3) {
+                continue;
+            }
+            String source = unescape(f[0]);
+            if (sameFile(device, source)) {
+                return "it is mounted on " + unescape(f[1]) + " (" + f[2] + ")";
             }
         }
         return null;
@@ -75,7 +83,7 @@ final class InUse {
     }
 
     /** Opens {@code device} and checks that nobody holds a lock on it; returns a reason if somebody does. */
-    static String lockedByOther(Path device) throws IOException {
+    public static String lockedByOther(Path device) throws IOException {
         try (FileChannel channel = FileChannel.open(device, StandardOpenOption.READ)) {
             FileLock lock = tryLock(channel, false);
             if (lock == null) {
@@ -99,7 +107,7 @@ final class InUse {
     }
 
     /** /proc/mounts writes space, tab, newline and backslash as \040, \011, \012, \134. */
-    static String unescape(String field) {
+    public static String unescape(String field) {
         StringBuilder sb = new StringBuilder();
         for (int i = 0; i < field.length(); i++) {
             char c = field.charAt(i);
