@@ -23,6 +23,8 @@ Targets (columns):
   jnr-bw      jnr-fuse's stock MemoryFS (data in the Java heap), -o big_writes
   jnr-null    (--with-null) a jnr-fuse filesystem that stores nothing and reads zeros, -o big_writes -s:
               the ceiling of the jnr-fuse/libfuse2 path that daxfs is built on
+  jnr-null-xattr  (only through PEERS) jnr-null with getxattr implemented: it then gets a GETXATTR
+              before every buffered write, as daxfs and fusexmp_fh do
   daxfs-*     from DAXFS_TARGETS; skipped, loudly, while bin/daxfs does not exist
 The C passthroughs are built from the libfuse example sources that Debian ships in libfuse-dev and
 libfuse3-dev (/usr/share/doc/*/examples).
@@ -137,7 +139,7 @@ select_targets() {
   local t
   for t in $PEERS; do
     case $t in
-      tmpfs | f2-hl-bw | f2-hl-dio | f3-ll | jnr-bw | jnr-null) TARGETS+=("$t") T_KIND[$t]=peer ;;
+      tmpfs | f2-hl-bw | f2-hl-dio | f3-ll | jnr-bw | jnr-null | jnr-null-xattr) TARGETS+=("$t") T_KIND[$t]=peer ;;
       *) die "unknown peer '$t' in PEERS" ;;
     esac
   done
@@ -321,10 +323,11 @@ start_peer() {
       T_LABEL[$name]="libfuse3 $(pkg-config --modversion fuse3) low-level passthrough_ll.c over tmpfs, default options"
       spawn "$name" "$TOOLS/passthrough_ll" -f -o source="$back" "${T_MNT[$name]}"
       ;;
-    jnr-bw | jnr-null)
+    jnr-bw | jnr-null | jnr-null-xattr)
       local fs=memory what="stock MemoryFS (data in the Java heap)" loop=()
       # jnr-null runs libfuse's single-threaded loop, as daxfs does by default: the ceiling of that path.
       [[ $name == jnr-null ]] && fs=null what="do-nothing fs (stores no data, reads zeros)" loop=(-s)
+      [[ $name == jnr-null-xattr ]] && fs=null-xattr what="do-nothing fs with getxattr (finds none)" loop=(-s)
       T_LABEL[$name]="jnr-fuse $(jnr_fuse_version) $what, JDK $(java_major "$JAVA_HOME/bin/java"), -o big_writes${loop:+ ${loop[*]}}"
       # MemoryFS keeps every file in the heap, and allocates a byte[] per write.
       jvm_heap=$(((2 * ($(bytes "$SEQ_SIZE") + 2 * $(bytes "$RAND_SIZE")) >> 20) + 512))
