@@ -22,17 +22,19 @@ import ru.serce.jnrfuse.struct.Timespec;
  * <li>{@code memory}: jnr-fuse's stock example MemoryFS, unchanged. Its own main() hard-codes
  * /tmp/mntm and turns libfuse debug logging on, so it cannot be used as shipped.</li>
  * <li>{@code null}: {@link NullFs}, the ceiling of the jnr-fuse/libfuse2 path.</li>
+ * <li>{@code null-xattr}: {@link NullXattrFs}, the same with xattr support (every name is absent).</li>
  * </ul>
  */
 public final class JnrBenchFs {
     public static void main(String[] args) {
         if (args.length < 2) {
-            System.err.println("usage: JnrBenchFs memory|null MOUNTPOINT [fuse args...]");
+            System.err.println("usage: JnrBenchFs memory|null|null-xattr MOUNTPOINT [fuse args...]");
             System.exit(2);
         }
         FuseStubFS fs = switch (args[0]) {
             case "memory" -> new MemoryFS();
             case "null" -> new NullFs();
+            case "null-xattr" -> new NullXattrFs();
             default -> throw new IllegalArgumentException("unknown filesystem " + args[0]);
         };
         try {
@@ -47,7 +49,7 @@ public final class JnrBenchFs {
      * zeros. Names and sizes are kept so that fio and the metadata benchmark run unchanged; everything
      * else a request costs is the jnr-fuse/libfuse2 round trip, which is what this target measures.
      */
-    static final class NullFs extends FuseStubFS {
+    static class NullFs extends FuseStubFS {
         private static final Long DIRECTORY = -1L;
         /** path -> file size, or {@link #DIRECTORY}. */
         private final Map<String, Long> nodes = new ConcurrentHashMap<>(Map.of("/", DIRECTORY));
@@ -138,6 +140,19 @@ public final class JnrBenchFs {
         @Override
         public int chmod(String path, @mode_t long mode) {
             return 0;
+        }
+    }
+
+    /**
+     * NullFs with getxattr implemented (it finds nothing). A filesystem without getxattr answers the
+     * kernel's first GETXATTR with ENOSYS and is never asked again; one that has xattrs, as daxfs and
+     * fusexmp_fh, gets a GETXATTR "security.capability" before every buffered write (the kernel's
+     * file_remove_privs; FUSE mounts never have SB_NOSEC). This is the ceiling of such a filesystem.
+     */
+    static final class NullXattrFs extends NullFs {
+        @Override
+        public int getxattr(String path, String name, Pointer value, @size_t long size) {
+            return -ErrorCodes.ENODATA();
         }
     }
 }

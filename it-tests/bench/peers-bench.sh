@@ -21,8 +21,10 @@ Targets (columns):
   f2-hl-dio   the same, -o direct_io (no page cache, as daxfs dax=always)
   f3-ll       libfuse3 low-level passthrough (passthrough_ll.c) over tmpfs, default options
   jnr-bw      jnr-fuse's stock MemoryFS (data in the Java heap), -o big_writes
-  jnr-null    (--with-null) a jnr-fuse filesystem that stores nothing and reads zeros, -o big_writes:
+  jnr-null    (--with-null) a jnr-fuse filesystem that stores nothing and reads zeros, -o big_writes -s:
               the ceiling of the jnr-fuse/libfuse2 path that daxfs is built on
+  jnr-null-xattr  (only through PEERS) jnr-null with getxattr implemented: it then gets a GETXATTR
+              before every buffered write, as daxfs and fusexmp_fh do
   daxfs-*     from DAXFS_TARGETS; skipped, loudly, while bin/daxfs does not exist
 The C passthroughs are built from the libfuse example sources that Debian ships in libfuse-dev and
 libfuse3-dev (/usr/share/doc/*/examples).
@@ -39,8 +41,10 @@ Options:
   --help       this text
 
 Environment (defaults in brackets; --quick changes those marked *):
-  SEQ_SIZE* [256M]  RAND_SIZE* [64M]  RUNTIME* [3] s  NFILES* [2000]  REPEAT* [3]
+  SEQ_SIZE* [256M]  RAND_SIZE* [64M]  RUNTIME* [3] s  NFILES* [10000]  REPEAT* [3]
   PEERS [tmpfs f2-hl-bw f2-hl-dio f3-ll jnr-bw]   RATIO_BASES [f2-hl-bw jnr-bw]
+  ROWS [all]  workloads to run, a subset of: seqw seqr randr1 randr2 randw1 randw2 create stat unlink
+              (seqr needs seqw, stat and unlink need create); for quick comparisons of two builds
   SCRATCH [/dev/shm]  where backing directories and daxfs images live (must be memory)
   OUT_DIR [bench-results/<timestamp>]
   DAXFS_TARGETS ["daxfs-default: daxfs-always:-o dax=always"]
@@ -80,7 +84,7 @@ set_knobs() {
   if ((QUICK)); then
     : "${SEQ_SIZE:=64M}" "${RAND_SIZE:=16M}" "${RUNTIME:=2}" "${NFILES:=500}" "${REPEAT:=1}"
   fi
-  : "${SEQ_SIZE:=256M}" "${RAND_SIZE:=64M}" "${RUNTIME:=3}" "${NFILES:=2000}" "${REPEAT:=3}"
+  : "${SEQ_SIZE:=256M}" "${RAND_SIZE:=64M}" "${RUNTIME:=3}" "${NFILES:=10000}" "${REPEAT:=3}"
   : "${PEERS:=tmpfs f2-hl-bw f2-hl-dio f3-ll jnr-bw}" "${RATIO_BASES:=f2-hl-bw jnr-bw}"
   : "${SCRATCH:=/dev/shm}" "${OUT_DIR:=$DAXFS_HOME/bench-results/$(date +%Y%m%d-%H%M%S)}"
   : "${DAXFS_TARGETS:=daxfs-default: daxfs-always:-o dax=always}"
@@ -88,6 +92,11 @@ set_knobs() {
   : "${DAXFS_MKFS_CMD:=bin/mkfs.daxfs -f -s \"\$SIZE\" \"\$IMAGE\"}"
   : "${DAXFS_MOUNT_CMD:=\"\$DAXFS_BIN\" \"\$IMAGE\" \"\$MNT\" \$OPTS}"
   ((WITH_NULL)) && PEERS+=" jnr-null"
+  if [[ -n ${ROWS:-} ]]; then
+    local w
+    for w in $ROWS; do [[ -n ${W_LABEL[$w]:-} ]] || die "unknown workload '$w' in ROWS"; done
+    read -ra WORKLOADS <<<"$ROWS"
+  fi
   # Entry/attr caches of libfuse and jnr-fuse last 1 s; stat and unlink start after this pause.
   MD_DELAY=1.1
   # Caps one sequential pass, so that a pathologically slow target cannot stall the run.
@@ -130,7 +139,7 @@ select_targets() {
   local t
   for t in $PEERS; do
     case $t in
-      tmpfs | f2-hl-bw | f2-hl-dio | f3-ll | jnr-bw | jnr-null) TARGETS+=("$t") T_KIND[$t]=peer ;;
+      tmpfs | f2-hl-bw | f2-hl-dio | f3-ll | jnr-bw | jnr-null | jnr-null-xattr) TARGETS+=("$t") T_KIND[$t]=peer ;;
       *) die "unknown peer '$t' in PEERS" ;;
     esac
   done
@@ -314,14 +323,16 @@ start_peer() {
       T_LABEL[$name]="libfuse3 $(pkg-config --modversion fuse3) low-level passthrough_ll.c over tmpfs, default options"
       spawn "$name" "$TOOLS/passthrough_ll" -f -o source="$back" "${T_MNT[$name]}"
       ;;
-    jnr-bw | jnr-null)
-      local fs=memory what="stock MemoryFS (data in the Java heap)"
-      [[ $name == jnr-null ]] && fs=null what="do-nothing fs (stores no data, reads zeros)"
-      T_LABEL[$name]="jnr-fuse $(jnr_fuse_version) $what, JDK $(java_major "$JAVA_HOME/bin/java"), -o big_writes"
+    jnr-bw | jnr-null | jnr-null-xattr)
+      local fs=memory what="stock MemoryFS (data in the Java heap)" loop=()
+      # jnr-null runs libfuse's single-threaded loop, as daxfs does by default: the ceiling of that path.
+      [[ $name == jnr-null ]] && fs=null what="do-nothing fs (stores no data, reads zeros)" loop=(-s)
+      [[ $name == jnr-null-xattr ]] && fs=null-xattr what="do-nothing fs with getxattr (finds none)" loop=(-s)
+      T_LABEL[$name]="jnr-fuse $(jnr_fuse_version) $what, JDK $(java_major "$JAVA_HOME/bin/java"), -o big_writes${loop:+ ${loop[*]}}"
       # MemoryFS keeps every file in the heap, and allocates a byte[] per write.
       jvm_heap=$(((2 * ($(bytes "$SEQ_SIZE") + 2 * $(bytes "$RAND_SIZE")) >> 20) + 512))
       spawn "$name" "$JAVA_HOME/bin/java" -Xmx${jvm_heap}m --enable-native-access=ALL-UNNAMED \
-        --sun-misc-unsafe-memory-access=allow -cp "$TOOLS/classes:$TOOLS/lib/*" JnrBenchFs "$fs" "${T_MNT[$name]}" -o big_writes
+        --sun-misc-unsafe-memory-access=allow -cp "$TOOLS/classes:$TOOLS/lib/*" JnrBenchFs "$fs" "${T_MNT[$name]}" -o big_writes "${loop[@]}"
       ;;
   esac
 }

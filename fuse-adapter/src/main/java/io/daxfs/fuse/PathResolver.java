@@ -42,7 +42,10 @@ final class PathResolver {
         }
         this.rootIno = rootIno;
         this.lookup = Objects.requireNonNull(lookup, "lookup");
-        this.cache = Caffeine.newBuilder().maximumSize(maxEntries).build();
+        // Maintenance (eviction, write-buffer drains) on the calling thread: Caffeine's default hands
+        // it to ForkJoinPool.commonPool(), a thread wake-up per burst of writes that costs more than
+        // the work itself on a two-core machine serving one request at a time.
+        this.cache = Caffeine.newBuilder().maximumSize(maxEntries).executor(Runnable::run).build();
     }
 
     /** The inode of absolute path {@code path} ("/" or "/a/b"). */
