@@ -458,7 +458,11 @@ public final class DaxFileSystem implements AutoCloseable {
         });
     }
 
-    /** relatime/strictatime: a read moves atime forward when the policy asks for it. */
+    /**
+     * relatime/strictatime: a read moves atime forward when the policy asks for it. Best effort, as
+     * in Linux: a read that succeeded never fails because its atime could not be logged (a full
+     * device, an inode deleted meanwhile).
+     */
     private void touchAtime(Inode inode) {
         if (options.readOnly() || options.atime() == MountOptions.Atime.NOATIME) {
             return;
@@ -467,16 +471,20 @@ public final class DaxFileSystem implements AutoCloseable {
         if (!atimeDue(inode.attrs(), now)) {
             return;
         }
-        write(inode, () -> {
-            InodeEntry a = inode.snapshotEntry();
-            if (!inode.isDeleted() && atimeDue(a, now)) {
-                volume.begin().append(inode, new InodeEntry(a.mode(), a.uid(), a.gid(), a.flags(), a.nlink(),
-                        a.rdev(), a.size(), now, a.mtimeNs(), a.ctimeNs(), a.btimeNs(), a.parent(),
-                        a.nextCookie())).commit();
-                compactor.maybeCompact(inode);
-            }
-            return null;
-        });
+        try {
+            write(inode, () -> {
+                InodeEntry a = inode.snapshotEntry();
+                if (atimeDue(a, now)) {
+                    volume.begin().append(inode, new InodeEntry(a.mode(), a.uid(), a.gid(), a.flags(), a.nlink(),
+                            a.rdev(), a.size(), now, a.mtimeNs(), a.ctimeNs(), a.btimeNs(), a.parent(),
+                            a.nextCookie())).commit();
+                    compactor.maybeCompact(inode);
+                }
+                return null;
+            });
+        } catch (FsException skipped) {
+            // the atime stays as it was
+        }
     }
 
     private boolean atimeDue(InodeEntry a, long now) {

@@ -261,4 +261,28 @@ class DaxFileSystemTest {
                     "dir log pages: " + fs.volume().inode(d).log().pageCount());
         }
     }
+
+    @Test
+    void readsOnAFullDeviceSucceedEvenWhenAtimeCannotBeLogged() {
+        DaxDevice device = formattedDevice(4 * MIB);
+        long[] now = {1L << 60};
+        try (DaxFileSystem fs = DaxFileSystem.mount(device, MountOptions.defaults(), () -> now[0] += 2 * 86_400_000_000_000L)) {
+            long f = createFile(fs, fs.rootIno(), "f");
+            write(fs, f, 0, bytes("data"));
+            long filler = createFile(fs, fs.rootIno(), "filler");
+            long offset = 0;
+            try {
+                while (true) {
+                    offset += write(fs, filler, offset, new byte[4096]);
+                }
+            } catch (FsException e) {
+                assertEquals(Errno.ENOSPC, e.errno());
+            }
+            long atimeBefore = fs.getattr(f).atimeNs();
+            for (int i = 0; i < 500; i++) {
+                assertArrayEquals(bytes("data"), read(fs, f, 0, 4), "read " + i + " on a full device");
+            }
+            assertTrue(fs.getattr(f).atimeNs() > atimeBefore, "atime moved while the log had room");
+        }
+    }
 }
