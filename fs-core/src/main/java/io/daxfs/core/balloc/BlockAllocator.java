@@ -74,12 +74,6 @@ public final class BlockAllocator {
         return freeBlocks;
     }
 
-    /** Number of free extents: a measure of fragmentation. */
-    public synchronized int freeExtentCount() {
-        drainSingles();
-        return free.size();
-    }
-
     /** One block, for a log page. */
     public long allocateOne() {
         return allocate(1, false).getFirst().start();

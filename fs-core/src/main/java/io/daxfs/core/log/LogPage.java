@@ -30,9 +30,4 @@ public final class LogPage {
     public static long firstEntryOffset(long block) {
         return Layout.offsetOf(block) + FIRST_ENTRY;
     }
-
-    /** Device offset of the end of the page that holds device offset {@code offset}. */
-    static long pageEnd(long offset) {
-        return (offset & ~(long) (Layout.BLOCK_SIZE - 1)) + Layout.BLOCK_SIZE;
-    }
 }
