@@ -5,7 +5,7 @@ import io.daxfs.core.FsException;
 import io.daxfs.core.balloc.Extent;
 import io.daxfs.core.device.DaxDevice;
 import io.daxfs.core.dirty.Writeback;
-import io.daxfs.core.file.FileExtents;
+import io.daxfs.core.extent.FileExtents;
 import io.daxfs.core.format.Layout;
 import io.daxfs.core.inode.Inode;
 import io.daxfs.core.log.LogEntry.WriteEntry;
