@@ -323,7 +323,11 @@ public final class FileData {
         return inode.extents().mappedEnd();
     }
 
-    private static void checkRange(long offset, long length) {
+    /**
+     * Checks a byte range that a write, fallocate or mapping would make part of the file: EINVAL
+     * for a negative offset, EFBIG when it ends past {@link #MAX_FILE_SIZE} (or overflows).
+     */
+    public static void checkRange(long offset, long length) {
         if (offset < 0) {
             throw new FsException(Errno.EINVAL, "negative offset " + offset);
         }
