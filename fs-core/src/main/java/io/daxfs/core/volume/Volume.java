@@ -21,7 +21,7 @@ import java.util.concurrent.locks.ReentrantLock;
 /**
  * A mounted filesystem's shared state: the device and its layout, the allocator, journal, inode
  * table, orphan list and the DRAM inodes (loaded from their logs on first use). Every mechanism
- * package works through it; {@link io.daxfs.core.DaxFileSystem} is its public face.
+ * package works through it; {@link io.daxfs.core.fs.DaxFileSystem} is its public face.
  */
 public final class Volume {
     private final DaxDevice device;

@@ -7,12 +7,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.daxfs.core.DaxFileSystem;
 import io.daxfs.core.Errno;
 import io.daxfs.core.FsException;
 import io.daxfs.core.check.Checker;
 import io.daxfs.core.device.DaxDevice;
-import io.daxfs.core.file.FileData;
+import io.daxfs.core.format.Layout;
+import io.daxfs.core.fs.DaxFileSystem;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -34,8 +34,8 @@ class MapRangeTest {
             long logBefore = fs.volume().inode(f).log().tail();
             long freeBefore = fs.statfs().freeBlocks();
 
-            assertEquals(Errno.EFBIG, mapErrno(fs, f, FileData.MAX_FILE_SIZE, 4096));
-            assertEquals(Errno.EFBIG, mapErrno(fs, f, FileData.MAX_FILE_SIZE - 4096, 8192));
+            assertEquals(Errno.EFBIG, mapErrno(fs, f, Layout.MAX_FILE_SIZE, 4096));
+            assertEquals(Errno.EFBIG, mapErrno(fs, f, Layout.MAX_FILE_SIZE - 4096, 8192));
             assertEquals(Errno.EFBIG, mapErrno(fs, f, 0, Long.MAX_VALUE));
             assertEquals(Errno.EFBIG, mapErrno(fs, f, 4096, Long.MAX_VALUE - 100));
             assertEquals(Errno.EINVAL, mapErrno(fs, f, -4096, 4096));
@@ -43,8 +43,8 @@ class MapRangeTest {
 
             assertEquals(logBefore, fs.volume().inode(f).log().tail(), "nothing was committed");
             assertEquals(freeBefore, fs.statfs().freeBlocks(), "nothing was allocated");
-            try (DaxMapping last = fs.map(f, FileData.MAX_FILE_SIZE - 4096, 4096, DaxMapping.Mode.READ_WRITE)) {
-                assertEquals(FileData.MAX_FILE_SIZE - 4096, last.fileOffset(), "the last page is still mappable");
+            try (DaxMapping last = fs.map(f, Layout.MAX_FILE_SIZE - 4096, 4096, DaxMapping.Mode.READ_WRITE)) {
+                assertEquals(Layout.MAX_FILE_SIZE - 4096, last.fileOffset(), "the last page is still mappable");
             }
         }
         assertTrue(Checker.check(device).errors().isEmpty(), Checker.check(device).toString());

@@ -4,11 +4,11 @@ import static io.daxfs.core.FsFixture.createFile;
 import static io.daxfs.core.FsFixture.readAll;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 
-import io.daxfs.core.DaxFileSystem;
+import io.daxfs.core.fs.DaxFileSystem;
 import io.daxfs.core.FormatOptions;
 import io.daxfs.core.MountOptions;
 import io.daxfs.core.device.MemoryDevice;
-import io.daxfs.core.device.RecordingDevice;
+import io.daxfs.core.testing.crash.RecordingDevice;
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 import java.util.function.BiConsumer;

@@ -7,7 +7,7 @@ import static io.daxfs.core.FsFixture.read;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import io.daxfs.core.DaxFileSystem;
+import io.daxfs.core.fs.DaxFileSystem;
 import io.daxfs.core.device.DaxDevice;
 import io.daxfs.core.file.FileData;
 import java.lang.foreign.MemorySegment;
