@@ -24,7 +24,7 @@ import org.slf4j.LoggerFactory;
 /**
  * A mounted filesystem's shared state: the device and its layout, the allocator, journal, inode
  * table, orphan list and the DRAM inodes (loaded from their logs on first use). Every mechanism
- * package works through it; {@link io.daxfs.core.DaxFileSystem} is its public face.
+ * package works through it; {@link io.daxfs.core.fs.DaxFileSystem} is its public face.
  */
 public final class Volume {
     private static final Logger LOG = LoggerFactory.getLogger(Volume.class);
