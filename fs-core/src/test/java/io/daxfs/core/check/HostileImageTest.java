@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.daxfs.core.fs.DaxFileSystem;
 import io.daxfs.core.DirEntry;
 import io.daxfs.core.Errno;
 import io.daxfs.core.FileKind;
@@ -20,7 +21,6 @@ import io.daxfs.core.device.MemoryDevice;
 import io.daxfs.core.format.CorruptImageException;
 import io.daxfs.core.format.Layout;
 import io.daxfs.core.format.Superblock;
-import io.daxfs.core.fs.DaxFileSystem;
 import io.daxfs.core.inode.InodeTable;
 import io.daxfs.core.journal.Journal;
 import io.daxfs.core.log.LogCorruptException;
