@@ -9,7 +9,7 @@ import java.util.Objects;
 /**
  * A directory entry name or an extended attribute name: the bytes stored on the media, whatever
  * they are (a name need not be valid UTF-8). Immutable; equal, hashed and ordered by its bytes
- * (unsigned). Used by {@link DaxFileSystem}'s API, the directory and xattr indexes and the log
+ * (unsigned). Used by the DaxFileSystem API, the directory and xattr indexes and the log
  * entries. {@link #toString} decodes UTF-8 for messages and for callers that speak Strings.
  */
 public final class Name implements Comparable<Name> {
@@ -65,6 +65,15 @@ public final class Name implements Comparable<Name> {
     /** True for "." and "..". */
     public boolean isDotOrDotDot() {
         return (bytes.length == 1 && bytes[0] == '.') || (bytes.length == 2 && bytes[0] == '.' && bytes[1] == '.');
+    }
+
+    /**
+     * False for a name no directory may hold and no kernel accepts in a listing (empty, "." or
+     * "..", or containing '/' or NUL): such an entry in a crafted or damaged log is hidden from
+     * readdir so that the rest of its directory stays readable (issue #13 point 9).
+     */
+    public boolean isListable() {
+        return !isEmpty() && !isDotOrDotDot() && !contains((byte) '/') && !contains((byte) 0);
     }
 
     @Override

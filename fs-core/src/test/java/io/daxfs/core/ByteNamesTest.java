@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.daxfs.core.fs.DaxFileSystem;
 import io.daxfs.core.check.CheckReport;
 import io.daxfs.core.check.Checker;
 import io.daxfs.core.device.DaxDevice;

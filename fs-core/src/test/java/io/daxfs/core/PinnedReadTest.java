@@ -11,6 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.daxfs.core.file.FileData;
+import io.daxfs.core.fs.DaxFileSystem;
 import io.daxfs.core.file.PinnedRead;
 import java.io.ByteArrayOutputStream;
 import java.lang.foreign.MemorySegment;

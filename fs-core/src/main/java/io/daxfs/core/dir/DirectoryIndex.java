@@ -78,14 +78,19 @@ public final class DirectoryIndex {
         }
     }
 
-    /** Up to {@code max} entries with cookies above {@code afterCookie}, in cookie order. */
+    /**
+     * Up to {@code max} entries with cookies above {@code afterCookie}, in cookie order; entries
+     * whose name cannot be listed (see {@link Name#isListable}) are skipped.
+     */
     public List<DirEntry> list(long afterCookie, int max) {
         List<DirEntry> out = new ArrayList<>(Math.min(max, byCookie.size()));
         for (DirEntry e : byCookie.tailMap(afterCookie, false).values()) {
             if (out.size() >= max) {
                 break;
             }
-            out.add(e);
+            if (e.name().isListable()) {
+                out.add(e);
+            }
         }
         return out;
     }

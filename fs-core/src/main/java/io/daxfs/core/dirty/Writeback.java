@@ -1,10 +1,11 @@
 package io.daxfs.core.dirty;
 
-import io.daxfs.core.dax.DaxMapping;
 import io.daxfs.core.device.DaxDevice;
-import io.daxfs.core.file.FileExtents;
+import io.daxfs.core.extent.FileExtents;
 import io.daxfs.core.format.Layout;
+import io.daxfs.core.inode.DirtyPages;
 import io.daxfs.core.inode.Inode;
+import io.daxfs.core.inode.LiveMapping;
 import java.util.Collection;
 
 /**
@@ -40,8 +41,8 @@ public final class Writeback {
                 }
             }
         }
-        for (DaxMapping mapping : inode.mappings()) {
-            if (mapping.mode() == DaxMapping.Mode.READ_WRITE && mapping.isOpen()) {
+        for (LiveMapping mapping : inode.mappings()) {
+            if (mapping.isWritable() && mapping.isOpen()) {
                 device.flush(mapping.deviceOffset(), mapping.length());
             }
         }

@@ -5,11 +5,12 @@ import io.daxfs.core.FsException;
 import io.daxfs.core.balloc.Extent;
 import io.daxfs.core.device.DaxDevice;
 import io.daxfs.core.dirty.Writeback;
+import io.daxfs.core.extent.FileExtents;
 import io.daxfs.core.format.Layout;
 import io.daxfs.core.inode.Inode;
-import io.daxfs.core.log.LogEntry;
 import io.daxfs.core.log.LogEntry.InodeEntry;
 import io.daxfs.core.log.LogEntry.WriteEntry;
+import io.daxfs.core.log.LogEntry;
 import io.daxfs.core.volume.Volume;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
@@ -25,8 +26,6 @@ import java.util.List;
  * (read lock for {@link #read}, write lock otherwise).
  */
 public final class FileData {
-    /** Largest file size: 16 TiB, as ext4 with 4 KiB blocks. */
-    public static final long MAX_FILE_SIZE = 1L << 44;
     private static final long PAGE = Layout.BLOCK_SIZE;
 
     private final Volume volume;
@@ -133,8 +132,8 @@ public final class FileData {
         if (newSize < 0) {
             throw new FsException(Errno.EINVAL, "negative size " + newSize);
         }
-        if (newSize > MAX_FILE_SIZE) {
-            throw new FsException(Errno.EFBIG, "size " + newSize + " exceeds " + MAX_FILE_SIZE);
+        if (newSize > Layout.MAX_FILE_SIZE) {
+            throw new FsException(Errno.EFBIG, "size " + newSize + " exceeds " + Layout.MAX_FILE_SIZE);
         }
         Rewrite rewrite = Rewrite.EMPTY;
         List<LogEntry> holes = new ArrayList<>();
@@ -324,12 +323,16 @@ public final class FileData {
         return inode.extents().mappedEnd();
     }
 
-    private static void checkRange(long offset, long length) {
+    /**
+     * Checks a byte range that a write, fallocate or mapping would make part of the file: EINVAL
+     * for a negative offset, EFBIG when it ends past {@link #MAX_FILE_SIZE} (or overflows).
+     */
+    public static void checkRange(long offset, long length) {
         if (offset < 0) {
             throw new FsException(Errno.EINVAL, "negative offset " + offset);
         }
-        if (offset + length > MAX_FILE_SIZE || offset + length < 0) {
-            throw new FsException(Errno.EFBIG, "range ends beyond the largest file size " + MAX_FILE_SIZE);
+        if (offset + length > Layout.MAX_FILE_SIZE || offset + length < 0) {
+            throw new FsException(Errno.EFBIG, "range ends beyond the largest file size " + Layout.MAX_FILE_SIZE);
         }
     }
 

@@ -2,6 +2,7 @@ package io.daxfs.core.file;
 
 import io.daxfs.core.Errno;
 import io.daxfs.core.FsException;
+import io.daxfs.core.extent.FileExtents;
 import io.daxfs.core.format.Layout;
 import io.daxfs.core.inode.Inode;
 import io.daxfs.core.volume.BlockReleaser;

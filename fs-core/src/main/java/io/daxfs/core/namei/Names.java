@@ -15,11 +15,8 @@ public final class Names {
 
     /** Throws EINVAL / ENAMETOOLONG unless {@code name} can be stored as a directory entry. */
     public static void check(Name name) {
-        if (name == null || name.isEmpty() || name.isDotOrDotDot()) {
-            throw new FsException(Errno.EINVAL, "invalid name '" + name + "'");
-        }
-        if (name.contains((byte) '/') || name.contains((byte) 0)) {
-            throw new FsException(Errno.EINVAL, "name contains '/' or NUL");
+        if (name == null || !name.isListable()) {
+            throw new FsException(Errno.EINVAL, "invalid name '" + name + "' (empty, '.', '..', or with '/' or NUL)");
         }
         checkLength(name);
     }
