@@ -2,6 +2,7 @@ package io.daxfs.core.check;
 
 import io.daxfs.core.DirEntry;
 import io.daxfs.core.FileKind;
+import io.daxfs.core.Name;
 import io.daxfs.core.FsException;
 import io.daxfs.core.balloc.BlockAllocator;
 import io.daxfs.core.balloc.Extent;
@@ -33,7 +34,6 @@ import io.daxfs.core.log.LogPage;
 import io.daxfs.core.log.LogReader;
 import io.daxfs.core.namei.Names;
 import java.lang.foreign.MemorySegment;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -527,7 +527,7 @@ public final class Checker {
         } catch (FsException ex) {
             return "DENTRY_ADD '" + e.name() + "' has an unknown kind " + (kindBits >> 12);
         }
-        int length = e.name().getBytes(StandardCharsets.UTF_8).length;
+        int length = e.name().length();
         if (length > Names.MAX_NAME_BYTES) { // an empty name is one bad entry: the name check drops it
             return "DENTRY_ADD has a name of " + length + " bytes";
         }
@@ -674,7 +674,7 @@ public final class Checker {
     }
 
     private void dropName(Kind kind, long dirIno, DirEntry d, String message) {
-        String name = d.name();
+        Name name = d.name();
         long cookie = d.cookie();
         a.add(kind, dirIno, 0, message, ctx -> ctx.dropName(dirIno, name, cookie));
     }
