@@ -265,6 +265,7 @@ public final class DaxFileSystem implements AutoCloseable {
             Inode dir = inode(dirIno);
             Inode victim = inode(lookup(dirIno, name));
             return writeAll(List.of(dir, victim), () -> {
+                requireStillNamed(dir, name, victim);
                 if (directory) {
                     namespace.rmdir(dir, name, victim, clock.nowNs());
                 } else {
@@ -281,7 +282,7 @@ public final class DaxFileSystem implements AutoCloseable {
         requireWritable();
         Names.check(srcName);
         Names.check(dstName);
-        namespaceOp(() -> {
+        exclusiveNamespaceOp(() -> {
             Inode srcDir = inode(srcDirIno);
             Inode dstDir = inode(dstDirIno);
             Inode moved = inode(lookup(srcDirIno, srcName));
@@ -304,6 +305,19 @@ public final class DaxFileSystem implements AutoCloseable {
     /** {@link #rename(long, Name, long, Name, int)} of names encoded as UTF-8. */
     public void rename(long srcDirIno, String srcName, long dstDirIno, String dstName, int flags) {
         rename(srcDirIno, Name.of(srcName), dstDirIno, Name.of(dstName), flags);
+    }
+
+    /**
+     * Checks, under the directory's lock, that {@code name} still names {@code victim}: it was
+     * looked up before the locks were taken, and another operation in the same directory may have
+     * removed it (and created another file under that name) meanwhile. That operation comes first:
+     * the name was gone for a moment, so ENOENT.
+     */
+    private static void requireStillNamed(Inode dir, Name name, Inode victim) {
+        DirEntry e = dir.directory().lookup(name);
+        if (e == null || e.ino() != victim.ino()) {
+            throw new FsException(Errno.ENOENT, "'" + name + "' was removed meanwhile");
+        }
     }
 
     private Inode lookupOrNull(Inode dir, Name name) {
@@ -698,7 +712,7 @@ public final class DaxFileSystem implements AutoCloseable {
         readPinner.closeAll();
         if (!options.readOnly()) {
             writeback.syncfs(volume.loadedInodes());
-            volume.namespaceLock().lock();
+            volume.namespaceLock().writeLock().lock();
             try {
                 for (Inode inode : List.copyOf(volume.loadedInodes())) {
                     if (!inode.isDeleted() && !inode.isDirectory() && inode.nlink() == 0) {
@@ -710,7 +724,7 @@ public final class DaxFileSystem implements AutoCloseable {
                 }
                 Mounter.unmount(volume, clock.nowNs());
             } finally {
-                volume.namespaceLock().unlock();
+                volume.namespaceLock().writeLock().unlock();
             }
         }
     }
@@ -751,12 +765,26 @@ public final class DaxFileSystem implements AutoCloseable {
         }
     }
 
+    /**
+     * Runs a namespace operation that changes names in one directory only: such operations run in
+     * parallel (each write-locks its directory and then the entry's inode, parent before child, so
+     * they cannot deadlock); rename excludes them all.
+     */
     private <T> T namespaceOp(Supplier<T> op) {
-        volume.namespaceLock().lock();
+        return underNamespaceLock(volume.namespaceLock().readLock(), op);
+    }
+
+    /** Runs rename alone: it may move a subtree, and checks ancestry over several directories. */
+    private <T> T exclusiveNamespaceOp(Supplier<T> op) {
+        return underNamespaceLock(volume.namespaceLock().writeLock(), op);
+    }
+
+    private static <T> T underNamespaceLock(Lock lock, Supplier<T> op) {
+        lock.lock();
         try {
             return op.get();
         } finally {
-            volume.namespaceLock().unlock();
+            lock.unlock();
         }
     }
 
@@ -768,7 +796,10 @@ public final class DaxFileSystem implements AutoCloseable {
         return locked(inode, inode.lock().writeLock(), op);
     }
 
-    /** Write-locks several distinct inodes; safe in any order because the namespace lock is held. */
+    /**
+     * Write-locks several inodes in the order given (a directory before its entry's inode; rename
+     * holds the namespace lock alone, so its order cannot meet another's).
+     */
     private static <T> T writeAll(List<Inode> inodes, Supplier<T> op) {
         List<Lock> taken = new ArrayList<>();
         try {
