@@ -162,12 +162,16 @@ public final class Checker {
         }
         if (a.primary == null) {
             Superblock good = a.backup;
-            a.add(Kind.SUPERBLOCK_PRIMARY_BAD, 0, 0, "primary superblock unusable (" + primaryError
-                    + "); the backup is good", ctx -> good.writeBoth(ctx.device()));
+            boolean torn = good.isTornTwinAt(device, 0);
+            a.add(torn ? Kind.SUPERBLOCK_TORN : Kind.SUPERBLOCK_PRIMARY_BAD, 0, 0, "primary superblock unusable ("
+                    + primaryError + ")" + (torn ? ", torn by a crash during its update" : "") + "; the backup is good",
+                    ctx -> good.writeBoth(ctx.device()));
         } else if (a.backup == null) {
             Superblock good = a.primary;
-            a.add(Kind.SUPERBLOCK_BACKUP_BAD, 0, backupBlock, "backup superblock in block " + backupBlock
-                    + " unusable (" + backupError + ")", ctx -> good.writeBoth(ctx.device()));
+            boolean torn = good.isTornTwinAt(device, Layout.offsetOf(backupBlock));
+            a.add(torn ? Kind.SUPERBLOCK_TORN : Kind.SUPERBLOCK_BACKUP_BAD, 0, backupBlock, "backup superblock in block "
+                    + backupBlock + " unusable (" + backupError + ")" + (torn ? ", torn by a crash during its update" : ""),
+                    ctx -> good.writeBoth(ctx.device()));
         } else {
             Superblock p = a.primary;
             Superblock b = a.backup;
