@@ -91,8 +91,17 @@ public final class Mapper {
         device.fence();
     }
 
+    /**
+     * Drops the mapping's pin. A writable mapping's range stays dirty, so the next fsync, syncfs or
+     * unmount flushes what was stored through it since the last one.
+     */
     void unmap(DaxMapping mapping) {
         if (live.remove(mapping)) {
+            // Dirty first: an fsync running meanwhile sees the range either as a mapping or as dirty.
+            if (mapping.mode() == DaxMapping.Mode.READ_WRITE) {
+                writeback.dirtied(mapping.inode(), mapping.firstPage(), mapping.pages(), mapping.deviceOffset(),
+                        mapping.pages() * Layout.BLOCK_SIZE);
+            }
             mapping.inode().mappings().remove(mapping);
             volume.releaser().unpin(mapping.firstBlock(), mapping.pages());
         }

@@ -41,15 +41,14 @@ public final class Writeback {
                 }
             }
         }
-        for (LiveMapping mapping : inode.mappings()) {
-            if (mapping.isWritable() && mapping.isOpen()) {
-                device.flush(mapping.deviceOffset(), mapping.length());
-            }
-        }
+        flushMappings(inode);
         device.fence();
     }
 
-    /** Flushes every dirty device region, forgets all per-inode dirty pages, fences. */
+    /**
+     * Flushes every dirty device region and the ranges of live writable mappings, forgets all
+     * per-inode dirty pages, fences.
+     */
     public void syncfs(Collection<Inode> inodes) {
         for (long[] region : regions.drain()) {
             long length = Math.min(region[1], device.size() - region[0]);
@@ -57,8 +56,18 @@ public final class Writeback {
         }
         for (Inode inode : inodes) {
             inode.dirty().drain();
+            flushMappings(inode);
         }
         device.fence();
+    }
+
+    /** Flushes the ranges of {@code inode}'s live writable mappings, whose stores cannot be seen. */
+    private void flushMappings(Inode inode) {
+        for (LiveMapping mapping : inode.mappings()) {
+            if (mapping.isWritable() && mapping.isOpen()) {
+                device.flush(mapping.deviceOffset(), mapping.length());
+            }
+        }
     }
 
     /** Bytes waiting for fsync, over {@code inodes}. */

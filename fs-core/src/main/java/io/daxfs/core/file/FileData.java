@@ -80,6 +80,7 @@ public final class FileData {
         }
         checkRange(offset, length);
         long newSize = Math.max(inode.size(), offset + length);
+        zeroPastEof(inode, offset);
         long first = offset / PAGE;
         long pages = (offset + length - 1) / PAGE - first + 1;
         if (cached || inode.isMapped(first, pages)) {
@@ -125,8 +126,9 @@ public final class FileData {
     }
 
     /**
-     * Sets the size. Shrinking releases the pages past the new end (and zeroes the tail of the
-     * last page, so growing again reads zeros); growing leaves a hole.
+     * Sets the size. Shrinking releases the pages past the new end; growing leaves a hole. Neither
+     * allocates: the bytes past the new end in its last page are zeroed in place after the commit
+     * (for mappings; a crash may leave them, which growing handles, see {@link #zeroPastEof}).
      */
     public void truncate(Inode inode, long newSize, long nowNs) {
         if (newSize < 0) {
@@ -135,20 +137,41 @@ public final class FileData {
         if (newSize > Layout.MAX_FILE_SIZE) {
             throw new FsException(Errno.EFBIG, "size " + newSize + " exceeds " + Layout.MAX_FILE_SIZE);
         }
-        Rewrite rewrite = Rewrite.EMPTY;
+        zeroPastEof(inode, newSize);
         List<LogEntry> holes = new ArrayList<>();
-        if (newSize < inode.size() || beyondEof(inode, newSize)) {
-            long tailLength = newSize % PAGE == 0 ? 0 : PAGE - newSize % PAGE;
-            if (tailLength > 0 && inode.extents().find(newSize / PAGE) != null) {
-                rewrite = rewrite(inode, newSize, tailLength, null, newSize, nowNs);
-            }
-            long firstWhole = (newSize + PAGE - 1) / PAGE;
-            long end = mappedEnd(inode);
-            if (end > firstWhole) {
-                holes.add(new WriteEntry(firstWhole, 0, end - firstWhole, newSize, nowNs));
-            }
+        long firstWhole = (newSize + PAGE - 1) / PAGE;
+        long end = mappedEnd(inode);
+        if (end > firstWhole) {
+            holes.add(new WriteEntry(firstWhole, 0, end - firstWhole, newSize, nowNs));
         }
-        commit(inode, rewrite, concat(holes, sizeEntry(inode, newSize, nowNs)));
+        commit(inode, Rewrite.EMPTY, concat(holes, sizeEntry(inode, newSize, nowNs)));
+        zeroInPlace(inode, newSize, firstWhole * PAGE);
+    }
+
+    /**
+     * Before the size grows to {@code newSize} (or a write from there makes it grow): zeroes, in place, what the file's blocks hold
+     * between the old size and the new one. Only a mapping can have stored there (or a crash after
+     * a shrink), and as on Linux such bytes must not become file content. Zeroing in place is safe
+     * before the commit: the bytes are past the size the media shows until then.
+     */
+    private void zeroPastEof(Inode inode, long newSize) {
+        long size = inode.size();
+        if (newSize > size) {
+            zeroInPlace(inode, size, Math.min(newSize, mappedEnd(inode) * PAGE));
+        }
+    }
+
+    /** Zeroes file bytes {@code [from, to)} in the blocks they have now (holes are zeros already). */
+    private void zeroInPlace(Inode inode, long from, long to) {
+        if (to <= from) {
+            return;
+        }
+        long first = from / PAGE;
+        for (FileExtents.Run run : inode.extents().runsIn(first, (to - 1) / PAGE - first + 1)) {
+            long start = Math.max(from, run.pgoff() * PAGE);
+            long end = Math.min(to, run.end() * PAGE);
+            device.zero(Layout.offsetOf(run.blockOf(start / PAGE)) + start % PAGE, end - start);
+        }
     }
 
     /** fallocate(2) modes. */
@@ -168,6 +191,7 @@ public final class FileData {
         boolean keepSize = (mode & KEEP_SIZE) != 0;
         long end = offset + length;
         long newSize = keepSize ? inode.size() : Math.max(inode.size(), end);
+        zeroPastEof(inode, newSize);
         if ((mode & PUNCH_HOLE) != 0) {
             if (!keepSize || (mode & ZERO_RANGE) != 0) {
                 throw new FsException(Errno.EOPNOTSUPP, "punch-hole needs keep-size and excludes zero-range");
@@ -312,10 +336,6 @@ public final class FileData {
         InodeEntry a = inode.attrs();
         return new InodeEntry(a.mode(), a.uid(), a.gid(), a.flags(), a.nlink(), a.rdev(), size, a.atimeNs(), nowNs,
                 nowNs, a.btimeNs(), a.parent(), a.nextCookie());
-    }
-
-    private static boolean beyondEof(Inode inode, long newSize) {
-        return mappedEnd(inode) * PAGE > newSize;
     }
 
     /** One past the last mapped page (0 when nothing is mapped). */
