@@ -2,7 +2,6 @@ package io.daxfs.core.dir;
 
 import io.daxfs.core.DirEntry;
 import io.daxfs.core.FileKind;
-import io.daxfs.core.namei.Names;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;

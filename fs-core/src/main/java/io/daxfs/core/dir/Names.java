@@ -1,4 +1,4 @@
-package io.daxfs.core.namei;
+package io.daxfs.core.dir;
 
 import io.daxfs.core.Errno;
 import io.daxfs.core.FsException;
