@@ -167,7 +167,7 @@ class DamagedImageTest {
 
     @Test
     void directoryEntryToFreeInode() throws IOException {
-        damaged("dentry", d -> commit(d, "/d2", dir -> new DentryAdd("ghost", 200, FileKind.REGULAR.typeBits(),
+        damaged("dentry", d -> commit(d, "/d2", dir -> new DentryAdd(io.daxfs.core.Name.of("ghost"), 200, FileKind.REGULAR.typeBits(),
                 dir.directory().nextCookie(), 1)), "directory \\d+: entry 'ghost' points at free inode 200", Set.of());
     }
 

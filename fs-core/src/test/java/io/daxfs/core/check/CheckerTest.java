@@ -75,7 +75,7 @@ class CheckerTest {
             try (DaxFileSystem fs = DaxFileSystem.mount(d, MountOptions.defaults())) {
                 Volume v = fs.volume();
                 var root = v.inode(1);
-                v.begin().append(root, new DentryAdd("ghost", 99, FileKind.REGULAR.typeBits(),
+                v.begin().append(root, new DentryAdd(io.daxfs.core.Name.of("ghost"), 99, FileKind.REGULAR.typeBits(),
                         root.directory().nextCookie(), 1)).commit();
             }
             CheckReport r = Checker.check(d);
