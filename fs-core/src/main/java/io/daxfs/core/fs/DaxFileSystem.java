@@ -151,6 +151,34 @@ public final class DaxFileSystem implements AutoCloseable {
         return read(inode, inode::attributes);
     }
 
+    /**
+     * The inode a file handle names (export support: open_by_handle_at, NFS): its attributes if
+     * inode {@code ino} is in use, has generation {@code generation} (see {@link Attributes#generation})
+     * and still has a name (or is a directory); ESTALE if it was freed, reused or unlinked. The parent
+     * of a directory, for a handle's "..", is {@code lookup(dirIno, "..")} (the root's is the root).
+     */
+    public Attributes getattrByHandle(long ino, long generation) {
+        Inode inode;
+        try {
+            inode = inode(ino);
+        } catch (FsException e) {
+            throw e.errno() == Errno.ENOENT ? stale(ino, generation) : e;
+        }
+        inode.lock().readLock().lock();
+        try {
+            if (inode.isDeleted() || inode.generation() != generation || (!inode.isDirectory() && inode.nlink() == 0)) {
+                throw stale(ino, generation);
+            }
+            return inode.attributes();
+        } finally {
+            inode.lock().readLock().unlock();
+        }
+    }
+
+    private static FsException stale(long ino, long generation) {
+        return new FsException(Errno.ESTALE, "no inode " + ino + " of generation " + generation);
+    }
+
     /** Up to {@code max} entries after {@code afterCookie} (0 = from the start), without "." and "..". */
     public List<DirEntry> readdir(long dirIno, long afterCookie, int max) {
         Inode dir = inode(dirIno);

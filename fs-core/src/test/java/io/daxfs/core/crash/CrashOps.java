@@ -81,6 +81,8 @@ final class CrashOps {
             new Op("rename A/sub sub2", fs -> fs.rename(ino(fs, "A"), "sub", fs.rootIno(), "sub2", 0)),
             new Op("exchange A/foo bar", fs -> fs.rename(ino(fs, "A"), "foo", fs.rootIno(), "bar", 2)),
             new Op("exchange A bar", fs -> fs.rename(fs.rootIno(), "A", fs.rootIno(), "bar", 2)),
+            new Op("exchange A/sub bar (directory and file across parents)",
+                    fs -> fs.rename(ino(fs, "A"), "sub", fs.rootIno(), "bar", 2)),
             new Op("noreplace A/foo bar", fs -> fs.rename(ino(fs, "A"), "foo", fs.rootIno(), "bar", 1)),
             new Op("symlink A/s", fs -> fs.symlink(ino(fs, "A"), "s", "/some/target", 0, 0)),
             new Op("setxattr bar", fs -> fs.setxattr(ino(fs, "bar"), "user.y", "2".getBytes(), 0)),
