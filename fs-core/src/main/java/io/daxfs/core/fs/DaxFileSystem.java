@@ -213,6 +213,25 @@ public final class DaxFileSystem implements AutoCloseable {
         return mkdir(dirIno, Name.of(name), mode, uid, gid);
     }
 
+    /**
+     * open(O_TMPFILE): a regular file with no name in directory {@code dirIno}, counted as open
+     * once (the caller releases it with {@link #release}). It lives on the orphan list, so a crash
+     * or its last release without a name deletes it; {@link #link} gives it a name (linkat), taking
+     * it off the list in the same commit. ENOSPC when the orphan list (2048 slots) is full.
+     */
+    public Attributes tmpfile(long dirIno, int mode, int uid, int gid) {
+        requireWritable();
+        return namespaceOp(() -> {
+            Inode dir = inode(dirIno);
+            return write(dir, () -> {
+                Inode created = namespace.createUnnamed(dir, FileKind.REGULAR.typeBits() | (mode & 07777), uid, gid,
+                        clock.nowNs());
+                created.opened();
+                return created.attributes();
+            });
+        });
+    }
+
     /** A symlink to {@code target}: any bytes but NUL, 1 to 4095 of them, stored as they are. */
     public Attributes symlink(long dirIno, Name name, byte[] target, int uid, int gid) {
         Objects.requireNonNull(target, "target");
