@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 
 /**
@@ -35,6 +36,8 @@ public final class BlockAllocator {
     private final FreeRegion[] regions;
     private final AtomicInteger nextHome = new AtomicInteger();
     private final ThreadLocal<FreeRegion> home;
+    /** Allocations left before an injected ENOSPC (0: none injected); see {@link #failAllocation}. */
+    private final AtomicLong failCountdown = new AtomicLong();
 
     private BlockAllocator(Layout layout, int regionCount) {
         this.layout = layout;
@@ -112,6 +115,7 @@ public final class BlockAllocator {
         if (count <= 0) {
             throw new IllegalArgumentException("count must be positive: " + count);
         }
+        countDownInjectedFailure();
         FreeRegion mine = home.get();
         List<Extent> out = new ArrayList<>(1);
         if (tryAllocate(mine, count, huge, true, out)) {
@@ -175,6 +179,7 @@ public final class BlockAllocator {
         if (count <= 0) {
             throw new IllegalArgumentException("count must be positive: " + count);
         }
+        countDownInjectedFailure();
         return allLocked(() -> {
             drainAllSingles();
             long fitStart = -1;
@@ -194,6 +199,29 @@ public final class BlockAllocator {
             takeRange(fitStart, count);
             return new Extent(fitStart, count);
         });
+    }
+
+    /**
+     * Fault injection for the error-path tests: the {@code k}-th allocation from now fails with
+     * ENOSPC as if the device were full; 0 cancels. Every error path must give back what it took.
+     */
+    public void failAllocation(long k) {
+        if (k < 0) {
+            throw new IllegalArgumentException("negative allocation index " + k);
+        }
+        failCountdown.set(k);
+    }
+
+    /** True while a failure injected by {@link #failAllocation} has not happened yet. */
+    public boolean failurePending() {
+        return failCountdown.get() > 0;
+    }
+
+    /** A plain read when nothing is injected, so the allocation path stays free of shared writes. */
+    private void countDownInjectedFailure() {
+        if (failCountdown.get() > 0 && failCountdown.updateAndGet(k -> k > 0 ? k - 1 : 0) == 0) {
+            throw new FsException(Errno.ENOSPC, "injected allocation failure");
+        }
     }
 
     /** Gives {@code extent} back. */
