@@ -219,8 +219,13 @@ public final class BlockAllocator {
 
     /** A plain read when nothing is injected, so the allocation path stays free of shared writes. */
     private void countDownInjectedFailure() {
-        if (failCountdown.get() > 0 && failCountdown.updateAndGet(k -> k > 0 ? k - 1 : 0) == 0) {
-            throw new FsException(Errno.ENOSPC, "injected allocation failure");
+        for (long k = failCountdown.get(); k > 0; k = failCountdown.get()) {
+            if (failCountdown.compareAndSet(k, k - 1)) {
+                if (k == 1) {
+                    throw new FsException(Errno.ENOSPC, "injected allocation failure");
+                }
+                return;
+            }
         }
     }
 
