@@ -814,8 +814,7 @@ public final class DaxFileSystem implements AutoCloseable {
 
     /**
      * Runs a namespace operation that changes names in one directory only: such operations run in
-     * parallel (each write-locks its directory and then the entry's inode, parent before child, so
-     * they cannot deadlock); rename excludes them all.
+     * parallel (see {@link #writeAll} for their lock order); rename excludes them all.
      */
     private <T> T namespaceOp(Supplier<T> op) {
         return underNamespaceLock(volume.namespaceLock().readLock(), op);
@@ -844,13 +843,16 @@ public final class DaxFileSystem implements AutoCloseable {
     }
 
     /**
-     * Write-locks several inodes in the order given (a directory before its entry's inode; rename
-     * holds the namespace lock alone, so its order cannot meet another's).
+     * Write-locks several inodes in inode-number order: namespace operations run in parallel, and
+     * one global order keeps them from deadlocking whatever shape the tree has (even a damaged
+     * one whose entries loop).
      */
     private static <T> T writeAll(List<Inode> inodes, Supplier<T> op) {
         List<Lock> taken = new ArrayList<>();
+        List<Inode> ordered = new ArrayList<>(inodes);
+        ordered.sort(java.util.Comparator.comparingLong(Inode::ino));
         try {
-            for (Inode inode : inodes) {
+            for (Inode inode : ordered) {
                 Lock lock = inode.lock().writeLock();
                 if (!taken.contains(lock)) {
                     lock.lock();
