@@ -2,11 +2,13 @@ package io.daxfs.core.dir;
 
 import io.daxfs.core.DirEntry;
 import io.daxfs.core.FileKind;
-import io.daxfs.core.namei.Names;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 
 /**
@@ -20,6 +22,7 @@ public final class DirectoryIndex {
 
     private final Map<String, DirEntry> byName = new HashMap<>();
     private final TreeMap<Long, DirEntry> byCookie = new TreeMap<>();
+    private final Set<String> renumbered = new HashSet<>();
     private long nextCookie = FIRST_COOKIE;
     private int subdirectories;
 
@@ -50,16 +53,32 @@ public final class DirectoryIndex {
         nextCookie = Math.max(nextCookie, cookie);
     }
 
+    /**
+     * Adds {@code entry}, replacing an entry of the same name. An entry whose cookie another name
+     * already holds (only a crafted or damaged log has one) gets the next free cookie instead, so
+     * that no name is hidden from listings or from the link count (issue #13 point 8); it is
+     * remembered in {@link #renumbered} for the checker.
+     */
     public void add(DirEntry entry) {
-        DirEntry old = byName.put(entry.name(), entry);
+        DirEntry old = byName.remove(entry.name());
         if (old != null) {
             forget(old);
         }
+        if (byCookie.containsKey(entry.cookie())) {
+            renumbered.add(entry.name());
+            entry = new DirEntry(entry.name(), entry.ino(), entry.kind(), nextCookie);
+        }
+        byName.put(entry.name(), entry);
         byCookie.put(entry.cookie(), entry);
         nextCookie = Math.max(nextCookie, entry.cookie() + 1);
         if (entry.kind() == FileKind.DIRECTORY) {
             subdirectories++;
         }
+    }
+
+    /** Names that were added with a cookie another name held, and carry a new one in DRAM only. */
+    public Set<String> renumbered() {
+        return Collections.unmodifiableSet(renumbered);
     }
 
     /** Removes {@code name}; returns the entry it had, or null. */
@@ -72,6 +91,7 @@ public final class DirectoryIndex {
     }
 
     private void forget(DirEntry entry) {
+        renumbered.remove(entry.name());
         byCookie.remove(entry.cookie());
         if (entry.kind() == FileKind.DIRECTORY) {
             subdirectories--;
@@ -80,7 +100,7 @@ public final class DirectoryIndex {
 
     /**
      * Up to {@code max} entries with cookies above {@code afterCookie}, in cookie order; entries
-     * whose name cannot be listed (see {@link Names#isListable}) are skipped.
+     * whose name cannot be listed (see {@link #isListable}) are skipped.
      */
     public List<DirEntry> list(long afterCookie, int max) {
         List<DirEntry> out = new ArrayList<>(Math.min(max, byCookie.size()));
@@ -88,11 +108,21 @@ public final class DirectoryIndex {
             if (out.size() >= max) {
                 break;
             }
-            if (Names.isListable(e.name())) {
+            if (isListable(e.name())) {
                 out.add(e);
             }
         }
         return out;
+    }
+
+    /**
+     * False for a name no directory may hold and no kernel accepts in a listing (empty, "." or
+     * "..", or containing '/' or NUL): such an entry in a crafted or damaged log is hidden from
+     * readdir so that the rest of its directory stays readable (issue #13 point 9).
+     */
+    static boolean isListable(String name) {
+        return !name.isEmpty() && !name.equals(".") && !name.equals("..") && name.indexOf('/') < 0
+                && name.indexOf('\0') < 0;
     }
 
     /** Every entry, in cookie order (a copy). */

@@ -402,6 +402,39 @@ class HostileImageTest {
         }
     }
 
+    // ---- point 8: duplicate directory cookies ----
+
+    @Test
+    void aDuplicateCookieHidesNoNameAndDeletesNothing() {
+        try (DaxDevice device = image(SIZE)) {
+            long f = ino(device, "/f");
+            try (DaxFileSystem fs = FsFixture.mount(device)) {
+                fs.link(f, fs.rootIno(), "h");
+            }
+            ImageCrafter crafter = new ImageCrafter(device);
+            List<Located> adds = crafter.all(Layout.ROOT_INO, DentryAdd.class);
+            DentryAdd first = (DentryAdd) adds.stream().filter(l -> ((DentryAdd) l.entry()).name().equals("f"))
+                    .findFirst().orElseThrow().entry();
+            Located h = adds.stream().filter(l -> ((DentryAdd) l.entry()).name().equals("h")).findFirst().orElseThrow();
+            DentryAdd e = (DentryAdd) h.entry();
+            crafter.replaceEntry(h.offset(), new DentryAdd("h", e.ino(), e.kindBits(), first.cookie(), e.timeNs()));
+            try (DaxFileSystem fs = FsFixture.mount(device)) {
+                List<String> names = fs.readdir(fs.rootIno(), 0, 100).stream().map(DirEntry::name).toList();
+                assertTrue(names.contains("f") && names.contains("h"), names.toString());
+            }
+            CheckReport report = Checker.check(device);
+            assertTrue(report.has(Kind.DENTRY_COOKIE_DUP), report.problems().toString());
+            assertFalse(report.has(Kind.LINK_COUNT), report.problems().toString());
+            Repairer.Result repaired = Repairer.repair(device);
+            assertTrue(repaired.after().clean(), repaired.after().problems().toString());
+            try (DaxFileSystem fs = FsFixture.mount(device)) {
+                fs.unlink(fs.rootIno(), "f");
+                assertArrayEquals(CONTENT, FsFixture.readAll(fs, fs.lookup(fs.rootIno(), "h")));
+            }
+            assertTrue(Checker.check(device).clean(), Checker.check(device).problems().toString());
+        }
+    }
+
     // ---- point 9: one bad name ----
 
     @Test
