@@ -50,6 +50,8 @@ public final class BlockAllocator {
     private String refused;
     /** Blocks found used by two owners: never handed out, even when one owner frees them. */
     private BitSet quarantined = new BitSet();
+    /** Allocations left before an injected ENOSPC (0: none injected); see {@link #failAllocation}. */
+    private long failCountdown;
 
     private BlockAllocator(Layout layout) {
         this.layout = layout;
@@ -101,6 +103,7 @@ public final class BlockAllocator {
             throw new IllegalArgumentException("count must be positive: " + count);
         }
         awaitVerified();
+        countDownInjectedFailure();
         if (count > freeBlocks) {
             throw new FsException(Errno.ENOSPC, "need " + count + " blocks, " + freeBlocks + " free");
         }
@@ -141,6 +144,7 @@ public final class BlockAllocator {
             throw new IllegalArgumentException("count must be positive: " + count);
         }
         awaitVerified();
+        countDownInjectedFailure();
         drainSingles();
         // Keys and lengths are copied out: TreeMap reuses an entry object when it removes a node,
         // so a live entry held across take() may turn into its successor.
@@ -164,6 +168,28 @@ public final class BlockAllocator {
         }
         take(fitStart, fitLength, fitStart, count);
         return new Extent(fitStart, count);
+    }
+
+    /**
+     * Fault injection for the error-path tests: the {@code k}-th allocation from now fails with
+     * ENOSPC as if the device were full; 0 cancels. Every error path must give back what it took.
+     */
+    public synchronized void failAllocation(long k) {
+        if (k < 0) {
+            throw new IllegalArgumentException("negative allocation index " + k);
+        }
+        failCountdown = k;
+    }
+
+    /** True while a failure injected by {@link #failAllocation} has not happened yet. */
+    public synchronized boolean failurePending() {
+        return failCountdown > 0;
+    }
+
+    private void countDownInjectedFailure() {
+        if (failCountdown > 0 && --failCountdown == 0) {
+            throw new FsException(Errno.ENOSPC, "injected allocation failure");
+        }
     }
 
     /** Takes 2 MiB-aligned runs of at least 512 blocks while they last; returns what is still needed. */

@@ -2,6 +2,7 @@ package io.daxfs.core.dir;
 
 import io.daxfs.core.DirEntry;
 import io.daxfs.core.FileKind;
+import io.daxfs.core.Name;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -20,13 +21,13 @@ public final class DirectoryIndex {
     /** The first cookie of a named entry; 1 and 2 are "." and "..". */
     public static final long FIRST_COOKIE = 3;
 
-    private final Map<String, DirEntry> byName = new HashMap<>();
+    private final Map<Name, DirEntry> byName = new HashMap<>();
     private final TreeMap<Long, DirEntry> byCookie = new TreeMap<>();
-    private final Set<String> renumbered = new HashSet<>();
+    private final Set<Name> renumbered = new HashSet<>();
     private long nextCookie = FIRST_COOKIE;
     private int subdirectories;
 
-    public DirEntry lookup(String name) {
+    public DirEntry lookup(Name name) {
         return byName.get(name);
     }
 
@@ -77,12 +78,12 @@ public final class DirectoryIndex {
     }
 
     /** Names that were added with a cookie another name held, and carry a new one in DRAM only. */
-    public Set<String> renumbered() {
+    public Set<Name> renumbered() {
         return Collections.unmodifiableSet(renumbered);
     }
 
     /** Removes {@code name}; returns the entry it had, or null. */
-    public DirEntry remove(String name) {
+    public DirEntry remove(Name name) {
         DirEntry entry = byName.remove(name);
         if (entry != null) {
             forget(entry);
@@ -100,7 +101,7 @@ public final class DirectoryIndex {
 
     /**
      * Up to {@code max} entries with cookies above {@code afterCookie}, in cookie order; entries
-     * whose name cannot be listed (see {@link #isListable}) are skipped.
+     * whose name cannot be listed (see {@link Name#isListable}) are skipped.
      */
     public List<DirEntry> list(long afterCookie, int max) {
         List<DirEntry> out = new ArrayList<>(Math.min(max, byCookie.size()));
@@ -108,21 +109,11 @@ public final class DirectoryIndex {
             if (out.size() >= max) {
                 break;
             }
-            if (isListable(e.name())) {
+            if (e.name().isListable()) {
                 out.add(e);
             }
         }
         return out;
-    }
-
-    /**
-     * False for a name no directory may hold and no kernel accepts in a listing (empty, "." or
-     * "..", or containing '/' or NUL): such an entry in a crafted or damaged log is hidden from
-     * readdir so that the rest of its directory stays readable (issue #13 point 9).
-     */
-    static boolean isListable(String name) {
-        return !name.isEmpty() && !name.equals(".") && !name.equals("..") && name.indexOf('/') < 0
-                && name.indexOf('\0') < 0;
     }
 
     /** Every entry, in cookie order (a copy). */

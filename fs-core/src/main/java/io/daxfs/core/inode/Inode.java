@@ -3,17 +3,18 @@ package io.daxfs.core.inode;
 import io.daxfs.core.Attributes;
 import io.daxfs.core.DirEntry;
 import io.daxfs.core.FileKind;
+import io.daxfs.core.Name;
 import io.daxfs.core.dir.DirectoryIndex;
 import io.daxfs.core.extent.FileExtents;
 import io.daxfs.core.format.Layout;
 import io.daxfs.core.log.InodeLog;
+import io.daxfs.core.log.LogEntry;
 import io.daxfs.core.log.LogEntry.DentryAdd;
 import io.daxfs.core.log.LogEntry.DentryDel;
 import io.daxfs.core.log.LogEntry.InodeEntry;
 import io.daxfs.core.log.LogEntry.WriteEntry;
 import io.daxfs.core.log.LogEntry.XattrDel;
 import io.daxfs.core.log.LogEntry.XattrSet;
-import io.daxfs.core.log.LogEntry;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -37,11 +38,12 @@ public final class Inode {
     private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
     private final FileExtents extents;
     private final DirectoryIndex directory;
-    private final TreeMap<String, byte[]> xattrs = new TreeMap<>();
+    private final TreeMap<Name, byte[]> xattrs = new TreeMap<>();
     private InodeLog log;
     private InodeEntry attrs;
     private int openCount;
     private int orphanSlot = -1;
+    private boolean linkable;
     private boolean deleted;
     private long compactionThreshold = MIN_COMPACTION_THRESHOLD;
     private final DirtyPages dirty = new DirtyPages();
@@ -109,7 +111,7 @@ public final class Inode {
         return directory;
     }
 
-    public Map<String, byte[]> xattrs() {
+    public Map<Name, byte[]> xattrs() {
         return xattrs;
     }
 
@@ -165,6 +167,19 @@ public final class Inode {
 
     public void setOrphanSlot(int slot) {
         this.orphanSlot = slot;
+    }
+
+    /**
+     * True for an unnamed file made by O_TMPFILE until it gets a name: linkat may name it although
+     * its link count is 0 (the kernel's {@code I_LINKABLE}). Not on the media: after a crash such a
+     * file is an orphan like any other.
+     */
+    public boolean isLinkable() {
+        return linkable;
+    }
+
+    public void setLinkable(boolean linkable) {
+        this.linkable = linkable;
     }
 
     public boolean isDeleted() {
@@ -242,7 +257,7 @@ public final class Inode {
                 out.add(new DentryAdd(d.name(), d.ino(), d.kind().typeBits(), d.cookie(), time));
             }
         }
-        for (Map.Entry<String, byte[]> x : xattrs.entrySet()) {
+        for (Map.Entry<Name, byte[]> x : xattrs.entrySet()) {
             out.add(new XattrSet(x.getKey(), x.getValue(), attrs.ctimeNs()));
         }
         if (out.size() > 1) {

@@ -4,6 +4,7 @@ import io.daxfs.core.DirEntry;
 import io.daxfs.core.Errno;
 import io.daxfs.core.FileKind;
 import io.daxfs.core.FsException;
+import io.daxfs.core.Name;
 import io.daxfs.core.balloc.Extent;
 import io.daxfs.core.format.Layout;
 import io.daxfs.core.inode.Inode;
@@ -18,7 +19,6 @@ import io.daxfs.core.log.LogEntry.WriteEntry;
 import io.daxfs.core.volume.Transaction;
 import io.daxfs.core.volume.Volume;
 import java.lang.foreign.MemorySegment;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -40,7 +40,7 @@ public final class Namespace {
     }
 
     /** Checks that {@code dir} is a live directory in which {@code name} may be created. */
-    public void checkCreatable(Inode dir, String name) {
+    public void checkCreatable(Inode dir, Name name) {
         Names.check(name);
         requireLiveDirectory(dir);
         if (dir.directory().lookup(name) != null) {
@@ -52,7 +52,7 @@ public final class Namespace {
      * Creates inode {@code name} in {@code dir} with {@code mode} (type bits and permissions);
      * for a symlink, {@code target} is its content.
      */
-    public Inode create(Inode dir, String name, int mode, int uid, int gid, long rdev, String target, long now) {
+    public Inode create(Inode dir, Name name, int mode, int uid, int gid, long rdev, byte[] target, long now) {
         checkCreatable(dir, name);
         FileKind kind = FileKind.fromMode(mode);
         byte[] targetBytes = kind == FileKind.SYMLINK ? checkedTarget(target) : null;
@@ -94,8 +94,53 @@ public final class Namespace {
         }
     }
 
-    private static byte[] checkedTarget(String target) {
-        byte[] bytes = target.getBytes(StandardCharsets.UTF_8);
+    /**
+     * O_TMPFILE: a regular file with no name, made in {@code dir} (whose DAX flag it inherits),
+     * with a link count of 0 and on the orphan list in the same commit, so a crash reclaims it.
+     * {@link #link} may name it later. ENOSPC when the orphan list is full.
+     */
+    public Inode createUnnamed(Inode dir, int mode, int uid, int gid, long now) {
+        requireLiveDirectory(dir);
+        if (FileKind.fromMode(mode) != FileKind.REGULAR) {
+            throw new FsException(Errno.EINVAL, "an unnamed file must be a regular file");
+        }
+        InodeTable table = volume.inodeTable();
+        long ino = table.reserve();
+        int slot = -1;
+        InodeLog log = null;
+        try {
+            slot = volume.orphans().reserve();
+            log = volume.logWriter().newLog(ino);
+            long generation = table.read(ino).generation() + 1;
+            table.writeNewRecord(ino, log.headBlock(), generation);
+            int flags = dir.attrs().flags() & io.daxfs.core.Attributes.FLAG_DAX;
+            InodeEntry attrs = new InodeEntry(mode, uid, gid, flags, 0, 0, 0, now, now, now, now, dir.ino(), 0);
+            Inode inode = new Inode(ino, generation, attrs, log);
+            volume.begin().append(inode, attrs).setWord(OrphanTable.slotOffset(slot), ino).commit();
+            inode.setOrphanSlot(slot);
+            inode.setLinkable(true);
+            volume.register(inode);
+            return inode;
+        } catch (RuntimeException e) {
+            if (log != null) {
+                volume.logWriter().discard(log);
+            }
+            if (slot >= 0) {
+                volume.orphans().release(slot);
+            }
+            table.release(ino);
+            throw e;
+        }
+    }
+
+    /** A symlink target is any bytes but NUL, 1 to 4095 of them; it is stored as it is. */
+    private static byte[] checkedTarget(byte[] target) {
+        byte[] bytes = target.clone();
+        for (byte b : bytes) {
+            if (b == 0) {
+                throw new FsException(Errno.EINVAL, "symlink target contains NUL");
+            }
+        }
         if (bytes.length == 0 || bytes.length >= Layout.BLOCK_SIZE) {
             throw new FsException(bytes.length == 0 ? Errno.ENOENT : Errno.ENAMETOOLONG,
                     "symlink target of " + bytes.length + " bytes");
@@ -112,25 +157,34 @@ public final class Namespace {
     }
 
     /** Gives {@code inode} one more name, {@code name} in {@code dir}. */
-    public void link(Inode inode, Inode dir, String name, long now) {
+    public void link(Inode inode, Inode dir, Name name, long now) {
         checkCreatable(dir, name);
         if (inode.isDirectory()) {
             throw new FsException(Errno.EPERM, "hard links to directories are not allowed");
         }
-        if (inode.isDeleted() || inode.nlink() == 0) {
+        if (inode.isDeleted() || (inode.nlink() == 0 && !inode.isLinkable())) {
             throw new FsException(Errno.ENOENT, "inode " + inode.ino() + " has no name left");
         }
         if (Integer.toUnsignedLong(inode.nlink()) >= MAX_LINKS) {
             throw new FsException(Errno.EMLINK, "inode " + inode.ino() + " has " + MAX_LINKS + " links");
         }
-        volume.begin()
+        Transaction tx = volume.begin()
                 .append(inode, withLinks(inode, inode.nlink() + 1, now))
-                .append(dir, new DentryAdd(name, inode.ino(), inode.kind().typeBits(), dir.directory().nextCookie(), now))
-                .commit();
+                .append(dir, new DentryAdd(name, inode.ino(), inode.kind().typeBits(), dir.directory().nextCookie(), now));
+        int slot = inode.nlink() == 0 ? inode.orphanSlot() : -1;
+        if (slot >= 0) {
+            tx.setWord(OrphanTable.slotOffset(slot), 0); // an unnamed file gets its first name: no longer an orphan
+        }
+        tx.commit();
+        if (slot >= 0) {
+            volume.orphans().release(slot);
+            inode.setOrphanSlot(-1);
+            inode.setLinkable(false);
+        }
     }
 
     /** Removes the name of a non-directory. */
-    public void unlink(Inode dir, String name, Inode victim, long now) {
+    public void unlink(Inode dir, Name name, Inode victim, long now) {
         DirEntry entry = existing(dir, name);
         if (victim.isDirectory()) {
             throw new FsException(Errno.EISDIR, "'" + name + "' is a directory");
@@ -141,7 +195,7 @@ public final class Namespace {
     }
 
     /** Removes an empty directory. */
-    public void rmdir(Inode dir, String name, Inode victim, long now) {
+    public void rmdir(Inode dir, Name name, Inode victim, long now) {
         DirEntry entry = existing(dir, name);
         if (!victim.isDirectory()) {
             throw new FsException(Errno.ENOTDIR, "'" + name + "' is not a directory");
@@ -157,7 +211,7 @@ public final class Namespace {
      * Renames {@code srcName} in {@code srcDir} to {@code dstName} in {@code dstDir}. {@code moved}
      * is the inode named by the source, {@code replaced} the one named by the destination (or null).
      */
-    public void rename(Inode srcDir, String srcName, Inode moved, Inode dstDir, String dstName, Inode replaced,
+    public void rename(Inode srcDir, Name srcName, Inode moved, Inode dstDir, Name dstName, Inode replaced,
             int flags, long now) {
         Names.check(dstName);
         requireLiveDirectory(dstDir);
@@ -317,7 +371,7 @@ public final class Namespace {
                 a.mtimeNs(), now, a.btimeNs(), a.parent(), a.nextCookie());
     }
 
-    private static DirEntry existing(Inode dir, String name) {
+    private static DirEntry existing(Inode dir, Name name) {
         requireLiveDirectory(dir);
         DirEntry entry = dir.directory().lookup(name);
         if (entry == null) {

@@ -2,6 +2,7 @@ package io.daxfs.core.crash;
 
 import io.daxfs.core.FileKind;
 import io.daxfs.core.FsException;
+import io.daxfs.core.Name;
 import io.daxfs.core.dax.DaxMapping;
 import io.daxfs.core.file.FileData;
 import io.daxfs.core.fs.DaxFileSystem;
@@ -38,7 +39,15 @@ final class CrashOps {
         }
     }
 
+    private static final Name FF_NAME = Name.of(filled(255, 0xff));
+
     private CrashOps() {}
+
+    private static byte[] filled(int length, int value) {
+        byte[] b = new byte[length];
+        Arrays.fill(b, (byte) value);
+        return b;
+    }
 
     /** /A (dir, xattr), /A/foo (5000 bytes), /A/sub (dir), /bar (8192 bytes). */
     static void setup(DaxFileSystem fs) {
@@ -72,6 +81,22 @@ final class CrashOps {
             new Op("rename A/sub sub2", fs -> fs.rename(ino(fs, "A"), "sub", fs.rootIno(), "sub2", 0)),
             new Op("exchange A/foo bar", fs -> fs.rename(ino(fs, "A"), "foo", fs.rootIno(), "bar", 2)),
             new Op("exchange A bar", fs -> fs.rename(fs.rootIno(), "A", fs.rootIno(), "bar", 2)),
+            new Op("exchange A/sub bar (directory and file across parents)",
+                    fs -> fs.rename(ino(fs, "A"), "sub", fs.rootIno(), "bar", 2)),
+            new Op("O_TMPFILE in A, write, linkat A/tmp", 3, (fs, step) -> {
+                switch (step) {
+                    case 0 -> fs.tmpfile(ino(fs, "A"), 0600, 0, 0);
+                    case 1 -> write(fs, unnamed(fs), 0, 6000, 't');
+                    default -> fs.link(unnamed(fs), ino(fs, "A"), "tmp");
+                }
+            }),
+            new Op("O_TMPFILE in A, write, never named", 2, (fs, step) -> {
+                if (step == 0) {
+                    fs.tmpfile(ino(fs, "A"), 0600, 0, 0);
+                } else {
+                    write(fs, unnamed(fs), 0, 9000, 'u');
+                }
+            }),
             new Op("noreplace A/foo bar", fs -> fs.rename(ino(fs, "A"), "foo", fs.rootIno(), "bar", 1)),
             new Op("symlink A/s", fs -> fs.symlink(ino(fs, "A"), "s", "/some/target", 0, 0)),
             new Op("setxattr bar", fs -> fs.setxattr(ino(fs, "bar"), "user.y", "2".getBytes(), 0)),
@@ -93,6 +118,13 @@ final class CrashOps {
                 fs.unlink(ino(fs, "A"), "foo");
             }),
             new Op("fsync bar", fs -> fs.fsync(ino(fs, "bar"), false)),
+            new Op("255 bytes of 0xff: file name, xattr name, symlink target", 3, (fs, step) -> {
+                switch (step) {
+                    case 0 -> fs.create(ino(fs, "A"), FF_NAME, FileKind.REGULAR.typeBits() | 0644, 0, 0, 0);
+                    case 1 -> fs.setxattr(ino(fs, "bar"), FF_NAME, "v".getBytes(), 0);
+                    default -> fs.symlink(fs.rootIno(), Name.of("ff"), FF_NAME.toByteArray(), 0, 0);
+                }
+            }),
             new Op("400 small writes (compaction)", 400,
                     (fs, i) -> write(fs, ino(fs, "bar"), (i * 37L) % 8000, 16, (char) ('A' + i % 26))));
 
@@ -111,6 +143,17 @@ final class CrashOps {
             ino = fs.lookup(ino, part);
         }
         return ino;
+    }
+
+    /** The unnamed O_TMPFILE file an earlier step made: the linkable inode on the orphan list. */
+    static long unnamed(DaxFileSystem fs) {
+        for (int slot = 0; slot < io.daxfs.core.format.Layout.ORPHAN_SLOTS; slot++) {
+            long ino = fs.volume().orphans().inodeAt(slot);
+            if (ino != 0 && fs.volume().inode(ino).isLinkable()) {
+                return ino;
+            }
+        }
+        throw new AssertionError("no unnamed file");
     }
 
     static void write(DaxFileSystem fs, long ino, long offset, int length, char fill) {
