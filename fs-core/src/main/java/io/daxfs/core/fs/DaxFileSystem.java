@@ -836,6 +836,7 @@ public final class DaxFileSystem implements AutoCloseable {
     }
 
     private <T> T namespaceOp(Supplier<T> op) {
+        volume.verification().await();
         return guarded(() -> {
             volume.namespaceLock().lock();
             try {
