@@ -38,6 +38,20 @@ public final class BlockAllocator {
     private final ThreadLocal<FreeRegion> home;
     /** Allocations left before an injected ENOSPC (0: none injected); see {@link #failAllocation}. */
     private final AtomicLong failCountdown = new AtomicLong();
+    /** Guards the verification state below; allocations wait on it until a loaded list is verified. */
+    private final Object gate = new Object();
+    /** False from {@link #load} until {@link #verified}: the hot paths read only this. */
+    private volatile boolean verifiedOrFresh = true;
+    /**
+     * Frees made while a loaded list is not verified yet ({@link #load}); null once it is. Until
+     * then nothing is handed out, and frees wait here, because the trees may still hold blocks a
+     * crafted list calls free while a file uses them (issue #13 point 2).
+     */
+    private List<Extent> unverifiedFrees;
+    /** Why the list could not be verified; then nothing is ever handed out. */
+    private String refused;
+    /** Blocks found used by two owners: never handed out, even when one owner frees them (null: none). */
+    private volatile BitSet quarantined;
 
     private BlockAllocator(Layout layout, int regionCount) {
         this.layout = layout;
@@ -115,6 +129,7 @@ public final class BlockAllocator {
         if (count <= 0) {
             throw new IllegalArgumentException("count must be positive: " + count);
         }
+        awaitVerified();
         countDownInjectedFailure();
         FreeRegion mine = home.get();
         List<Extent> out = new ArrayList<>(1);
@@ -179,6 +194,7 @@ public final class BlockAllocator {
         if (count <= 0) {
             throw new IllegalArgumentException("count must be positive: " + count);
         }
+        awaitVerified();
         countDownInjectedFailure();
         return allLocked(() -> {
             drainAllSingles();
@@ -242,6 +258,40 @@ public final class BlockAllocator {
         if (count <= 0 || !layout.isDataBlock(start) || !layout.isDataBlock(start + count - 1)) {
             throw new IllegalArgumentException("freeing blocks outside the data area: " + start + "+" + count);
         }
+        if (!verifiedOrFresh) {
+            synchronized (gate) {
+                if (unverifiedFrees != null) {
+                    unverifiedFrees.add(new Extent(start, count));
+                    return;
+                }
+            }
+        }
+        BitSet shared = quarantined;
+        if (shared != null) {
+            int clash = shared.nextSetBit((int) start);
+            if (clash >= 0 && clash < start + count) {
+                freeAround(shared, start, count);
+                return;
+            }
+        }
+        freeNow(start, count);
+    }
+
+    /** Frees the parts of {@code [start, start+count)} that are not quarantined. */
+    private void freeAround(BitSet shared, long start, long count) {
+        long end = start + count;
+        long pos = start;
+        while (pos < end) {
+            long clash = shared.nextSetBit((int) pos);
+            long stop = clash < 0 || clash >= end ? end : clash;
+            if (stop > pos) {
+                freeNow(pos, stop - pos);
+            }
+            pos = stop >= end ? end : shared.nextClearBit((int) stop);
+        }
+    }
+
+    private void freeNow(long start, long count) {
         if (count == 1) {
             FreeRegion mine = home.get();
             mine.lock.lock();
@@ -348,6 +398,76 @@ public final class BlockAllocator {
         }
     }
 
+    // ---- a loaded list is verified before anything from it is handed out (issue #13) ----
+
+    private void awaitVerified() {
+        if (verifiedOrFresh) {
+            return;
+        }
+        synchronized (gate) {
+            boolean interrupted = false;
+            while (unverifiedFrees != null && refused == null) {
+                try {
+                    gate.wait();
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+            if (refused != null) {
+                throw new FsException(Errno.EROFS, refused);
+            }
+        }
+    }
+
+    /**
+     * The verification of a loaded list is done: {@code used} are the blocks the logs used at
+     * mount, {@code shared} those used by two owners. Blocks the list called free but that are in
+     * use are withheld (leaked until fsck.daxfs rebuilds the list), shared blocks are never given
+     * out again, the frees made meanwhile are applied, and allocation starts. Returns the number
+     * of blocks withheld.
+     */
+    public long verified(BitSet used, BitSet shared) {
+        synchronized (gate) {
+            long withheld = allLocked(() -> {
+                drainAllSingles();
+                long n = 0;
+                for (FreeRegion r : regions) {
+                    n += r.withhold(used);
+                }
+                quarantined = shared.isEmpty() ? null : (BitSet) shared.clone();
+                List<Extent> frees = unverifiedFrees == null ? List.of() : unverifiedFrees;
+                unverifiedFrees = null;
+                for (Extent e : frees) {
+                    for (FreeRegion r : regions) {
+                        long from = Math.max(e.start(), r.start);
+                        long to = Math.min(e.end(), r.end);
+                        if (from < to) {
+                            r.insertMissing(from, to - from, shared);
+                        }
+                    }
+                }
+                return n;
+            });
+            if (refused == null) {
+                verifiedOrFresh = true;
+            }
+            gate.notifyAll();
+            return withheld;
+        }
+    }
+
+    /** The loaded list could not be verified: nothing is handed out, ever (the volume is read-only). */
+    public void refuse(String why) {
+        synchronized (gate) {
+            refused = why;
+            verifiedOrFresh = false;
+            gate.notifyAll();
+        }
+    }
+
     /** True if every block of {@code [start, start+count)} is free. */
     public boolean isFree(long start, long count) {
         return allLocked(() -> {
@@ -371,9 +491,15 @@ public final class BlockAllocator {
 
     /**
      * Saves the free extents into the largest free extent itself (it is free, so writing there
-     * harms nothing) for a clean unmount. Returns {@link FreeList#NONE} if it does not fit.
+     * harms nothing) for a clean unmount. Returns {@link FreeList#NONE} if it does not fit, or if
+     * a loaded list was never verified (the next mount then scans the logs).
      */
     public FreeList save(DaxDevice device) {
+        synchronized (gate) {
+            if (refused != null || unverifiedFrees != null) {
+                return FreeList.NONE;
+            }
+        }
         return allLocked(() -> {
             drainAllSingles();
             List<Extent> extents = mergedExtents();
@@ -405,7 +531,8 @@ public final class BlockAllocator {
     }
 
     /**
-     * Loads a list written by {@link #save}; throws {@link IllegalStateException} if it is damaged
+     * Loads a list written by {@link #save}. The list is not trusted: nothing is handed out until
+     * {@link #verified} (or {@link #refuse}) is called. Throws {@link IllegalStateException} if it is damaged
      * or inconsistent, so that mount falls back to a scan.
      */
     public static BlockAllocator load(Layout layout, DaxDevice device, FreeList list) {
@@ -430,6 +557,8 @@ public final class BlockAllocator {
             }
             allocator.insert(start, count);
         }
+        allocator.unverifiedFrees = new ArrayList<>();
+        allocator.verifiedOrFresh = false;
         return allocator;
     }
 }

@@ -1,6 +1,7 @@
 package io.daxfs.core.balloc;
 
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -185,6 +186,59 @@ final class FreeRegion {
         free.put(newStart, newCount);
         treeBlocks += count;
         available += count;
+    }
+
+    /**
+     * Takes out of the tree the blocks of {@code used} it holds (a loaded free list that called
+     * them free); returns how many.
+     */
+    long withhold(BitSet used) {
+        long withheld = 0;
+        for (Extent e : extents()) {
+            long end = e.end();
+            int clash = used.nextSetBit((int) e.start());
+            if (clash < 0 || clash >= end) {
+                continue;
+            }
+            take(e.start(), e.count(), e.start(), e.count());
+            for (long pos = e.start(); pos < end; ) {
+                long u = used.nextSetBit((int) pos);
+                long stop = u < 0 || u >= end ? end : u;
+                if (stop > pos) {
+                    insert(pos, stop - pos);
+                }
+                if (stop >= end) {
+                    break;
+                }
+                pos = Math.min(end, used.nextClearBit((int) stop));
+                withheld += pos - stop;
+            }
+        }
+        return withheld;
+    }
+
+    /** Inserts the blocks of {@code [from, from+count)} that are neither free already nor in {@code shared}. */
+    void insertMissing(long from, long count, BitSet shared) {
+        long end = from + count;
+        long pos = from;
+        while (pos < end) {
+            Map.Entry<Long, Long> inside = free.floorEntry(pos);
+            if (inside != null && inside.getKey() + inside.getValue() > pos) {
+                pos = inside.getKey() + inside.getValue();
+                continue;
+            }
+            Long next = free.higherKey(pos);
+            long stop = next == null ? end : Math.min(end, next);
+            for (long b = pos; b < stop; ) {
+                long clash = shared.nextSetBit((int) b);
+                long upTo = clash < 0 || clash >= stop ? stop : clash;
+                if (upTo > b) {
+                    insert(b, upTo - b);
+                }
+                b = upTo >= stop ? stop : shared.nextClearBit((int) upTo);
+            }
+            pos = stop;
+        }
     }
 
     private boolean inTree(long block) {
