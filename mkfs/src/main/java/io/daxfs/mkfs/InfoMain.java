@@ -1,6 +1,7 @@
 package io.daxfs.mkfs;
 
 import io.daxfs.core.DaxFileSystem;
+import io.daxfs.core.DaxfsVersion;
 import io.daxfs.core.FileKind;
 import io.daxfs.core.MountOptions;
 import io.daxfs.core.StatFs;
@@ -100,7 +101,7 @@ public final class InfoMain {
             return EXIT_OK;
         }
         if (o.has('V')) {
-            out.println(NAME + " (daxfs) " + MkfsMain.version() + ", format version " + Superblock.FORMAT_VERSION);
+            out.println(DaxfsVersion.line(NAME));
             return EXIT_OK;
         }
         if (o.operands().size() != 1) {

@@ -4,6 +4,7 @@ import io.daxfs.core.device.DeviceBusyException;
 import io.daxfs.core.device.DeviceUse;
 
 import io.daxfs.core.DaxFileSystem;
+import io.daxfs.core.DaxfsVersion;
 import io.daxfs.core.FormatOptions;
 import io.daxfs.core.device.DaxDevice;
 import io.daxfs.core.device.DeviceOptions;
@@ -119,7 +120,7 @@ public final class MkfsMain {
             return EXIT_OK;
         }
         if (o.has('V')) {
-            out.println(NAME + " (daxfs) " + version() + ", format version " + Superblock.FORMAT_VERSION);
+            out.println(DaxfsVersion.line(NAME));
             return EXIT_OK;
         }
         quiet = o.has('q');
@@ -423,11 +424,6 @@ public final class MkfsMain {
         if (!quiet) {
             out.println(line);
         }
-    }
-
-    static String version() {
-        String v = MkfsMain.class.getPackage().getImplementationVersion();
-        return v == null ? "0.1.0-SNAPSHOT" : v;
     }
 
     private static ToolException usage(String message) {
