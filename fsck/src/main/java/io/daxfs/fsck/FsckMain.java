@@ -1,6 +1,6 @@
 package io.daxfs.fsck;
 
-import io.daxfs.core.DaxfsVersion;
+import io.daxfs.core.format.DaxfsVersion;
 import io.daxfs.core.balloc.BlockAllocator;
 import io.daxfs.core.check.CheckReport;
 import io.daxfs.core.check.Checker;

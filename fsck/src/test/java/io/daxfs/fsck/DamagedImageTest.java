@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.daxfs.core.DaxFileSystem;
 import io.daxfs.core.FileKind;
 import io.daxfs.core.MountOptions;
 import io.daxfs.core.check.TestImages;
@@ -16,6 +15,7 @@ import io.daxfs.core.device.MemoryDevice;
 import io.daxfs.core.format.CorruptImageException;
 import io.daxfs.core.format.Layout;
 import io.daxfs.core.format.Superblock;
+import io.daxfs.core.fs.DaxFileSystem;
 import io.daxfs.core.inode.Inode;
 import io.daxfs.core.inode.InodeTable;
 import io.daxfs.core.log.LogEntry.DentryAdd;
@@ -167,7 +167,7 @@ class DamagedImageTest {
 
     @Test
     void directoryEntryToFreeInode() throws IOException {
-        damaged("dentry", d -> commit(d, "/d2", dir -> new DentryAdd("ghost", 200, FileKind.REGULAR.typeBits(),
+        damaged("dentry", d -> commit(d, "/d2", dir -> new DentryAdd(io.daxfs.core.Name.of("ghost"), 200, FileKind.REGULAR.typeBits(),
                 dir.directory().nextCookie(), 1)), "directory \\d+: entry 'ghost' points at free inode 200", Set.of());
     }
 

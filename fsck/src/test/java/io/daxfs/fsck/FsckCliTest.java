@@ -8,13 +8,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.daxfs.core.DaxFileSystem;
 import io.daxfs.core.MountOptions;
 import io.daxfs.core.check.TestImages;
 import io.daxfs.core.device.DaxDevice;
 import io.daxfs.core.device.MemoryDevice;
 import io.daxfs.core.format.Layout;
 import io.daxfs.core.format.Superblock;
+import io.daxfs.core.fs.DaxFileSystem;
 import io.daxfs.core.log.LogEntry.DentryAdd;
 import io.daxfs.core.volume.Volume;
 import java.io.IOException;
@@ -93,7 +93,7 @@ class FsckCliTest {
             try (DaxFileSystem fs = DaxFileSystem.mount(d, MountOptions.defaults())) {
                 Volume v = fs.volume();
                 var root = v.inode(1);
-                v.begin().append(root, new DentryAdd("ghost", 77, 0100000, root.directory().nextCookie(), 1)).commit();
+                v.begin().append(root, new DentryAdd(io.daxfs.core.Name.of("ghost"), 77, 0100000, root.directory().nextCookie(), 1)).commit();
             }
             bad = MemoryDevice.snapshot(d);
         }

@@ -1,7 +1,7 @@
 package io.daxfs.fuse;
 
 import ch.qos.logback.classic.Level;
-import io.daxfs.core.DaxfsVersion;
+import io.daxfs.core.format.DaxfsVersion;
 import java.io.PrintStream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

@@ -5,7 +5,8 @@ import io.daxfs.core.FsException;
 import io.daxfs.core.balloc.Extent;
 import io.daxfs.core.device.DaxDevice;
 import io.daxfs.core.dirty.Writeback;
-import io.daxfs.core.file.FileExtents;
+import io.daxfs.core.extent.FileExtents;
+import io.daxfs.core.file.FileData;
 import io.daxfs.core.format.Layout;
 import io.daxfs.core.inode.Inode;
 import io.daxfs.core.log.LogEntry.WriteEntry;
@@ -20,7 +21,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * run of blocks, pins it and hands out a segment over it. A range that is not contiguous (or has
  * holes) is first rewritten into one newly allocated run, zero-filled where it was a hole, in one
  * commit: so a mapping of a hole or past EOF allocates zeroed blocks, and a read-only mapping of a
- * hole maps zeros. The file size does not change. Callers hold the inode's write lock for
+ * hole maps zeros. The file size does not change. It never moves blocks that another live mapping
+ * uses (EBUSY instead), so all mappings of a range, read() and write() see the same bytes. Callers hold the inode's write lock for
  * {@link #map}.
  */
 public final class Mapper {
@@ -39,6 +41,7 @@ public final class Mapper {
         if (offset < 0 || offset % Layout.BLOCK_SIZE != 0 || length <= 0) {
             throw new FsException(Errno.EINVAL, "mapping needs a page-aligned offset and a positive length");
         }
+        FileData.checkRange(offset, length);
         long pgoff = offset / Layout.BLOCK_SIZE;
         long pages = (length + Layout.BLOCK_SIZE - 1) / Layout.BLOCK_SIZE;
         FileExtents.Run run = inode.extents().find(pgoff);
@@ -47,6 +50,11 @@ public final class Mapper {
             block = run.blockOf(pgoff);
         } else if (readOnlyMount) {
             throw new FsException(Errno.EROFS, "mapping this range needs allocation on a read-only mount");
+        } else if (inode.isMapped(pgoff, pages)) {
+            // Relocating would move the blocks under the live mapping, which would silently stop
+            // being the file: refuse instead, as coherence matters more than this mapping's shape.
+            throw new FsException(Errno.EBUSY, "mapping bytes " + offset + "+" + length
+                    + " would move blocks that a live mapping of the file uses; map within its range or close it");
         } else {
             block = relocate(inode, pgoff, pages, nowNs);
         }
@@ -89,8 +97,17 @@ public final class Mapper {
         device.fence();
     }
 
+    /**
+     * Drops the mapping's pin. A writable mapping's range stays dirty, so the next fsync, syncfs or
+     * unmount flushes what was stored through it since the last one.
+     */
     void unmap(DaxMapping mapping) {
         if (live.remove(mapping)) {
+            // Dirty first: an fsync running meanwhile sees the range either as a mapping or as dirty.
+            if (mapping.mode() == DaxMapping.Mode.READ_WRITE) {
+                writeback.dirtied(mapping.inode(), mapping.firstPage(), mapping.pages(), mapping.deviceOffset(),
+                        mapping.pages() * Layout.BLOCK_SIZE);
+            }
             mapping.inode().mappings().remove(mapping);
             volume.releaser().unpin(mapping.firstBlock(), mapping.pages());
         }

@@ -3,19 +3,18 @@ package io.daxfs.core.inode;
 import io.daxfs.core.Attributes;
 import io.daxfs.core.DirEntry;
 import io.daxfs.core.FileKind;
-import io.daxfs.core.dax.DaxMapping;
+import io.daxfs.core.Name;
 import io.daxfs.core.dir.DirectoryIndex;
-import io.daxfs.core.dirty.DirtyPages;
-import io.daxfs.core.file.FileExtents;
+import io.daxfs.core.extent.FileExtents;
 import io.daxfs.core.format.Layout;
 import io.daxfs.core.log.InodeLog;
-import io.daxfs.core.log.LogEntry;
 import io.daxfs.core.log.LogEntry.DentryAdd;
 import io.daxfs.core.log.LogEntry.DentryDel;
 import io.daxfs.core.log.LogEntry.InodeEntry;
 import io.daxfs.core.log.LogEntry.WriteEntry;
 import io.daxfs.core.log.LogEntry.XattrDel;
 import io.daxfs.core.log.LogEntry.XattrSet;
+import io.daxfs.core.log.LogEntry;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -39,7 +38,7 @@ public final class Inode {
     private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
     private final FileExtents extents;
     private final DirectoryIndex directory;
-    private final TreeMap<String, byte[]> xattrs = new TreeMap<>();
+    private final TreeMap<Name, byte[]> xattrs = new TreeMap<>();
     private InodeLog log;
     private InodeEntry attrs;
     private int openCount;
@@ -47,7 +46,7 @@ public final class Inode {
     private boolean deleted;
     private long compactionThreshold = MIN_COMPACTION_THRESHOLD;
     private final DirtyPages dirty = new DirtyPages();
-    private final List<DaxMapping> mappings = new CopyOnWriteArrayList<>();
+    private final List<LiveMapping> mappings = new CopyOnWriteArrayList<>();
 
     /** Logs smaller than this are never compacted. */
     public static final long MIN_COMPACTION_THRESHOLD = 4 * Layout.BLOCK_SIZE;
@@ -111,7 +110,7 @@ public final class Inode {
         return directory;
     }
 
-    public Map<String, byte[]> xattrs() {
+    public Map<Name, byte[]> xattrs() {
         return xattrs;
     }
 
@@ -126,13 +125,13 @@ public final class Inode {
     }
 
     /** Live DAX mappings of this file. */
-    public List<DaxMapping> mappings() {
+    public List<LiveMapping> mappings() {
         return mappings;
     }
 
     /** True if a live mapping covers any of file pages {@code [first, first+count)}. */
     public boolean isMapped(long first, long count) {
-        for (DaxMapping m : mappings) {
+        for (LiveMapping m : mappings) {
             if (m.overlaps(first, count)) {
                 return true;
             }
@@ -244,7 +243,7 @@ public final class Inode {
                 out.add(new DentryAdd(d.name(), d.ino(), d.kind().typeBits(), d.cookie(), time));
             }
         }
-        for (Map.Entry<String, byte[]> x : xattrs.entrySet()) {
+        for (Map.Entry<Name, byte[]> x : xattrs.entrySet()) {
             out.add(new XattrSet(x.getKey(), x.getValue(), attrs.ctimeNs()));
         }
         if (out.size() > 1) {

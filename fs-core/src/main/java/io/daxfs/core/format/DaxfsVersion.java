@@ -1,6 +1,5 @@
-package io.daxfs.core;
+package io.daxfs.core.format;
 
-import io.daxfs.core.format.Superblock;
 
 /**
  * The daxfs release and the on-media format version it writes and reads: what every command's

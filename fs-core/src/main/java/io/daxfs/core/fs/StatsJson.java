@@ -1,4 +1,4 @@
-package io.daxfs.core;
+package io.daxfs.core.fs;
 
 import java.util.ArrayList;
 import java.util.List;

@@ -1,4 +1,4 @@
-package io.daxfs.core;
+package io.daxfs.core.fs;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
