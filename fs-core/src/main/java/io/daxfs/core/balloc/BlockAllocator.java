@@ -40,6 +40,8 @@ public final class BlockAllocator {
     /** Free blocks, in the tree and in {@link #singles}. */
     private long freeBlocks;
     private long cursor;
+    /** Allocations left before an injected ENOSPC (0: none injected); see {@link #failAllocation}. */
+    private long failCountdown;
 
     private BlockAllocator(Layout layout) {
         this.layout = layout;
@@ -90,6 +92,7 @@ public final class BlockAllocator {
         if (count <= 0) {
             throw new IllegalArgumentException("count must be positive: " + count);
         }
+        countDownInjectedFailure();
         if (count > freeBlocks) {
             throw new FsException(Errno.ENOSPC, "need " + count + " blocks, " + freeBlocks + " free");
         }
@@ -129,6 +132,7 @@ public final class BlockAllocator {
         if (count <= 0) {
             throw new IllegalArgumentException("count must be positive: " + count);
         }
+        countDownInjectedFailure();
         drainSingles();
         // Keys and lengths are copied out: TreeMap reuses an entry object when it removes a node,
         // so a live entry held across take() may turn into its successor.
@@ -152,6 +156,28 @@ public final class BlockAllocator {
         }
         take(fitStart, fitLength, fitStart, count);
         return new Extent(fitStart, count);
+    }
+
+    /**
+     * Fault injection for the error-path tests: the {@code k}-th allocation from now fails with
+     * ENOSPC as if the device were full; 0 cancels. Every error path must give back what it took.
+     */
+    public synchronized void failAllocation(long k) {
+        if (k < 0) {
+            throw new IllegalArgumentException("negative allocation index " + k);
+        }
+        failCountdown = k;
+    }
+
+    /** True while a failure injected by {@link #failAllocation} has not happened yet. */
+    public synchronized boolean failurePending() {
+        return failCountdown > 0;
+    }
+
+    private void countDownInjectedFailure() {
+        if (failCountdown > 0 && --failCountdown == 0) {
+            throw new FsException(Errno.ENOSPC, "injected allocation failure");
+        }
     }
 
     /** Takes 2 MiB-aligned runs of at least 512 blocks while they last; returns what is still needed. */

@@ -2,8 +2,8 @@ package io.daxfs.core.check;
 
 import io.daxfs.core.DirEntry;
 import io.daxfs.core.FileKind;
-import io.daxfs.core.Name;
 import io.daxfs.core.FsException;
+import io.daxfs.core.Name;
 import io.daxfs.core.balloc.BlockAllocator;
 import io.daxfs.core.balloc.Extent;
 import io.daxfs.core.check.Analysis.InodeInfo;
@@ -23,13 +23,13 @@ import io.daxfs.core.journal.Journal;
 import io.daxfs.core.log.EntryCodec;
 import io.daxfs.core.log.InodeLog;
 import io.daxfs.core.log.LogCorruptException;
+import io.daxfs.core.log.LogEntry;
 import io.daxfs.core.log.LogEntry.DentryAdd;
 import io.daxfs.core.log.LogEntry.DentryDel;
 import io.daxfs.core.log.LogEntry.InodeEntry;
 import io.daxfs.core.log.LogEntry.WriteEntry;
 import io.daxfs.core.log.LogEntry.XattrDel;
 import io.daxfs.core.log.LogEntry.XattrSet;
-import io.daxfs.core.log.LogEntry;
 import io.daxfs.core.log.LogPage;
 import io.daxfs.core.log.LogReader;
 import io.daxfs.core.namei.Names;
@@ -162,12 +162,16 @@ public final class Checker {
         }
         if (a.primary == null) {
             Superblock good = a.backup;
-            a.add(Kind.SUPERBLOCK_PRIMARY_BAD, 0, 0, "primary superblock unusable (" + primaryError
-                    + "); the backup is good", ctx -> good.writeBoth(ctx.device()));
+            boolean torn = good.isTornTwinAt(device, 0);
+            a.add(torn ? Kind.SUPERBLOCK_TORN : Kind.SUPERBLOCK_PRIMARY_BAD, 0, 0, "primary superblock unusable ("
+                    + primaryError + ")" + (torn ? ", torn by a crash during its update" : "") + "; the backup is good",
+                    ctx -> good.writeBoth(ctx.device()));
         } else if (a.backup == null) {
             Superblock good = a.primary;
-            a.add(Kind.SUPERBLOCK_BACKUP_BAD, 0, backupBlock, "backup superblock in block " + backupBlock
-                    + " unusable (" + backupError + ")", ctx -> good.writeBoth(ctx.device()));
+            boolean torn = good.isTornTwinAt(device, Layout.offsetOf(backupBlock));
+            a.add(torn ? Kind.SUPERBLOCK_TORN : Kind.SUPERBLOCK_BACKUP_BAD, 0, backupBlock, "backup superblock in block "
+                    + backupBlock + " unusable (" + backupError + ")" + (torn ? ", torn by a crash during its update" : ""),
+                    ctx -> good.writeBoth(ctx.device()));
         } else {
             Superblock p = a.primary;
             Superblock b = a.backup;
