@@ -804,6 +804,7 @@ public final class DaxFileSystem implements AutoCloseable {
     }
 
     private <T> T namespaceOp(Supplier<T> op) {
+        volume.verification().await();
         volume.namespaceLock().lock();
         try {
             return op.get();

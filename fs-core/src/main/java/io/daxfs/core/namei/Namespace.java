@@ -203,6 +203,7 @@ public final class Namespace {
         if (!victim.directory().isEmpty()) {
             throw new FsException(Errno.ENOTEMPTY, "'" + name + "' is not empty");
         }
+        requireTrustedLinks(victim);
         volume.begin().append(dir, new DentryDel(name, entry.cookie(), now)).delete(victim).commit();
     }
 
@@ -263,6 +264,7 @@ public final class Namespace {
         tx.append(moved, movedEntry(moved, dstDir, now));
         if (replaced != null) {
             if (replaced.isDirectory()) {
+                requireTrustedLinks(replaced);
                 tx.delete(replaced);
             } else {
                 dropLink(tx, replaced, now);
@@ -326,12 +328,27 @@ public final class Namespace {
         long links = Integer.toUnsignedLong(victim.nlink()) - 1; // the count is a u32 on the media
         if (links > 0) {
             tx.append(victim, withLinks(victim, (int) links, now));
-        } else if (victim.openCount() > 0) {
+            return;
+        }
+        requireTrustedLinks(victim);
+        if (victim.openCount() > 0) {
             int slot = volume.orphans().reserve();
             victim.setOrphanSlot(slot);
             tx.append(victim, withLinks(victim, 0, now)).setWord(OrphanTable.slotOffset(slot), victim.ino());
         } else {
             tx.delete(victim);
+        }
+    }
+
+    /**
+     * Refuses (EIO) to delete an inode whose link count the mount found not to match its names: a
+     * crafted count of 1 on a file with 3,000 names must not let one unlink delete it (issue #13
+     * point 3).
+     */
+    private void requireTrustedLinks(Inode victim) {
+        if (!volume.verification().linkCountTrusted(victim.ino())) {
+            throw new FsException(Errno.EIO, "inode " + victim.ino() + ": its link count does not match its names, "
+                    + "so it is not deleted; run fsck.daxfs");
         }
     }
 
