@@ -35,6 +35,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.locks.Lock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Supplier;
 
 /**
@@ -73,6 +74,11 @@ public final class DaxFileSystem implements AutoCloseable {
     private final ReadPinner readPinner;
     private final Clock clock;
     private volatile boolean closed;
+    /**
+     * Every operation holds the read side while it runs; {@link #close} takes the write side, so it
+     * waits for operations in flight and none starts (or touches the device) after it.
+     */
+    private final ReentrantReadWriteLock lifecycle = new ReentrantReadWriteLock();
 
     /** Where time comes from: nanoseconds since the epoch (tests may fix it). */
     @FunctionalInterface
@@ -588,7 +594,10 @@ public final class DaxFileSystem implements AutoCloseable {
 
     /** syncfs: everything written before, in any file, is durable when this returns. */
     public void syncfs() {
-        writeback.syncfs(volume.loadedInodes());
+        guarded(() -> {
+            writeback.syncfs(volume.loadedInodes());
+            return null;
+        });
     }
 
     // ---- DAX mappings ----
@@ -871,31 +880,46 @@ public final class DaxFileSystem implements AutoCloseable {
                 totalInodes - volume.inodeTable().usedCount(), Names.MAX_NAME_BYTES);
     }
 
-    /** Clean unmount: open orphans are deleted, the allocator saved, the superblock marked clean. */
+    /**
+     * Clean unmount: waits for operations in flight, closes every mapping and pinned read, makes
+     * what they and cached writes stored durable, deletes open orphans, saves the allocator and
+     * marks the superblock clean. Later calls fail with EIO; a second close does nothing.
+     */
     @Override
-    public synchronized void close() {
-        if (closed) {
-            return;
+    public void close() {
+        lifecycle.writeLock().lock();
+        try {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            mapper.closeAll();
+            readPinner.closeAll();
+            if (!options.readOnly()) {
+                writeback.syncfs(volume.loadedInodes());
+                reapOrphansAndUnmount();
+            }
+        } finally {
+            lifecycle.writeLock().unlock();
         }
-        closed = true;
-        mapper.closeAll();
-        readPinner.closeAll();
-        if (!options.readOnly()) {
-            writeback.syncfs(volume.loadedInodes());
-            volume.namespaceLock().lock();
-            try {
-                for (Inode inode : List.copyOf(volume.loadedInodes())) {
-                    if (!inode.isDeleted() && !inode.isDirectory() && inode.nlink() == 0) {
-                        write(inode, () -> {
-                            reaper.reap(inode);
-                            return null;
-                        });
+    }
+
+    private void reapOrphansAndUnmount() {
+        volume.namespaceLock().lock();
+        try {
+            for (Inode inode : List.copyOf(volume.loadedInodes())) {
+                if (!inode.isDeleted() && !inode.isDirectory() && inode.nlink() == 0) {
+                    inode.lock().writeLock().lock();
+                    try {
+                        reaper.reap(inode);
+                    } finally {
+                        inode.lock().writeLock().unlock();
                     }
                 }
-                Mounter.unmount(volume, clock.nowNs());
-            } finally {
-                volume.namespaceLock().unlock();
             }
+            Mounter.unmount(volume, clock.nowNs());
+        } finally {
+            volume.namespaceLock().unlock();
         }
     }
 
@@ -935,26 +959,45 @@ public final class DaxFileSystem implements AutoCloseable {
         }
     }
 
-    private <T> T namespaceOp(Supplier<T> op) {
-        volume.verification().await();
-        volume.namespaceLock().lock();
+    /** Runs {@code op} as an operation of the mounted filesystem: EIO once it is closed. */
+    private <T> T guarded(Supplier<T> op) {
+        lifecycle.readLock().lock();
         try {
+            if (closed) {
+                throw new FsException(Errno.EIO, "filesystem is unmounted");
+            }
             return op.get();
         } finally {
-            volume.namespaceLock().unlock();
+            lifecycle.readLock().unlock();
         }
     }
 
-    private static <T> T read(Inode inode, Supplier<T> op) {
+    private <T> T namespaceOp(Supplier<T> op) {
+        volume.verification().await();
+        return guarded(() -> {
+            volume.namespaceLock().lock();
+            try {
+                return op.get();
+            } finally {
+                volume.namespaceLock().unlock();
+            }
+        });
+    }
+
+    private <T> T read(Inode inode, Supplier<T> op) {
         return locked(inode, inode.lock().readLock(), op);
     }
 
-    private static <T> T write(Inode inode, Supplier<T> op) {
+    private <T> T write(Inode inode, Supplier<T> op) {
         return locked(inode, inode.lock().writeLock(), op);
     }
 
     /** Write-locks several distinct inodes; safe in any order because the namespace lock is held. */
-    private static <T> T writeAll(List<Inode> inodes, Supplier<T> op) {
+    private <T> T writeAll(List<Inode> inodes, Supplier<T> op) {
+        return guarded(() -> writeAllLocked(inodes, op));
+    }
+
+    private static <T> T writeAllLocked(List<Inode> inodes, Supplier<T> op) {
         List<Lock> taken = new ArrayList<>();
         try {
             for (Inode inode : inodes) {
@@ -977,13 +1020,15 @@ public final class DaxFileSystem implements AutoCloseable {
      * Runs {@code op} under {@code lock}; an inode deleted while this thread waited for the lock
      * is gone (ENOENT), so nothing is ever appended to a log whose pages were released.
      */
-    private static <T> T locked(Inode inode, Lock lock, Supplier<T> op) {
-        lock.lock();
-        try {
-            requireLive(inode);
-            return op.get();
-        } finally {
-            lock.unlock();
-        }
+    private <T> T locked(Inode inode, Lock lock, Supplier<T> op) {
+        return guarded(() -> {
+            lock.lock();
+            try {
+                requireLive(inode);
+                return op.get();
+            } finally {
+                lock.unlock();
+            }
+        });
     }
 }
