@@ -194,19 +194,44 @@ public final class DaxFileSystem implements AutoCloseable {
     }
 
     /**
-     * Up to {@code max} entries after {@code afterCookie} (0 = from the start), without "." and "..".
-     * Moves the directory's atime as a read moves a file's, unless the mount says {@code nodiratime}.
+     * Up to {@code max} entries after {@code afterCookie} (0 = from the start), without "." and "..",
+     * with no end: for callers that do not change the directory while they list it. A listing
+     * that must end whatever happens meanwhile (readdir on an open directory) uses
+     * {@link #readdir(long, long, long, int)} with {@link #listingEnd}.
      */
     public List<DirEntry> readdir(long dirIno, long afterCookie, int max) {
+        return readdir(dirIno, afterCookie, Long.MAX_VALUE, max);
+    }
+
+    /**
+     * Up to {@code max} entries with cookies above {@code afterCookie} (0 = from the start) and below
+     * {@code endCookie}, without "." and "..". Moves the directory's atime as a read moves a file's,
+     * unless the mount says {@code nodiratime}.
+     */
+    public List<DirEntry> readdir(long dirIno, long afterCookie, long endCookie, int max) {
         Inode dir = inode(dirIno);
         List<DirEntry> entries = read(dir, () -> {
             requireDirectory(dir);
-            return dir.directory().list(afterCookie, max);
+            return dir.directory().list(afterCookie, endCookie, max);
         });
         if (options.dirAtime()) {
             touchAtime(dir);
         }
         return entries;
+    }
+
+    /**
+     * Where a listing of {@code dirIno} started now ends: every name in the directory now has a
+     * lower cookie, and a name added or renamed into it later a higher one. Entries are never
+     * renumbered, so a listing bounded by this ends however the directory changes, shows each name
+     * left alone exactly once, and may or may not show names added or removed meanwhile (POSIX).
+     */
+    public long listingEnd(long dirIno) {
+        Inode dir = inode(dirIno);
+        return read(dir, () -> {
+            requireDirectory(dir);
+            return dir.directory().nextCookie();
+        });
     }
 
     // ---- namespace ----
@@ -788,6 +813,8 @@ public final class DaxFileSystem implements AutoCloseable {
      * one line per live DAX mapping (file, range, age), so a forgotten mapping can be traced.
      */
     public static final Name STATS_XATTR = Name.of("user.daxfs.stats");
+    /** The same as {@link #STATS_XATTR}, as one JSON object ({@link StatsJson}). */
+    public static final Name STATS_JSON_XATTR = Name.of("user.daxfs.stats.json");
 
     public void setxattr(long ino, Name name, byte[] value, int flags) {
         requireWritable();
@@ -801,8 +828,8 @@ public final class DaxFileSystem implements AutoCloseable {
             setFlags(ino, text.equals("1") ? current | Attributes.FLAG_DAX : current & ~Attributes.FLAG_DAX);
             return;
         }
-        if (name.equals(STATS_XATTR)) {
-            throw new FsException(Errno.EPERM, STATS_XATTR + " is read-only");
+        if (name.equals(STATS_XATTR) || name.equals(STATS_JSON_XATTR)) {
+            throw new FsException(Errno.EPERM, name + " is read-only");
         }
         if (value.length > 65536) {
             throw new FsException(Errno.E2BIG, "xattr value of " + value.length + " bytes");
@@ -838,6 +865,9 @@ public final class DaxFileSystem implements AutoCloseable {
         if (name.equals(STATS_XATTR) && ino == Layout.ROOT_INO) {
             return statsText().getBytes(StandardCharsets.UTF_8);
         }
+        if (name.equals(STATS_JSON_XATTR) && ino == Layout.ROOT_INO) {
+            return StatsJson.of(statsText()).getBytes(StandardCharsets.UTF_8);
+        }
         Inode inode = inode(ino);
         return read(inode, () -> {
             byte[] value = inode.xattrs().get(name);
@@ -862,7 +892,7 @@ public final class DaxFileSystem implements AutoCloseable {
     public void removexattr(long ino, Name name) {
         requireWritable();
         checkXattrName(name);
-        if (name.equals(DAX_XATTR) || name.equals(STATS_XATTR)) {
+        if (name.equals(DAX_XATTR) || name.equals(STATS_XATTR) || name.equals(STATS_JSON_XATTR)) {
             throw new FsException(Errno.EPERM, name + " cannot be removed");
         }
         Inode inode = inode(ino);
