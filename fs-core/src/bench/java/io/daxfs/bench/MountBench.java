@@ -54,8 +54,9 @@ public final class MountBench {
                     }
                     try (DaxDevice device = DaxDevice.open(copy, DeviceOptions.defaults())) {
                         long start = System.nanoTime();
-                        DaxFileSystem.mount(device, MountOptions.defaults()).close();
+                        DaxFileSystem recovered = DaxFileSystem.mount(device, MountOptions.defaults());
                         crash[r] = (System.nanoTime() - start) / 1e6;
+                        recovered.close();
                     }
                     Files.deleteIfExists(copy);
                 }
