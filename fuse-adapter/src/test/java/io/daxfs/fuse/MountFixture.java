@@ -75,6 +75,11 @@ final class MountFixture implements AutoCloseable {
         return run(List.of("bash", "-c", "set -euo pipefail; cd '" + dir + "'; " + script));
     }
 
+    /** Runs a python3 program in directory {@code dir} (for syscalls the shell has no tool for). */
+    Result py(Path dir, String program) {
+        return run(List.of("bash", "-c", "cd '" + dir + "' && exec python3 -c \"$1\"", "bash", program));
+    }
+
     Result run(List<String> command) {
         try {
             Path out = Files.createTempFile(base, "out", ".txt");
