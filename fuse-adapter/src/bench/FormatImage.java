@@ -1,7 +1,7 @@
-import io.daxfs.core.DaxFileSystem;
 import io.daxfs.core.FormatOptions;
 import io.daxfs.core.device.DaxDevice;
 import io.daxfs.core.device.DeviceOptions;
+import io.daxfs.core.fs.DaxFileSystem;
 import java.nio.file.Path;
 
 /** Formats a scratch image for the benchmark: FormatImage PATH SIZE (e.g. 2G); until mkfs.daxfs is on main. */

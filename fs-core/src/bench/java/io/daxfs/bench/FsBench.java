@@ -1,11 +1,11 @@
 package io.daxfs.bench;
 
-import io.daxfs.core.DaxFileSystem;
 import io.daxfs.core.FormatOptions;
 import io.daxfs.core.MountOptions;
 import io.daxfs.core.device.DaxDevice;
 import io.daxfs.core.device.DeviceOptions;
 import io.daxfs.core.device.PersistenceMode;
+import io.daxfs.core.fs.DaxFileSystem;
 import io.daxfs.nativeio.NativePmem;
 import java.io.IOException;
 import java.lang.foreign.Arena;

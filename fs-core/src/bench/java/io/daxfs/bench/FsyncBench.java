@@ -1,13 +1,13 @@
 package io.daxfs.bench;
 
-import io.daxfs.core.DaxFileSystem;
 import io.daxfs.core.FormatOptions;
 import io.daxfs.core.MountOptions;
 import io.daxfs.core.device.DaxDevice;
 import io.daxfs.core.device.DeviceOptions;
 import io.daxfs.core.device.PersistenceMode;
-import io.daxfs.core.file.FileExtents;
+import io.daxfs.core.extent.FileExtents;
 import io.daxfs.core.format.Layout;
+import io.daxfs.core.fs.DaxFileSystem;
 import io.daxfs.core.inode.Inode;
 import io.daxfs.nativeio.NativePmem;
 import java.lang.foreign.Arena;

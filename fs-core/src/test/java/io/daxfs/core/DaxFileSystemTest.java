@@ -15,6 +15,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.daxfs.core.device.DaxDevice;
 import io.daxfs.core.device.MemoryDevice;
 import io.daxfs.core.file.FileData;
+import io.daxfs.core.format.Layout;
+import io.daxfs.core.fs.DaxFileSystem;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
@@ -214,7 +216,7 @@ class DaxFileSystemTest {
             assertEquals(tib + 3, fs.getattr(f).size());
             assertArrayEquals(new byte[10], read(fs, f, tib / 2, 10));
             assertArrayEquals(bytes("end"), read(fs, f, tib, 3));
-            assertEquals(Errno.EFBIG, errno(() -> write(fs, f, FileData.MAX_FILE_SIZE, bytes("x"))));
+            assertEquals(Errno.EFBIG, errno(() -> write(fs, f, Layout.MAX_FILE_SIZE, bytes("x"))));
         }
     }
 

@@ -2,6 +2,7 @@ package io.daxfs.core;
 
 import io.daxfs.core.device.DaxDevice;
 import io.daxfs.core.device.MemoryDevice;
+import io.daxfs.core.fs.DaxFileSystem;
 import java.lang.foreign.MemorySegment;
 import java.nio.charset.StandardCharsets;
 

@@ -8,13 +8,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.daxfs.core.DaxFileSystem;
 import io.daxfs.core.MountOptions;
 import io.daxfs.core.check.TestImages;
 import io.daxfs.core.device.DaxDevice;
 import io.daxfs.core.device.MemoryDevice;
 import io.daxfs.core.format.Layout;
 import io.daxfs.core.format.Superblock;
+import io.daxfs.core.fs.DaxFileSystem;
 import io.daxfs.core.log.LogEntry.DentryAdd;
 import io.daxfs.core.volume.Volume;
 import java.io.IOException;

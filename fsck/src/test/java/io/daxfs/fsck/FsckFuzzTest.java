@@ -2,7 +2,6 @@ package io.daxfs.fsck;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.daxfs.core.DaxFileSystem;
 import io.daxfs.core.FsException;
 import io.daxfs.core.MountOptions;
 import io.daxfs.core.check.CheckReport;
@@ -16,6 +15,7 @@ import io.daxfs.core.format.Checksums;
 import io.daxfs.core.format.CorruptImageException;
 import io.daxfs.core.format.Layout;
 import io.daxfs.core.format.Superblock;
+import io.daxfs.core.fs.DaxFileSystem;
 import io.daxfs.core.log.LogPage;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;

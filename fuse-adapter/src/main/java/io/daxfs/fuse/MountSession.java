@@ -1,11 +1,11 @@
 package io.daxfs.fuse;
 
-import io.daxfs.core.DaxFileSystem;
 import io.daxfs.core.FsException;
 import io.daxfs.core.device.DaxDevice;
 import io.daxfs.core.device.DeviceBusyException;
 import io.daxfs.core.device.DeviceOptions;
 import io.daxfs.core.format.CorruptImageException;
+import io.daxfs.core.fs.DaxFileSystem;
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.NoSuchFileException;

@@ -1,6 +1,5 @@
 package io.daxfs.mkfs;
 
-import io.daxfs.core.DaxFileSystem;
 import io.daxfs.core.FileKind;
 import io.daxfs.core.MountOptions;
 import io.daxfs.core.StatFs;
@@ -9,6 +8,7 @@ import io.daxfs.core.device.DeviceOptions;
 import io.daxfs.core.format.CorruptImageException;
 import io.daxfs.core.format.Layout;
 import io.daxfs.core.format.Superblock;
+import io.daxfs.core.fs.DaxFileSystem;
 import io.daxfs.core.inode.Inode;
 import io.daxfs.core.inode.InodeTable;
 import io.daxfs.core.inode.OrphanTable;

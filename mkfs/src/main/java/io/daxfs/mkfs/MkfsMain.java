@@ -3,13 +3,13 @@ package io.daxfs.mkfs;
 import io.daxfs.core.device.DeviceBusyException;
 import io.daxfs.core.device.DeviceUse;
 
-import io.daxfs.core.DaxFileSystem;
 import io.daxfs.core.FormatOptions;
 import io.daxfs.core.device.DaxDevice;
 import io.daxfs.core.device.DeviceOptions;
 import io.daxfs.core.device.PersistenceMode;
 import io.daxfs.core.format.Layout;
 import io.daxfs.core.format.Superblock;
+import io.daxfs.core.fs.DaxFileSystem;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.ByteBuffer;

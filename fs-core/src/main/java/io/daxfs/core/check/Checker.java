@@ -10,8 +10,7 @@ import io.daxfs.core.check.Analysis.NameRef;
 import io.daxfs.core.check.Problem.Kind;
 import io.daxfs.core.device.DaxDevice;
 import io.daxfs.core.device.Layouts;
-import io.daxfs.core.file.FileData;
-import io.daxfs.core.file.FileExtents;
+import io.daxfs.core.extent.FileExtents;
 import io.daxfs.core.format.Checksums;
 import io.daxfs.core.format.CorruptImageException;
 import io.daxfs.core.format.Layout;
@@ -23,13 +22,13 @@ import io.daxfs.core.journal.Journal;
 import io.daxfs.core.log.EntryCodec;
 import io.daxfs.core.log.InodeLog;
 import io.daxfs.core.log.LogCorruptException;
-import io.daxfs.core.log.LogEntry;
 import io.daxfs.core.log.LogEntry.DentryAdd;
 import io.daxfs.core.log.LogEntry.DentryDel;
 import io.daxfs.core.log.LogEntry.InodeEntry;
 import io.daxfs.core.log.LogEntry.WriteEntry;
 import io.daxfs.core.log.LogEntry.XattrDel;
 import io.daxfs.core.log.LogEntry.XattrSet;
+import io.daxfs.core.log.LogEntry;
 import io.daxfs.core.log.LogPage;
 import io.daxfs.core.log.LogReader;
 import io.daxfs.core.namei.Names;
@@ -83,7 +82,7 @@ public final class Checker {
         }
     }
 
-    private static final long MAX_FILE_PAGES = FileData.MAX_FILE_SIZE / Layout.BLOCK_SIZE;
+    private static final long MAX_FILE_PAGES = Layout.MAX_FILE_SIZE / Layout.BLOCK_SIZE;
     private static final long JOURNAL_BASE = Layout.offsetOf(Layout.JOURNAL_BLOCK);
 
     private final DaxDevice device;
@@ -496,7 +495,7 @@ public final class Checker {
     }
 
     private String checkAttrs(InodeEntry e, FileKind kind) {
-        if (e.size() < 0 || e.size() > FileData.MAX_FILE_SIZE) {
+        if (e.size() < 0 || e.size() > Layout.MAX_FILE_SIZE) {
             return "INODE entry has size " + e.size();
         }
         if (kind == FileKind.DIRECTORY && (e.parent() < 1 || e.parent() >= a.layout.inodeCount())) {
@@ -515,7 +514,7 @@ public final class Checker {
         if (e.block() != 0 && (!a.layout.isDataBlock(e.block()) || e.count() > a.layout.dataEndBlock() - e.block())) {
             return "WRITE points at blocks " + e.block() + "+" + e.count() + " outside the data area";
         }
-        if (e.size() < 0 || e.size() > FileData.MAX_FILE_SIZE) {
+        if (e.size() < 0 || e.size() > Layout.MAX_FILE_SIZE) {
             return "WRITE sets size " + e.size();
         }
         return null;
@@ -529,7 +528,7 @@ public final class Checker {
             return "DENTRY_ADD '" + e.name() + "' has an unknown kind " + (kindBits >> 12);
         }
         int length = e.name().getBytes(StandardCharsets.UTF_8).length;
-        if (length == 0 || length > Names.MAX_NAME_BYTES) {
+        if (length > Names.MAX_NAME_BYTES) { // an empty name is one bad entry: the name check drops it
             return "DENTRY_ADD has a name of " + length + " bytes";
         }
         return null;

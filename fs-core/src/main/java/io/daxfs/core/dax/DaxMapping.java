@@ -4,6 +4,7 @@ import io.daxfs.core.Errno;
 import io.daxfs.core.FsException;
 import io.daxfs.core.format.Layout;
 import io.daxfs.core.inode.Inode;
+import io.daxfs.core.inode.LiveMapping;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
@@ -15,7 +16,7 @@ import java.lang.foreign.MemorySegment;
  * {@link #persist} (or fsync of the file). {@link #close} drops the pin; afterwards, and after the
  * filesystem is closed, the segment throws {@link IllegalStateException} on access.
  */
-public final class DaxMapping implements AutoCloseable {
+public final class DaxMapping implements LiveMapping, AutoCloseable {
     /** What a mapping may do. */
     public enum Mode {
         READ, READ_WRITE
@@ -63,6 +64,7 @@ public final class DaxMapping implements AutoCloseable {
         return pgoff * Layout.BLOCK_SIZE;
     }
 
+    @Override
     public long length() {
         return segment.byteSize();
     }
@@ -76,6 +78,12 @@ public final class DaxMapping implements AutoCloseable {
         return System.nanoTime() - createdNs;
     }
 
+    @Override
+    public boolean isWritable() {
+        return mode == Mode.READ_WRITE;
+    }
+
+    @Override
     public boolean isOpen() {
         return arena.scope().isAlive();
     }
@@ -92,12 +100,12 @@ public final class DaxMapping implements AutoCloseable {
         return block;
     }
 
-    /** True if this mapping covers any of file pages {@code [first, first+count)}. */
+    @Override
     public boolean overlaps(long first, long count) {
         return first < pgoff + pages && pgoff < first + count;
     }
 
-    /** Device offset of the first mapped byte. */
+    @Override
     public long deviceOffset() {
         return Layout.offsetOf(block);
     }

@@ -5,7 +5,8 @@ import io.daxfs.core.FsException;
 import io.daxfs.core.balloc.Extent;
 import io.daxfs.core.device.DaxDevice;
 import io.daxfs.core.dirty.Writeback;
-import io.daxfs.core.file.FileExtents;
+import io.daxfs.core.extent.FileExtents;
+import io.daxfs.core.file.FileData;
 import io.daxfs.core.format.Layout;
 import io.daxfs.core.inode.Inode;
 import io.daxfs.core.log.LogEntry.WriteEntry;
@@ -39,6 +40,7 @@ public final class Mapper {
         if (offset < 0 || offset % Layout.BLOCK_SIZE != 0 || length <= 0) {
             throw new FsException(Errno.EINVAL, "mapping needs a page-aligned offset and a positive length");
         }
+        FileData.checkRange(offset, length);
         long pgoff = offset / Layout.BLOCK_SIZE;
         long pages = (length + Layout.BLOCK_SIZE - 1) / Layout.BLOCK_SIZE;
         FileExtents.Run run = inode.extents().find(pgoff);
@@ -89,8 +91,17 @@ public final class Mapper {
         device.fence();
     }
 
+    /**
+     * Drops the mapping's pin. A writable mapping's range stays dirty, so the next fsync, syncfs or
+     * unmount flushes what was stored through it since the last one.
+     */
     void unmap(DaxMapping mapping) {
         if (live.remove(mapping)) {
+            // Dirty first: an fsync running meanwhile sees the range either as a mapping or as dirty.
+            if (mapping.mode() == DaxMapping.Mode.READ_WRITE) {
+                writeback.dirtied(mapping.inode(), mapping.firstPage(), mapping.pages(), mapping.deviceOffset(),
+                        mapping.pages() * Layout.BLOCK_SIZE);
+            }
             mapping.inode().mappings().remove(mapping);
             volume.releaser().unpin(mapping.firstBlock(), mapping.pages());
         }

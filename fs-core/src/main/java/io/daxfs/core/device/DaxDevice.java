@@ -8,7 +8,7 @@ import java.nio.file.Path;
  * A byte-addressable persistent-memory device: the seeds' {@code dax_operations}.
  *
  * <p>The filesystem stores to the device only through this interface (never through a segment it
- * got from {@link #directAccess}), so that a {@link RecordingDevice} sees every store, flush and
+ * got from {@link #directAccess}), so that the crash tests' recording device sees every store, flush and
  * fence. The device, not the filesystem, knows whether a flush is needed: under
  * {@link PersistenceMode#NONE} {@link #flush} costs nothing, but callers issue it all the same.
  *

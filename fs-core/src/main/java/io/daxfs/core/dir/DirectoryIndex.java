@@ -2,6 +2,7 @@ package io.daxfs.core.dir;
 
 import io.daxfs.core.DirEntry;
 import io.daxfs.core.FileKind;
+import io.daxfs.core.namei.Names;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -77,14 +78,19 @@ public final class DirectoryIndex {
         }
     }
 
-    /** Up to {@code max} entries with cookies above {@code afterCookie}, in cookie order. */
+    /**
+     * Up to {@code max} entries with cookies above {@code afterCookie}, in cookie order; entries
+     * whose name cannot be listed (see {@link Names#isListable}) are skipped.
+     */
     public List<DirEntry> list(long afterCookie, int max) {
         List<DirEntry> out = new ArrayList<>(Math.min(max, byCookie.size()));
         for (DirEntry e : byCookie.tailMap(afterCookie, false).values()) {
             if (out.size() >= max) {
                 break;
             }
-            out.add(e);
+            if (Names.isListable(e.name())) {
+                out.add(e);
+            }
         }
         return out;
     }

@@ -1,10 +1,11 @@
 package io.daxfs.core.dirty;
 
-import io.daxfs.core.dax.DaxMapping;
 import io.daxfs.core.device.DaxDevice;
-import io.daxfs.core.file.FileExtents;
+import io.daxfs.core.extent.FileExtents;
 import io.daxfs.core.format.Layout;
+import io.daxfs.core.inode.DirtyPages;
 import io.daxfs.core.inode.Inode;
+import io.daxfs.core.inode.LiveMapping;
 import java.util.Collection;
 
 /**
@@ -40,15 +41,14 @@ public final class Writeback {
                 }
             }
         }
-        for (DaxMapping mapping : inode.mappings()) {
-            if (mapping.mode() == DaxMapping.Mode.READ_WRITE && mapping.isOpen()) {
-                device.flush(mapping.deviceOffset(), mapping.length());
-            }
-        }
+        flushMappings(inode);
         device.fence();
     }
 
-    /** Flushes every dirty device region, forgets all per-inode dirty pages, fences. */
+    /**
+     * Flushes every dirty device region and the ranges of live writable mappings, forgets all
+     * per-inode dirty pages, fences.
+     */
     public void syncfs(Collection<Inode> inodes) {
         for (long[] region : regions.drain()) {
             long length = Math.min(region[1], device.size() - region[0]);
@@ -56,8 +56,18 @@ public final class Writeback {
         }
         for (Inode inode : inodes) {
             inode.dirty().drain();
+            flushMappings(inode);
         }
         device.fence();
+    }
+
+    /** Flushes the ranges of {@code inode}'s live writable mappings, whose stores cannot be seen. */
+    private void flushMappings(Inode inode) {
+        for (LiveMapping mapping : inode.mappings()) {
+            if (mapping.isWritable() && mapping.isOpen()) {
+                device.flush(mapping.deviceOffset(), mapping.length());
+            }
+        }
     }
 
     /** Bytes waiting for fsync, over {@code inodes}. */

@@ -5,11 +5,12 @@ import io.daxfs.core.FsException;
 import io.daxfs.core.balloc.Extent;
 import io.daxfs.core.device.DaxDevice;
 import io.daxfs.core.dirty.Writeback;
+import io.daxfs.core.extent.FileExtents;
 import io.daxfs.core.format.Layout;
 import io.daxfs.core.inode.Inode;
-import io.daxfs.core.log.LogEntry;
 import io.daxfs.core.log.LogEntry.InodeEntry;
 import io.daxfs.core.log.LogEntry.WriteEntry;
+import io.daxfs.core.log.LogEntry;
 import io.daxfs.core.volume.Volume;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
@@ -25,8 +26,6 @@ import java.util.List;
  * (read lock for {@link #read}, write lock otherwise).
  */
 public final class FileData {
-    /** Largest file size: 16 TiB, as ext4 with 4 KiB blocks. */
-    public static final long MAX_FILE_SIZE = 1L << 44;
     private static final long PAGE = Layout.BLOCK_SIZE;
 
     private final Volume volume;
@@ -81,6 +80,7 @@ public final class FileData {
         }
         checkRange(offset, length);
         long newSize = Math.max(inode.size(), offset + length);
+        zeroPastEof(inode, offset);
         long first = offset / PAGE;
         long pages = (offset + length - 1) / PAGE - first + 1;
         if (cached || inode.isMapped(first, pages)) {
@@ -126,30 +126,52 @@ public final class FileData {
     }
 
     /**
-     * Sets the size. Shrinking releases the pages past the new end (and zeroes the tail of the
-     * last page, so growing again reads zeros); growing leaves a hole.
+     * Sets the size. Shrinking releases the pages past the new end; growing leaves a hole. Neither
+     * allocates: the bytes past the new end in its last page are zeroed in place after the commit
+     * (for mappings; a crash may leave them, which growing handles, see {@link #zeroPastEof}).
      */
     public void truncate(Inode inode, long newSize, long nowNs) {
         if (newSize < 0) {
             throw new FsException(Errno.EINVAL, "negative size " + newSize);
         }
-        if (newSize > MAX_FILE_SIZE) {
-            throw new FsException(Errno.EFBIG, "size " + newSize + " exceeds " + MAX_FILE_SIZE);
+        if (newSize > Layout.MAX_FILE_SIZE) {
+            throw new FsException(Errno.EFBIG, "size " + newSize + " exceeds " + Layout.MAX_FILE_SIZE);
         }
-        Rewrite rewrite = Rewrite.EMPTY;
+        zeroPastEof(inode, newSize);
         List<LogEntry> holes = new ArrayList<>();
-        if (newSize < inode.size() || beyondEof(inode, newSize)) {
-            long tailLength = newSize % PAGE == 0 ? 0 : PAGE - newSize % PAGE;
-            if (tailLength > 0 && inode.extents().find(newSize / PAGE) != null) {
-                rewrite = rewrite(inode, newSize, tailLength, null, newSize, nowNs);
-            }
-            long firstWhole = (newSize + PAGE - 1) / PAGE;
-            long end = mappedEnd(inode);
-            if (end > firstWhole) {
-                holes.add(new WriteEntry(firstWhole, 0, end - firstWhole, newSize, nowNs));
-            }
+        long firstWhole = (newSize + PAGE - 1) / PAGE;
+        long end = mappedEnd(inode);
+        if (end > firstWhole) {
+            holes.add(new WriteEntry(firstWhole, 0, end - firstWhole, newSize, nowNs));
         }
-        commit(inode, rewrite, concat(holes, sizeEntry(inode, newSize, nowNs)));
+        commit(inode, Rewrite.EMPTY, concat(holes, sizeEntry(inode, newSize, nowNs)));
+        zeroInPlace(inode, newSize, firstWhole * PAGE);
+    }
+
+    /**
+     * Before the size grows to {@code newSize} (or a write from there makes it grow): zeroes, in place, what the file's blocks hold
+     * between the old size and the new one. Only a mapping can have stored there (or a crash after
+     * a shrink), and as on Linux such bytes must not become file content. Zeroing in place is safe
+     * before the commit: the bytes are past the size the media shows until then.
+     */
+    private void zeroPastEof(Inode inode, long newSize) {
+        long size = inode.size();
+        if (newSize > size) {
+            zeroInPlace(inode, size, Math.min(newSize, mappedEnd(inode) * PAGE));
+        }
+    }
+
+    /** Zeroes file bytes {@code [from, to)} in the blocks they have now (holes are zeros already). */
+    private void zeroInPlace(Inode inode, long from, long to) {
+        if (to <= from) {
+            return;
+        }
+        long first = from / PAGE;
+        for (FileExtents.Run run : inode.extents().runsIn(first, (to - 1) / PAGE - first + 1)) {
+            long start = Math.max(from, run.pgoff() * PAGE);
+            long end = Math.min(to, run.end() * PAGE);
+            device.zero(Layout.offsetOf(run.blockOf(start / PAGE)) + start % PAGE, end - start);
+        }
     }
 
     /** fallocate(2) modes. */
@@ -169,6 +191,7 @@ public final class FileData {
         boolean keepSize = (mode & KEEP_SIZE) != 0;
         long end = offset + length;
         long newSize = keepSize ? inode.size() : Math.max(inode.size(), end);
+        zeroPastEof(inode, newSize);
         if ((mode & PUNCH_HOLE) != 0) {
             if (!keepSize || (mode & ZERO_RANGE) != 0) {
                 throw new FsException(Errno.EOPNOTSUPP, "punch-hole needs keep-size and excludes zero-range");
@@ -315,21 +338,21 @@ public final class FileData {
                 nowNs, a.btimeNs(), a.parent(), a.nextCookie());
     }
 
-    private static boolean beyondEof(Inode inode, long newSize) {
-        return mappedEnd(inode) * PAGE > newSize;
-    }
-
     /** One past the last mapped page (0 when nothing is mapped). */
     private static long mappedEnd(Inode inode) {
         return inode.extents().mappedEnd();
     }
 
-    private static void checkRange(long offset, long length) {
+    /**
+     * Checks a byte range that a write, fallocate or mapping would make part of the file: EINVAL
+     * for a negative offset, EFBIG when it ends past {@link #MAX_FILE_SIZE} (or overflows).
+     */
+    public static void checkRange(long offset, long length) {
         if (offset < 0) {
             throw new FsException(Errno.EINVAL, "negative offset " + offset);
         }
-        if (offset + length > MAX_FILE_SIZE || offset + length < 0) {
-            throw new FsException(Errno.EFBIG, "range ends beyond the largest file size " + MAX_FILE_SIZE);
+        if (offset + length > Layout.MAX_FILE_SIZE || offset + length < 0) {
+            throw new FsException(Errno.EFBIG, "range ends beyond the largest file size " + Layout.MAX_FILE_SIZE);
         }
     }
 

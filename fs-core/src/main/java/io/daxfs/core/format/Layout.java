@@ -29,6 +29,8 @@ public record Layout(long totalBlocks, long inodeCount) {
     public static final long MIN_BLOCKS = 64;
     /** Largest device: DRAM block and inode maps are indexed by int (8 TiB of 4 KiB blocks). */
     public static final long MAX_BLOCKS = Integer.MAX_VALUE;
+    /** Largest file size: 16 TiB, as ext4 with 4 KiB blocks. */
+    public static final long MAX_FILE_SIZE = 1L << 44;
     public static final long MAX_INODES = Integer.MAX_VALUE / INODES_PER_BLOCK * INODES_PER_BLOCK;
 
     public Layout {

@@ -3,19 +3,17 @@ package io.daxfs.core.inode;
 import io.daxfs.core.Attributes;
 import io.daxfs.core.DirEntry;
 import io.daxfs.core.FileKind;
-import io.daxfs.core.dax.DaxMapping;
 import io.daxfs.core.dir.DirectoryIndex;
-import io.daxfs.core.dirty.DirtyPages;
-import io.daxfs.core.file.FileExtents;
+import io.daxfs.core.extent.FileExtents;
 import io.daxfs.core.format.Layout;
 import io.daxfs.core.log.InodeLog;
-import io.daxfs.core.log.LogEntry;
 import io.daxfs.core.log.LogEntry.DentryAdd;
 import io.daxfs.core.log.LogEntry.DentryDel;
 import io.daxfs.core.log.LogEntry.InodeEntry;
 import io.daxfs.core.log.LogEntry.WriteEntry;
 import io.daxfs.core.log.LogEntry.XattrDel;
 import io.daxfs.core.log.LogEntry.XattrSet;
+import io.daxfs.core.log.LogEntry;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -47,7 +45,7 @@ public final class Inode {
     private boolean deleted;
     private long compactionThreshold = MIN_COMPACTION_THRESHOLD;
     private final DirtyPages dirty = new DirtyPages();
-    private final List<DaxMapping> mappings = new CopyOnWriteArrayList<>();
+    private final List<LiveMapping> mappings = new CopyOnWriteArrayList<>();
 
     /** Logs smaller than this are never compacted. */
     public static final long MIN_COMPACTION_THRESHOLD = 4 * Layout.BLOCK_SIZE;
@@ -126,13 +124,13 @@ public final class Inode {
     }
 
     /** Live DAX mappings of this file. */
-    public List<DaxMapping> mappings() {
+    public List<LiveMapping> mappings() {
         return mappings;
     }
 
     /** True if a live mapping covers any of file pages {@code [first, first+count)}. */
     public boolean isMapped(long first, long count) {
-        for (DaxMapping m : mappings) {
+        for (LiveMapping m : mappings) {
             if (m.overlaps(first, count)) {
                 return true;
             }

@@ -5,6 +5,7 @@ import io.daxfs.core.device.Layouts;
 import io.daxfs.core.format.Checksums;
 import io.daxfs.core.format.CorruptImageException;
 import io.daxfs.core.format.Layout;
+import io.daxfs.core.inode.InodeTable;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
@@ -98,7 +99,11 @@ public final class Journal {
         return count;
     }
 
-    /** Journaled stores may only target inode records and orphan slots. */
+    /**
+     * Journaled stores may only target orphan slots and the two words of an inode record that
+     * operations commit (the log tail, and the head that compaction switches with it): never a
+     * generation, a checksum or the reserved bytes, which a crafted journal could otherwise rewrite.
+     */
     public static boolean isCommitWord(Layout layout, long offset) {
         if ((offset & 7) != 0) {
             return false;
@@ -106,7 +111,12 @@ public final class Journal {
         long orphanStart = Layout.offsetOf(Layout.ORPHAN_START_BLOCK);
         long inodeStart = Layout.offsetOf(Layout.INODE_TABLE_START_BLOCK);
         long inodeEnd = Layout.offsetOf(layout.dataStartBlock());
-        return (offset >= orphanStart && offset < inodeStart) || (offset >= inodeStart && offset < inodeEnd);
+        if (offset >= orphanStart && offset < inodeStart) {
+            return true;
+        }
+        long inRecord = (offset - inodeStart) % Layout.INODE_SIZE;
+        return offset >= inodeStart + Layout.INODE_SIZE && offset < inodeEnd
+                && (inRecord == InodeTable.TAIL || inRecord == InodeTable.HEAD);
     }
 
     private void publish(long offset, long value) {

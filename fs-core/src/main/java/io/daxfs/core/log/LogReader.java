@@ -5,14 +5,21 @@ import io.daxfs.core.device.Layouts;
 import io.daxfs.core.format.Layout;
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
+import java.util.HashSet;
+import java.util.Set;
 
 /**
  * Walks an inode's log on the media from its head page to its committed tail, checking every
  * page header and entry as it goes (used by mount, recovery and the checker). It never follows a
- * pointer out of the data area and stops after as many pages as the data area has, so damaged
- * media cannot make it loop or read outside the device.
+ * pointer out of the data area nor visits a page twice, so damaged
+ * media cannot make it loop or read outside the device. A page that links back into its own
+ * chain is reported as soon as it is reached: a cycle costs one pass over its pages, not a walk
+ * the length of the device (issue #13 point 6).
  */
 public final class LogReader {
+    /** Chains up to this long are checked for cycles by a linear scan, longer ones with a set. */
+    private static final int SHORT_CHAIN = 16;
+
     private final DaxDevice device;
     private final Layout layout;
 
@@ -40,17 +47,24 @@ public final class LogReader {
     public InodeLog read(long ino, long headBlock, long tail, Visitor visitor) {
         long[] pages = new long[4];
         int count = 0;
+        Set<Long> visited = null;
         long block = headBlock;
-        long maxPages = layout.dataBlocks();
         while (true) {
             checkPage(ino, block);
+            if (count == SHORT_CHAIN) {
+                visited = new HashSet<>();
+                for (int i = 0; i < count; i++) {
+                    visited.add(pages[i]);
+                }
+            }
+            if (visited != null ? !visited.add(block) : contains(pages, count, block)) {
+                throw new LogCorruptException("inode " + ino + ": log page " + pages[count - 1]
+                        + " links back to page " + block + " of the same chain (a cycle)");
+            }
             if (count == pages.length) {
                 pages = Arrays.copyOf(pages, count * 2);
             }
             pages[count++] = block;
-            if (count > maxPages) {
-                throw new LogCorruptException("inode " + ino + ": log chain longer than the device (a cycle)");
-            }
             long base = Layout.offsetOf(block);
             MemorySegment page = device.directAccess(base, Layout.BLOCK_SIZE);
             long pos = LogPage.FIRST_ENTRY;
@@ -83,6 +97,15 @@ public final class LogReader {
                         + " before reaching its tail " + tail);
             }
         }
+    }
+
+    private static boolean contains(long[] pages, int count, long block) {
+        for (int i = 0; i < count; i++) {
+            if (pages[i] == block) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private void checkPage(long ino, long block) {

@@ -10,6 +10,16 @@ public final class Names {
 
     private Names() {}
 
+    /**
+     * False for a name no directory may hold and no kernel accepts in a listing (empty, "." or
+     * "..", or containing '/' or NUL): such an entry in a crafted or damaged log is hidden from
+     * readdir so that the rest of its directory stays readable (issue #13 point 9).
+     */
+    public static boolean isListable(String name) {
+        return !name.isEmpty() && !name.equals(".") && !name.equals("..") && name.indexOf('/') < 0
+                && name.indexOf('\0') < 0;
+    }
+
     /** Throws EINVAL / ENAMETOOLONG unless {@code name} can be stored as a directory entry. */
     public static void check(String name) {
         if (name == null || name.isEmpty() || name.equals(".") || name.equals("..")) {

@@ -120,7 +120,7 @@ public final class Namespace {
         if (inode.isDeleted() || inode.nlink() == 0) {
             throw new FsException(Errno.ENOENT, "inode " + inode.ino() + " has no name left");
         }
-        if (inode.nlink() >= MAX_LINKS) {
+        if (Integer.toUnsignedLong(inode.nlink()) >= MAX_LINKS) {
             throw new FsException(Errno.EMLINK, "inode " + inode.ino() + " has " + MAX_LINKS + " links");
         }
         volume.begin()
@@ -269,9 +269,9 @@ public final class Namespace {
 
     /** Adds to {@code tx} what losing one name does to {@code victim}. */
     private void dropLink(Transaction tx, Inode victim, long now) {
-        int links = victim.nlink() - 1;
+        long links = Integer.toUnsignedLong(victim.nlink()) - 1; // the count is a u32 on the media
         if (links > 0) {
-            tx.append(victim, withLinks(victim, links, now));
+            tx.append(victim, withLinks(victim, (int) links, now));
         } else if (victim.openCount() > 0) {
             int slot = volume.orphans().reserve();
             victim.setOrphanSlot(slot);
@@ -286,7 +286,7 @@ public final class Namespace {
         try {
             tx.commit();
         } catch (RuntimeException e) {
-            if (victim != null && victim.orphanSlot() >= 0 && victim.nlink() > 0) {
+            if (victim != null && victim.orphanSlot() >= 0 && victim.nlink() != 0) {
                 volume.orphans().release(victim.orphanSlot());
                 victim.setOrphanSlot(-1);
             }

@@ -3,15 +3,14 @@ package io.daxfs.core.rebuild;
 import io.daxfs.core.Errno;
 import io.daxfs.core.FileKind;
 import io.daxfs.core.FsException;
-import io.daxfs.core.file.FileData;
-import io.daxfs.core.file.FileExtents;
+import io.daxfs.core.extent.FileExtents;
 import io.daxfs.core.format.Layout;
 import io.daxfs.core.inode.Inode;
 import io.daxfs.core.inode.InodeTable;
 import io.daxfs.core.log.InodeLog;
 import io.daxfs.core.log.LogCorruptException;
-import io.daxfs.core.log.LogEntry;
 import io.daxfs.core.log.LogEntry.InodeEntry;
+import io.daxfs.core.log.LogEntry;
 import io.daxfs.core.log.LogReader;
 import java.util.ArrayList;
 import java.util.List;
@@ -54,13 +53,13 @@ public final class InodeLoader {
      */
     private static void checkBounds(Inode inode, Layout layout) {
         long size = inode.size();
-        long max = inode.kind() == FileKind.SYMLINK ? Layout.BLOCK_SIZE - 1 : FileData.MAX_FILE_SIZE;
+        long max = inode.kind() == FileKind.SYMLINK ? Layout.BLOCK_SIZE - 1 : Layout.MAX_FILE_SIZE;
         if (size < 0 || size > max) {
             throw new LogCorruptException("inode " + inode.ino() + ": size " + size + " is out of range");
         }
         if (inode.extents() != null) {
             for (FileExtents.Run run : inode.extents().runs()) {
-                if (run.pgoff() < 0 || run.count() > FileData.MAX_FILE_SIZE / Layout.BLOCK_SIZE - run.pgoff()) {
+                if (run.pgoff() < 0 || run.count() > Layout.MAX_FILE_SIZE / Layout.BLOCK_SIZE - run.pgoff()) {
                     throw new LogCorruptException("inode " + inode.ino() + ": file pages " + run.pgoff() + "+"
                             + run.count() + " lie beyond the largest file size");
                 }

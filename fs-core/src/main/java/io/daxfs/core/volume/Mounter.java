@@ -2,6 +2,7 @@ package io.daxfs.core.volume;
 
 import io.daxfs.core.FileKind;
 import io.daxfs.core.FormatOptions;
+import io.daxfs.core.FsException;
 import io.daxfs.core.balloc.BlockAllocator;
 import io.daxfs.core.device.DaxDevice;
 import io.daxfs.core.format.CorruptImageException;
@@ -17,8 +18,10 @@ import io.daxfs.core.log.InodeLog;
 import io.daxfs.core.log.LogEntry.InodeEntry;
 import io.daxfs.core.log.LogReader;
 import io.daxfs.core.log.LogWriter;
+import io.daxfs.core.rebuild.BlockClaims;
 import io.daxfs.core.rebuild.InodeLoader;
 import io.daxfs.core.rebuild.Recovery;
+import java.util.BitSet;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -83,6 +86,7 @@ public final class Mounter {
         OrphanTable orphans = new OrphanTable(device);
         BlockAllocator allocator = null;
         List<Inode> loaded = List.of();
+        BitSet used = new BitSet();
         if (sb.state() == State.CLEAN && sb.freeList().present()) {
             try {
                 allocator = BlockAllocator.load(layout, device, sb.freeList());
@@ -102,20 +106,42 @@ public final class Mounter {
                     new InodeLoader(table, new LogReader(device, layout)));
             allocator = BlockAllocator.fromUsed(layout, scan.usedBlocks());
             loaded = scan.inodes();
+            used = scan.usedBlocks();
         }
+        boolean crashed = sb.state() != State.CLEAN;
         if (!table.isUsed(Layout.ROOT_INO)) {
             throw new CorruptImageException("the root directory is missing; run fsck.daxfs");
         }
-        Volume volume = new Volume(device, sb, allocator, table, orphans, loaded);
+        Volume volume = new Volume(device, sb, allocator, table, orphans, loaded, new BlockClaims(used));
+        requireUsableRoot(volume);
         if (!readOnly) {
             Superblock dirty = sb.withState(State.DIRTY, FreeList.NONE, nowNs, true);
             dirty.writeBoth(device);
             volume.setSuperblock(dirty);
-            new OrphanReaper(volume).reapAfterCrash();
+            new OrphanReaper(volume).reapAtMount(crashed);
         }
         LOG.info("mounted {} ({} blocks, {} free, {} inodes in use){}", sb.uuid(), layout.totalBlocks(),
                 allocator.freeBlocks(), table.usedCount(), readOnly ? " read-only" : "");
         return volume;
+    }
+
+    /**
+     * Loads the root now, so that an image whose root cannot be read, or is not a directory, is
+     * refused with one line instead of mounting and failing every request (issue #13 point 5). An
+     * inode table grown over the logs by a crafted superblock ends here too: the root's log then
+     * starts outside the data area.
+     */
+    private static void requireUsableRoot(Volume volume) {
+        Inode root;
+        try {
+            root = volume.inode(Layout.ROOT_INO);
+        } catch (FsException e) {
+            throw new CorruptImageException("the root directory is unusable (" + e.getMessage() + "); run fsck.daxfs");
+        }
+        if (!root.isDirectory()) {
+            throw new CorruptImageException("the root directory is unusable (inode 1 is a "
+                    + root.kind().name().toLowerCase() + ", not a directory); run fsck.daxfs");
+        }
     }
 
     /** Saves the allocator and marks the superblock clean. Every file must be closed. */

@@ -12,18 +12,23 @@ import io.daxfs.core.inode.OrphanTable;
 import io.daxfs.core.journal.Journal;
 import io.daxfs.core.log.LogReader;
 import io.daxfs.core.log.LogWriter;
+import io.daxfs.core.rebuild.BlockClaims;
 import io.daxfs.core.rebuild.InodeLoader;
 import java.util.BitSet;
 import java.util.Collection;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A mounted filesystem's shared state: the device and its layout, the allocator, journal, inode
  * table, orphan list and the DRAM inodes (loaded from their logs on first use). Every mechanism
- * package works through it; {@link io.daxfs.core.DaxFileSystem} is its public face.
+ * package works through it; {@link io.daxfs.core.fs.DaxFileSystem} is its public face.
  */
 public final class Volume {
+    private static final Logger LOG = LoggerFactory.getLogger(Volume.class);
+
     private final DaxDevice device;
     private final Layout layout;
     private final BlockAllocator allocator;
@@ -38,10 +43,11 @@ public final class Volume {
     private final BitSet unloaded;
     private final ReentrantLock namespaceLock = new ReentrantLock();
     private final BlockReleaser releaser;
+    private final BlockClaims claims;
     private volatile Superblock superblock;
 
     Volume(DaxDevice device, Superblock superblock, BlockAllocator allocator, InodeTable inodeTable,
-            OrphanTable orphans, Iterable<Inode> loaded) {
+            OrphanTable orphans, Iterable<Inode> loaded, BlockClaims claims) {
         this.device = device;
         this.superblock = superblock;
         this.layout = superblock.layout();
@@ -53,6 +59,7 @@ public final class Volume {
         this.logReader = new LogReader(device, layout);
         this.loader = new InodeLoader(inodeTable, logReader);
         this.releaser = new BlockReleaser(allocator);
+        this.claims = claims;
         this.unloaded = inodeTable.usedSnapshot();
         for (Inode inode : loaded) {
             inodes.put(inode.ino(), inode);
@@ -131,11 +138,26 @@ public final class Volume {
         }
         return inodes.computeIfAbsent(ino, i -> {
             Inode fresh = loader.load(i);
+            requireTrustworthy(fresh);
             synchronized (unloaded) {
                 unloaded.clear((int) (long) i);
             }
             return fresh;
         });
+    }
+
+    /**
+     * What a lazily loaded inode must satisfy beyond its own log (issue #13): a file loaded
+     * through a name has at least one link (a count of 0 outside the orphan list is a lie that
+     * would delete it at its last close), and it shares no block with an inode loaded before.
+     */
+    private void requireTrustworthy(Inode inode) {
+        if (!inode.isDirectory() && inode.attrs().nlink() == 0) {
+            String message = "inode " + inode.ino() + " has a link count of 0 but is not an orphan; run fsck.daxfs";
+            LOG.error(message);
+            throw new FsException(Errno.EIO, message);
+        }
+        claims.claim(inode);
     }
 
     /** Inodes loaded so far. */

@@ -1,13 +1,13 @@
 package io.daxfs.core.check;
 
 import io.daxfs.core.Attributes;
-import io.daxfs.core.DaxFileSystem;
 import io.daxfs.core.DirEntry;
 import io.daxfs.core.FileKind;
 import io.daxfs.core.FormatOptions;
 import io.daxfs.core.MountOptions;
 import io.daxfs.core.device.DaxDevice;
 import io.daxfs.core.device.MemoryDevice;
+import io.daxfs.core.fs.DaxFileSystem;
 import io.daxfs.core.log.LogReader;
 import io.daxfs.core.volume.Volume;
 import java.lang.foreign.MemorySegment;

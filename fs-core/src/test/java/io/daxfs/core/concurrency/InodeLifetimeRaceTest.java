@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.daxfs.core.DaxFileSystem;
 import io.daxfs.core.Errno;
 import io.daxfs.core.FileKind;
 import io.daxfs.core.FormatOptions;
@@ -13,6 +12,7 @@ import io.daxfs.core.FsException;
 import io.daxfs.core.MountOptions;
 import io.daxfs.core.device.MemoryDevice;
 import io.daxfs.core.format.Layout;
+import io.daxfs.core.fs.DaxFileSystem;
 import java.lang.foreign.MemorySegment;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;

@@ -1,12 +1,12 @@
 package io.daxfs.core.crash;
 
-import io.daxfs.core.DaxFileSystem;
 import io.daxfs.core.FileKind;
 import io.daxfs.core.FsException;
 import io.daxfs.core.dax.DaxMapping;
 import io.daxfs.core.file.FileData;
-import java.lang.foreign.ValueLayout;
+import io.daxfs.core.fs.DaxFileSystem;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
 import java.util.List;
 import java.util.function.BiConsumer;

@@ -1,9 +1,9 @@
 package io.daxfs.core.crash;
 
 import io.daxfs.core.Attributes;
-import io.daxfs.core.DaxFileSystem;
 import io.daxfs.core.DirEntry;
 import io.daxfs.core.FileKind;
+import io.daxfs.core.fs.DaxFileSystem;
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 import java.util.HashMap;

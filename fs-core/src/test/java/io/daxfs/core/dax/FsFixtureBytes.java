@@ -1,6 +1,6 @@
 package io.daxfs.core.dax;
 
-import io.daxfs.core.DaxFileSystem;
+import io.daxfs.core.fs.DaxFileSystem;
 import java.lang.foreign.MemorySegment;
 
 /** Reads one byte of a file through read(), to compare with what a mapping shows. */

@@ -6,11 +6,11 @@ import static io.daxfs.core.FsFixture.mount;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
-import io.daxfs.core.DaxFileSystem;
 import io.daxfs.core.FsException;
 import io.daxfs.core.device.DaxDevice;
 import io.daxfs.core.device.Layouts;
 import io.daxfs.core.device.MemoryDevice;
+import io.daxfs.core.fs.DaxFileSystem;
 import java.lang.foreign.MemorySegment;
 import java.time.Duration;
 import java.util.ArrayList;

@@ -10,13 +10,13 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.daxfs.core.DaxFileSystem;
 import io.daxfs.core.Errno;
 import io.daxfs.core.FsException;
 import io.daxfs.core.device.DaxDevice;
 import io.daxfs.core.device.Layouts;
 import io.daxfs.core.device.MemoryDevice;
 import io.daxfs.core.file.FileData;
+import io.daxfs.core.fs.DaxFileSystem;
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 import java.util.function.BiConsumer;

@@ -3,7 +3,6 @@ package io.daxfs.core.model;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import io.daxfs.core.DaxFileSystem;
 import io.daxfs.core.Errno;
 import io.daxfs.core.FileKind;
 import io.daxfs.core.FormatOptions;
@@ -11,6 +10,7 @@ import io.daxfs.core.FsException;
 import io.daxfs.core.MountOptions;
 import io.daxfs.core.device.MemoryDevice;
 import io.daxfs.core.device.SegmentDevice;
+import io.daxfs.core.fs.DaxFileSystem;
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;

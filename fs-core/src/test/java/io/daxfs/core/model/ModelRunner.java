@@ -1,7 +1,6 @@
 package io.daxfs.core.model;
 
 import io.daxfs.core.Attributes;
-import io.daxfs.core.DaxFileSystem;
 import io.daxfs.core.DirEntry;
 import io.daxfs.core.Errno;
 import io.daxfs.core.FileKind;
@@ -10,7 +9,8 @@ import io.daxfs.core.FsException;
 import io.daxfs.core.MountOptions;
 import io.daxfs.core.device.DaxDevice;
 import io.daxfs.core.device.MemoryDevice;
-import io.daxfs.core.file.FileExtents;
+import io.daxfs.core.extent.FileExtents;
+import io.daxfs.core.fs.DaxFileSystem;
 import io.daxfs.core.model.FsModel.Node;
 import io.daxfs.core.model.FsModel.Plan;
 import java.lang.foreign.MemorySegment;

@@ -1,5 +1,9 @@
-package io.daxfs.core.device;
+package io.daxfs.core.testing.crash;
 
+import io.daxfs.core.device.DaxDevice;
+import io.daxfs.core.device.Layouts;
+import io.daxfs.core.device.MemoryDevice;
+import io.daxfs.core.device.PersistenceMode;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.Arrays;

@@ -1,4 +1,4 @@
-package io.daxfs.core.file;
+package io.daxfs.core.extent;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 

@@ -1,4 +1,4 @@
-package io.daxfs.core.device;
+package io.daxfs.core.testing.crash;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -6,6 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.daxfs.core.device.Layouts;
+import io.daxfs.core.device.MemoryDevice;
+import io.daxfs.core.device.SegmentDevice;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;

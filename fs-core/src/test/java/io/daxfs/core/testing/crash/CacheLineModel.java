@@ -1,4 +1,4 @@
-package io.daxfs.core.device;
+package io.daxfs.core.testing.crash;
 
 import java.nio.ByteBuffer;
 import java.util.ArrayList;

@@ -1,5 +1,14 @@
-package io.daxfs.core;
+package io.daxfs.core.fs;
 
+import io.daxfs.core.Attributes;
+import io.daxfs.core.DirEntry;
+import io.daxfs.core.Errno;
+import io.daxfs.core.FileKind;
+import io.daxfs.core.FormatOptions;
+import io.daxfs.core.FsException;
+import io.daxfs.core.FsStats;
+import io.daxfs.core.MountOptions;
+import io.daxfs.core.StatFs;
 import io.daxfs.core.dax.DaxMapping;
 import io.daxfs.core.dax.Mapper;
 import io.daxfs.core.device.DaxDevice;

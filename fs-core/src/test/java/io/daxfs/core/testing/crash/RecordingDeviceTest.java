@@ -1,4 +1,4 @@
-package io.daxfs.core.device;
+package io.daxfs.core.testing.crash;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -7,6 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.daxfs.core.device.DaxDevice;
+import io.daxfs.core.device.JavaPersistenceOps;
+import io.daxfs.core.device.Layouts;
+import io.daxfs.core.device.MemoryDevice;
+import io.daxfs.core.device.SegmentDevice;
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 import java.util.List;

@@ -1,4 +1,4 @@
-package io.daxfs.core.dirty;
+package io.daxfs.core.inode;
 
 import java.util.ArrayList;
 import java.util.List;

@@ -1,4 +1,4 @@
-package io.daxfs.core.device;
+package io.daxfs.core.testing.crash;
 
 /**
  * One entry of a {@link RecordingDevice}'s trace, in the order the device saw it. Read back by

@@ -1,4 +1,4 @@
-package io.daxfs.core.file;
+package io.daxfs.core.extent;
 
 import java.util.ArrayList;
 import java.util.List;

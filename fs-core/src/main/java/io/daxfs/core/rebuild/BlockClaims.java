@@ -1,0 +1,65 @@
+package io.daxfs.core.rebuild;
+
+import io.daxfs.core.Errno;
+import io.daxfs.core.FsException;
+import io.daxfs.core.file.FileExtents;
+import io.daxfs.core.inode.Inode;
+import java.util.BitSet;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The data blocks that inodes loaded since mount were using when they were loaded (their log
+ * pages and file data). An inode loaded lazily after a clean mount must not use any of them: a
+ * crafted or damaged log that points into another file's data, a directory's log or its own log
+ * would otherwise be served through two owners, and freed by one while the other still uses it
+ * (issue #13 point 1). The first owner loaded keeps the block; the second load fails with EIO.
+ *
+ * <p>Claims are never given back: an inode that was not loaded still has exactly the blocks it had
+ * at mount, and a block freed since can only have gone to an inode created since, which is never
+ * loaded from the media. Used by {@link io.daxfs.core.volume.Volume}; thread-safe.
+ */
+public final class BlockClaims {
+    private static final Logger LOG = LoggerFactory.getLogger(BlockClaims.class);
+
+    private final BitSet claimed;
+
+    /** Claims that start with {@code used} (the recovery scan's blocks; empty after a clean mount). */
+    public BlockClaims(BitSet used) {
+        this.claimed = (BitSet) used.clone();
+    }
+
+    /**
+     * Claims every block {@code inode} uses, or none of them.
+     *
+     * @throws FsException EIO if one is claimed already (by another inode, or twice by this one)
+     */
+    public synchronized void claim(Inode inode) {
+        BitSet mine = new BitSet();
+        for (long page : inode.log().pagesCopy()) {
+            take(inode, mine, page, 1, "log page");
+        }
+        if (inode.extents() != null) {
+            for (FileExtents.Run run : inode.extents().runs()) {
+                take(inode, mine, run.block(), run.count(), "file page " + run.pgoff() + "+" + run.count());
+            }
+        }
+        claimed.or(mine);
+    }
+
+    private void take(Inode inode, BitSet mine, long block, long count, String what) {
+        int from = (int) block;
+        int to = (int) (block + count);
+        int clash = claimed.nextSetBit(from);
+        if (clash < 0 || clash >= to) {
+            clash = mine.nextSetBit(from);
+        }
+        if (clash >= 0 && clash < to) {
+            String message = "inode " + inode.ino() + ": " + what + " uses block " + clash
+                    + ", which another inode or another part of this one already uses (cross-linked); run fsck.daxfs";
+            LOG.error(message);
+            throw new FsException(Errno.EIO, message);
+        }
+        mine.set(from, to);
+    }
+}

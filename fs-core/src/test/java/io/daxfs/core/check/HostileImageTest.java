@@ -1,0 +1,294 @@
+package io.daxfs.core.check;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.daxfs.core.DaxFileSystem;
+import io.daxfs.core.DirEntry;
+import io.daxfs.core.Errno;
+import io.daxfs.core.FileKind;
+import io.daxfs.core.FormatOptions;
+import io.daxfs.core.FsException;
+import io.daxfs.core.FsFixture;
+import io.daxfs.core.MountOptions;
+import io.daxfs.core.check.ImageCrafter.Located;
+import io.daxfs.core.check.Problem.Kind;
+import io.daxfs.core.device.DaxDevice;
+import io.daxfs.core.device.MemoryDevice;
+import io.daxfs.core.format.CorruptImageException;
+import io.daxfs.core.format.Layout;
+import io.daxfs.core.format.Superblock;
+import io.daxfs.core.inode.InodeTable;
+import io.daxfs.core.journal.Journal;
+import io.daxfs.core.log.LogCorruptException;
+import io.daxfs.core.log.LogEntry.DentryAdd;
+import io.daxfs.core.log.LogEntry.InodeEntry;
+import io.daxfs.core.log.LogReader;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Issue #13: images crafted with every checksum valid. Each test builds a small clean image,
+ * rewrites one structure with {@link ImageCrafter} and shows that mount, the engine and the checker
+ * neither trust it nor lose or expose anything nobody touched.
+ */
+class HostileImageTest {
+    private static final long SIZE = 8L << 20;
+    private static final byte[] CONTENT = TestImages.pattern(3 * 4096 + 17, 9);
+
+    /** A clean image: /f (CONTENT), /d/x (a name inside a directory), /many (its log compacted). */
+    private static DaxDevice image(long size) {
+        DaxDevice device = MemoryDevice.allocate(size);
+        DaxFileSystem.format(device, FormatOptions.defaults());
+        try (DaxFileSystem fs = FsFixture.mount(device)) {
+            long f = FsFixture.createFile(fs, fs.rootIno(), "f");
+            FsFixture.write(fs, f, 0, CONTENT);
+            long d = fs.mkdir(fs.rootIno(), "d", 0755, 0, 0).ino();
+            FsFixture.write(fs, FsFixture.createFile(fs, d, "x"), 0, FsFixture.bytes("x"));
+            long many = FsFixture.createFile(fs, fs.rootIno(), "many");
+            for (int i = 0; i < 200; i++) {
+                fs.chmod(many, i % 2 == 0 ? 0600 : 0644);
+            }
+        }
+        return device;
+    }
+
+    private static long ino(DaxDevice device, String path) {
+        return TestImages.inodeOf(device, path);
+    }
+
+    // ---- point 7: journal records ----
+
+    @Test
+    void journalRecordsMayNameOnlyTailsHeadsAndOrphanSlots() {
+        Layout layout = new Layout(4096, 1024);
+        long record = layout.inodeOffset(5);
+        assertTrue(Journal.isCommitWord(layout, record + InodeTable.TAIL));
+        assertTrue(Journal.isCommitWord(layout, record + InodeTable.HEAD));
+        assertFalse(Journal.isCommitWord(layout, record + InodeTable.GENERATION));
+        assertFalse(Journal.isCommitWord(layout, record + 56));
+        assertFalse(Journal.isCommitWord(layout, layout.inodeOffset(0)), "inode 0 is never used");
+        assertTrue(Journal.isCommitWord(layout, Layout.offsetOf(Layout.ORPHAN_START_BLOCK) + 8));
+    }
+
+    @Test
+    void journalRewritingAGenerationIsDamageNotACrash() {
+        try (DaxDevice device = image(SIZE)) {
+            long f = ino(device, "/f");
+            long generationWord = new ImageCrafter(device).layout().inodeOffset(f) + InodeTable.GENERATION;
+            long generation = device.getLong(generationWord);
+            ImageCrafter crafter = new ImageCrafter(device);
+            crafter.markDirty();
+            crafter.setJournal(new long[] {generationWord}, new long[] {generation + 7});
+            CheckReport report = Checker.check(device);
+            assertTrue(report.has(Kind.JOURNAL_DAMAGED), report.problems().toString());
+            CorruptImageException refused = assertThrows(CorruptImageException.class,
+                    () -> DaxFileSystem.mount(device, MountOptions.defaults()));
+            assertTrue(refused.getMessage().contains("journal"), refused.getMessage());
+            assertEquals(generation, device.getLong(generationWord), "mount rewrote the generation");
+            Repairer.Result repaired = Repairer.repair(device);
+            assertTrue(repaired.after().clean(), repaired.after().problems().toString());
+            assertEquals(generation, device.getLong(generationWord), "repair rewrote the generation");
+            try (DaxFileSystem fs = FsFixture.mount(device)) {
+                assertArrayEquals(CONTENT, FsFixture.readAll(fs, fs.lookup(fs.rootIno(), "f")));
+            }
+        }
+    }
+
+    // ---- point 6: log cycles ----
+
+    @Test
+    void aLogCycleOnALargeDeviceIsFoundInOnePass() {
+        try (DaxDevice device = image(256L << 20)) {
+            try (DaxFileSystem fs = FsFixture.mount(device)) {
+                long big = fs.mkdir(fs.rootIno(), "big", 0755, 0, 0).ino();
+                for (int i = 0; i < 250; i++) {
+                    FsFixture.createFile(fs, big, "name-" + i);
+                }
+            }
+            long many = ino(device, "/big");
+            ImageCrafter crafter = new ImageCrafter(device);
+            long[] pages = crafter.logPages(many);
+            assertTrue(pages.length >= 3, "pages " + pages.length);
+            crafter.setNext(pages[1], pages[0]);
+            InodeTable.Record rec = new InodeTable(device, crafter.layout()).read(many);
+            AtomicLong visited = new AtomicLong();
+            LogCorruptException e = assertThrows(LogCorruptException.class, () -> new LogReader(device,
+                    crafter.layout()).read(many, rec.headBlock(), rec.tail(), (entry, at) -> visited.incrementAndGet()));
+            assertTrue(e.getMessage().contains("cycle"), e.getMessage());
+            assertTrue(visited.get() <= 2 * Layout.BLOCK_SIZE / 8, "entries visited: " + visited.get());
+            try (DaxFileSystem fs = FsFixture.mount(device)) {
+                long ino = fs.lookup(fs.rootIno(), "big");
+                FsException eio = assertThrows(FsException.class, () -> fs.getattr(ino));
+                assertEquals(Errno.EIO, eio.errno());
+                assertArrayEquals(CONTENT, FsFixture.readAll(fs, fs.lookup(fs.rootIno(), "f")));
+            }
+            crafter.markDirty();
+            CorruptImageException refused = assertThrows(CorruptImageException.class,
+                    () -> DaxFileSystem.mount(device, MountOptions.defaults()));
+            assertTrue(refused.getMessage().contains("cycle"), refused.getMessage());
+        }
+    }
+
+    // ---- point 5: an unusable root ----
+
+    @Test
+    void aRootThatIsNotADirectoryIsRefusedAtMount() {
+        try (DaxDevice device = image(SIZE)) {
+            ImageCrafter crafter = new ImageCrafter(device);
+            Located first = crafter.first(Layout.ROOT_INO, InodeEntry.class);
+            InodeEntry e = (InodeEntry) first.entry();
+            crafter.replaceEntry(first.offset(), new InodeEntry(FileKind.REGULAR.typeBits() | 0644, e.uid(), e.gid(),
+                    e.flags(), 1, e.rdev(), 0, e.atimeNs(), e.mtimeNs(), e.ctimeNs(), e.btimeNs(), e.parent(),
+                    e.nextCookie()));
+            for (Located l : crafter.all(Layout.ROOT_INO, InodeEntry.class)) {
+                InodeEntry later = (InodeEntry) l.entry();
+                crafter.replaceEntry(l.offset(), new InodeEntry(FileKind.REGULAR.typeBits() | 0644, later.uid(),
+                        later.gid(), later.flags(), 1, later.rdev(), 0, later.atimeNs(), later.mtimeNs(),
+                        later.ctimeNs(), later.btimeNs(), later.parent(), later.nextCookie()));
+            }
+            assertRootRefused(device);
+        }
+    }
+
+    @Test
+    void aRootWhoseLogIsDamagedIsRefusedAtMount() {
+        try (DaxDevice device = image(SIZE)) {
+            ImageCrafter crafter = new ImageCrafter(device);
+            InodeTable.Record root = new InodeTable(device, crafter.layout()).read(Layout.ROOT_INO);
+            long notALogPage = crafter.layout().dataEndBlock() - 2;
+            crafter.rewriteRecord(Layout.ROOT_INO, root.tail(), notALogPage, root.generation());
+            assertRootRefused(device);
+        }
+    }
+
+    @Test
+    void anInodeTableGrownOverTheLogsIsRefusedAtMount() {
+        try (DaxDevice device = image(SIZE)) {
+            ImageCrafter crafter = new ImageCrafter(device);
+            Superblock sb = crafter.superblock();
+            crafter.writeSuperblock(new Superblock(sb.formatVersion(), sb.features(), sb.totalBlocks(),
+                    sb.inodeCount() + 8 * Layout.INODES_PER_BLOCK, sb.uuid(), sb.label(), sb.state(), sb.createdNs(),
+                    sb.lastMountNs(), sb.lastWriteNs(), sb.mountCount(), sb.freeList()));
+            assertRootRefused(device);
+        }
+    }
+
+    private static void assertRootRefused(DaxDevice device) {
+        for (boolean readOnly : new boolean[] {true, false}) {
+            CorruptImageException e = assertThrows(CorruptImageException.class,
+                    () -> DaxFileSystem.mount(device, MountOptions.defaults().withReadOnly(readOnly)).close());
+            assertTrue(e.getMessage().contains("root") && e.getMessage().contains("fsck.daxfs"), e.getMessage());
+        }
+    }
+
+    // ---- point 4: orphan slots ----
+
+    @Test
+    void orphanSlotsNamingLiveInodesDeleteNothing() {
+        for (boolean crashed : new boolean[] {false, true}) {
+            try (DaxDevice device = image(SIZE)) {
+                long f = ino(device, "/f");
+                long d = ino(device, "/d");
+                ImageCrafter crafter = new ImageCrafter(device);
+                crafter.setOrphan(0, f);
+                crafter.setOrphan(1, d);
+                crafter.setOrphan(2, Layout.ROOT_INO);
+                if (crashed) {
+                    crafter.markDirty();
+                }
+                FsFixture.mount(device).close();
+                try (DaxFileSystem fs = FsFixture.mount(device)) {
+                    assertArrayEquals(CONTENT, FsFixture.readAll(fs, fs.lookup(fs.rootIno(), "f")), "crashed " + crashed);
+                    long dir = fs.lookup(fs.rootIno(), "d");
+                    assertEquals(1, fs.readdir(dir, 0, 10).size(), "crashed " + crashed);
+                }
+                assertTrue(Checker.check(device).clean(), Checker.check(device).problems().toString());
+            }
+        }
+    }
+
+    // ---- point 3: link counts ----
+
+    @Test
+    void aNamedFileWithALinkCountOfZeroIsNotDeletedAtClose() {
+        try (DaxDevice device = image(SIZE)) {
+            long f = ino(device, "/f");
+            setLinks(device, f, 0);
+            try (DaxFileSystem fs = FsFixture.mount(device)) {
+                assertEquals(f, fs.lookup(fs.rootIno(), "f"));
+                FsException e = assertThrows(FsException.class, () -> {
+                    fs.open(f);
+                    fs.release(f);
+                });
+                assertEquals(Errno.EIO, e.errno());
+            }
+            assertTrue(new InodeTable(device, new ImageCrafter(device).layout()).isUsed(f), "the file was deleted");
+            CheckReport report = Checker.check(device);
+            assertTrue(report.has(Kind.LINK_COUNT), report.problems().toString());
+        }
+    }
+
+    @Test
+    void aLinkCountAtTheTopOfItsRangeGivesEmlinkNotAWrap() {
+        try (DaxDevice device = image(SIZE)) {
+            long f = ino(device, "/f");
+            setLinks(device, f, -1);
+            try (DaxFileSystem fs = FsFixture.mount(device)) {
+                FsException e = assertThrows(FsException.class, () -> fs.link(f, fs.rootIno(), "g"));
+                assertEquals(Errno.EMLINK, e.errno());
+                fs.unlink(fs.rootIno(), "f");
+                assertEquals(0xfffffffeL, Integer.toUnsignedLong(fs.getattr(f).nlink()), "unlink must not delete it");
+            }
+        }
+    }
+
+    /** Rewrites every INODE entry of {@code ino} with link count {@code links}. */
+    private static void setLinks(DaxDevice device, long ino, int links) {
+        ImageCrafter crafter = new ImageCrafter(device);
+        for (Located l : crafter.all(ino, InodeEntry.class)) {
+            InodeEntry e = (InodeEntry) l.entry();
+            crafter.replaceEntry(l.offset(), new InodeEntry(e.mode(), e.uid(), e.gid(), e.flags(), links, e.rdev(),
+                    e.size(), e.atimeNs(), e.mtimeNs(), e.ctimeNs(), e.btimeNs(), e.parent(), e.nextCookie()));
+        }
+    }
+
+    // ---- point 9: one bad name ----
+
+    @Test
+    void oneBadNameHidesOnlyThatEntry() {
+        try (DaxDevice device = MemoryDevice.allocate(SIZE)) {
+            DaxFileSystem.format(device, FormatOptions.defaults());
+            long dir;
+            try (DaxFileSystem fs = FsFixture.mount(device)) {
+                dir = fs.mkdir(fs.rootIno(), "dir", 0755, 0, 0).ino();
+                for (String name : List.of("aa", "bb", "cc", "dd")) {
+                    FsFixture.createFile(fs, dir, name);
+                }
+            }
+            ImageCrafter crafter = new ImageCrafter(device);
+            for (Located l : crafter.all(dir, DentryAdd.class)) {
+                DentryAdd e = (DentryAdd) l.entry();
+                String bad = switch (e.name()) {
+                    case "bb" -> "b/";
+                    case "cc" -> "";
+                    default -> e.name();
+                };
+                crafter.replaceEntry(l.offset(), new DentryAdd(bad, e.ino(), e.kindBits(), e.cookie(), e.timeNs()));
+            }
+            try (DaxFileSystem fs = FsFixture.mount(device)) {
+                List<String> names = fs.readdir(dir, 0, 100).stream().map(DirEntry::name).toList();
+                assertEquals(List.of("aa", "dd"), names);
+                assertEquals(List.of("dd"), fs.readdir(dir, fs.readdir(dir, 0, 1).getFirst().cookie(), 100).stream()
+                        .map(DirEntry::name).toList());
+            }
+            CheckReport report = Checker.check(device);
+            assertEquals(2, report.problems().stream().filter(p -> p.kind() == Kind.DENTRY_BAD_NAME).count(),
+                    report.problems().toString());
+        }
+    }
+}
