@@ -2,7 +2,7 @@ package io.daxfs.core.rebuild;
 
 import io.daxfs.core.Errno;
 import io.daxfs.core.FsException;
-import io.daxfs.core.file.FileExtents;
+import io.daxfs.core.extent.FileExtents;
 import io.daxfs.core.inode.Inode;
 import java.util.BitSet;
 import org.slf4j.Logger;
