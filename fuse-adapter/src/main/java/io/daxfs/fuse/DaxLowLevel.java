@@ -1,12 +1,12 @@
 package io.daxfs.fuse;
 
 import io.daxfs.core.Attributes;
-import io.daxfs.core.DaxFileSystem;
 import io.daxfs.core.DirEntry;
 import io.daxfs.core.Errno;
 import io.daxfs.core.FileKind;
 import io.daxfs.core.FsException;
 import io.daxfs.core.StatFs;
+import io.daxfs.core.fs.DaxFileSystem;
 import io.daxfs.fuse.kernel.Attr;
 import io.daxfs.fuse.kernel.Context;
 import io.daxfs.fuse.kernel.DirectoryListing;
