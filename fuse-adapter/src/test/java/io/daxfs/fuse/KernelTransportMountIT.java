@@ -121,7 +121,7 @@ class KernelTransportMountIT {
         fx.sh(mnt, "echo after > file2").ok();
         fx.signalDaemon("KILL");
         fx.awaitDaemonGone();
-        assertTrue(MountPoint.isStale(mnt), "a killed daemon leaves a stale mount");
+        assertTrue(MountFixture.awaitStale(mnt), "a killed daemon leaves a stale mount");
         fx.daxfs(fx.image.toString(), mnt.toString(), "-o", KERNEL).ok(); // detaches it, recovers the device
         assertEquals("kept\nafter\n", fx.sh(mnt, "cat file file2").ok().stdout());
     }

@@ -115,6 +115,17 @@ final class MountFixture implements AutoCloseable {
         assertTrue(!mounted(dir), dir + " is still mounted");
     }
 
+    /**
+     * Waits until {@code dir} is a stale mount (its daemon is gone). The kernel answers stat of the
+     * mount point from its attribute cache for up to attr_timeout after the daemon died.
+     */
+    static boolean awaitStale(Path dir) throws InterruptedException {
+        for (int i = 0; i < 100 && !MountPoint.isStale(dir); i++) {
+            Thread.sleep(50);
+        }
+        return MountPoint.isStale(dir);
+    }
+
     /** Waits until no daxfs daemon serves {@code image} any more (it saved and closed the device). */
     void awaitDaemonGone() throws InterruptedException {
         for (int i = 0; i < 200 && daemonRunning(); i++) {
