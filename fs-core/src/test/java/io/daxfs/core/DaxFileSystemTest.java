@@ -147,7 +147,7 @@ class DaxFileSystemTest {
             fs.rename(root, "a", root, "b", 0);
             assertEquals(b, fs.lookup(root, "b"));
             assertEquals(Errno.ENOENT, errno(() -> fs.getattr(a)));
-            assertEquals(List.of("b"), fs.readdir(root, 0, 100).stream().map(DirEntry::name).toList());
+            assertEquals(List.of(Name.of("b")), fs.readdir(root, 0, 100).stream().map(DirEntry::name).toList());
         }
     }
 
@@ -201,7 +201,7 @@ class DaxFileSystemTest {
         }
         try (DaxFileSystem fs = mount(device)) {
             assertArrayEquals(bytes("v"), fs.getxattr(f, "user.k"));
-            assertEquals("target/path", fs.readlink(s));
+            assertArrayEquals(bytes("target/path"), fs.readlink(s));
             fs.removexattr(f, "user.k");
             assertEquals(Errno.ENODATA, errno(() -> fs.getxattr(f, "user.k")));
         }

@@ -88,7 +88,7 @@ class FsckCliTest {
             try (DaxFileSystem fs = DaxFileSystem.mount(d, MountOptions.defaults())) {
                 Volume v = fs.volume();
                 var root = v.inode(1);
-                v.begin().append(root, new DentryAdd("ghost", 77, 0100000, root.directory().nextCookie(), 1)).commit();
+                v.begin().append(root, new DentryAdd(io.daxfs.core.Name.of("ghost"), 77, 0100000, root.directory().nextCookie(), 1)).commit();
             }
             bad = MemoryDevice.snapshot(d);
         }

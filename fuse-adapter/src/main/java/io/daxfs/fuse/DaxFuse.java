@@ -144,7 +144,7 @@ final class DaxFuse extends FuseStubFS {
             while (true) {
                 List<DirEntry> batch = fs.readdir(dir, cookie, READDIR_BATCH);
                 for (DirEntry e : batch) {
-                    if (full(filler, buf, e.name(), e.ino(), e.kind(), e.cookie(), stat)) {
+                    if (full(filler, buf, e.name().toString(), e.ino(), e.kind(), e.cookie(), stat)) {
                         return 0;
                     }
                     cookie = e.cookie();
@@ -250,7 +250,7 @@ final class DaxFuse extends FuseStubFS {
             if (size <= 0) {
                 throw new FsException(Errno.EINVAL, "no room for the target");
             }
-            byte[] target = fs.readlink(ino(path)).getBytes(StandardCharsets.UTF_8);
+            byte[] target = fs.readlink(ino(path));
             int n = (int) Math.min(target.length, size - 1);
             buf.put(0, target, 0, n);
             buf.putByte(n, (byte) 0);
@@ -436,11 +436,12 @@ final class DaxFuse extends FuseStubFS {
     @Override
     public int listxattr(String path, Pointer list, long size) {
         return serve("listxattr", path, () -> {
-            StringBuilder names = new StringBuilder();
-            for (String name : fs.listxattr(ino(path))) {
-                names.append(name).append('\0');
+            java.io.ByteArrayOutputStream names = new java.io.ByteArrayOutputStream();
+            for (io.daxfs.core.Name name : fs.listxattr(ino(path))) {
+                names.writeBytes(name.toByteArray());
+                names.write(0);
             }
-            return reply(names.toString().getBytes(StandardCharsets.UTF_8), list, size);
+            return reply(names.toByteArray(), list, size);
         });
     }
 

@@ -412,20 +412,41 @@ public final class InfoMain {
         return Instant.ofEpochSecond(Math.floorDiv(ns, 1_000_000_000L), Math.floorMod(ns, 1_000_000_000L)).toString();
     }
 
+    /**
+     * A stored name in double quotes: decoded as UTF-8 when it is valid UTF-8, else byte by byte
+     * with every byte above 0x7f as \\xNN; quotes, backslashes and control characters escaped.
+     */
+    static String quote(io.daxfs.core.Name name) {
+        byte[] bytes = name.toByteArray();
+        try {
+            return quote(java.nio.charset.StandardCharsets.UTF_8.newDecoder()
+                    .decode(java.nio.ByteBuffer.wrap(bytes)).toString());
+        } catch (java.nio.charset.CharacterCodingException notUtf8) {
+            StringBuilder sb = new StringBuilder("\"");
+            for (byte b : bytes) {
+                appendEscaped(sb, (char) (b & 0xff), true);
+            }
+            return sb.append('"').toString();
+        }
+    }
+
     /** A name in double quotes, with quotes, backslashes and control characters escaped. */
     static String quote(String s) {
         StringBuilder sb = new StringBuilder("\"");
         for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            if (c == '"' || c == '\\') {
-                sb.append('\\').append(c);
-            } else if (c < 0x20 || c == 0x7f) {
-                sb.append(String.format("\\x%02x", (int) c));
-            } else {
-                sb.append(c);
-            }
+            appendEscaped(sb, s.charAt(i), false);
         }
         return sb.append('"').toString();
+    }
+
+    private static void appendEscaped(StringBuilder sb, char c, boolean rawByte) {
+        if (c == '"' || c == '\\') {
+            sb.append('\\').append(c);
+        } else if (c < 0x20 || c == 0x7f || (rawByte && c > 0x7f)) {
+            sb.append(String.format("\\x%02x", (int) c));
+        } else {
+            sb.append(c);
+        }
     }
 
     private static ToolException usage(String message) {

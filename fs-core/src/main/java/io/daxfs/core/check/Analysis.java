@@ -1,6 +1,7 @@
 package io.daxfs.core.check;
 
 import io.daxfs.core.FileKind;
+import io.daxfs.core.Name;
 import io.daxfs.core.device.DaxDevice;
 import io.daxfs.core.format.Layout;
 import io.daxfs.core.format.Superblock;
@@ -26,7 +27,7 @@ final class Analysis {
     record Finding(Problem problem, Fix fix) {}
 
     /** A name of an inode: entry {@code name} (added with {@code cookie}) in directory {@code dir}. */
-    record NameRef(long dir, String name, long cookie) {}
+    record NameRef(long dir, Name name, long cookie) {}
 
     /** One in-use inode record and what its log says. */
     static final class InodeInfo {

@@ -3,6 +3,7 @@ package io.daxfs.core.check;
 import io.daxfs.core.DirEntry;
 import io.daxfs.core.FileKind;
 import io.daxfs.core.FsException;
+import io.daxfs.core.Name;
 import io.daxfs.core.balloc.BlockAllocator;
 import io.daxfs.core.balloc.Extent;
 import io.daxfs.core.check.Analysis.InodeInfo;
@@ -22,18 +23,17 @@ import io.daxfs.core.journal.Journal;
 import io.daxfs.core.log.EntryCodec;
 import io.daxfs.core.log.InodeLog;
 import io.daxfs.core.log.LogCorruptException;
+import io.daxfs.core.log.LogEntry;
 import io.daxfs.core.log.LogEntry.DentryAdd;
 import io.daxfs.core.log.LogEntry.DentryDel;
 import io.daxfs.core.log.LogEntry.InodeEntry;
 import io.daxfs.core.log.LogEntry.WriteEntry;
 import io.daxfs.core.log.LogEntry.XattrDel;
 import io.daxfs.core.log.LogEntry.XattrSet;
-import io.daxfs.core.log.LogEntry;
 import io.daxfs.core.log.LogPage;
 import io.daxfs.core.log.LogReader;
 import io.daxfs.core.namei.Names;
 import java.lang.foreign.MemorySegment;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -162,12 +162,16 @@ public final class Checker {
         }
         if (a.primary == null) {
             Superblock good = a.backup;
-            a.add(Kind.SUPERBLOCK_PRIMARY_BAD, 0, 0, "primary superblock unusable (" + primaryError
-                    + "); the backup is good", ctx -> good.writeBoth(ctx.device()));
+            boolean torn = good.isTornTwinAt(device, 0);
+            a.add(torn ? Kind.SUPERBLOCK_TORN : Kind.SUPERBLOCK_PRIMARY_BAD, 0, 0, "primary superblock unusable ("
+                    + primaryError + ")" + (torn ? ", torn by a crash during its update" : "") + "; the backup is good",
+                    ctx -> good.writeBoth(ctx.device()));
         } else if (a.backup == null) {
             Superblock good = a.primary;
-            a.add(Kind.SUPERBLOCK_BACKUP_BAD, 0, backupBlock, "backup superblock in block " + backupBlock
-                    + " unusable (" + backupError + ")", ctx -> good.writeBoth(ctx.device()));
+            boolean torn = good.isTornTwinAt(device, Layout.offsetOf(backupBlock));
+            a.add(torn ? Kind.SUPERBLOCK_TORN : Kind.SUPERBLOCK_BACKUP_BAD, 0, backupBlock, "backup superblock in block "
+                    + backupBlock + " unusable (" + backupError + ")" + (torn ? ", torn by a crash during its update" : ""),
+                    ctx -> good.writeBoth(ctx.device()));
         } else {
             Superblock p = a.primary;
             Superblock b = a.backup;
@@ -527,7 +531,7 @@ public final class Checker {
         } catch (FsException ex) {
             return "DENTRY_ADD '" + e.name() + "' has an unknown kind " + (kindBits >> 12);
         }
-        int length = e.name().getBytes(StandardCharsets.UTF_8).length;
+        int length = e.name().length();
         if (length > Names.MAX_NAME_BYTES) { // an empty name is one bad entry: the name check drops it
             return "DENTRY_ADD has a name of " + length + " bytes";
         }
@@ -674,7 +678,7 @@ public final class Checker {
     }
 
     private void dropName(Kind kind, long dirIno, DirEntry d, String message) {
-        String name = d.name();
+        Name name = d.name();
         long cookie = d.cookie();
         a.add(kind, dirIno, 0, message, ctx -> ctx.dropName(dirIno, name, cookie));
     }

@@ -35,6 +35,7 @@ public record Problem(Kind kind, long ino, long block, String message) {
         SUPERBLOCK_PRIMARY_BAD(Severity.ERROR, 1, true, "primary superblock damaged; restored from the backup"),
         SUPERBLOCK_BACKUP_BAD(Severity.ERROR, 1, true, "backup superblock damaged; rewritten from the primary"),
         SUPERBLOCK_MISMATCH(Severity.ERROR, 1, true, "the copies disagree on geometry; backup rewritten from the primary"),
+        SUPERBLOCK_TORN(Severity.NOTICE, 1, true, "superblock copy torn by a crash during its update; rewritten from its twin (as mount would)"),
         SUPERBLOCK_STALE_BACKUP(Severity.NOTICE, 1, true, "backup older than primary; rewritten from the primary"),
         // ---- journal ----
         JOURNAL_ACTIVE(Severity.NOTICE, 2, true, "interrupted operation; rolled back from the journal"),

@@ -3,6 +3,7 @@ package io.daxfs.core.check;
 import io.daxfs.core.DirEntry;
 import io.daxfs.core.Errno;
 import io.daxfs.core.FileKind;
+import io.daxfs.core.Name;
 import io.daxfs.core.FsException;
 import io.daxfs.core.balloc.BlockAllocator;
 import io.daxfs.core.check.Analysis.Finding;
@@ -285,7 +286,7 @@ public final class Repairer {
                     e.mtimeNs(), now, e.btimeNs(), parent, e.nextCookie());
         }
 
-        void dropName(long dirIno, String name, long cookie) {
+        void dropName(long dirIno, Name name, long cookie) {
             append(inode(dirIno), List.of(new DentryDel(name, cookie, now)));
         }
 
@@ -348,7 +349,7 @@ public final class Repairer {
             } else {
                 LinkedHashMap<Inode, List<LogEntry>> appends = new LinkedHashMap<>();
                 appends.put(inode, List.of(first));
-                appends.put(parent, List.of(new DentryAdd(name, ino, FileKind.DIRECTORY.typeBits(),
+                appends.put(parent, List.of(new DentryAdd(Name.of(name), ino, FileKind.DIRECTORY.typeBits(),
                         parent.directory().nextCookie(), now)));
                 // The new inode's first entry is already its state: apply() of it again is harmless.
                 appendAll(appends);
@@ -365,7 +366,7 @@ public final class Repairer {
             Inode root = inode(Layout.ROOT_INO);
             String name = "lost+found";
             for (int n = 1; ; n++) {
-                DirEntry e = root.directory().lookup(name);
+                DirEntry e = root.directory().lookup(Name.of(name));
                 if (e == null) {
                     lostFound = createInode(root, 0, name, FileKind.DIRECTORY.typeBits() | 0700);
                     return lostFound;
@@ -387,11 +388,11 @@ public final class Repairer {
             Inode lf = lostFound();
             Inode target = inode(ino);
             String name = "#" + ino;
-            for (int n = 1; lf.directory().lookup(name) != null; n++) {
+            for (int n = 1; lf.directory().lookup(Name.of(name)) != null; n++) {
                 name = "#" + ino + "." + n;
             }
             LinkedHashMap<Inode, List<LogEntry>> appends = new LinkedHashMap<>();
-            appends.put(lf, List.of(new DentryAdd(name, ino, target.kind().typeBits(), lf.directory().nextCookie(),
+            appends.put(lf, List.of(new DentryAdd(Name.of(name), ino, target.kind().typeBits(), lf.directory().nextCookie(),
                     now)));
             if (drop != null) {
                 appends.put(inode(drop.dir()), List.of(new DentryDel(drop.name(), drop.cookie(), now)));

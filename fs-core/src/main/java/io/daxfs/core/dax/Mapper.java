@@ -21,7 +21,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * run of blocks, pins it and hands out a segment over it. A range that is not contiguous (or has
  * holes) is first rewritten into one newly allocated run, zero-filled where it was a hole, in one
  * commit: so a mapping of a hole or past EOF allocates zeroed blocks, and a read-only mapping of a
- * hole maps zeros. The file size does not change. Callers hold the inode's write lock for
+ * hole maps zeros. The file size does not change. It never moves blocks that another live mapping
+ * uses (EBUSY instead), so all mappings of a range, read() and write() see the same bytes. Callers hold the inode's write lock for
  * {@link #map}.
  */
 public final class Mapper {
@@ -49,6 +50,11 @@ public final class Mapper {
             block = run.blockOf(pgoff);
         } else if (readOnlyMount) {
             throw new FsException(Errno.EROFS, "mapping this range needs allocation on a read-only mount");
+        } else if (inode.isMapped(pgoff, pages)) {
+            // Relocating would move the blocks under the live mapping, which would silently stop
+            // being the file: refuse instead, as coherence matters more than this mapping's shape.
+            throw new FsException(Errno.EBUSY, "mapping bytes " + offset + "+" + length
+                    + " would move blocks that a live mapping of the file uses; map within its range or close it");
         } else {
             block = relocate(inode, pgoff, pages, nowNs);
         }

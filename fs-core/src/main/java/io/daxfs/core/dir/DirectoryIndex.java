@@ -2,7 +2,7 @@ package io.daxfs.core.dir;
 
 import io.daxfs.core.DirEntry;
 import io.daxfs.core.FileKind;
-import io.daxfs.core.namei.Names;
+import io.daxfs.core.Name;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -18,12 +18,12 @@ public final class DirectoryIndex {
     /** The first cookie of a named entry; 1 and 2 are "." and "..". */
     public static final long FIRST_COOKIE = 3;
 
-    private final Map<String, DirEntry> byName = new HashMap<>();
+    private final Map<Name, DirEntry> byName = new HashMap<>();
     private final TreeMap<Long, DirEntry> byCookie = new TreeMap<>();
     private long nextCookie = FIRST_COOKIE;
     private int subdirectories;
 
-    public DirEntry lookup(String name) {
+    public DirEntry lookup(Name name) {
         return byName.get(name);
     }
 
@@ -63,7 +63,7 @@ public final class DirectoryIndex {
     }
 
     /** Removes {@code name}; returns the entry it had, or null. */
-    public DirEntry remove(String name) {
+    public DirEntry remove(Name name) {
         DirEntry entry = byName.remove(name);
         if (entry != null) {
             forget(entry);
@@ -80,7 +80,7 @@ public final class DirectoryIndex {
 
     /**
      * Up to {@code max} entries with cookies above {@code afterCookie}, in cookie order; entries
-     * whose name cannot be listed (see {@link Names#isListable}) are skipped.
+     * whose name cannot be listed (see {@link Name#isListable}) are skipped.
      */
     public List<DirEntry> list(long afterCookie, int max) {
         List<DirEntry> out = new ArrayList<>(Math.min(max, byCookie.size()));
@@ -88,7 +88,7 @@ public final class DirectoryIndex {
             if (out.size() >= max) {
                 break;
             }
-            if (Names.isListable(e.name())) {
+            if (e.name().isListable()) {
                 out.add(e);
             }
         }

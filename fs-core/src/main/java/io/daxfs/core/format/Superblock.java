@@ -11,8 +11,8 @@ import java.util.UUID;
 
 /**
  * The superblock: geometry, identity and state of a filesystem (docs/FORMAT.md, "Superblock").
- * Two copies, block 0 and the last block, each covered by a CRC32C; writes go to the primary
- * first, so at least one copy is whole at any crash point.
+ * Two copies, block 0 and the last block, each covered by a CRC32C; {@link #writeBoth} never puts
+ * both at risk, so at least one copy is whole after any sequence of crashes.
  */
 public record Superblock(int formatVersion, int features, long totalBlocks, long inodeCount, UUID uuid,
         String label, State state, long createdNs, long lastMountNs, long lastWriteNs, int mountCount,
@@ -82,15 +82,49 @@ public record Superblock(int formatVersion, int features, long totalBlocks, long
                 lastMountNs, lastWriteNs, mountCount, freeList);
     }
 
-    /** Writes both copies, primary first, each made durable before the next. */
+    /**
+     * Writes both copies, each made durable before the other is touched, so a crash tears at most
+     * one. The first written is a copy that is not intact when there is one (a crash tore it): the
+     * intact twin is then never at risk, even across a second crash. Otherwise the primary first.
+     */
     public void writeBoth(DaxDevice device) {
+        long primary = 0;
+        long backup = Layout.offsetOf(layout().backupSuperblockBlock());
+        boolean backupFirst = isIntact(device, primary) && !isIntact(device, backup);
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment buf = encode(arena);
-            device.copyIn(buf, 0);
+            device.copyIn(buf, backupFirst ? backup : primary);
             device.fence();
-            device.copyIn(buf, Layout.offsetOf(layout().backupSuperblockBlock()));
+            device.copyIn(buf, backupFirst ? primary : backup);
             device.fence();
         }
+    }
+
+    /** True if the copy at {@code offset} decodes (magic, checksum, version, geometry). */
+    public static boolean isIntact(DaxDevice device, long offset) {
+        try {
+            decode(device, offset);
+            return true;
+        } catch (CorruptImageException e) {
+            return false;
+        }
+    }
+
+    /**
+     * True if the copy at {@code offset} fails its checksum but holds this filesystem's magic,
+     * version, block size, geometry and UUID: a copy torn by a crash during its update (those fields
+     * are the same before and after any update), which the next mount rewrites from this twin.
+     */
+    public boolean isTornTwinAt(DaxDevice device, long offset) {
+        if (offset < 0 || offset + SIZE > device.size()) {
+            return false;
+        }
+        MemorySegment b = device.directAccess(offset, SIZE);
+        return b.get(Layouts.INT, CRC_OFFSET) != Checksums.crc32c(b, 0, CRC_OFFSET) && b.get(Layouts.LONG, 0) == MAGIC && b.get(Layouts.INT, 8) == formatVersion
+                && b.get(Layouts.INT, 12) == features && b.get(Layouts.INT, 16) == Layout.BLOCK_SIZE
+                && b.get(Layouts.LONG, 24) == totalBlocks && b.get(Layouts.LONG, 32) == inodeCount
+                && b.get(Layouts.LONG, 40) == uuid.getMostSignificantBits()
+                && b.get(Layouts.LONG, 48) == uuid.getLeastSignificantBits();
     }
 
     private MemorySegment encode(Arena arena) {

@@ -8,12 +8,15 @@ import io.daxfs.core.FormatOptions;
 import io.daxfs.core.FsException;
 import io.daxfs.core.FsStats;
 import io.daxfs.core.MountOptions;
+import io.daxfs.core.Name;
 import io.daxfs.core.StatFs;
 import io.daxfs.core.dax.DaxMapping;
 import io.daxfs.core.dax.Mapper;
 import io.daxfs.core.device.DaxDevice;
 import io.daxfs.core.dirty.Writeback;
 import io.daxfs.core.file.FileData;
+import io.daxfs.core.file.PinnedRead;
+import io.daxfs.core.file.ReadPinner;
 import io.daxfs.core.format.Layout;
 import io.daxfs.core.gc.LogCompactor;
 import io.daxfs.core.inode.Inode;
@@ -48,6 +51,8 @@ public final class DaxFileSystem implements AutoCloseable {
     public static final int MAX_XATTR_NAME = 255;
     public static final int MAX_XATTR_VALUE = 3584;
     private static final long DAY_NS = 86_400_000_000_000L;
+    private static final Name DOT = Name.of(".");
+    private static final Name DOT_DOT = Name.of("..");
 
     private final Volume volume;
     private final MountOptions options;
@@ -57,6 +62,7 @@ public final class DaxFileSystem implements AutoCloseable {
     private final OrphanReaper reaper;
     private final Writeback writeback;
     private final Mapper mapper;
+    private final ReadPinner readPinner;
     private final Clock clock;
     private volatile boolean closed;
 
@@ -79,6 +85,7 @@ public final class DaxFileSystem implements AutoCloseable {
         this.writeback = new Writeback(volume.device());
         this.data = new FileData(volume, writeback);
         this.mapper = new Mapper(volume, writeback);
+        this.readPinner = new ReadPinner(volume);
         this.compactor = new LogCompactor(volume);
         this.reaper = new OrphanReaper(volume);
     }
@@ -115,25 +122,28 @@ public final class DaxFileSystem implements AutoCloseable {
     // ---- lookups and attributes ----
 
     /** The inode named {@code name} in directory {@code dirIno} ("." and ".." included). */
-    public long lookup(long dirIno, String name) {
+    public long lookup(long dirIno, Name name) {
         Inode dir = inode(dirIno);
         return read(dir, () -> {
             requireDirectory(dir);
-            if (name.equals(".")) {
+            if (name.equals(DOT)) {
                 return dir.ino();
             }
-            if (name.equals("..")) {
+            if (name.equals(DOT_DOT)) {
                 return dir.attrs().parent();
             }
-            if (name.getBytes(StandardCharsets.UTF_8).length > Names.MAX_NAME_BYTES) {
-                throw new FsException(Errno.ENAMETOOLONG, "name longer than " + Names.MAX_NAME_BYTES + " bytes");
-            }
+            Names.checkLength(name);
             DirEntry entry = dir.directory().lookup(name);
             if (entry == null) {
                 throw new FsException(Errno.ENOENT, "'" + name + "' not found");
             }
             return entry.ino();
         });
+    }
+
+    /** {@link #lookup(long, Name)} of {@code name} encoded as UTF-8. */
+    public long lookup(long dirIno, String name) {
+        return lookup(dirIno, Name.of(name));
     }
 
     public Attributes getattr(long ino) {
@@ -153,7 +163,7 @@ public final class DaxFileSystem implements AutoCloseable {
     // ---- namespace ----
 
     /** mknod/creat: a new inode of the kind in {@code mode}'s type bits. */
-    public Attributes create(long dirIno, String name, int mode, int uid, int gid, long rdev) {
+    public Attributes create(long dirIno, Name name, int mode, int uid, int gid, long rdev) {
         FileKind kind = FileKind.fromMode(mode);
         if (kind == FileKind.DIRECTORY || kind == FileKind.SYMLINK) {
             throw new FsException(Errno.EINVAL, "use mkdir or symlink for " + kind);
@@ -161,16 +171,33 @@ public final class DaxFileSystem implements AutoCloseable {
         return createInode(dirIno, name, mode, uid, gid, rdev, null);
     }
 
-    public Attributes mkdir(long dirIno, String name, int mode, int uid, int gid) {
+    /** {@link #create(long, Name, int, int, int, long)} of {@code name} encoded as UTF-8. */
+    public Attributes create(long dirIno, String name, int mode, int uid, int gid, long rdev) {
+        return create(dirIno, Name.of(name), mode, uid, gid, rdev);
+    }
+
+    public Attributes mkdir(long dirIno, Name name, int mode, int uid, int gid) {
         return createInode(dirIno, name, FileKind.DIRECTORY.typeBits() | (mode & 07777), uid, gid, 0, null);
     }
 
-    public Attributes symlink(long dirIno, String name, String target, int uid, int gid) {
+    /** {@link #mkdir(long, Name, int, int, int)} of {@code name} encoded as UTF-8. */
+    public Attributes mkdir(long dirIno, String name, int mode, int uid, int gid) {
+        return mkdir(dirIno, Name.of(name), mode, uid, gid);
+    }
+
+    /** A symlink to {@code target}: any bytes but NUL, 1 to 4095 of them, stored as they are. */
+    public Attributes symlink(long dirIno, Name name, byte[] target, int uid, int gid) {
         Objects.requireNonNull(target, "target");
         return createInode(dirIno, name, FileKind.SYMLINK.typeBits() | 0777, uid, gid, 0, target);
     }
 
-    private Attributes createInode(long dirIno, String name, int mode, int uid, int gid, long rdev, String target) {
+    /** {@link #symlink(long, Name, byte[], int, int)} with name and target encoded as UTF-8. */
+    public Attributes symlink(long dirIno, String name, String target, int uid, int gid) {
+        Objects.requireNonNull(target, "target");
+        return symlink(dirIno, Name.of(name), target.getBytes(StandardCharsets.UTF_8), uid, gid);
+    }
+
+    private Attributes createInode(long dirIno, Name name, int mode, int uid, int gid, long rdev, byte[] target) {
         requireWritable();
         return namespaceOp(() -> {
             Inode dir = inode(dirIno);
@@ -182,7 +209,8 @@ public final class DaxFileSystem implements AutoCloseable {
         });
     }
 
-    public String readlink(long ino) {
+    /** The target of symlink {@code ino}, as the bytes it was created with. */
+    public byte[] readlink(long ino) {
         Inode inode = inode(ino);
         return read(inode, () -> {
             if (inode.kind() != FileKind.SYMLINK) {
@@ -190,11 +218,11 @@ public final class DaxFileSystem implements AutoCloseable {
             }
             byte[] bytes = new byte[(int) inode.size()];
             data.read(inode, 0, MemorySegment.ofArray(bytes));
-            return new String(bytes, StandardCharsets.UTF_8);
+            return bytes;
         });
     }
 
-    public Attributes link(long ino, long newDirIno, String newName) {
+    public Attributes link(long ino, long newDirIno, Name newName) {
         requireWritable();
         return namespaceOp(() -> {
             Inode inode = inode(ino);
@@ -207,15 +235,30 @@ public final class DaxFileSystem implements AutoCloseable {
         });
     }
 
-    public void unlink(long dirIno, String name) {
+    /** {@link #link(long, long, Name)} of {@code newName} encoded as UTF-8. */
+    public Attributes link(long ino, long newDirIno, String newName) {
+        return link(ino, newDirIno, Name.of(newName));
+    }
+
+    public void unlink(long dirIno, Name name) {
         removeName(dirIno, name, false);
     }
 
-    public void rmdir(long dirIno, String name) {
+    /** {@link #unlink(long, Name)} of {@code name} encoded as UTF-8. */
+    public void unlink(long dirIno, String name) {
+        unlink(dirIno, Name.of(name));
+    }
+
+    public void rmdir(long dirIno, Name name) {
         removeName(dirIno, name, true);
     }
 
-    private void removeName(long dirIno, String name, boolean directory) {
+    /** {@link #rmdir(long, Name)} of {@code name} encoded as UTF-8. */
+    public void rmdir(long dirIno, String name) {
+        rmdir(dirIno, Name.of(name));
+    }
+
+    private void removeName(long dirIno, Name name, boolean directory) {
         requireWritable();
         Names.check(name);
         namespaceOp(() -> {
@@ -234,7 +277,7 @@ public final class DaxFileSystem implements AutoCloseable {
     }
 
     /** rename(2)/renameat2(2) with {@code RENAME_NOREPLACE} / {@code RENAME_EXCHANGE} flags. */
-    public void rename(long srcDirIno, String srcName, long dstDirIno, String dstName, int flags) {
+    public void rename(long srcDirIno, Name srcName, long dstDirIno, Name dstName, int flags) {
         requireWritable();
         Names.check(srcName);
         Names.check(dstName);
@@ -258,7 +301,12 @@ public final class DaxFileSystem implements AutoCloseable {
         });
     }
 
-    private Inode lookupOrNull(Inode dir, String name) {
+    /** {@link #rename(long, Name, long, Name, int)} of names encoded as UTF-8. */
+    public void rename(long srcDirIno, String srcName, long dstDirIno, String dstName, int flags) {
+        rename(srcDirIno, Name.of(srcName), dstDirIno, Name.of(dstName), flags);
+    }
+
+    private Inode lookupOrNull(Inode dir, Name name) {
         return read(dir, () -> {
             requireDirectory(dir);
             DirEntry e = dir.directory().lookup(name);
@@ -302,6 +350,21 @@ public final class DaxFileSystem implements AutoCloseable {
         });
         touchAtime(inode);
         return n;
+    }
+
+    /**
+     * Zero-copy read: the bytes of {@code [offset, offset+length)} (cut at EOF) as device slices
+     * and zero slices for holes, with their blocks pinned until the returned handle is closed (see
+     * {@link PinnedRead}). Changes atime as {@link #read} does. The caller must close it.
+     */
+    public PinnedRead pinRead(long ino, long offset, long length) {
+        Inode inode = inode(ino);
+        PinnedRead pinned = read(inode, () -> {
+            requireRegular(inode);
+            return readPinner.pin(inode, offset, length);
+        });
+        touchAtime(inode);
+        return pinned;
     }
 
     public long write(long ino, long offset, MemorySegment src) {
@@ -509,14 +572,14 @@ public final class DaxFileSystem implements AutoCloseable {
      * Virtual xattr, on every inode: the per-file DAX flag, "1" or "0" (as {@code chattr +x}).
      * Not stored as an xattr and not listed.
      */
-    public static final String DAX_XATTR = "user.daxfs.dax";
+    public static final Name DAX_XATTR = Name.of("user.daxfs.dax");
     /**
      * Virtual xattr, read-only, on the root directory: pinned, deferred, dirty and free bytes and
      * one line per live DAX mapping (file, range, age), so a forgotten mapping can be traced.
      */
-    public static final String STATS_XATTR = "user.daxfs.stats";
+    public static final Name STATS_XATTR = Name.of("user.daxfs.stats");
 
-    public void setxattr(long ino, String name, byte[] value, int flags) {
+    public void setxattr(long ino, Name name, byte[] value, int flags) {
         requireWritable();
         checkXattrName(name);
         if (name.equals(DAX_XATTR)) {
@@ -552,7 +615,12 @@ public final class DaxFileSystem implements AutoCloseable {
         });
     }
 
-    public byte[] getxattr(long ino, String name) {
+    /** {@link #setxattr(long, Name, byte[], int)} of {@code name} encoded as UTF-8. */
+    public void setxattr(long ino, String name, byte[] value, int flags) {
+        setxattr(ino, Name.of(name), value, flags);
+    }
+
+    public byte[] getxattr(long ino, Name name) {
         checkXattrName(name);
         if (name.equals(DAX_XATTR)) {
             return ((getattr(ino).flags() & Attributes.FLAG_DAX) != 0 ? "1" : "0").getBytes(StandardCharsets.UTF_8);
@@ -570,12 +638,18 @@ public final class DaxFileSystem implements AutoCloseable {
         });
     }
 
-    public List<String> listxattr(long ino) {
+    /** {@link #getxattr(long, Name)} of {@code name} encoded as UTF-8. */
+    public byte[] getxattr(long ino, String name) {
+        return getxattr(ino, Name.of(name));
+    }
+
+    /** The names of the stored xattrs, in byte order. */
+    public List<Name> listxattr(long ino) {
         Inode inode = inode(ino);
         return read(inode, () -> new ArrayList<>(inode.xattrs().keySet()));
     }
 
-    public void removexattr(long ino, String name) {
+    public void removexattr(long ino, Name name) {
         requireWritable();
         checkXattrName(name);
         if (name.equals(DAX_XATTR) || name.equals(STATS_XATTR)) {
@@ -592,8 +666,13 @@ public final class DaxFileSystem implements AutoCloseable {
         });
     }
 
-    private static void checkXattrName(String name) {
-        int length = name.getBytes(StandardCharsets.UTF_8).length;
+    /** {@link #removexattr(long, Name)} of {@code name} encoded as UTF-8. */
+    public void removexattr(long ino, String name) {
+        removexattr(ino, Name.of(name));
+    }
+
+    private static void checkXattrName(Name name) {
+        int length = name.length();
         if (length == 0 || length > MAX_XATTR_NAME) {
             throw new FsException(Errno.ERANGE, "xattr name of " + length + " bytes");
         }
@@ -616,6 +695,7 @@ public final class DaxFileSystem implements AutoCloseable {
         }
         closed = true;
         mapper.closeAll();
+        readPinner.closeAll();
         if (!options.readOnly()) {
             writeback.syncfs(volume.loadedInodes());
             volume.namespaceLock().lock();

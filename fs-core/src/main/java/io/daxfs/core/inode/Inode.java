@@ -3,17 +3,18 @@ package io.daxfs.core.inode;
 import io.daxfs.core.Attributes;
 import io.daxfs.core.DirEntry;
 import io.daxfs.core.FileKind;
+import io.daxfs.core.Name;
 import io.daxfs.core.dir.DirectoryIndex;
 import io.daxfs.core.extent.FileExtents;
 import io.daxfs.core.format.Layout;
 import io.daxfs.core.log.InodeLog;
+import io.daxfs.core.log.LogEntry;
 import io.daxfs.core.log.LogEntry.DentryAdd;
 import io.daxfs.core.log.LogEntry.DentryDel;
 import io.daxfs.core.log.LogEntry.InodeEntry;
 import io.daxfs.core.log.LogEntry.WriteEntry;
 import io.daxfs.core.log.LogEntry.XattrDel;
 import io.daxfs.core.log.LogEntry.XattrSet;
-import io.daxfs.core.log.LogEntry;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -37,7 +38,7 @@ public final class Inode {
     private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
     private final FileExtents extents;
     private final DirectoryIndex directory;
-    private final TreeMap<String, byte[]> xattrs = new TreeMap<>();
+    private final TreeMap<Name, byte[]> xattrs = new TreeMap<>();
     private InodeLog log;
     private InodeEntry attrs;
     private int openCount;
@@ -109,7 +110,7 @@ public final class Inode {
         return directory;
     }
 
-    public Map<String, byte[]> xattrs() {
+    public Map<Name, byte[]> xattrs() {
         return xattrs;
     }
 
@@ -242,7 +243,7 @@ public final class Inode {
                 out.add(new DentryAdd(d.name(), d.ino(), d.kind().typeBits(), d.cookie(), time));
             }
         }
-        for (Map.Entry<String, byte[]> x : xattrs.entrySet()) {
+        for (Map.Entry<Name, byte[]> x : xattrs.entrySet()) {
             out.add(new XattrSet(x.getKey(), x.getValue(), attrs.ctimeNs()));
         }
         if (out.size() > 1) {

@@ -1,5 +1,6 @@
 package io.daxfs.core.log;
 
+import io.daxfs.core.Name;
 import io.daxfs.core.device.Layouts;
 import io.daxfs.core.format.Checksums;
 import io.daxfs.core.log.LogEntry.DentryAdd;
@@ -9,7 +10,6 @@ import io.daxfs.core.log.LogEntry.WriteEntry;
 import io.daxfs.core.log.LogEntry.XattrDel;
 import io.daxfs.core.log.LogEntry.XattrSet;
 import java.lang.foreign.MemorySegment;
-import java.nio.charset.StandardCharsets;
 
 /**
  * Encodes and decodes {@link LogEntry} records. Every entry starts with an 8-byte header
@@ -34,10 +34,10 @@ public final class EntryCodec {
         int body = switch (entry) {
             case InodeEntry e -> 88;
             case WriteEntry e -> 40;
-            case DentryAdd e -> 26 + nameBytes(e.name()).length;
-            case DentryDel e -> 17 + nameBytes(e.name()).length;
-            case XattrSet e -> 12 + nameBytes(e.name()).length + e.value().length;
-            case XattrDel e -> 9 + nameBytes(e.name()).length;
+            case DentryAdd e -> 26 + e.name().length();
+            case DentryDel e -> 17 + e.name().length();
+            case XattrSet e -> 12 + e.name().length() + e.value().length;
+            case XattrDel e -> 9 + e.name().length();
         };
         return align8(HEADER + body);
     }
@@ -89,9 +89,8 @@ public final class EntryCodec {
             case XattrSet e -> {
                 buf.set(Layouts.LONG, p, e.timeNs());
                 buf.set(Layouts.SHORT, p + 10, (short) e.value().length);
-                byte[] name = nameBytes(e.name());
                 putName(buf, p + 12, e.name(), p + 8);
-                MemorySegment.copy(e.value(), 0, buf, Layouts.BYTE, p + 12 + name.length, e.value().length);
+                MemorySegment.copy(e.value(), 0, buf, Layouts.BYTE, p + 12 + e.name().length(), e.value().length);
                 yield TYPE_XATTR_SET;
             }
             case XattrDel e -> {
@@ -153,7 +152,7 @@ public final class EntryCodec {
                 case TYPE_DENTRY_DEL -> new DentryDel(getName(page, p + 17, p + 16, offset + length),
                         page.get(Layouts.LONG, p), page.get(Layouts.LONG, p + 8));
                 case TYPE_XATTR_SET -> {
-                    String name = getName(page, p + 12, p + 8, offset + length);
+                    Name name = getName(page, p + 12, p + 8, offset + length);
                     int nameLength = Byte.toUnsignedInt(page.get(Layouts.BYTE, p + 8));
                     int valueLength = Short.toUnsignedInt(page.get(Layouts.SHORT, p + 10));
                     long valueAt = p + 12 + nameLength;
@@ -177,22 +176,21 @@ public final class EntryCodec {
         return Short.toUnsignedInt(page.get(Layouts.SHORT, offset + 2));
     }
 
-    private static void putName(MemorySegment buf, long at, String name, long lengthAt) {
-        byte[] bytes = nameBytes(name);
-        buf.set(Layouts.BYTE, lengthAt, (byte) bytes.length);
-        MemorySegment.copy(bytes, 0, buf, Layouts.BYTE, at, bytes.length);
+    /** Names are stored as they are, never re-encoded: any bytes, at most 255 of them. */
+    private static void putName(MemorySegment buf, long at, Name name, long lengthAt) {
+        if (name.length() > 255) {
+            throw new IllegalArgumentException("name of " + name.length() + " bytes does not fit its length byte");
+        }
+        buf.set(Layouts.BYTE, lengthAt, (byte) name.length());
+        name.copyTo(buf, at);
     }
 
-    private static String getName(MemorySegment page, long at, long lengthAt, long entryEnd) {
+    private static Name getName(MemorySegment page, long at, long lengthAt, long entryEnd) {
         int length = Byte.toUnsignedInt(page.get(Layouts.BYTE, lengthAt));
         if (at + length > entryEnd) {
             throw new LogCorruptException("name overruns its entry");
         }
-        return new String(page.asSlice(at, length).toArray(Layouts.BYTE), StandardCharsets.UTF_8);
-    }
-
-    static byte[] nameBytes(String name) {
-        return name.getBytes(StandardCharsets.UTF_8);
+        return Name.of(page, at, length);
     }
 
     static int align8(int n) {

@@ -1,5 +1,6 @@
 package io.daxfs.core.log;
 
+import io.daxfs.core.Name;
 import java.util.Objects;
 
 /**
@@ -24,21 +25,21 @@ public sealed interface LogEntry {
     }
 
     /** Directory entry {@code name} now names inode {@code ino}; {@code cookie} orders listings. */
-    record DentryAdd(String name, long ino, int kindBits, long cookie, long timeNs) implements LogEntry {
+    record DentryAdd(Name name, long ino, int kindBits, long cookie, long timeNs) implements LogEntry {
         public DentryAdd {
             Objects.requireNonNull(name, "name");
         }
     }
 
     /** Directory entry {@code name} (added with {@code cookie}) is gone. */
-    record DentryDel(String name, long cookie, long timeNs) implements LogEntry {
+    record DentryDel(Name name, long cookie, long timeNs) implements LogEntry {
         public DentryDel {
             Objects.requireNonNull(name, "name");
         }
     }
 
     /** Extended attribute {@code name} now has {@code value}. */
-    record XattrSet(String name, byte[] value, long timeNs) implements LogEntry {
+    record XattrSet(Name name, byte[] value, long timeNs) implements LogEntry {
         public XattrSet {
             Objects.requireNonNull(name, "name");
             Objects.requireNonNull(value, "value");
@@ -46,7 +47,7 @@ public sealed interface LogEntry {
     }
 
     /** Extended attribute {@code name} is gone. */
-    record XattrDel(String name, long timeNs) implements LogEntry {
+    record XattrDel(Name name, long timeNs) implements LogEntry {
         public XattrDel {
             Objects.requireNonNull(name, "name");
         }

@@ -4,6 +4,7 @@ import io.daxfs.core.DirEntry;
 import io.daxfs.core.Errno;
 import io.daxfs.core.FileKind;
 import io.daxfs.core.FsException;
+import io.daxfs.core.Name;
 import io.daxfs.core.balloc.Extent;
 import io.daxfs.core.format.Layout;
 import io.daxfs.core.inode.Inode;
@@ -18,7 +19,6 @@ import io.daxfs.core.log.LogEntry.WriteEntry;
 import io.daxfs.core.volume.Transaction;
 import io.daxfs.core.volume.Volume;
 import java.lang.foreign.MemorySegment;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -40,7 +40,7 @@ public final class Namespace {
     }
 
     /** Checks that {@code dir} is a live directory in which {@code name} may be created. */
-    public void checkCreatable(Inode dir, String name) {
+    public void checkCreatable(Inode dir, Name name) {
         Names.check(name);
         requireLiveDirectory(dir);
         if (dir.directory().lookup(name) != null) {
@@ -52,7 +52,7 @@ public final class Namespace {
      * Creates inode {@code name} in {@code dir} with {@code mode} (type bits and permissions);
      * for a symlink, {@code target} is its content.
      */
-    public Inode create(Inode dir, String name, int mode, int uid, int gid, long rdev, String target, long now) {
+    public Inode create(Inode dir, Name name, int mode, int uid, int gid, long rdev, byte[] target, long now) {
         checkCreatable(dir, name);
         FileKind kind = FileKind.fromMode(mode);
         byte[] targetBytes = kind == FileKind.SYMLINK ? checkedTarget(target) : null;
@@ -94,8 +94,14 @@ public final class Namespace {
         }
     }
 
-    private static byte[] checkedTarget(String target) {
-        byte[] bytes = target.getBytes(StandardCharsets.UTF_8);
+    /** A symlink target is any bytes but NUL, 1 to 4095 of them; it is stored as it is. */
+    private static byte[] checkedTarget(byte[] target) {
+        byte[] bytes = target.clone();
+        for (byte b : bytes) {
+            if (b == 0) {
+                throw new FsException(Errno.EINVAL, "symlink target contains NUL");
+            }
+        }
         if (bytes.length == 0 || bytes.length >= Layout.BLOCK_SIZE) {
             throw new FsException(bytes.length == 0 ? Errno.ENOENT : Errno.ENAMETOOLONG,
                     "symlink target of " + bytes.length + " bytes");
@@ -112,7 +118,7 @@ public final class Namespace {
     }
 
     /** Gives {@code inode} one more name, {@code name} in {@code dir}. */
-    public void link(Inode inode, Inode dir, String name, long now) {
+    public void link(Inode inode, Inode dir, Name name, long now) {
         checkCreatable(dir, name);
         if (inode.isDirectory()) {
             throw new FsException(Errno.EPERM, "hard links to directories are not allowed");
@@ -130,7 +136,7 @@ public final class Namespace {
     }
 
     /** Removes the name of a non-directory. */
-    public void unlink(Inode dir, String name, Inode victim, long now) {
+    public void unlink(Inode dir, Name name, Inode victim, long now) {
         DirEntry entry = existing(dir, name);
         if (victim.isDirectory()) {
             throw new FsException(Errno.EISDIR, "'" + name + "' is a directory");
@@ -141,7 +147,7 @@ public final class Namespace {
     }
 
     /** Removes an empty directory. */
-    public void rmdir(Inode dir, String name, Inode victim, long now) {
+    public void rmdir(Inode dir, Name name, Inode victim, long now) {
         DirEntry entry = existing(dir, name);
         if (!victim.isDirectory()) {
             throw new FsException(Errno.ENOTDIR, "'" + name + "' is not a directory");
@@ -156,7 +162,7 @@ public final class Namespace {
      * Renames {@code srcName} in {@code srcDir} to {@code dstName} in {@code dstDir}. {@code moved}
      * is the inode named by the source, {@code replaced} the one named by the destination (or null).
      */
-    public void rename(Inode srcDir, String srcName, Inode moved, Inode dstDir, String dstName, Inode replaced,
+    public void rename(Inode srcDir, Name srcName, Inode moved, Inode dstDir, Name dstName, Inode replaced,
             int flags, long now) {
         Names.check(dstName);
         requireLiveDirectory(dstDir);
@@ -300,7 +306,7 @@ public final class Namespace {
                 a.mtimeNs(), now, a.btimeNs(), a.parent(), a.nextCookie());
     }
 
-    private static DirEntry existing(Inode dir, String name) {
+    private static DirEntry existing(Inode dir, Name name) {
         requireLiveDirectory(dir);
         DirEntry entry = dir.directory().lookup(name);
         if (entry == null) {

@@ -14,6 +14,7 @@ import io.daxfs.core.FormatOptions;
 import io.daxfs.core.FsException;
 import io.daxfs.core.FsFixture;
 import io.daxfs.core.MountOptions;
+import io.daxfs.core.Name;
 import io.daxfs.core.check.ImageCrafter.Located;
 import io.daxfs.core.check.Problem.Kind;
 import io.daxfs.core.device.DaxDevice;
@@ -273,18 +274,18 @@ class HostileImageTest {
             ImageCrafter crafter = new ImageCrafter(device);
             for (Located l : crafter.all(dir, DentryAdd.class)) {
                 DentryAdd e = (DentryAdd) l.entry();
-                String bad = switch (e.name()) {
+                String bad = switch (e.name().toString()) {
                     case "bb" -> "b/";
                     case "cc" -> "";
-                    default -> e.name();
+                    default -> e.name().toString();
                 };
-                crafter.replaceEntry(l.offset(), new DentryAdd(bad, e.ino(), e.kindBits(), e.cookie(), e.timeNs()));
+                crafter.replaceEntry(l.offset(), new DentryAdd(Name.of(bad), e.ino(), e.kindBits(), e.cookie(), e.timeNs()));
             }
             try (DaxFileSystem fs = FsFixture.mount(device)) {
-                List<String> names = fs.readdir(dir, 0, 100).stream().map(DirEntry::name).toList();
+                List<String> names = fs.readdir(dir, 0, 100).stream().map(d -> d.name().toString()).toList();
                 assertEquals(List.of("aa", "dd"), names);
                 assertEquals(List.of("dd"), fs.readdir(dir, fs.readdir(dir, 0, 1).getFirst().cookie(), 100).stream()
-                        .map(DirEntry::name).toList());
+                        .map(d -> d.name().toString()).toList());
             }
             CheckReport report = Checker.check(device);
             assertEquals(2, report.problems().stream().filter(p -> p.kind() == Kind.DENTRY_BAD_NAME).count(),

@@ -200,12 +200,12 @@ public final class TestImages {
                 return "content differs (size " + at.size() + ")";
             }
         }
-        if (o.target() != null && !fs.readlink(ino).equals(o.target())) {
-            return "target " + fs.readlink(ino);
+        if (o.target() != null && !new String(fs.readlink(ino)).equals(o.target())) {
+            return "target " + new String(fs.readlink(ino));
         }
         Map<String, byte[]> xattrs = new TreeMap<>();
-        for (String name : fs.listxattr(ino)) {
-            xattrs.put(name, fs.getxattr(ino, name));
+        for (io.daxfs.core.Name name : fs.listxattr(ino)) {
+            xattrs.put(name.toString(), fs.getxattr(ino, name));
         }
         if (xattrs.size() != o.xattrs().size() || o.xattrs().entrySet().stream()
                 .anyMatch(e -> !Arrays.equals(xattrs.get(e.getKey()), e.getValue()))) {

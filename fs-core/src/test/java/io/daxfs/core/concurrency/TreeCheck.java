@@ -47,7 +47,7 @@ final class TreeCheck {
             assertEquals(dir, fs.lookup(dir, "."), "'.' of " + path + "/");
             int subdirs = 0;
             long cookie = 0;
-            Set<String> listed = new HashSet<>();
+            Set<io.daxfs.core.Name> listed = new HashSet<>();
             while (true) {
                 List<DirEntry> page = fs.readdir(dir, cookie, 7);
                 for (DirEntry e : page) {
@@ -97,7 +97,7 @@ final class TreeCheck {
             crc.update(buf);
             s += " crc=" + Long.toHexString(crc.getValue());
         } else if (a.kind() == FileKind.SYMLINK) {
-            s += " -> " + fs.readlink(a.ino());
+            s += " -> " + new String(fs.readlink(a.ino()), java.nio.charset.StandardCharsets.UTF_8);
         }
         return s;
     }

@@ -2,6 +2,7 @@ package io.daxfs.core.crash;
 
 import io.daxfs.core.FileKind;
 import io.daxfs.core.FsException;
+import io.daxfs.core.Name;
 import io.daxfs.core.dax.DaxMapping;
 import io.daxfs.core.file.FileData;
 import io.daxfs.core.fs.DaxFileSystem;
@@ -38,7 +39,15 @@ final class CrashOps {
         }
     }
 
+    private static final Name FF_NAME = Name.of(filled(255, 0xff));
+
     private CrashOps() {}
+
+    private static byte[] filled(int length, int value) {
+        byte[] b = new byte[length];
+        Arrays.fill(b, (byte) value);
+        return b;
+    }
 
     /** /A (dir, xattr), /A/foo (5000 bytes), /A/sub (dir), /bar (8192 bytes). */
     static void setup(DaxFileSystem fs) {
@@ -93,6 +102,13 @@ final class CrashOps {
                 fs.unlink(ino(fs, "A"), "foo");
             }),
             new Op("fsync bar", fs -> fs.fsync(ino(fs, "bar"), false)),
+            new Op("255 bytes of 0xff: file name, xattr name, symlink target", 3, (fs, step) -> {
+                switch (step) {
+                    case 0 -> fs.create(ino(fs, "A"), FF_NAME, FileKind.REGULAR.typeBits() | 0644, 0, 0, 0);
+                    case 1 -> fs.setxattr(ino(fs, "bar"), FF_NAME, "v".getBytes(), 0);
+                    default -> fs.symlink(fs.rootIno(), Name.of("ff"), FF_NAME.toByteArray(), 0, 0);
+                }
+            }),
             new Op("400 small writes (compaction)", 400,
                     (fs, i) -> write(fs, ino(fs, "bar"), (i * 37L) % 8000, 16, (char) ('A' + i % 26))));
 

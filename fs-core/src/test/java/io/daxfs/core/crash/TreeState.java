@@ -43,7 +43,7 @@ record TreeState(TreeMap<String, String> paths) {
         out.put(path + "/", "dir " + Integer.toOctalString(dirAttrs.mode()) + " flags=" + dirAttrs.flags() + " "
                 + xattrs(fs, dir));
         for (DirEntry e : entries) {
-            String child = path + "/" + e.name();
+            String child = path + "/" + escaped(e.name().toByteArray());
             if (fs.lookup(dir, e.name()) != e.ino()) {
                 throw new AssertionError("lookup of " + child + " disagrees with readdir");
             }
@@ -63,7 +63,7 @@ record TreeState(TreeMap<String, String> paths) {
             nlinks.put(e.ino(), a.nlink());
             String what = switch (e.kind()) {
                 case REGULAR -> "file size=" + a.size() + " data=" + digest(fs, e.ino(), a.size());
-                case SYMLINK -> "symlink " + fs.readlink(e.ino());
+                case SYMLINK -> "symlink " + escaped(fs.readlink(e.ino()));
                 default -> e.kind() + " rdev=" + a.rdev();
             };
             out.put(child, what + " mode=" + Integer.toOctalString(a.mode()) + " nlink=" + a.nlink() + " owner="
@@ -86,10 +86,23 @@ record TreeState(TreeMap<String, String> paths) {
         return Integer.toHexString(Arrays.hashCode(data));
     }
 
+    /** Names and targets are bytes: printable ASCII as it is, anything else as \\xNN. */
+    private static String escaped(byte[] bytes) {
+        StringBuilder sb = new StringBuilder();
+        for (byte b : bytes) {
+            if (b >= 0x21 && b < 0x7f && b != '\\') {
+                sb.append((char) b);
+            } else {
+                sb.append(String.format("\\x%02x", b & 0xff));
+            }
+        }
+        return sb.toString();
+    }
+
     private static String xattrs(DaxFileSystem fs, long ino) {
         TreeMap<String, String> x = new TreeMap<>();
-        for (String name : fs.listxattr(ino)) {
-            x.put(name, new String(fs.getxattr(ino, name)));
+        for (io.daxfs.core.Name name : fs.listxattr(ino)) {
+            x.put(escaped(name.toByteArray()), new String(fs.getxattr(ino, name)));
         }
         return x.toString();
     }
