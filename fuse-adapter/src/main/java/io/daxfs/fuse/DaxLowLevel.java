@@ -5,7 +5,9 @@ import io.daxfs.core.DirEntry;
 import io.daxfs.core.Errno;
 import io.daxfs.core.FileKind;
 import io.daxfs.core.FsException;
+import io.daxfs.core.Name;
 import io.daxfs.core.StatFs;
+import io.daxfs.core.file.PinnedRead;
 import io.daxfs.core.fs.DaxFileSystem;
 import io.daxfs.fuse.kernel.Attr;
 import io.daxfs.fuse.kernel.Context;
@@ -18,12 +20,9 @@ import io.daxfs.fuse.kernel.OpenReply;
 import io.daxfs.fuse.kernel.ReadReply;
 import io.daxfs.fuse.kernel.Requests.SetattrIn;
 import io.daxfs.fuse.kernel.StatfsReply;
+import java.io.ByteArrayOutputStream;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Objects;
 
@@ -40,8 +39,7 @@ import java.util.Objects;
  * in batches); a later request for its node id finds no inode (ENOENT), and a reuse of its number
  * comes with a new generation.
  *
- * <p>Names and symlink targets arrive as bytes; until fs-core takes bytes they must be UTF-8
- * (EINVAL otherwise, as on the jnr-fuse path). FLUSH is not implemented (ENOSYS makes the kernel
+ * <p>Names, xattr names and symlink targets stay bytes end to end ({@link Name}). FLUSH is not implemented (ENOSYS makes the kernel
  * stop sending it: data is durable when write returns), nor are LSEEK SEEK_DATA/SEEK_HOLE and
  * COPY_FILE_RANGE (the kernel falls back to its generic behaviour) until fs-core offers them.
  */
@@ -70,7 +68,7 @@ final class DaxLowLevel implements LowLevelFileSystem {
 
     @Override
     public Entry lookup(Context c, long parent, byte[] name) {
-        return entry(fs.getattr(fs.lookup(parent, text(name))));
+        return entry(fs.getattr(fs.lookup(parent, Name.of(name))));
     }
 
     @Override
@@ -109,7 +107,7 @@ final class DaxLowLevel implements LowLevelFileSystem {
 
     @Override
     public byte[] readlink(Context c, long node) {
-        return fs.readlink(node).getBytes(StandardCharsets.UTF_8);
+        return fs.readlink(node);
     }
 
     // ---- namespace ----
@@ -117,34 +115,34 @@ final class DaxLowLevel implements LowLevelFileSystem {
     @Override
     public Entry mknod(Context c, long parent, byte[] name, int mode, int rdev) {
         Owner owner = Owner.of(fs.getattr(parent), c.uid(), c.gid());
-        return entry(fs.create(parent, text(name), mode, owner.uid(), owner.gid(), Integer.toUnsignedLong(rdev)));
+        return entry(fs.create(parent, Name.of(name), mode, owner.uid(), owner.gid(), Integer.toUnsignedLong(rdev)));
     }
 
     @Override
     public Entry mkdir(Context c, long parent, byte[] name, int mode) {
         Owner owner = Owner.of(fs.getattr(parent), c.uid(), c.gid());
-        return entry(fs.mkdir(parent, text(name), mode | owner.inheritedDirBits(), owner.uid(), owner.gid()));
+        return entry(fs.mkdir(parent, Name.of(name), mode | owner.inheritedDirBits(), owner.uid(), owner.gid()));
     }
 
     @Override
     public Entry symlink(Context c, long parent, byte[] name, byte[] target) {
         Owner owner = Owner.of(fs.getattr(parent), c.uid(), c.gid());
-        return entry(fs.symlink(parent, text(name), text(target), owner.uid(), owner.gid()));
+        return entry(fs.symlink(parent, Name.of(name), target, owner.uid(), owner.gid()));
     }
 
     @Override
     public Entry link(Context c, long node, long newParent, byte[] newName) {
-        return entry(fs.link(node, newParent, text(newName)));
+        return entry(fs.link(node, newParent, Name.of(newName)));
     }
 
     @Override
     public void unlink(Context c, long parent, byte[] name) {
-        fs.unlink(parent, text(name));
+        fs.unlink(parent, Name.of(name));
     }
 
     @Override
     public void rmdir(Context c, long parent, byte[] name) {
-        fs.rmdir(parent, text(name));
+        fs.rmdir(parent, Name.of(name));
     }
 
     @Override
@@ -152,7 +150,7 @@ final class DaxLowLevel implements LowLevelFileSystem {
         if ((flags & RENAME_WHITEOUT) != 0) {
             throw new FuseError(FuseError.EINVAL, "RENAME_WHITEOUT is not supported");
         }
-        fs.rename(parent, text(name), newParent, text(newName), flags);
+        fs.rename(parent, Name.of(name), newParent, Name.of(newName), flags);
     }
 
     // ---- open files and data ----
@@ -167,14 +165,31 @@ final class DaxLowLevel implements LowLevelFileSystem {
     @Override
     public Created create(Context c, long parent, byte[] name, int mode, int flags) {
         Owner owner = Owner.of(fs.getattr(parent), c.uid(), c.gid());
-        Attributes a = fs.create(parent, text(name), mode, owner.uid(), owner.gid(), 0);
+        Attributes a = fs.create(parent, Name.of(name), mode, owner.uid(), owner.gid(), 0);
         fs.open(a.ino());
         return new Created(entry(a), new OpenReply(a.ino(), cacheMode(a)));
     }
 
+    /**
+     * Zero-copy: the reply is written from the device mapping itself while fs-core keeps the
+     * blocks pinned, so a racing truncate, punch or overwrite neither waits nor lets them be reused
+     * before the kernel has copied them. A range in more pieces than one writev takes is copied.
+     */
     @Override
     public void read(Context c, long node, long fh, long offset, int size, ReadReply reply) {
-        reply.sendBuffer(fs.read(fh, offset, reply.buffer()));
+        try (PinnedRead pinned = fs.pinRead(fh, offset, size)) {
+            List<MemorySegment> segments = pinned.segments();
+            if (segments.size() <= reply.maxSegments()) {
+                reply.sendSegments(segments.toArray(MemorySegment[]::new));
+                return;
+            }
+            long at = 0;
+            for (MemorySegment s : segments) {
+                MemorySegment.copy(s, 0, reply.buffer(), at, s.byteSize());
+                at += s.byteSize();
+            }
+            reply.sendBuffer(at);
+        }
     }
 
     @Override
@@ -227,7 +242,7 @@ final class DaxLowLevel implements LowLevelFileSystem {
             return;
         }
         if (offset < 2) {
-            long parent = fs.lookup(node, "..");
+            long parent = fs.lookup(node, Name.of(DOTDOT));
             if (!out.add(DOTDOT, parent, FileKind.DIRECTORY.typeBits(), 2, dotEntry(parent))) {
                 return;
             }
@@ -237,7 +252,7 @@ final class DaxLowLevel implements LowLevelFileSystem {
             List<DirEntry> batch = fs.readdir(node, cookie, READDIR_BATCH);
             for (DirEntry e : batch) {
                 Entry entry = out.plus() ? plusEntry(e) : null;
-                if (!out.add(e.name().getBytes(StandardCharsets.UTF_8), e.ino(), e.kind().typeBits(), e.cookie(),
+                if (!out.add(e.name().toByteArray(), e.ino(), e.kind().typeBits(), e.cookie(),
                         entry)) {
                     return;
                 }
@@ -296,28 +311,29 @@ final class DaxLowLevel implements LowLevelFileSystem {
 
     @Override
     public void setxattr(Context c, long node, byte[] name, MemorySegment value, int flags) {
-        String text = text(name);
-        DaxFuse.checkXattrNamespace(text);
-        fs.setxattr(node, text, value.toArray(ValueLayout.JAVA_BYTE), flags);
+        Name xattr = Name.of(name);
+        DaxFuse.checkXattrNamespace(xattr.toString());
+        fs.setxattr(node, xattr, value.toArray(ValueLayout.JAVA_BYTE), flags);
     }
 
     @Override
     public byte[] getxattr(Context c, long node, byte[] name) {
-        return fs.getxattr(node, text(name));
+        return fs.getxattr(node, Name.of(name));
     }
 
     @Override
     public byte[] listxattr(Context c, long node) {
-        StringBuilder names = new StringBuilder();
-        for (String name : fs.listxattr(node)) {
-            names.append(name).append('\0');
+        ByteArrayOutputStream names = new ByteArrayOutputStream();
+        for (Name name : fs.listxattr(node)) {
+            names.writeBytes(name.toByteArray());
+            names.write(0);
         }
-        return names.toString().getBytes(StandardCharsets.UTF_8);
+        return names.toByteArray();
     }
 
     @Override
     public void removexattr(Context c, long node, byte[] name) {
-        fs.removexattr(node, text(name));
+        fs.removexattr(node, Name.of(name));
     }
 
     /** The per-inode DAX flag through {@code FS_IOC_FS[GS]ETXATTR} and {@code FS_IOC_[GS]ETFLAGS}. */
@@ -345,15 +361,5 @@ final class DaxLowLevel implements LowLevelFileSystem {
     private static Attr attr(Attributes a) {
         return new Attr(a.ino(), a.size(), a.blocks(), a.atimeNs(), a.mtimeNs(), a.ctimeNs(), a.mode(), a.nlink(),
                 a.uid(), a.gid(), (int) a.rdev(), BLKSIZE, 0);
-    }
-
-    /** A name or target as fs-core takes it today: strict UTF-8. */
-    private static String text(byte[] bytes) {
-        try {
-            return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes)).toString();
-        } catch (CharacterCodingException e) {
-            throw new FsException(Errno.EINVAL, "name is not UTF-8 (fs-core takes UTF-8 names for now)");
-        }
     }
 }

@@ -354,6 +354,11 @@ public final class Dispatcher {
         }
 
         @Override
+        public int maxSegments() {
+            return Reply.MAX_IOV - 1;
+        }
+
+        @Override
         public void sendBuffer(long bytes) {
             once();
             if (bytes < 0 || bytes > buffer.byteSize()) {

@@ -16,6 +16,9 @@ public interface ReadReply {
     /** Replies with the first {@code bytes} of {@link #buffer()}. */
     void sendBuffer(long bytes);
 
+    /** The most segments {@link #sendSegments} takes at once. */
+    int maxSegments();
+
     /** Replies with the concatenation of {@code segments} (at most the requested size in total). */
     void sendSegments(MemorySegment... segments);
 }

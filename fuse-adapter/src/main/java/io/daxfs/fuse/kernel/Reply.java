@@ -15,7 +15,8 @@ import org.slf4j.LoggerFactory;
  */
 final class Reply {
     private static final Logger LOG = LoggerFactory.getLogger(Reply.class);
-    static final int MAX_IOV = 64;
+    /** UIO_MAXIOV: the most iovecs one writev takes. */
+    static final int MAX_IOV = 1024;
 
     private final ReplyChannel channel;
     private final MemorySegment out;
