@@ -4,11 +4,13 @@ import io.daxfs.core.FsException;
 import io.daxfs.core.device.DaxDevice;
 import io.daxfs.core.device.DeviceBusyException;
 import io.daxfs.core.device.DeviceOptions;
+import io.daxfs.core.device.DeviceUse;
 import io.daxfs.core.format.CorruptImageException;
 import io.daxfs.core.fs.DaxFileSystem;
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.NoSuchFileException;
+import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -36,6 +38,9 @@ final class MountSession implements AutoCloseable {
     private static final long SHUTDOWN_WAIT_SECONDS = 20;
     /** Serving threads of the kernel transport unless loop=single (docs/BENCHMARKS.md). */
     private static final int KERNEL_THREADS = 4;
+    /** How long a mount waits for the lock of a device that no mount lists (see {@link #openDevice}). */
+    private static final Duration LOCK_WAIT = Duration.ofSeconds(10);
+    private static final long LOCK_POLL_MS = 10;
 
     private final MountConfig config;
     private final DaxDevice device;
@@ -147,15 +152,60 @@ final class MountSession implements AutoCloseable {
         }
     }
 
+    /**
+     * Opens and locks the device. A lock held while no mount lists the device is a daemon still
+     * closing the filesystem that was just unmounted ({@code umount} returns as soon as the kernel
+     * detaches a FUSE mount, before the daemon has saved and released the device), so {@code umount;
+     * mount} waits for it, up to {@link #LOCK_WAIT}. A device that is mounted is refused at once.
+     */
     private static DaxDevice openDevice(MountConfig config) throws MountException {
+        long deadline = System.nanoTime() + LOCK_WAIT.toNanos();
+        boolean waited = false;
+        while (true) {
+            try {
+                DaxDevice device = tryOpenDevice(config);
+                if (waited) {
+                    LOG.info("{}: the previous holder released it", config.device());
+                }
+                return device;
+            } catch (DeviceBusyException e) {
+                String mounted = DeviceUse.mountedOrAttached(config.device(), DeviceUse.Sources.system());
+                if (mounted != null) {
+                    throw new MountException(config.device() + ": already mounted by another daxfs daemon (" + mounted
+                            + "); unmount that first");
+                }
+                if (System.nanoTime() - deadline > 0) {
+                    throw new MountException(config.device() + ": another process held its lock for "
+                            + LOCK_WAIT.toSeconds() + " s (a daxfs daemon still closing it, mkfs.daxfs or fsck.daxfs)");
+                }
+                if (!waited) {
+                    // a warning, so that it reaches the log at the default level
+                    LOG.warn("{}: locked but not mounted (a daemon still closing it?); waiting up to {} s",
+                            config.device(), LOCK_WAIT.toSeconds());
+                    waited = true;
+                }
+                pause();
+            }
+        }
+    }
+
+    private static void pause() throws MountException {
+        try {
+            Thread.sleep(LOCK_POLL_MS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new MountException("interrupted while waiting for the device lock");
+        }
+    }
+
+    private static DaxDevice tryOpenDevice(MountConfig config) throws MountException, DeviceBusyException {
         // The lock (exclusive, shared for ro) keeps a second daemon, mkfs and fsck off a mounted device.
         DeviceOptions options = DeviceOptions.defaults().withMode(config.flush()).withReadOnly(config.readOnly())
                 .withLock(true);
         try {
             return DaxDevice.open(config.device(), options);
         } catch (DeviceBusyException e) {
-            throw new MountException(config.device() + ": already mounted by another daxfs daemon (the device is "
-                    + "locked); unmount that first");
+            throw e;
         } catch (NoSuchFileException e) {
             throw new MountException(config.device() + ": no such device or file");
         } catch (AccessDeniedException e) {

@@ -114,6 +114,50 @@ class DaxfsMountIT {
         assertEquals("kept\nafter\n", fx.sh(mnt, "cat file file2").ok().stdout());
     }
 
+    /** {@code umount DIR; mount} at once, 20 times: the new daemon never finds the device still locked. */
+    @Test
+    void umountThenMountAtOnceTwentyTimes() throws Exception {
+        fx.format(64 * MIB);
+        Path mnt = fx.mountPoint("mnt");
+        for (int i = 0; i < 20; i++) {
+            fx.daxfs(fx.image.toString(), mnt.toString()).ok();
+            fx.sh(mnt, "echo " + i + " > f" + i).ok();
+            fx.run(List.of("umount", mnt.toString())).ok();
+        }
+        fx.daxfs(fx.image.toString(), mnt.toString()).ok();
+        assertEquals("20", fx.sh(mnt, "ls | wc -l").ok().stdout().strip());
+    }
+
+    /**
+     * Between {@code umount} returning and its daemon exiting, the device is still locked but no
+     * longer mounted: a new mount waits for the lock instead of refusing. A process holds the lock
+     * here until the new daemon says it is waiting.
+     */
+    @Test
+    void aMountWaitsForTheLockOfADaemonStillClosing() throws Exception {
+        fx.format(64 * MIB);
+        Path mnt = fx.mountPoint("mnt");
+        Process holder = new ProcessBuilder("python3", "-c", """
+                import fcntl, os, sys, time
+                fd = os.open(sys.argv[1], os.O_RDWR)
+                fcntl.lockf(fd, fcntl.LOCK_EX)
+                print("locked", flush=True)
+                for _ in range(1200):
+                    if os.path.exists(sys.argv[2]) and "waiting" in open(sys.argv[2]).read():
+                        break
+                    time.sleep(0.05)
+                time.sleep(0.3)
+                """, fx.image.toString(), fx.log.toString()).redirectErrorStream(true).start();
+        try {
+            assertEquals("locked", new String(holder.getInputStream().readNBytes(6)));
+            fx.daxfs(fx.image.toString(), mnt.toString()).ok();
+            assertFalse(holder.isAlive(), "mounted while another process held the lock");
+            fx.sh(mnt, "echo ok > f").ok();
+        } finally {
+            holder.destroyForcibly();
+        }
+    }
+
     @Test
     void badInputGivesOneLineAndLeavesTheDeviceAlone() throws Exception {
         Path mnt = fx.mountPoint("mnt");

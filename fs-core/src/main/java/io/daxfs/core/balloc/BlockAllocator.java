@@ -40,6 +40,18 @@ public final class BlockAllocator {
     /** Free blocks, in the tree and in {@link #singles}. */
     private long freeBlocks;
     private long cursor;
+    /**
+     * Frees made while a loaded list is not verified yet ({@link #load}); null once it is. Until
+     * then nothing is handed out, and frees wait here, because the tree may still hold blocks a
+     * crafted list calls free while a file uses them (issue #13 point 2).
+     */
+    private List<Extent> unverifiedFrees;
+    /** Why the list could not be verified; then nothing is ever handed out. */
+    private String refused;
+    /** Blocks found used by two owners: never handed out, even when one owner frees them. */
+    private BitSet quarantined = new BitSet();
+    /** Allocations left before an injected ENOSPC (0: none injected); see {@link #failAllocation}. */
+    private long failCountdown;
 
     private BlockAllocator(Layout layout) {
         this.layout = layout;
@@ -90,6 +102,8 @@ public final class BlockAllocator {
         if (count <= 0) {
             throw new IllegalArgumentException("count must be positive: " + count);
         }
+        awaitVerified();
+        countDownInjectedFailure();
         if (count > freeBlocks) {
             throw new FsException(Errno.ENOSPC, "need " + count + " blocks, " + freeBlocks + " free");
         }
@@ -129,6 +143,8 @@ public final class BlockAllocator {
         if (count <= 0) {
             throw new IllegalArgumentException("count must be positive: " + count);
         }
+        awaitVerified();
+        countDownInjectedFailure();
         drainSingles();
         // Keys and lengths are copied out: TreeMap reuses an entry object when it removes a node,
         // so a live entry held across take() may turn into its successor.
@@ -152,6 +168,28 @@ public final class BlockAllocator {
         }
         take(fitStart, fitLength, fitStart, count);
         return new Extent(fitStart, count);
+    }
+
+    /**
+     * Fault injection for the error-path tests: the {@code k}-th allocation from now fails with
+     * ENOSPC as if the device were full; 0 cancels. Every error path must give back what it took.
+     */
+    public synchronized void failAllocation(long k) {
+        if (k < 0) {
+            throw new IllegalArgumentException("negative allocation index " + k);
+        }
+        failCountdown = k;
+    }
+
+    /** True while a failure injected by {@link #failAllocation} has not happened yet. */
+    public synchronized boolean failurePending() {
+        return failCountdown > 0;
+    }
+
+    private void countDownInjectedFailure() {
+        if (failCountdown > 0 && --failCountdown == 0) {
+            throw new FsException(Errno.ENOSPC, "injected allocation failure");
+        }
     }
 
     /** Takes 2 MiB-aligned runs of at least 512 blocks while they last; returns what is still needed. */
@@ -198,6 +236,15 @@ public final class BlockAllocator {
         if (!layout.isDataBlock(start) || !layout.isDataBlock(start + count - 1)) {
             throw new IllegalArgumentException("freeing blocks outside the data area: " + start + "+" + count);
         }
+        if (unverifiedFrees != null) {
+            unverifiedFrees.add(new Extent(start, count));
+            return;
+        }
+        int shared = quarantined.nextSetBit((int) start);
+        if (shared >= 0 && shared < start + count) {
+            freeAround(start, count);
+            return;
+        }
         if (count == 1 && singleCount < SINGLES) {
             if (inTree(start) || inSingles(start)) {
                 throw new IllegalStateException("double free of blocks " + start + "+1");
@@ -207,6 +254,104 @@ public final class BlockAllocator {
             return;
         }
         insert(start, count);
+    }
+
+    /** Frees the parts of {@code [start, start+count)} that are not quarantined. */
+    private void freeAround(long start, long count) {
+        long end = start + count;
+        long pos = start;
+        while (pos < end) {
+            long shared = quarantined.nextSetBit((int) pos);
+            long stop = shared < 0 || shared >= end ? end : shared;
+            if (stop > pos) {
+                insert(pos, stop - pos);
+            }
+            pos = stop >= end ? end : quarantined.nextClearBit((int) stop);
+        }
+    }
+
+    // ---- a loaded list is verified before anything from it is handed out (issue #13) ----
+
+    private void awaitVerified() {
+        boolean interrupted = false;
+        while (unverifiedFrees != null && refused == null) {
+            try {
+                wait();
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+        if (refused != null) {
+            throw new FsException(Errno.EROFS, refused);
+        }
+    }
+
+    /**
+     * The verification of a loaded list is done: {@code used} are the blocks the logs used at
+     * mount, {@code shared} those used by two owners. Blocks the list called free but that are in
+     * use are withheld (leaked until fsck.daxfs rebuilds the list), shared blocks are never given
+     * out again, the frees made meanwhile are applied, and allocation starts. Returns the number
+     * of blocks withheld.
+     */
+    public synchronized long verified(BitSet used, BitSet shared) {
+        drainSingles();
+        long withheld = 0;
+        List<Extent> extents = new ArrayList<>(free.size());
+        free.forEach((s, c) -> extents.add(new Extent(s, c)));
+        for (Extent e : extents) {
+            long end = e.start() + e.count();
+            int clash = used.nextSetBit((int) e.start());
+            if (clash < 0 || clash >= end) {
+                continue;
+            }
+            take(e.start(), e.count(), e.start(), e.count());
+            for (long pos = e.start(); pos < end; ) {
+                long u = used.nextSetBit((int) pos);
+                long stop = u < 0 || u >= end ? end : u;
+                if (stop > pos) {
+                    insert(pos, stop - pos);
+                }
+                if (stop >= end) {
+                    break;
+                }
+                pos = Math.min(end, used.nextClearBit((int) stop));
+                withheld += pos - stop;
+            }
+        }
+        quarantined = (BitSet) shared.clone();
+        List<Extent> frees = unverifiedFrees;
+        unverifiedFrees = null;
+        for (Extent e : frees) {
+            freeMissing(e.start(), e.count());
+        }
+        notifyAll();
+        return withheld;
+    }
+
+    /** Frees what of {@code [start, start+count)} is not free already (a crafted list may have called it free). */
+    private void freeMissing(long start, long count) {
+        long end = start + count;
+        long pos = start;
+        while (pos < end) {
+            Map.Entry<Long, Long> inside = free.floorEntry(pos);
+            if (inside != null && inside.getKey() + inside.getValue() > pos) {
+                pos = inside.getKey() + inside.getValue();
+                continue;
+            }
+            Long next = free.higherKey(pos);
+            long stop = next == null ? end : Math.min(end, next);
+            free(pos, stop - pos);
+            pos = stop;
+        }
+    }
+
+    /** The loaded list could not be verified: nothing is handed out, ever (the volume is read-only). */
+    public synchronized void refuse(String why) {
+        refused = why;
+        notifyAll();
     }
 
     /** Moves the cached single blocks into the tree (before anything that looks at the tree as a whole). */
@@ -275,9 +420,13 @@ public final class BlockAllocator {
 
     /**
      * Saves the free extents into the largest free extent itself (it is free, so writing there
-     * harms nothing) for a clean unmount. Returns {@link FreeList#NONE} if it does not fit.
+     * harms nothing) for a clean unmount. Returns {@link FreeList#NONE} if it does not fit, or if
+     * a loaded list was never verified (the next mount then scans the logs).
      */
     public synchronized FreeList save(DaxDevice device) {
+        if (refused != null || unverifiedFrees != null) {
+            return FreeList.NONE;
+        }
         drainSingles();
         int extents = free.size();
         long bytes = (long) extents * 16;
@@ -307,7 +456,8 @@ public final class BlockAllocator {
     }
 
     /**
-     * Loads a list written by {@link #save}; throws {@link IllegalStateException} if it is damaged
+     * Loads a list written by {@link #save}. The list is not trusted: nothing is handed out until
+     * {@link #verified} (or {@link #refuse}) is called. Throws {@link IllegalStateException} if it is damaged
      * or inconsistent, so that mount falls back to a scan.
      */
     public static BlockAllocator load(Layout layout, DaxDevice device, FreeList list) {
@@ -332,6 +482,7 @@ public final class BlockAllocator {
             }
             allocator.insert(start, count);
         }
+        allocator.unverifiedFrees = new ArrayList<>();
         return allocator;
     }
 }

@@ -626,6 +626,11 @@ public final class Checker {
             if (!dir.live || dir.kind() != FileKind.DIRECTORY) {
                 continue;
             }
+            for (Name name : dir.inode.directory().renumbered()) {
+                long dirIno = dir.ino;
+                a.add(Kind.DENTRY_COOKIE_DUP, dirIno, 0, "directory " + dirIno + ": entry '" + name
+                        + "' was added with the cookie of another entry", ctx -> ctx.renumber(dirIno, name));
+            }
             for (DirEntry d : dir.inode.directory().all()) {
                 String bad = null;
                 Kind kind = null;

@@ -52,6 +52,7 @@ public record Problem(Kind kind, long ino, long block, String message) {
         DENTRY_TO_FREE_INODE(Severity.ERROR, 4, false, "directory entry names a free or cleared inode; entry removed"),
         DENTRY_KIND_MISMATCH(Severity.ERROR, 4, false, "directory entry kind differs from the inode's; entry removed"),
         DENTRY_TO_ROOT(Severity.ERROR, 4, false, "directory entry names the root; entry removed"),
+        DENTRY_COOKIE_DUP(Severity.ERROR, 4, true, "directory entry reuses another entry's cookie; given a new one"),
         DIR_MULTIPLE_NAMES(Severity.ERROR, 4, false, "directory with more than one name; extra names removed"),
         BLOCK_DOUBLE_REF(Severity.ERROR, 4, false, "block referenced twice; the later owner gets a copy (or a hole)"),
         ORPHAN_SLOT_BAD(Severity.ERROR, 4, true, "orphan slot names no orphan; slot cleared"),

@@ -290,6 +290,14 @@ public final class Repairer {
             append(inode(dirIno), List.of(new DentryDel(name, cookie, now)));
         }
 
+        /** Gives {@code name} in {@code dirIno} a cookie of its own: the entry re-added under the next cookie. */
+        void renumber(long dirIno, Name name) {
+            Inode dir = inode(dirIno);
+            DirEntry e = dir.directory().lookup(name);
+            append(dir, List.of(new DentryDel(name, e.cookie(), now),
+                    new DentryAdd(name, e.ino(), e.kind().typeBits(), dir.directory().nextCookie(), now)));
+        }
+
         void setParent(long ino, long parent) {
             Inode inode = inode(ino);
             append(inode, List.of(attrs(inode, inode.attrs().nlink(), parent)));

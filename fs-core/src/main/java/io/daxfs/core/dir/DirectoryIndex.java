@@ -4,9 +4,12 @@ import io.daxfs.core.DirEntry;
 import io.daxfs.core.FileKind;
 import io.daxfs.core.Name;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 
 /**
@@ -20,6 +23,7 @@ public final class DirectoryIndex {
 
     private final Map<Name, DirEntry> byName = new HashMap<>();
     private final TreeMap<Long, DirEntry> byCookie = new TreeMap<>();
+    private final Set<Name> renumbered = new HashSet<>();
     private long nextCookie = FIRST_COOKIE;
     private int subdirectories;
 
@@ -50,16 +54,32 @@ public final class DirectoryIndex {
         nextCookie = Math.max(nextCookie, cookie);
     }
 
+    /**
+     * Adds {@code entry}, replacing an entry of the same name. An entry whose cookie another name
+     * already holds (only a crafted or damaged log has one) gets the next free cookie instead, so
+     * that no name is hidden from listings or from the link count (issue #13 point 8); it is
+     * remembered in {@link #renumbered} for the checker.
+     */
     public void add(DirEntry entry) {
-        DirEntry old = byName.put(entry.name(), entry);
+        DirEntry old = byName.remove(entry.name());
         if (old != null) {
             forget(old);
         }
+        if (byCookie.containsKey(entry.cookie())) {
+            renumbered.add(entry.name());
+            entry = new DirEntry(entry.name(), entry.ino(), entry.kind(), nextCookie);
+        }
+        byName.put(entry.name(), entry);
         byCookie.put(entry.cookie(), entry);
         nextCookie = Math.max(nextCookie, entry.cookie() + 1);
         if (entry.kind() == FileKind.DIRECTORY) {
             subdirectories++;
         }
+    }
+
+    /** Names that were added with a cookie another name held, and carry a new one in DRAM only. */
+    public Set<Name> renumbered() {
+        return Collections.unmodifiableSet(renumbered);
     }
 
     /** Removes {@code name}; returns the entry it had, or null. */
@@ -72,6 +92,7 @@ public final class DirectoryIndex {
     }
 
     private void forget(DirEntry entry) {
+        renumbered.remove(entry.name());
         byCookie.remove(entry.cookie());
         if (entry.kind() == FileKind.DIRECTORY) {
             subdirectories--;

@@ -209,19 +209,22 @@ public final class FileData {
         long firstWhole = (offset + PAGE - 1) / PAGE;
         long endWhole = end / PAGE;
         List<LogEntry> holes = new ArrayList<>();
-        Rewrite head = Rewrite.EMPTY;
-        Rewrite tail = Rewrite.EMPTY;
+        Rewrite partial;
         if (firstWhole > endWhole) {
-            head = zeroIfMapped(inode, offset, end - offset, size, nowNs);
+            partial = zeroIfMapped(inode, offset, end - offset, size, nowNs);
         } else {
-            head = zeroIfMapped(inode, offset, firstWhole * PAGE - offset, size, nowNs);
-            tail = zeroIfMapped(inode, endWhole * PAGE, end - endWhole * PAGE, size, nowNs);
+            Rewrite head = zeroIfMapped(inode, offset, firstWhole * PAGE - offset, size, nowNs);
+            try {
+                partial = head.plus(zeroIfMapped(inode, endWhole * PAGE, end - endWhole * PAGE, size, nowNs));
+            } catch (RuntimeException e) {
+                head.allocated().forEach(volume.allocator()::free);
+                throw e;
+            }
             if (endWhole > firstWhole) {
                 holes.add(new WriteEntry(firstWhole, 0, endWhole - firstWhole, size, nowNs));
             }
         }
-        Rewrite both = head.plus(tail);
-        commit(inode, both, concat(holes, sizeEntry(inode, size, nowNs)));
+        commit(inode, partial, concat(holes, sizeEntry(inode, size, nowNs)));
     }
 
     private Rewrite zeroIfMapped(Inode inode, long offset, long length, long size, long nowNs) {

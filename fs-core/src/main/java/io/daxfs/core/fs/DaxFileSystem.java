@@ -151,6 +151,34 @@ public final class DaxFileSystem implements AutoCloseable {
         return read(inode, inode::attributes);
     }
 
+    /**
+     * The inode a file handle names (export support: open_by_handle_at, NFS): its attributes if
+     * inode {@code ino} is in use, has generation {@code generation} (see {@link Attributes#generation})
+     * and still has a name (or is a directory); ESTALE if it was freed, reused or unlinked. The parent
+     * of a directory, for a handle's "..", is {@code lookup(dirIno, "..")} (the root's is the root).
+     */
+    public Attributes getattrByHandle(long ino, long generation) {
+        Inode inode;
+        try {
+            inode = inode(ino);
+        } catch (FsException e) {
+            throw e.errno() == Errno.ENOENT ? stale(ino, generation) : e;
+        }
+        inode.lock().readLock().lock();
+        try {
+            if (inode.isDeleted() || inode.generation() != generation || (!inode.isDirectory() && inode.nlink() == 0)) {
+                throw stale(ino, generation);
+            }
+            return inode.attributes();
+        } finally {
+            inode.lock().readLock().unlock();
+        }
+    }
+
+    private static FsException stale(long ino, long generation) {
+        return new FsException(Errno.ESTALE, "no inode " + ino + " of generation " + generation);
+    }
+
     /** Up to {@code max} entries after {@code afterCookie} (0 = from the start), without "." and "..". */
     public List<DirEntry> readdir(long dirIno, long afterCookie, int max) {
         Inode dir = inode(dirIno);
@@ -183,6 +211,25 @@ public final class DaxFileSystem implements AutoCloseable {
     /** {@link #mkdir(long, Name, int, int, int)} of {@code name} encoded as UTF-8. */
     public Attributes mkdir(long dirIno, String name, int mode, int uid, int gid) {
         return mkdir(dirIno, Name.of(name), mode, uid, gid);
+    }
+
+    /**
+     * open(O_TMPFILE): a regular file with no name in directory {@code dirIno}, counted as open
+     * once (the caller releases it with {@link #release}). It lives on the orphan list, so a crash
+     * or its last release without a name deletes it; {@link #link} gives it a name (linkat), taking
+     * it off the list in the same commit. ENOSPC when the orphan list (2048 slots) is full.
+     */
+    public Attributes tmpfile(long dirIno, int mode, int uid, int gid) {
+        requireWritable();
+        return namespaceOp(() -> {
+            Inode dir = inode(dirIno);
+            return write(dir, () -> {
+                Inode created = namespace.createUnnamed(dir, FileKind.REGULAR.typeBits() | (mode & 07777), uid, gid,
+                        clock.nowNs());
+                created.opened();
+                return created.attributes();
+            });
+        });
     }
 
     /** A symlink to {@code target}: any bytes but NUL, 1 to 4095 of them, stored as they are. */
@@ -752,6 +799,7 @@ public final class DaxFileSystem implements AutoCloseable {
     }
 
     private <T> T namespaceOp(Supplier<T> op) {
+        volume.verification().await();
         volume.namespaceLock().lock();
         try {
             return op.get();

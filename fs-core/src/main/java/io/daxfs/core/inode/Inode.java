@@ -43,6 +43,7 @@ public final class Inode {
     private InodeEntry attrs;
     private int openCount;
     private int orphanSlot = -1;
+    private boolean linkable;
     private boolean deleted;
     private long compactionThreshold = MIN_COMPACTION_THRESHOLD;
     private final DirtyPages dirty = new DirtyPages();
@@ -166,6 +167,19 @@ public final class Inode {
 
     public void setOrphanSlot(int slot) {
         this.orphanSlot = slot;
+    }
+
+    /**
+     * True for an unnamed file made by O_TMPFILE until it gets a name: linkat may name it although
+     * its link count is 0 (the kernel's {@code I_LINKABLE}). Not on the media: after a crash such a
+     * file is an orphan like any other.
+     */
+    public boolean isLinkable() {
+        return linkable;
+    }
+
+    public void setLinkable(boolean linkable) {
+        this.linkable = linkable;
     }
 
     public boolean isDeleted() {

@@ -94,6 +94,45 @@ public final class Namespace {
         }
     }
 
+    /**
+     * O_TMPFILE: a regular file with no name, made in {@code dir} (whose DAX flag it inherits),
+     * with a link count of 0 and on the orphan list in the same commit, so a crash reclaims it.
+     * {@link #link} may name it later. ENOSPC when the orphan list is full.
+     */
+    public Inode createUnnamed(Inode dir, int mode, int uid, int gid, long now) {
+        requireLiveDirectory(dir);
+        if (FileKind.fromMode(mode) != FileKind.REGULAR) {
+            throw new FsException(Errno.EINVAL, "an unnamed file must be a regular file");
+        }
+        InodeTable table = volume.inodeTable();
+        long ino = table.reserve();
+        int slot = -1;
+        InodeLog log = null;
+        try {
+            slot = volume.orphans().reserve();
+            log = volume.logWriter().newLog(ino);
+            long generation = table.read(ino).generation() + 1;
+            table.writeNewRecord(ino, log.headBlock(), generation);
+            int flags = dir.attrs().flags() & io.daxfs.core.Attributes.FLAG_DAX;
+            InodeEntry attrs = new InodeEntry(mode, uid, gid, flags, 0, 0, 0, now, now, now, now, dir.ino(), 0);
+            Inode inode = new Inode(ino, generation, attrs, log);
+            volume.begin().append(inode, attrs).setWord(OrphanTable.slotOffset(slot), ino).commit();
+            inode.setOrphanSlot(slot);
+            inode.setLinkable(true);
+            volume.register(inode);
+            return inode;
+        } catch (RuntimeException e) {
+            if (log != null) {
+                volume.logWriter().discard(log);
+            }
+            if (slot >= 0) {
+                volume.orphans().release(slot);
+            }
+            table.release(ino);
+            throw e;
+        }
+    }
+
     /** A symlink target is any bytes but NUL, 1 to 4095 of them; it is stored as it is. */
     private static byte[] checkedTarget(byte[] target) {
         byte[] bytes = target.clone();
@@ -123,16 +162,25 @@ public final class Namespace {
         if (inode.isDirectory()) {
             throw new FsException(Errno.EPERM, "hard links to directories are not allowed");
         }
-        if (inode.isDeleted() || inode.nlink() == 0) {
+        if (inode.isDeleted() || (inode.nlink() == 0 && !inode.isLinkable())) {
             throw new FsException(Errno.ENOENT, "inode " + inode.ino() + " has no name left");
         }
         if (Integer.toUnsignedLong(inode.nlink()) >= MAX_LINKS) {
             throw new FsException(Errno.EMLINK, "inode " + inode.ino() + " has " + MAX_LINKS + " links");
         }
-        volume.begin()
+        Transaction tx = volume.begin()
                 .append(inode, withLinks(inode, inode.nlink() + 1, now))
-                .append(dir, new DentryAdd(name, inode.ino(), inode.kind().typeBits(), dir.directory().nextCookie(), now))
-                .commit();
+                .append(dir, new DentryAdd(name, inode.ino(), inode.kind().typeBits(), dir.directory().nextCookie(), now));
+        int slot = inode.nlink() == 0 ? inode.orphanSlot() : -1;
+        if (slot >= 0) {
+            tx.setWord(OrphanTable.slotOffset(slot), 0); // an unnamed file gets its first name: no longer an orphan
+        }
+        tx.commit();
+        if (slot >= 0) {
+            volume.orphans().release(slot);
+            inode.setOrphanSlot(-1);
+            inode.setLinkable(false);
+        }
     }
 
     /** Removes the name of a non-directory. */
@@ -155,6 +203,7 @@ public final class Namespace {
         if (!victim.directory().isEmpty()) {
             throw new FsException(Errno.ENOTEMPTY, "'" + name + "' is not empty");
         }
+        requireTrustedLinks(victim);
         volume.begin().append(dir, new DentryDel(name, entry.cookie(), now)).delete(victim).commit();
     }
 
@@ -215,6 +264,7 @@ public final class Namespace {
         tx.append(moved, movedEntry(moved, dstDir, now));
         if (replaced != null) {
             if (replaced.isDirectory()) {
+                requireTrustedLinks(replaced);
                 tx.delete(replaced);
             } else {
                 dropLink(tx, replaced, now);
@@ -278,12 +328,27 @@ public final class Namespace {
         long links = Integer.toUnsignedLong(victim.nlink()) - 1; // the count is a u32 on the media
         if (links > 0) {
             tx.append(victim, withLinks(victim, (int) links, now));
-        } else if (victim.openCount() > 0) {
+            return;
+        }
+        requireTrustedLinks(victim);
+        if (victim.openCount() > 0) {
             int slot = volume.orphans().reserve();
             victim.setOrphanSlot(slot);
             tx.append(victim, withLinks(victim, 0, now)).setWord(OrphanTable.slotOffset(slot), victim.ino());
         } else {
             tx.delete(victim);
+        }
+    }
+
+    /**
+     * Refuses (EIO) to delete an inode whose link count the mount found not to match its names: a
+     * crafted count of 1 on a file with 3,000 names must not let one unlink delete it (issue #13
+     * point 3).
+     */
+    private void requireTrustedLinks(Inode victim) {
+        if (!volume.verification().linkCountTrusted(victim.ino())) {
+            throw new FsException(Errno.EIO, "inode " + victim.ino() + ": its link count does not match its names, "
+                    + "so it is not deleted; run fsck.daxfs");
         }
     }
 

@@ -20,6 +20,7 @@ import io.daxfs.core.log.LogReader;
 import io.daxfs.core.log.LogWriter;
 import io.daxfs.core.rebuild.BlockClaims;
 import io.daxfs.core.rebuild.InodeLoader;
+import io.daxfs.core.rebuild.MountVerification;
 import io.daxfs.core.rebuild.Recovery;
 import java.util.BitSet;
 import java.util.List;
@@ -87,6 +88,7 @@ public final class Mounter {
         BlockAllocator allocator = null;
         List<Inode> loaded = List.of();
         BitSet used = new BitSet();
+        MountVerification verification = MountVerification.none();
         if (sb.state() == State.CLEAN && sb.freeList().present()) {
             try {
                 allocator = BlockAllocator.load(layout, device, sb.freeList());
@@ -107,6 +109,7 @@ public final class Mounter {
             allocator = BlockAllocator.fromUsed(layout, scan.usedBlocks());
             loaded = scan.inodes();
             used = scan.usedBlocks();
+            verification = MountVerification.of(loaded);
         }
         boolean crashed = sb.state() != State.CLEAN;
         if (!table.isUsed(Layout.ROOT_INO)) {
@@ -119,7 +122,12 @@ public final class Mounter {
             dirty.writeBoth(device);
             volume.setSuperblock(dirty);
             new OrphanReaper(volume).reapAtMount(crashed);
+            if (loaded.isEmpty()) {
+                verification = MountVerification.start(table, new InodeLoader(table, new LogReader(device, layout)),
+                        allocator);
+            }
         }
+        volume.setVerification(verification);
         LOG.info("mounted {} ({} blocks, {} free, {} inodes in use){}", sb.uuid(), layout.totalBlocks(),
                 allocator.freeBlocks(), table.usedCount(), readOnly ? " read-only" : "");
         return volume;
@@ -147,6 +155,7 @@ public final class Mounter {
     /** Saves the allocator and marks the superblock clean. Every file must be closed. */
     public static void unmount(Volume volume, long nowNs) {
         DaxDevice device = volume.device();
+        volume.verification().awaitDone();
         FreeList saved = volume.allocator().save(device);
         Superblock clean = volume.superblock().withState(State.CLEAN, saved, nowNs, false);
         clean.writeBoth(device);

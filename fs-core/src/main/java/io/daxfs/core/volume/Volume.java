@@ -14,6 +14,7 @@ import io.daxfs.core.log.LogReader;
 import io.daxfs.core.log.LogWriter;
 import io.daxfs.core.rebuild.BlockClaims;
 import io.daxfs.core.rebuild.InodeLoader;
+import io.daxfs.core.rebuild.MountVerification;
 import java.util.BitSet;
 import java.util.Collection;
 import java.util.concurrent.ConcurrentHashMap;
@@ -44,6 +45,7 @@ public final class Volume {
     private final ReentrantLock namespaceLock = new ReentrantLock();
     private final BlockReleaser releaser;
     private final BlockClaims claims;
+    private volatile MountVerification verification = MountVerification.none();
     private volatile Superblock superblock;
 
     Volume(DaxDevice device, Superblock superblock, BlockAllocator allocator, InodeTable inodeTable,
@@ -105,6 +107,15 @@ public final class Volume {
 
     public LogReader logReader() {
         return logReader;
+    }
+
+    /** What the mount has verified in the background (issue #13): operations on names wait for it. */
+    public MountVerification verification() {
+        return verification;
+    }
+
+    void setVerification(MountVerification verification) {
+        this.verification = verification;
     }
 
     public BlockReleaser releaser() {

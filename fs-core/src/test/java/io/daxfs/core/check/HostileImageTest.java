@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.daxfs.core.fs.DaxFileSystem;
 import io.daxfs.core.DirEntry;
 import io.daxfs.core.Errno;
 import io.daxfs.core.FileKind;
@@ -15,6 +14,7 @@ import io.daxfs.core.FsException;
 import io.daxfs.core.FsFixture;
 import io.daxfs.core.MountOptions;
 import io.daxfs.core.Name;
+import io.daxfs.core.balloc.Extent;
 import io.daxfs.core.check.ImageCrafter.Located;
 import io.daxfs.core.check.Problem.Kind;
 import io.daxfs.core.device.DaxDevice;
@@ -22,11 +22,13 @@ import io.daxfs.core.device.MemoryDevice;
 import io.daxfs.core.format.CorruptImageException;
 import io.daxfs.core.format.Layout;
 import io.daxfs.core.format.Superblock;
+import io.daxfs.core.fs.DaxFileSystem;
 import io.daxfs.core.inode.InodeTable;
 import io.daxfs.core.journal.Journal;
 import io.daxfs.core.log.LogCorruptException;
 import io.daxfs.core.log.LogEntry.DentryAdd;
 import io.daxfs.core.log.LogEntry.InodeEntry;
+import io.daxfs.core.log.LogEntry.WriteEntry;
 import io.daxfs.core.log.LogReader;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
@@ -255,6 +257,182 @@ class HostileImageTest {
             InodeEntry e = (InodeEntry) l.entry();
             crafter.replaceEntry(l.offset(), new InodeEntry(e.mode(), e.uid(), e.gid(), e.flags(), links, e.rdev(),
                     e.size(), e.atimeNs(), e.mtimeNs(), e.ctimeNs(), e.btimeNs(), e.parent(), e.nextCookie()));
+        }
+    }
+
+    // ---- point 1: cross-linked blocks ----
+
+    /** Points /g's first WRITE at {@code block}. /g is created here: one page of 'g'. */
+    private static long crossLink(DaxDevice device, java.util.function.ToLongBiFunction<ImageCrafter, Long> target) {
+        long g;
+        try (DaxFileSystem fs = FsFixture.mount(device)) {
+            g = FsFixture.createFile(fs, fs.rootIno(), "g");
+            FsFixture.write(fs, g, 0, TestImages.pattern(4096, 77));
+        }
+        ImageCrafter crafter = new ImageCrafter(device);
+        Located write = crafter.first(g, WriteEntry.class);
+        WriteEntry w = (WriteEntry) write.entry();
+        crafter.replaceEntry(write.offset(), new WriteEntry(w.pgoff(), target.applyAsLong(crafter, g), w.count(),
+                w.size(), w.timeNs()));
+        return g;
+    }
+
+    private static long firstDataBlock(ImageCrafter crafter, long ino) {
+        return ((WriteEntry) crafter.first(ino, WriteEntry.class).entry()).block();
+    }
+
+    @Test
+    void aBlockOfOneFileNamedByAnotherIsNeverServedThroughBoth() {
+        try (DaxDevice device = image(SIZE)) {
+            long f = ino(device, "/f");
+            long shared = firstDataBlock(new ImageCrafter(device), f);
+            long g = crossLink(device, (c, self) -> shared);
+            byte[] newContent = TestImages.pattern(CONTENT.length, 33);
+            try (DaxFileSystem fs = FsFixture.mount(device)) {
+                assertArrayEquals(CONTENT, FsFixture.readAll(fs, f));
+                assertEio(() -> FsFixture.readAll(fs, g));
+                FsFixture.write(fs, f, 0, newContent); // copy-on-write: f lets go of the shared block
+                fillUp(fs);
+            }
+            try (DaxFileSystem fs = FsFixture.mount(device)) {
+                assertArrayEquals(java.util.Arrays.copyOf(CONTENT, 4096), FsFixture.readAll(fs, g),
+                        "the block g still uses was handed out again");
+                assertArrayEquals(newContent, FsFixture.readAll(fs, f));
+            }
+            try (DaxDevice again = MemoryDevice.fromImage(MemoryDevice.snapshot(device))) {
+                ImageCrafter crafter = new ImageCrafter(again);
+                long now = ((WriteEntry) crafter.all(f, WriteEntry.class).getLast().entry()).block();
+                crafter.replaceEntry(crafter.first(g, WriteEntry.class).offset(), new WriteEntry(0, now, 1, 4096, 1));
+                try (DaxFileSystem fs = FsFixture.mount(again)) {
+                    assertEquals(4096, FsFixture.readAll(fs, g).length, "the first owner read is served");
+                    assertEio(() -> FsFixture.readAll(fs, f));
+                }
+            }
+        }
+    }
+
+    @Test
+    void aFileNamingALogPageIsRefused() {
+        try (DaxDevice device = image(SIZE)) {
+            long g = crossLink(device, (c, self) -> c.logPages(Layout.ROOT_INO)[0]);
+            try (DaxFileSystem fs = FsFixture.mount(device)) {
+                assertEio(() -> FsFixture.readAll(fs, g));
+                assertEquals(4, fs.readdir(fs.rootIno(), 0, 100).size(), "root lists f, d, many, g");
+            }
+        }
+        try (DaxDevice device = image(SIZE)) {
+            long g = crossLink(device, (c, self) -> c.logPages(self)[0]);
+            try (DaxFileSystem fs = FsFixture.mount(device)) {
+                assertEio(() -> FsFixture.readAll(fs, g));
+            }
+        }
+    }
+
+    /** Writes new files until the device is full, so that every block the allocator has is handed out. */
+    private static void fillUp(DaxFileSystem fs) {
+        long file = FsFixture.createFile(fs, fs.rootIno(), "fill");
+        long end = 0;
+        for (int size : new int[] {1 << 20, 1 << 16, 1 << 12}) {
+            while (true) {
+                try {
+                    end += FsFixture.write(fs, file, end, TestImages.pattern(size, (int) end));
+                } catch (FsException e) {
+                    assertEquals(Errno.ENOSPC, e.errno(), e.getMessage());
+                    break;
+                }
+            }
+        }
+        assertEquals(0, fs.statfs().freeBlocks(), "the device is full");
+    }
+
+    private static void assertEio(org.junit.jupiter.api.function.Executable op) {
+        FsException e = assertThrows(FsException.class, op);
+        assertEquals(Errno.EIO, e.errno(), e.getMessage());
+    }
+
+    // ---- point 2: the saved free list ----
+
+    @Test
+    void aFreeListThatListsUsedBlocksHandsNoneOfThemOut() {
+        try (DaxDevice device = image(SIZE)) {
+            long f = ino(device, "/f");
+            ImageCrafter crafter = new ImageCrafter(device);
+            List<Extent> lie = crafter.all(f, WriteEntry.class).stream().map(l -> (WriteEntry) l.entry())
+                    .map(w -> new Extent(w.block(), w.count())).toList();
+            crafter.setFreeList(lie);
+            try (DaxFileSystem fs = FsFixture.mount(device)) {
+                for (int i = 0; i < 4; i++) {
+                    try {
+                        FsFixture.write(fs, FsFixture.createFile(fs, fs.rootIno(), "new" + i), 0,
+                                TestImages.pattern(CONTENT.length, 50 + i));
+                    } catch (FsException e) {
+                        assertEquals(Errno.ENOSPC, e.errno(), e.getMessage());
+                    }
+                }
+                assertArrayEquals(CONTENT, FsFixture.readAll(fs, f));
+            }
+            try (DaxFileSystem fs = FsFixture.mount(device)) {
+                assertArrayEquals(CONTENT, FsFixture.readAll(fs, f));
+            }
+        }
+    }
+
+    // ---- point 3: link counts against names ----
+
+    @Test
+    void aLinkCountBelowTheNamesNeverDeletesTheFile() {
+        for (boolean crashed : new boolean[] {false, true}) {
+            try (DaxDevice device = image(SIZE)) {
+                long f = ino(device, "/f");
+                try (DaxFileSystem fs = FsFixture.mount(device)) {
+                    fs.link(f, fs.rootIno(), "f2");
+                    fs.link(f, fs.lookup(fs.rootIno(), "d"), "f3");
+                }
+                setLinks(device, f, 1);
+                if (crashed) {
+                    new ImageCrafter(device).markDirty();
+                }
+                try (DaxFileSystem fs = FsFixture.mount(device)) {
+                    assertEio(() -> fs.unlink(fs.rootIno(), "f"));
+                    assertArrayEquals(CONTENT, FsFixture.readAll(fs, fs.lookup(fs.rootIno(), "f2")), "crashed " + crashed);
+                }
+                try (DaxFileSystem fs = FsFixture.mount(device)) {
+                    assertArrayEquals(CONTENT, FsFixture.readAll(fs, fs.lookup(fs.lookup(fs.rootIno(), "d"), "f3")));
+                }
+            }
+        }
+    }
+
+    // ---- point 8: duplicate directory cookies ----
+
+    @Test
+    void aDuplicateCookieHidesNoNameAndDeletesNothing() {
+        try (DaxDevice device = image(SIZE)) {
+            long f = ino(device, "/f");
+            try (DaxFileSystem fs = FsFixture.mount(device)) {
+                fs.link(f, fs.rootIno(), "h");
+            }
+            ImageCrafter crafter = new ImageCrafter(device);
+            List<Located> adds = crafter.all(Layout.ROOT_INO, DentryAdd.class);
+            DentryAdd first = (DentryAdd) adds.stream().filter(l -> ((DentryAdd) l.entry()).name().toString().equals("f"))
+                    .findFirst().orElseThrow().entry();
+            Located h = adds.stream().filter(l -> ((DentryAdd) l.entry()).name().toString().equals("h")).findFirst().orElseThrow();
+            DentryAdd e = (DentryAdd) h.entry();
+            crafter.replaceEntry(h.offset(), new DentryAdd(Name.of("h"), e.ino(), e.kindBits(), first.cookie(), e.timeNs()));
+            try (DaxFileSystem fs = FsFixture.mount(device)) {
+                List<String> names = fs.readdir(fs.rootIno(), 0, 100).stream().map(d -> d.name().toString()).toList();
+                assertTrue(names.contains("f") && names.contains("h"), names.toString());
+            }
+            CheckReport report = Checker.check(device);
+            assertTrue(report.has(Kind.DENTRY_COOKIE_DUP), report.problems().toString());
+            assertFalse(report.has(Kind.LINK_COUNT), report.problems().toString());
+            Repairer.Result repaired = Repairer.repair(device);
+            assertTrue(repaired.after().clean(), repaired.after().problems().toString());
+            try (DaxFileSystem fs = FsFixture.mount(device)) {
+                fs.unlink(fs.rootIno(), "f");
+                assertArrayEquals(CONTENT, FsFixture.readAll(fs, fs.lookup(fs.rootIno(), "h")));
+            }
+            assertTrue(Checker.check(device).clean(), Checker.check(device).problems().toString());
         }
     }
 

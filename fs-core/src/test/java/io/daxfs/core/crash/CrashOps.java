@@ -81,6 +81,22 @@ final class CrashOps {
             new Op("rename A/sub sub2", fs -> fs.rename(ino(fs, "A"), "sub", fs.rootIno(), "sub2", 0)),
             new Op("exchange A/foo bar", fs -> fs.rename(ino(fs, "A"), "foo", fs.rootIno(), "bar", 2)),
             new Op("exchange A bar", fs -> fs.rename(fs.rootIno(), "A", fs.rootIno(), "bar", 2)),
+            new Op("exchange A/sub bar (directory and file across parents)",
+                    fs -> fs.rename(ino(fs, "A"), "sub", fs.rootIno(), "bar", 2)),
+            new Op("O_TMPFILE in A, write, linkat A/tmp", 3, (fs, step) -> {
+                switch (step) {
+                    case 0 -> fs.tmpfile(ino(fs, "A"), 0600, 0, 0);
+                    case 1 -> write(fs, unnamed(fs), 0, 6000, 't');
+                    default -> fs.link(unnamed(fs), ino(fs, "A"), "tmp");
+                }
+            }),
+            new Op("O_TMPFILE in A, write, never named", 2, (fs, step) -> {
+                if (step == 0) {
+                    fs.tmpfile(ino(fs, "A"), 0600, 0, 0);
+                } else {
+                    write(fs, unnamed(fs), 0, 9000, 'u');
+                }
+            }),
             new Op("noreplace A/foo bar", fs -> fs.rename(ino(fs, "A"), "foo", fs.rootIno(), "bar", 1)),
             new Op("symlink A/s", fs -> fs.symlink(ino(fs, "A"), "s", "/some/target", 0, 0)),
             new Op("setxattr bar", fs -> fs.setxattr(ino(fs, "bar"), "user.y", "2".getBytes(), 0)),
@@ -127,6 +143,17 @@ final class CrashOps {
             ino = fs.lookup(ino, part);
         }
         return ino;
+    }
+
+    /** The unnamed O_TMPFILE file an earlier step made: the linkable inode on the orphan list. */
+    static long unnamed(DaxFileSystem fs) {
+        for (int slot = 0; slot < io.daxfs.core.format.Layout.ORPHAN_SLOTS; slot++) {
+            long ino = fs.volume().orphans().inodeAt(slot);
+            if (ino != 0 && fs.volume().inode(ino).isLinkable()) {
+                return ino;
+            }
+        }
+        throw new AssertionError("no unnamed file");
     }
 
     static void write(DaxFileSystem fs, long ino, long offset, int length, char fill) {
