@@ -95,7 +95,7 @@ public final class DeviceBench {
             byte[] noise = new byte[1 << 20];
             new Random(3).nextBytes(noise);
             MemorySegment.copy(MemorySegment.ofArray(noise), 0, src, 0, noise.length);
-            MemorySegment mapping = device.mapWritable(0, WORKING_SET);
+            MemorySegment mapping = device.mapWritable(0, WORKING_SET, arena);
             MemorySegment heapSrc = MemorySegment.ofArray(noise);
             MemorySegment heapDst = MemorySegment.ofArray(new byte[(int) WORKING_SET]);
             int[] chunks = {PAGE, 1 << 20};

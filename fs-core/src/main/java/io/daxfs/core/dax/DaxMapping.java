@@ -2,11 +2,13 @@ package io.daxfs.core.dax;
 
 import io.daxfs.core.Errno;
 import io.daxfs.core.FsException;
+import io.daxfs.core.device.DaxDevice;
 import io.daxfs.core.format.Layout;
 import io.daxfs.core.inode.Inode;
 import io.daxfs.core.inode.LiveMapping;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * A live DAX mapping of part of a file: a {@link MemorySegment} over the file's own device
@@ -31,9 +33,11 @@ public final class DaxMapping implements LiveMapping, AutoCloseable {
     private final long createdNs;
     private final Arena arena;
     private final MemorySegment segment;
+    private final AtomicBoolean closed = new AtomicBoolean();
 
-    DaxMapping(Mapper owner, Inode inode, long pgoff, long pages, long block, Mode mode, MemorySegment deviceSlice,
-            long length) {
+    /** @param view the device's view of the blocks, scoped to {@code arena} (see DaxDevice#mapWritable) */
+    DaxMapping(Mapper owner, Inode inode, long pgoff, long pages, long block, Mode mode, Arena arena,
+            MemorySegment view) {
         this.owner = owner;
         this.inode = inode;
         this.pgoff = pgoff;
@@ -41,8 +45,7 @@ public final class DaxMapping implements LiveMapping, AutoCloseable {
         this.block = block;
         this.mode = mode;
         this.createdNs = System.nanoTime();
-        this.arena = Arena.ofShared();
-        MemorySegment view = MemorySegment.ofAddress(deviceSlice.address()).reinterpret(length, arena, null);
+        this.arena = arena;
         this.segment = mode == Mode.READ ? view.asReadOnly() : view;
     }
 
@@ -121,12 +124,16 @@ public final class DaxMapping implements LiveMapping, AutoCloseable {
         owner.persist(this, offset, length);
     }
 
-    /** Unmaps: later access fails; the pinned blocks may be reused once nothing else pins them. */
+    /**
+     * Unmaps: later access fails; the pinned blocks may be reused once nothing else pins them.
+     * Idempotent and thread-safe: of several closers one unmaps, the others return.
+     */
     @Override
     public void close() {
-        if (isOpen()) {
+        if (closed.compareAndSet(false, true)) {
+            // The segment dies before the pin drops, so no store can reach a block handed out again.
+            DaxDevice.closeView(arena);
             owner.unmap(this);
-            arena.close();
         }
     }
 

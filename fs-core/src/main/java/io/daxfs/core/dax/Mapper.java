@@ -11,6 +11,8 @@ import io.daxfs.core.format.Layout;
 import io.daxfs.core.inode.Inode;
 import io.daxfs.core.log.LogEntry.WriteEntry;
 import io.daxfs.core.volume.Volume;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -58,9 +60,10 @@ public final class Mapper {
         } else {
             block = relocate(inode, pgoff, pages, nowNs);
         }
+        Arena arena = Arena.ofShared();
+        MemorySegment view = volume.device().mapWritable(Layout.offsetOf(block), length, arena);
         volume.releaser().pin(block, pages);
-        DaxMapping mapping = new DaxMapping(this, inode, pgoff, pages, block, mode,
-                volume.device().mapWritable(Layout.offsetOf(block), length), length);
+        DaxMapping mapping = new DaxMapping(this, inode, pgoff, pages, block, mode, arena, view);
         inode.mappings().add(mapping);
         live.add(mapping);
         if (mode == DaxMapping.Mode.READ_WRITE) {

@@ -1,6 +1,7 @@
 package io.daxfs.core.device;
 
 import java.io.IOException;
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
 
@@ -28,10 +29,12 @@ public interface DaxDevice extends AutoCloseable {
     MemorySegment directAccess(long offset, long length);
 
     /**
-     * A writable view for DAX mappings handed to users; stores through it bypass recording, so the
-     * filesystem itself never uses it for its own structures.
+     * A writable view for DAX mappings handed to users, scoped to {@code owner}: access fails with
+     * {@link IllegalStateException} once {@code owner} is closed, and the device closes every such
+     * owner when it closes itself, so a view never outlives the memory under it. Stores through it
+     * bypass recording, so the filesystem itself never uses it for its own structures.
      */
-    MemorySegment mapWritable(long offset, long length);
+    MemorySegment mapWritable(long offset, long length, Arena owner);
 
     /** The flushcache copy: {@code src} lands at {@code deviceOffset}, durable after {@link #fence}. */
     void copyIn(MemorySegment src, long deviceOffset);
@@ -57,6 +60,20 @@ public interface DaxDevice extends AutoCloseable {
     /** Unmaps the device; views handed out before fail cleanly afterwards. */
     @Override
     void close();
+
+    /**
+     * Closes the owner of views from {@link #mapWritable}; no error when the device (or another
+     * thread) closed it first.
+     */
+    static void closeView(Arena owner) {
+        try {
+            owner.close();
+        } catch (IllegalStateException e) {
+            if (owner.scope().isAlive()) {
+                throw e;
+            }
+        }
+    }
 
     /** Reads an 8-byte little-endian value (a convenience over {@link #directAccess}). */
     default long getLong(long offset) {

@@ -1,5 +1,6 @@
 package io.daxfs.core.device;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.Objects;
 
@@ -30,8 +31,8 @@ public abstract class ForwardingDevice implements DaxDevice {
     }
 
     @Override
-    public MemorySegment mapWritable(long offset, long length) {
-        return delegate.mapWritable(offset, length);
+    public MemorySegment mapWritable(long offset, long length, Arena owner) {
+        return delegate.mapWritable(offset, length, owner);
     }
 
     @Override

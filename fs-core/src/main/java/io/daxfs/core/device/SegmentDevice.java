@@ -6,6 +6,8 @@ import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
 import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * A {@link DaxDevice} over one mapped {@link MemorySegment}, with the persistence primitives of a
@@ -22,6 +24,8 @@ public final class SegmentDevice implements DaxDevice {
     private final Arena arena;
     private final PersistenceOps ops;
     private final String description;
+    /** Owners of the views handed out by {@link #mapWritable}, closed before the device. */
+    private final Set<Arena> viewOwners = ConcurrentHashMap.newKeySet();
 
     /**
      * @param segment the whole device mapping
@@ -52,8 +56,15 @@ public final class SegmentDevice implements DaxDevice {
     }
 
     @Override
-    public MemorySegment mapWritable(long offset, long length) {
-        return segment.asSlice(offset, length);
+    public synchronized MemorySegment mapWritable(long offset, long length, Arena owner) {
+        Objects.requireNonNull(owner, "owner");
+        MemorySegment slice = segment.asSlice(offset, length);
+        if (!arena.scope().isAlive()) {
+            throw new IllegalStateException("device is closed");
+        }
+        viewOwners.removeIf(a -> !a.scope().isAlive());
+        viewOwners.add(owner);
+        return slice.reinterpret(owner, null);
     }
 
     @Override
@@ -96,8 +107,12 @@ public final class SegmentDevice implements DaxDevice {
     }
 
     @Override
-    public void close() {
+    public synchronized void close() {
         if (arena.scope().isAlive()) {
+            for (Arena owner : viewOwners) {
+                DaxDevice.closeView(owner);
+            }
+            viewOwners.clear();
             arena.close();
         }
     }

@@ -71,9 +71,10 @@ public final class FileData {
      * Writes {@code src} at {@code offset}, extending the file as needed; returns the count.
      * Copy-on-write (atomic) unless {@code cached} ({@code writeback=fsync}) or a live mapping
      * covers part of the range: then pages that have blocks are written in place, as ext4 DAX does,
-     * so the mapping sees the data; holes are still filled copy-on-write.
+     * so the mapping sees the data; holes are still filled copy-on-write. {@code dropModeBits}
+     * (set-id bits an unprivileged writer clears, or 0) leave the mode in the same commit.
      */
-    public long write(Inode inode, long offset, MemorySegment src, long nowNs, boolean cached) {
+    public long write(Inode inode, long offset, MemorySegment src, long nowNs, boolean cached, int dropModeBits) {
         long length = src.byteSize();
         if (length == 0) {
             return 0;
@@ -84,14 +85,16 @@ public final class FileData {
         long first = offset / PAGE;
         long pages = (offset + length - 1) / PAGE - first + 1;
         if (cached || inode.isMapped(first, pages)) {
-            writeInPlace(inode, offset, src, newSize, nowNs, cached);
+            writeInPlace(inode, offset, src, newSize, nowNs, cached, dropModeBits);
         } else {
-            commit(inode, rewrite(inode, offset, length, src, newSize, nowNs), List.of());
+            commit(inode, rewrite(inode, offset, length, src, newSize, nowNs),
+                    dropModeBits == 0 ? List.of() : List.of(sizeEntry(inode, newSize, nowNs, dropModeBits)));
         }
         return length;
     }
 
-    private void writeInPlace(Inode inode, long offset, MemorySegment src, long newSize, long nowNs, boolean cached) {
+    private void writeInPlace(Inode inode, long offset, MemorySegment src, long newSize, long nowNs, boolean cached,
+            int dropModeBits) {
         long end = offset + src.byteSize();
         Rewrite holes = Rewrite.EMPTY;
         try {
@@ -122,7 +125,7 @@ public final class FileData {
             holes.allocated().forEach(volume.allocator()::free);
             throw e;
         }
-        commit(inode, holes, List.of(sizeEntry(inode, newSize, nowNs)));
+        commit(inode, holes, List.of(sizeEntry(inode, newSize, nowNs, dropModeBits)));
     }
 
     /**
@@ -130,7 +133,7 @@ public final class FileData {
      * allocates: the bytes past the new end in its last page are zeroed in place after the commit
      * (for mappings; a crash may leave them, which growing handles, see {@link #zeroPastEof}).
      */
-    public void truncate(Inode inode, long newSize, long nowNs) {
+    public void truncate(Inode inode, long newSize, long nowNs, int dropModeBits) {
         if (newSize < 0) {
             throw new FsException(Errno.EINVAL, "negative size " + newSize);
         }
@@ -144,7 +147,7 @@ public final class FileData {
         if (end > firstWhole) {
             holes.add(new WriteEntry(firstWhole, 0, end - firstWhole, newSize, nowNs));
         }
-        commit(inode, Rewrite.EMPTY, concat(holes, sizeEntry(inode, newSize, nowNs)));
+        commit(inode, Rewrite.EMPTY, concat(holes, sizeEntry(inode, newSize, nowNs, dropModeBits)));
         zeroInPlace(inode, newSize, firstWhole * PAGE);
     }
 
@@ -179,8 +182,8 @@ public final class FileData {
     public static final int PUNCH_HOLE = 0x02;
     public static final int ZERO_RANGE = 0x10;
 
-    /** fallocate(2): allocate (zeroed), punch a hole, or zero a range. */
-    public void fallocate(Inode inode, int mode, long offset, long length, long nowNs) {
+    /** fallocate(2): allocate (zeroed), punch a hole, or zero a range; {@code dropModeBits} as for write. */
+    public void fallocate(Inode inode, int mode, long offset, long length, long nowNs, int dropModeBits) {
         if (offset < 0 || length <= 0) {
             throw new FsException(Errno.EINVAL, "fallocate range " + offset + "+" + length);
         }
@@ -196,15 +199,16 @@ public final class FileData {
             if (!keepSize || (mode & ZERO_RANGE) != 0) {
                 throw new FsException(Errno.EOPNOTSUPP, "punch-hole needs keep-size and excludes zero-range");
             }
-            punch(inode, offset, end, nowNs);
+            punch(inode, offset, end, nowNs, dropModeBits);
         } else if ((mode & ZERO_RANGE) != 0) {
-            commit(inode, rewrite(inode, offset, length, null, newSize, nowNs), List.of(sizeEntry(inode, newSize, nowNs)));
+            commit(inode, rewrite(inode, offset, length, null, newSize, nowNs),
+                    List.of(sizeEntry(inode, newSize, nowNs, dropModeBits)));
         } else {
-            allocateHoles(inode, offset, end, newSize, nowNs);
+            allocateHoles(inode, offset, end, newSize, nowNs, dropModeBits);
         }
     }
 
-    private void punch(Inode inode, long offset, long end, long nowNs) {
+    private void punch(Inode inode, long offset, long end, long nowNs, int dropModeBits) {
         long size = inode.size();
         long firstWhole = (offset + PAGE - 1) / PAGE;
         long endWhole = end / PAGE;
@@ -224,7 +228,7 @@ public final class FileData {
                 holes.add(new WriteEntry(firstWhole, 0, endWhole - firstWhole, size, nowNs));
             }
         }
-        commit(inode, partial, concat(holes, sizeEntry(inode, size, nowNs)));
+        commit(inode, partial, concat(holes, sizeEntry(inode, size, nowNs, dropModeBits)));
     }
 
     private Rewrite zeroIfMapped(Inode inode, long offset, long length, long size, long nowNs) {
@@ -234,7 +238,7 @@ public final class FileData {
         return rewrite(inode, offset, length, null, size, nowNs);
     }
 
-    private void allocateHoles(Inode inode, long offset, long end, long newSize, long nowNs) {
+    private void allocateHoles(Inode inode, long offset, long end, long newSize, long nowNs, int dropModeBits) {
         long first = offset / PAGE;
         long last = (end - 1) / PAGE;
         List<LogEntry> entries = new ArrayList<>();
@@ -258,7 +262,7 @@ public final class FileData {
                 }
                 page = holeEnd;
             }
-            entries.add(sizeEntry(inode, newSize, nowNs));
+            entries.add(sizeEntry(inode, newSize, nowNs, dropModeBits));
             volume.begin().append(inode, entries).commit();
         } catch (RuntimeException e) {
             allocated.forEach(volume.allocator()::free);
@@ -335,9 +339,10 @@ public final class FileData {
         }
     }
 
-    private static InodeEntry sizeEntry(Inode inode, long size, long nowNs) {
+    /** The attributes after a data change: new size and times, and the mode without {@code dropModeBits}. */
+    private static InodeEntry sizeEntry(Inode inode, long size, long nowNs, int dropModeBits) {
         InodeEntry a = inode.attrs();
-        return new InodeEntry(a.mode(), a.uid(), a.gid(), a.flags(), a.nlink(), a.rdev(), size, a.atimeNs(), nowNs,
+        return new InodeEntry(a.mode() & ~dropModeBits, a.uid(), a.gid(), a.flags(), a.nlink(), a.rdev(), size, a.atimeNs(), nowNs,
                 nowNs, a.btimeNs(), a.parent(), a.nextCookie());
     }
 

@@ -17,6 +17,7 @@ import io.daxfs.core.dirty.Writeback;
 import io.daxfs.core.file.FileData;
 import io.daxfs.core.file.PinnedRead;
 import io.daxfs.core.file.ReadPinner;
+import io.daxfs.core.extent.FileExtents;
 import io.daxfs.core.format.Layout;
 import io.daxfs.core.gc.LogCompactor;
 import io.daxfs.core.inode.Inode;
@@ -34,6 +35,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.locks.Lock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Supplier;
 
 /**
@@ -51,6 +53,13 @@ public final class DaxFileSystem implements AutoCloseable {
     public static final int MAX_XATTR_NAME = 255;
     public static final int MAX_XATTR_VALUE = 3584;
     private static final long DAY_NS = 86_400_000_000_000L;
+    /** The caller that keeps set-id bits on write, truncate and fallocate (it has CAP_FSETID). */
+    public static final int ROOT_UID = 0;
+    private static final long COPY_CHUNK = 1 << 20;
+    private static final long PAGE = Layout.BLOCK_SIZE;
+    private static final int S_ISUID = 04000;
+    private static final int S_ISGID = 02000;
+    private static final int S_IXGRP = 00010;
     private static final Name DOT = Name.of(".");
     private static final Name DOT_DOT = Name.of("..");
 
@@ -65,6 +74,11 @@ public final class DaxFileSystem implements AutoCloseable {
     private final ReadPinner readPinner;
     private final Clock clock;
     private volatile boolean closed;
+    /**
+     * Every operation holds the read side while it runs; {@link #close} takes the write side, so it
+     * waits for operations in flight and none starts (or touches the device) after it.
+     */
+    private final ReentrantReadWriteLock lifecycle = new ReentrantReadWriteLock();
 
     /** Where time comes from: nanoseconds since the epoch (tests may fix it). */
     @FunctionalInterface
@@ -414,19 +428,35 @@ public final class DaxFileSystem implements AutoCloseable {
         return pinned;
     }
 
+    /** {@link #write(long, long, MemorySegment, int)} by a privileged caller (set-id bits stay). */
     public long write(long ino, long offset, MemorySegment src) {
+        return write(ino, offset, src, ROOT_UID);
+    }
+
+    /**
+     * Writes {@code src} at {@code offset}; returns the count. A caller other than root
+     * ({@code callerUid}) clears the file's set-user-ID bit, and its set-group-ID bit if group-execute
+     * is set, as local filesystems do when a writer lacks CAP_FSETID (owner or not).
+     */
+    public long write(long ino, long offset, MemorySegment src, int callerUid) {
         requireWritable();
         Inode inode = inode(ino);
         return write(inode, () -> {
             requireRegular(inode);
             long n = data.write(inode, offset, src, clock.nowNs(),
-                    options.writeback() == MountOptions.Writeback.FSYNC);
+                    options.writeback() == MountOptions.Writeback.FSYNC, setIdBitsToDrop(inode, callerUid));
             compactor.maybeCompact(inode);
             return n;
         });
     }
 
+    /** {@link #truncate(long, long, int)} by a privileged caller (set-id bits stay). */
     public void truncate(long ino, long size) {
+        truncate(ino, size, ROOT_UID);
+    }
+
+    /** Sets the size; a caller other than root clears set-id bits as {@link #write(long, long, MemorySegment, int)}. */
+    public void truncate(long ino, long size, int callerUid) {
         requireWritable();
         Inode inode = inode(ino);
         write(inode, () -> {
@@ -434,21 +464,118 @@ public final class DaxFileSystem implements AutoCloseable {
                 throw new FsException(Errno.EISDIR, "cannot truncate a directory");
             }
             requireRegular(inode);
-            data.truncate(inode, size, clock.nowNs());
+            data.truncate(inode, size, clock.nowNs(), setIdBitsToDrop(inode, callerUid));
             compactor.maybeCompact(inode);
             return null;
         });
     }
 
-    /** fallocate(2); {@code mode} uses {@link FileData#KEEP_SIZE}, {@link FileData#PUNCH_HOLE}, {@link FileData#ZERO_RANGE}. */
+    /** {@link #fallocate(long, int, long, long, int)} by a privileged caller (set-id bits stay). */
     public void fallocate(long ino, int mode, long offset, long length) {
+        fallocate(ino, mode, offset, length, ROOT_UID);
+    }
+
+    /**
+     * fallocate(2); {@code mode} uses {@link FileData#KEEP_SIZE}, {@link FileData#PUNCH_HOLE},
+     * {@link FileData#ZERO_RANGE}. A caller other than root clears set-id bits as
+     * {@link #write(long, long, MemorySegment, int)}.
+     */
+    public void fallocate(long ino, int mode, long offset, long length, int callerUid) {
         requireWritable();
         Inode inode = inode(ino);
         write(inode, () -> {
             requireRegular(inode);
-            data.fallocate(inode, mode, offset, length, clock.nowNs());
+            data.fallocate(inode, mode, offset, length, clock.nowNs(), setIdBitsToDrop(inode, callerUid));
             compactor.maybeCompact(inode);
             return null;
+        });
+    }
+
+    /**
+     * copy_file_range(2) within this filesystem: copies up to {@code length} bytes from
+     * {@code srcIno} at {@code srcOffset} to {@code dstIno} at {@code dstOffset} (bytes are copied,
+     * blocks are not shared); returns the count, short or 0 at the source's EOF. Each chunk is
+     * atomic, the whole is not (as with read and write). EINVAL for overlapping ranges of one file;
+     * set-id bits of the destination as {@link #write(long, long, MemorySegment, int)}.
+     */
+    public long copyFileRange(long srcIno, long srcOffset, long dstIno, long dstOffset, long length, int callerUid) {
+        requireWritable();
+        if (srcOffset < 0 || dstOffset < 0 || length < 0) {
+            throw new FsException(Errno.EINVAL, "copy range " + srcOffset + " -> " + dstOffset + " +" + length);
+        }
+        Inode src = inode(srcIno);
+        Inode dst = inode(dstIno);
+        long available = read(src, () -> {
+            requireRegular(src);
+            return Math.max(0, Math.min(length, src.size() - srcOffset));
+        });
+        read(dst, () -> {
+            requireRegular(dst);
+            return null;
+        });
+        if (src == dst && srcOffset < dstOffset + available && dstOffset < srcOffset + available) {
+            throw new FsException(Errno.EINVAL, "copy_file_range within one file with overlapping ranges");
+        }
+        MemorySegment buffer = MemorySegment.ofArray(new byte[(int) Math.min(available, COPY_CHUNK)]);
+        long copied = 0;
+        while (copied < available) {
+            MemorySegment chunk = buffer.asSlice(0, Math.min(buffer.byteSize(), available - copied));
+            long at = srcOffset + copied;
+            long n = read(src, () -> data.read(src, at, chunk));
+            if (n == 0) {
+                break; // the source shrank meanwhile
+            }
+            write(dstIno, dstOffset + copied, chunk.asSlice(0, n), callerUid);
+            copied += n;
+        }
+        if (copied > 0) {
+            touchAtime(src);
+        }
+        return copied;
+    }
+
+    /**
+     * lseek SEEK_DATA: the first offset at or after {@code offset} that holds data (a page with a
+     * block, including fallocated ones); ENXIO at or past EOF or when only a hole follows.
+     */
+    public long seekData(long ino, long offset) {
+        Inode inode = inode(ino);
+        return read(inode, () -> {
+            requireRegular(inode);
+            long size = inode.size();
+            if (offset < 0 || offset >= size) {
+                throw new FsException(Errno.ENXIO, "offset " + offset + " is not before EOF " + size);
+            }
+            long page = offset / PAGE;
+            if (inode.extents().find(page) != null) {
+                return offset;
+            }
+            FileExtents.Run next = inode.extents().nextAfter(page);
+            if (next == null || next.pgoff() * PAGE >= size) {
+                throw new FsException(Errno.ENXIO, "no data after offset " + offset);
+            }
+            return next.pgoff() * PAGE;
+        });
+    }
+
+    /**
+     * lseek SEEK_HOLE: the first offset at or after {@code offset} in a hole, EOF counting as
+     * one; ENXIO at or past EOF.
+     */
+    public long seekHole(long ino, long offset) {
+        Inode inode = inode(ino);
+        return read(inode, () -> {
+            requireRegular(inode);
+            long size = inode.size();
+            if (offset < 0 || offset >= size) {
+                throw new FsException(Errno.ENXIO, "offset " + offset + " is not before EOF " + size);
+            }
+            long pos = offset;
+            for (FileExtents.Run run = inode.extents().find(pos / PAGE); run != null && pos < size;
+                    run = inode.extents().find(pos / PAGE)) {
+                pos = run.end() * PAGE;
+            }
+            return Math.min(pos, size);
         });
     }
 
@@ -467,7 +594,10 @@ public final class DaxFileSystem implements AutoCloseable {
 
     /** syncfs: everything written before, in any file, is durable when this returns. */
     public void syncfs() {
-        writeback.syncfs(volume.loadedInodes());
+        guarded(() -> {
+            writeback.syncfs(volume.loadedInodes());
+            return null;
+        });
     }
 
     // ---- DAX mappings ----
@@ -565,6 +695,17 @@ public final class DaxFileSystem implements AutoCloseable {
         }
         return changeAttrs(ino, a -> new InodeEntry(a.mode(), a.uid(), a.gid(), flags, a.nlink(), a.rdev(), a.size(),
                 a.atimeNs(), a.mtimeNs(), clock.nowNs(), a.btimeNs(), a.parent(), a.nextCookie()));
+    }
+
+    /**
+     * The set-id bits a write, truncate or fallocate by {@code callerUid} clears, in the same
+     * commit as the change: for a caller other than root (no CAP_FSETID), set-user-ID, and
+     * set-group-ID when group-execute is set (without it, set-group-ID marks mandatory locking and
+     * stays), as local filesystems do.
+     */
+    private static int setIdBitsToDrop(Inode inode, int callerUid) {
+        int mode = inode.attrs().mode();
+        return callerUid == ROOT_UID ? 0 : mode & (S_ISUID | ((mode & S_IXGRP) != 0 ? S_ISGID : 0));
     }
 
     private Attributes changeAttrs(long ino, java.util.function.UnaryOperator<InodeEntry> change) {
@@ -734,31 +875,46 @@ public final class DaxFileSystem implements AutoCloseable {
                 totalInodes - volume.inodeTable().usedCount(), Names.MAX_NAME_BYTES);
     }
 
-    /** Clean unmount: open orphans are deleted, the allocator saved, the superblock marked clean. */
+    /**
+     * Clean unmount: waits for operations in flight, closes every mapping and pinned read, makes
+     * what they and cached writes stored durable, deletes open orphans, saves the allocator and
+     * marks the superblock clean. Later calls fail with EIO; a second close does nothing.
+     */
     @Override
-    public synchronized void close() {
-        if (closed) {
-            return;
+    public void close() {
+        lifecycle.writeLock().lock();
+        try {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            mapper.closeAll();
+            readPinner.closeAll();
+            if (!options.readOnly()) {
+                writeback.syncfs(volume.loadedInodes());
+                reapOrphansAndUnmount();
+            }
+        } finally {
+            lifecycle.writeLock().unlock();
         }
-        closed = true;
-        mapper.closeAll();
-        readPinner.closeAll();
-        if (!options.readOnly()) {
-            writeback.syncfs(volume.loadedInodes());
-            volume.namespaceLock().lock();
-            try {
-                for (Inode inode : List.copyOf(volume.loadedInodes())) {
-                    if (!inode.isDeleted() && !inode.isDirectory() && inode.nlink() == 0) {
-                        write(inode, () -> {
-                            reaper.reap(inode);
-                            return null;
-                        });
+    }
+
+    private void reapOrphansAndUnmount() {
+        volume.namespaceLock().lock();
+        try {
+            for (Inode inode : List.copyOf(volume.loadedInodes())) {
+                if (!inode.isDeleted() && !inode.isDirectory() && inode.nlink() == 0) {
+                    inode.lock().writeLock().lock();
+                    try {
+                        reaper.reap(inode);
+                    } finally {
+                        inode.lock().writeLock().unlock();
                     }
                 }
-                Mounter.unmount(volume, clock.nowNs());
-            } finally {
-                volume.namespaceLock().unlock();
             }
+            Mounter.unmount(volume, clock.nowNs());
+        } finally {
+            volume.namespaceLock().unlock();
         }
     }
 
@@ -798,26 +954,45 @@ public final class DaxFileSystem implements AutoCloseable {
         }
     }
 
-    private <T> T namespaceOp(Supplier<T> op) {
-        volume.verification().await();
-        volume.namespaceLock().lock();
+    /** Runs {@code op} as an operation of the mounted filesystem: EIO once it is closed. */
+    private <T> T guarded(Supplier<T> op) {
+        lifecycle.readLock().lock();
         try {
+            if (closed) {
+                throw new FsException(Errno.EIO, "filesystem is unmounted");
+            }
             return op.get();
         } finally {
-            volume.namespaceLock().unlock();
+            lifecycle.readLock().unlock();
         }
     }
 
-    private static <T> T read(Inode inode, Supplier<T> op) {
+    private <T> T namespaceOp(Supplier<T> op) {
+        volume.verification().await();
+        return guarded(() -> {
+            volume.namespaceLock().lock();
+            try {
+                return op.get();
+            } finally {
+                volume.namespaceLock().unlock();
+            }
+        });
+    }
+
+    private <T> T read(Inode inode, Supplier<T> op) {
         return locked(inode, inode.lock().readLock(), op);
     }
 
-    private static <T> T write(Inode inode, Supplier<T> op) {
+    private <T> T write(Inode inode, Supplier<T> op) {
         return locked(inode, inode.lock().writeLock(), op);
     }
 
     /** Write-locks several distinct inodes; safe in any order because the namespace lock is held. */
-    private static <T> T writeAll(List<Inode> inodes, Supplier<T> op) {
+    private <T> T writeAll(List<Inode> inodes, Supplier<T> op) {
+        return guarded(() -> writeAllLocked(inodes, op));
+    }
+
+    private static <T> T writeAllLocked(List<Inode> inodes, Supplier<T> op) {
         List<Lock> taken = new ArrayList<>();
         try {
             for (Inode inode : inodes) {
@@ -840,13 +1015,15 @@ public final class DaxFileSystem implements AutoCloseable {
      * Runs {@code op} under {@code lock}; an inode deleted while this thread waited for the lock
      * is gone (ENOENT), so nothing is ever appended to a log whose pages were released.
      */
-    private static <T> T locked(Inode inode, Lock lock, Supplier<T> op) {
-        lock.lock();
-        try {
-            requireLive(inode);
-            return op.get();
-        } finally {
-            lock.unlock();
-        }
+    private <T> T locked(Inode inode, Lock lock, Supplier<T> op) {
+        return guarded(() -> {
+            lock.lock();
+            try {
+                requireLive(inode);
+                return op.get();
+            } finally {
+                lock.unlock();
+            }
+        });
     }
 }

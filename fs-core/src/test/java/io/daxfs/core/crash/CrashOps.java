@@ -97,6 +97,15 @@ final class CrashOps {
                     write(fs, unnamed(fs), 0, 9000, 'u');
                 }
             }),
+            new Op("chmod 06755 bar, write as uid 1000 (clears set-id)", 2, (fs, step) -> {
+                if (step == 0) {
+                    fs.chmod(ino(fs, "bar"), 06755);
+                } else {
+                    fs.write(ino(fs, "bar"), 5, MemorySegment.ofArray(new byte[] {'w'}), 1000);
+                }
+            }),
+            new Op("copy_file_range bar -> A/foo", fs -> fs.copyFileRange(ino(fs, "bar"), 100, ino(fs, "A/foo"), 3000,
+                    7000, 1000)),
             new Op("noreplace A/foo bar", fs -> fs.rename(ino(fs, "A"), "foo", fs.rootIno(), "bar", 1)),
             new Op("symlink A/s", fs -> fs.symlink(ino(fs, "A"), "s", "/some/target", 0, 0)),
             new Op("setxattr bar", fs -> fs.setxattr(ino(fs, "bar"), "user.y", "2".getBytes(), 0)),

@@ -106,7 +106,7 @@ class DeviceOpenerTest {
     void javaFallbackOpsFlushInEveryMode() throws IOException {
         Path file = newPath(DISK);
         try (DaxDevice shape = DaxDevice.open(file, DeviceOptions.defaults().withCreateSize(1 << 16))) {
-            MemorySegment range = shape.mapWritable(0, 1 << 16);
+            MemorySegment range = shape.mapWritable(0, 1 << 16, Arena.ofShared());
             for (PersistenceMode mode : new PersistenceMode[] {PersistenceMode.NONE, PersistenceMode.MSYNC,
                     PersistenceMode.CPU}) {
                 JavaPersistenceOps ops = new JavaPersistenceOps(mode, mode != PersistenceMode.NONE);
@@ -154,7 +154,7 @@ class DeviceOpenerTest {
         DaxDevice device = DaxDevice.open(newPath(SHM), DeviceOptions.defaults().withCreateSize(1 << 20)
                 .withMode(PersistenceMode.CPU));
         MemorySegment view = device.directAccess(4096, 4096);
-        MemorySegment writable = device.mapWritable(0, 4096);
+        MemorySegment writable = device.mapWritable(0, 4096, Arena.ofShared());
         device.close();
         device.close();
         assertThrows(IllegalStateException.class, () -> view.get(ValueLayout.JAVA_BYTE, 0));

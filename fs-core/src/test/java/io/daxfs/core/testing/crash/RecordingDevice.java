@@ -4,6 +4,7 @@ import io.daxfs.core.device.DaxDevice;
 import io.daxfs.core.device.Layouts;
 import io.daxfs.core.device.MemoryDevice;
 import io.daxfs.core.device.PersistenceMode;
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -158,8 +159,8 @@ public final class RecordingDevice implements DaxDevice {
     }
 
     @Override
-    public MemorySegment mapWritable(long offset, long length) {
-        return device.mapWritable(offset, length);
+    public MemorySegment mapWritable(long offset, long length, Arena owner) {
+        return device.mapWritable(offset, length, owner);
     }
 
     @Override

@@ -12,6 +12,7 @@ import io.daxfs.core.device.JavaPersistenceOps;
 import io.daxfs.core.device.Layouts;
 import io.daxfs.core.device.MemoryDevice;
 import io.daxfs.core.device.SegmentDevice;
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 import java.util.List;
@@ -158,7 +159,7 @@ class RecordingDeviceTest {
 
     @Test
     void storesThroughMapWritableAreSeenWhenFlushed() {
-        MemorySegment mapping = device.mapWritable(DATA, 4096);
+        MemorySegment mapping = device.mapWritable(DATA, 4096, Arena.ofShared());
         mapping.set(Layouts.LONG, 64, 0x1122334455667788L);
         device.fence(); // not flushed: the store cannot be durable
         device.flush(DATA, 4096);
