@@ -8,8 +8,10 @@ import java.util.Objects;
  * @param readOnly refuse every change with EROFS and write nothing to the device
  * @param writeback when written data is flushed: at once, or at fsync
  * @param atime when reads update the access time
+ * @param dirAtime whether listing a directory updates its access time (under the same policy), as
+ *     Linux does unless {@code nodiratime}
  */
-public record MountOptions(boolean readOnly, Writeback writeback, Atime atime) {
+public record MountOptions(boolean readOnly, Writeback writeback, Atime atime, boolean dirAtime) {
 
     /** The {@code writeback=} option. */
     public enum Writeback {
@@ -30,18 +32,22 @@ public record MountOptions(boolean readOnly, Writeback writeback, Atime atime) {
     }
 
     public static MountOptions defaults() {
-        return new MountOptions(false, Writeback.SYNC, Atime.RELATIME);
+        return new MountOptions(false, Writeback.SYNC, Atime.RELATIME, true);
     }
 
     public MountOptions withReadOnly(boolean ro) {
-        return new MountOptions(ro, writeback, atime);
+        return new MountOptions(ro, writeback, atime, dirAtime);
     }
 
     public MountOptions withWriteback(Writeback wb) {
-        return new MountOptions(readOnly, wb, atime);
+        return new MountOptions(readOnly, wb, atime, dirAtime);
     }
 
     public MountOptions withAtime(Atime a) {
-        return new MountOptions(readOnly, writeback, a);
+        return new MountOptions(readOnly, writeback, a, dirAtime);
+    }
+
+    public MountOptions withDirAtime(boolean on) {
+        return new MountOptions(readOnly, writeback, atime, on);
     }
 }

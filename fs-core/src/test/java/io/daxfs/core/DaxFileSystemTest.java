@@ -287,4 +287,19 @@ class DaxFileSystemTest {
             assertTrue(fs.getattr(f).atimeNs() > atimeBefore, "atime moved while the log had room");
         }
     }
+
+    @Test
+    void listingADirectoryMovesItsAtimeUnlessNodiratime() {
+        for (boolean dirAtime : new boolean[] {true, false}) {
+            long[] now = {1_000_000_000L};
+            try (DaxFileSystem fs = DaxFileSystem.mount(formattedDevice(4 * MIB),
+                    MountOptions.defaults().withDirAtime(dirAtime), () -> now[0] += 1_000_000_000L)) {
+                long d = fs.mkdir(fs.rootIno(), "d", 0755, 0, 0).ino();
+                createFile(fs, d, "f");
+                long before = fs.getattr(d).atimeNs();
+                assertEquals(1, fs.readdir(d, 0, 100).size());
+                assertEquals(dirAtime, fs.getattr(d).atimeNs() > before, "diratime " + dirAtime);
+            }
+        }
+    }
 }

@@ -19,7 +19,7 @@ import java.util.Set;
  * @param transport how FUSE requests reach daxfs
  */
 record MountConfig(Path device, Path mountPoint, boolean readOnly, Dax dax, PersistenceMode flush,
-        MountOptions.Writeback writeback, MountOptions.Atime atime, boolean allowOther,
+        MountOptions.Writeback writeback, MountOptions.Atime atime, boolean dirAtime, boolean allowOther,
         boolean defaultPermissions, String fsname, String subtype, int maxWrite, int maxRead,
         double attrTimeout, double entryTimeout, boolean foreground, boolean debug, boolean singleThread,
         List<String> kernelFlags, Transport transport) {
@@ -52,14 +52,23 @@ record MountConfig(Path device, Path mountPoint, boolean readOnly, Dax dax, Pers
         SINGLE, MULTI
     }
 
-    static final String VALID_OPTIONS = "ro, rw, dax=always|never|inode (inode), flush=auto|cpu|msync|none (auto), "
-            + "writeback=sync|fsync (sync), atime|noatime|relatime|strictatime (relatime), allow_other, "
+    static final String VALID_OPTIONS = "ro, rw, dax=always|never|inode (inode; dax alone = dax=always), "
+            + "flush=auto|cpu|msync|none (auto), writeback=sync|fsync (sync), atime|noatime|relatime|strictatime "
+            + "(relatime), diratime|nodiratime (diratime), lazytime|nolazytime (no effect), allow_other, "
             + "default_permissions, fsname=NAME (the device path), subtype=NAME (daxfs), "
             + "max_write=BYTES (131072; kernel: 1048576), max_read=BYTES (same), attr_timeout=SECONDS (1), "
-            + "entry_timeout=SECONDS (1), loop=single|multi (jnr: single, kernel: multi), transport=jnr|kernel (jnr), dev, nodev, suid, nosuid, exec, noexec, sync, async, dirsync, defaults";
+            + "entry_timeout=SECONDS (1), loop=single|multi (jnr: single, kernel: multi), transport=jnr|kernel (jnr), "
+            + "dev, nodev, suid, nosuid, exec, noexec, sync, async, dirsync, defaults; fstab's auto, noauto, nofail, "
+            + "_netdev, x-*, comment= are ignored";
 
     private static final Set<String> KERNEL_FLAGS =
             Set.of("dev", "nodev", "suid", "nosuid", "exec", "noexec", "sync", "async", "dirsync");
+    /**
+     * Accepted and without effect: lazytime defers inode time writes, and daxfs logs each time with
+     * the operation that changes it (atime follows the atime policy); fstab's own options are for
+     * mount(8), which may pass them on to the helper.
+     */
+    private static final Set<String> NO_EFFECT = Set.of("lazytime", "nolazytime", "auto", "noauto", "nofail", "_netdev");
 
     MountConfig {
         Objects.requireNonNull(device, "device");
@@ -69,7 +78,7 @@ record MountConfig(Path device, Path mountPoint, boolean readOnly, Dax dax, Pers
 
     /** fs-core's view of the options. */
     MountOptions coreOptions() {
-        return new MountOptions(readOnly, writeback, atime);
+        return new MountOptions(readOnly, writeback, atime, dirAtime);
     }
 
     /**
@@ -131,10 +140,17 @@ record MountConfig(Path device, Path mountPoint, boolean readOnly, Dax dax, Pers
         }
         Builder b = new Builder(Path.of(positional.get(0)).toAbsolutePath().normalize(),
                 Path.of(positional.get(1)).toAbsolutePath().normalize());
+        List<String> unknown = new ArrayList<>();
         for (String list : options) {
             for (String option : split(list)) {
-                b.apply(option);
+                if (!b.apply(option)) {
+                    unknown.add("'" + option + "'");
+                }
             }
+        }
+        if (!unknown.isEmpty()) {
+            throw new UsageException("unknown option" + (unknown.size() > 1 ? "s " : " ") + String.join(", ", unknown)
+                    + "; valid options: " + VALID_OPTIONS);
         }
         // -d logs every request; like libfuse's -d it keeps the daemon in the foreground to show them.
         return b.build(foreground || debug, debug, single);
@@ -176,6 +192,7 @@ record MountConfig(Path device, Path mountPoint, boolean readOnly, Dax dax, Pers
         private PersistenceMode flush = PersistenceMode.AUTO;
         private MountOptions.Writeback writeback = MountOptions.Writeback.SYNC;
         private MountOptions.Atime atime = MountOptions.Atime.RELATIME;
+        private boolean dirAtime = true;
         private boolean allowOther;
         private boolean defaultPermissions;
         private String fsname;
@@ -199,9 +216,10 @@ record MountConfig(Path device, Path mountPoint, boolean readOnly, Dax dax, Pers
             this.fsname = device.toString();
         }
 
-        void apply(String option) throws UsageException {
+        /** Applies one option; false if it is not an option of daxfs (the caller names them all). */
+        boolean apply(String option) throws UsageException {
             if (option.isEmpty()) {
-                return;
+                return true;
             }
             int eq = option.indexOf('=');
             String key = eq < 0 ? option : option.substring(0, eq);
@@ -215,7 +233,10 @@ record MountConfig(Path device, Path mountPoint, boolean readOnly, Dax dax, Pers
                 case "atime", "relatime" -> atime = flagged(key, value, MountOptions.Atime.RELATIME);
                 case "noatime" -> atime = flagged(key, value, MountOptions.Atime.NOATIME);
                 case "strictatime" -> atime = flagged(key, value, MountOptions.Atime.STRICTATIME);
-                case "dax" -> dax = choice(key, value, Dax.class);
+                case "diratime" -> dirAtime = flag(key, value, true);
+                case "nodiratime" -> dirAtime = flag(key, value, false);
+                case "dax" -> dax = value == null ? Dax.ALWAYS : choice(key, value, Dax.class);
+                case "comment" -> text(key, value);
                 case "writeback" -> writeback = choice(key, value, MountOptions.Writeback.class);
                 case "flush" -> flush = choice(key, value, PersistenceMode.class);
                 case "fsname" -> fsname = text(key, value);
@@ -227,13 +248,19 @@ record MountConfig(Path device, Path mountPoint, boolean readOnly, Dax dax, Pers
                 case "loop" -> loop = choice(key, value, Loop.class);
                 case "transport" -> transport = choice(key, value, Transport.class);
                 default -> {
-                    if (!KERNEL_FLAGS.contains(key)) {
-                        throw new UsageException("unknown option '" + option + "'; valid options: " + VALID_OPTIONS);
+                    if (key.startsWith("x-")) {
+                        return true;
+                    }
+                    if (!KERNEL_FLAGS.contains(key) && !NO_EFFECT.contains(key)) {
+                        return false;
                     }
                     flag(key, value, true);
-                    kernelFlags.add(key);
+                    if (KERNEL_FLAGS.contains(key)) {
+                        kernelFlags.add(key);
+                    }
                 }
             }
+            return true;
         }
 
         MountConfig build(boolean foreground, boolean debug, boolean single) throws UsageException {
@@ -243,7 +270,7 @@ record MountConfig(Path device, Path mountPoint, boolean readOnly, Dax dax, Pers
                         + transport.name().toLowerCase(Locale.ROOT));
             }
             boolean singleLoop = single || (loop == null ? transport == Transport.JNR : loop == Loop.SINGLE);
-            return new MountConfig(device, mountPoint, readOnly, dax, flush, writeback, atime, allowOther,
+            return new MountConfig(device, mountPoint, readOnly, dax, flush, writeback, atime, dirAtime, allowOther,
                     defaultPermissions, fsname, subtype, maxWrite == 0 ? largest : maxWrite,
                     maxRead == 0 ? largest : maxRead, attrTimeout, entryTimeout, foreground, debug, singleLoop,
                     List.copyOf(kernelFlags), transport);

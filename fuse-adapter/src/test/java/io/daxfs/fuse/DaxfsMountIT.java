@@ -158,6 +158,27 @@ class DaxfsMountIT {
         }
     }
 
+    /** nodiratime, diratime, lazytime and a bare dax, as mount(8) users pass them; unknown ones named. */
+    @Test
+    void mountOptionsOfOtherFilesystems() throws Exception {
+        fx.format(64 * MIB);
+        Path mnt = fx.mountPoint("mnt");
+        // attr_timeout=0: stat asks the daemon, so it sees the atime a listing left
+        String listThenCompare = "touch -a -d 2000-01-01 d; touch d/f$RANDOM; ls d > /dev/null; stat -c %X d";
+        fx.daxfs(fx.image.toString(), mnt.toString(), "-o", "nodiratime,lazytime,dax,attr_timeout=0").ok();
+        fx.sh(mnt, "mkdir d").ok();
+        assertEquals("946684800", fx.sh(mnt, listThenCompare).ok().stdout().strip(), "nodiratime");
+        fx.run(List.of("umount", mnt.toString())).ok();
+        fx.daxfs(fx.image.toString(), mnt.toString(), "-o", "diratime,attr_timeout=0").ok();
+        long atime = Long.parseLong(fx.sh(mnt, listThenCompare).ok().stdout().strip());
+        assertTrue(atime > 946684800L, "diratime: listing moved the atime: " + atime);
+        fx.run(List.of("umount", mnt.toString())).ok();
+
+        Result r = fx.daxfs(fx.image.toString(), mnt.toString(), "-o", "acl,noatime,errors=remount-ro");
+        assertEquals(1, r.exitCode());
+        assertOneLine(r, "unknown options 'acl', 'errors=remount-ro'");
+    }
+
     @Test
     void badInputGivesOneLineAndLeavesTheDeviceAlone() throws Exception {
         Path mnt = fx.mountPoint("mnt");

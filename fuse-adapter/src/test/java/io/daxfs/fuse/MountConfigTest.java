@@ -41,7 +41,7 @@ class MountConfigTest {
         assertEquals(PersistenceMode.MSYNC, c.flush());
         assertEquals(MountOptions.Writeback.FSYNC, c.writeback());
         assertEquals(MountOptions.Atime.NOATIME, c.atime());
-        assertEquals(new MountOptions(true, MountOptions.Writeback.FSYNC, MountOptions.Atime.NOATIME),
+        assertEquals(new MountOptions(true, MountOptions.Writeback.FSYNC, MountOptions.Atime.NOATIME, true),
                 c.coreOptions());
         assertEquals(Path.of("img").toAbsolutePath(), c.device());
         assertEquals(List.of("-o", "fsname=pm0,subtype=dx,hard_remove,use_ino,big_writes,max_write=65536,"
@@ -97,6 +97,27 @@ class MountConfigTest {
         assertEquals("a,b", c.fsname());
         assertTrue(c.readOnly());
         assertTrue(c.fuseArguments().get(1).startsWith("fsname=a\\,b,"), c.fuseArguments().get(1));
+    }
+
+    @Test
+    void optionsOtherFilesystemsTakeAreAccepted() throws UsageException {
+        MountConfig c = MountConfig.parse("d", "m", "-o", "nodiratime,lazytime,dax,nofail,x-systemd.automount,_netdev");
+        assertFalse(c.dirAtime());
+        assertFalse(c.coreOptions().dirAtime());
+        assertEquals(MountConfig.Dax.ALWAYS, c.dax(), "a bare dax is dax=always, as on ext4 and xfs");
+        assertEquals(List.of(), c.kernelFlags(), "nothing of these reaches libfuse");
+        assertTrue(MountConfig.parse("d", "m", "-o", "nodiratime,diratime").dirAtime());
+        assertTrue(MountConfig.parse("d", "m").coreOptions().dirAtime(), "diratime by default, as Linux");
+        assertEquals(MountConfig.Dax.INODE, MountConfig.parse("d", "m", "-o", "dax,dax=inode").dax());
+    }
+
+    @Test
+    void everyUnknownOptionIsNamedInOneLine() {
+        UsageException e = assertThrows(UsageException.class,
+                () -> MountConfig.parse("d", "m", "-o", "acl,noatime,user_xattr", "-o", "errors=remount-ro"));
+        assertTrue(e.getMessage().startsWith("unknown options 'acl', 'user_xattr', 'errors=remount-ro'; valid options: "),
+                e.getMessage());
+        assertFalse(e.getMessage().contains("\n"));
     }
 
     @Test

@@ -193,13 +193,20 @@ public final class DaxFileSystem implements AutoCloseable {
         return new FsException(Errno.ESTALE, "no inode " + ino + " of generation " + generation);
     }
 
-    /** Up to {@code max} entries after {@code afterCookie} (0 = from the start), without "." and "..". */
+    /**
+     * Up to {@code max} entries after {@code afterCookie} (0 = from the start), without "." and "..".
+     * Moves the directory's atime as a read moves a file's, unless the mount says {@code nodiratime}.
+     */
     public List<DirEntry> readdir(long dirIno, long afterCookie, int max) {
         Inode dir = inode(dirIno);
-        return read(dir, () -> {
+        List<DirEntry> entries = read(dir, () -> {
             requireDirectory(dir);
             return dir.directory().list(afterCookie, max);
         });
+        if (options.dirAtime()) {
+            touchAtime(dir);
+        }
+        return entries;
     }
 
     // ---- namespace ----
