@@ -44,6 +44,7 @@ final class FsModel {
         String target; // symlinks
         final TreeMap<String, byte[]> xattrs = new TreeMap<>();
         int openCount;
+        boolean linkable; // an O_TMPFILE file that has never had a name
 
         Node(long ino, FileKind kind, int perm) {
             this.ino = ino;
@@ -301,11 +302,12 @@ final class FsModel {
             if (node.isDir()) {
                 throw new Fail(Errno.EPERM);
             }
-            if (node.links == 0) {
+            if (node.links == 0 && !node.linkable) {
                 throw new Fail(Errno.ENOENT);
             }
             return ok(node.links + 1, r -> {
                 node.links++;
+                node.linkable = false;
                 dir.children.put(name, node);
             });
         });
@@ -445,6 +447,23 @@ final class FsModel {
 
     // ---- open files ----
 
+    /** O_TMPFILE: an unnamed regular file, open once, that {@link #link} may name. */
+    Plan<Void> tmpfile(long dirIno, int perm) {
+        return plan(() -> {
+            Node dir = get(dirIno);
+            if (!dir.isDir()) {
+                throw new Fail(Errno.ENOTDIR);
+            }
+            return ok(null, ino -> {
+                Node n = new Node(ino, FileKind.REGULAR, perm & 07777);
+                n.links = 0;
+                n.openCount = 1;
+                n.linkable = true;
+                live.put(ino, n);
+            });
+        });
+    }
+
     Plan<Void> open(long ino) {
         return plan(() -> {
             Node n = get(ino);
@@ -497,6 +516,35 @@ final class FsModel {
             checkRange(offset, bytes.length);
             byte[] copy = bytes.clone();
             return ok((long) bytes.length, r -> n.data.write(offset, copy));
+        });
+    }
+
+    /**
+     * copy_file_range by an unprivileged caller: the bytes copied (0 at the source's EOF); the
+     * destination loses set-id bits as a write by such a caller does.
+     */
+    Plan<Long> copyFileRange(long srcIno, long srcOffset, long dstIno, long dstOffset, long length) {
+        return plan(() -> {
+            if (srcOffset < 0 || dstOffset < 0 || length < 0) {
+                throw new Fail(Errno.EINVAL);
+            }
+            Node src = get(srcIno);
+            Node dst = get(dstIno);
+            requireRegular(src);
+            long available = Math.max(0, Math.min(length, src.data.size() - srcOffset));
+            requireRegular(dst);
+            if (src == dst && srcOffset < dstOffset + available && dstOffset < srcOffset + available) {
+                throw new Fail(Errno.EINVAL);
+            }
+            if (available == 0) {
+                return ok(0L, null);
+            }
+            checkRange(dstOffset, available);
+            byte[] bytes = src.data.read(srcOffset, (int) available);
+            return ok(available, r -> {
+                dst.data.write(dstOffset, bytes);
+                dst.perm &= ~(04000 | ((dst.perm & 010) != 0 ? 02000 : 0));
+            });
         });
     }
 

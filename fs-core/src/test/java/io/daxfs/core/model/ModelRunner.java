@@ -203,8 +203,12 @@ final class ModelRunner {
             opGetattr();
         } else if (w < 113) {
             opReadlink();
-        } else {
+        } else if (w < 117) {
             opOpenUnlinkRelease();
+        } else if (w < 119) {
+            opCopyFileRange();
+        } else {
+            opTmpfile();
         }
     }
 
@@ -479,6 +483,61 @@ final class ModelRunner {
         if (exec(p, true, () -> fs.chmod(ino, mode)) != null) {
             p.apply(0);
             checkNode(ino);
+        }
+    }
+
+    /** O_TMPFILE, sometimes written to, then sometimes named with linkat (or left for release/crash). */
+    private void opTmpfile() {
+        long dir = rnd.nextInt(10) == 0 ? pickAny() : pickDir();
+        int perm = pickPerm();
+        begin("tmpfile(" + dir + ", 0" + Integer.toOctalString(perm) + ")");
+        Plan<Void> p = model.tmpfile(dir, perm);
+        Long ino = exec(p, true, () -> fs.tmpfile(dir, perm, 0, 0).ino());
+        if (ino == null) {
+            return;
+        }
+        p.apply(ino);
+        handles.add(ino);
+        checkNode(ino);
+        if (rnd.nextBoolean()) {
+            byte[] data = new byte[pickLength()];
+            rnd.nextBytes(data);
+            begin("write(" + ino + ", 0, " + data.length + " bytes) to the unnamed file");
+            Plan<Long> w = model.write(ino, 0, data);
+            if (exec(w, true, () -> fs.write(ino, 0, MemorySegment.ofArray(data))) != null) {
+                w.apply(0);
+            }
+        }
+        if (rnd.nextInt(3) > 0) {
+            long target = pickDir();
+            String name = pickName();
+            begin("link(" + ino + ", " + target + ", " + q(name) + ") of the unnamed file");
+            Plan<Integer> l = model.link(ino, target, name);
+            if (exec(l, true, () -> fs.link(ino, target, name)) != null) {
+                l.apply(0);
+                checkNode(ino);
+                checkNode(target);
+            }
+        }
+    }
+
+    /** copy_file_range by uid 1000 (clears set-id bits), up to 1 MiB so that it is one atomic chunk. */
+    private void opCopyFileRange() {
+        long src = pickFile();
+        long dst = rnd.nextInt(6) == 0 ? src : pickFile();
+        long srcOffset = rnd.nextInt(20) == 0 ? -1 : pickOffset(src);
+        long dstOffset = pickOffset(dst);
+        long length = Math.min(pickLength(), MIB);
+        begin("copyFileRange(" + src + ", " + srcOffset + ", " + dst + ", " + dstOffset + ", " + length + ")");
+        Plan<Long> p = model.copyFileRange(src, srcOffset, dst, dstOffset, length);
+        Long n = exec(p, true, () -> fs.copyFileRange(src, srcOffset, dst, dstOffset, length, 1000));
+        if (n != null) {
+            expectEq("bytes copied", p.value, n);
+            p.apply(0);
+            checkNode(dst);
+            if (n > 0) {
+                checkRead(dst, dstOffset, (int) Math.min(n + 100, 2 * MIB));
+            }
         }
     }
 
