@@ -4,8 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.daxfs.core.FsException;
 import io.daxfs.core.MountOptions;
+import io.daxfs.core.Name;
+import io.daxfs.core.balloc.BlockAllocator;
+import io.daxfs.core.balloc.Extent;
 import io.daxfs.core.check.CheckReport;
 import io.daxfs.core.check.Checker;
+import io.daxfs.core.check.ImageCrafter;
+import io.daxfs.core.check.ImageCrafter.Located;
 import io.daxfs.core.check.Problem;
 import io.daxfs.core.check.Repairer;
 import io.daxfs.core.check.TestImages;
@@ -16,6 +21,11 @@ import io.daxfs.core.format.CorruptImageException;
 import io.daxfs.core.format.Layout;
 import io.daxfs.core.format.Superblock;
 import io.daxfs.core.fs.DaxFileSystem;
+import io.daxfs.core.inode.InodeTable;
+import io.daxfs.core.log.LogCorruptException;
+import io.daxfs.core.log.LogEntry.DentryAdd;
+import io.daxfs.core.log.LogEntry.InodeEntry;
+import io.daxfs.core.log.LogEntry.WriteEntry;
 import io.daxfs.core.log.LogPage;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -48,6 +58,7 @@ import org.junit.jupiter.api.Test;
  */
 class FsckFuzzTest {
     private static final int IMAGES = Integer.getInteger("daxfs.fuzz.images", 2000);
+    private static final int CRAFTED = Integer.getInteger("daxfs.fuzz.crafted", 200);
     private static final long SEED = Long.getLong("daxfs.fuzz.seed", 20240601L);
     private static final long TIMEOUT_SECONDS = 30;
     private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
@@ -62,6 +73,24 @@ class FsckFuzzTest {
     void mutatedImagesNeverCrashFsckOrMount() throws Exception {
         byte[] base = TestImages.populated();
         List<List<Region>> regions = regions(base);
+        run("fsck fuzz", IMAGES, seed -> one(base, regions, seed));
+    }
+
+    /**
+     * Issue #13: images crafted with every checksum valid, so that only the engine's own
+     * verification stands in the way: structure-aware changes made with {@link ImageCrafter}
+     * (cross-linked blocks, a lying free list, link counts, orphan slots, journal records, log
+     * cycles, cookies, names, entries naming other inodes, the root's type, a crash state).
+     * {@code -Ddaxfs.fuzz.crafted=N} (default 200; 20000 in the long profile).
+     */
+    @Test
+    void craftedImagesNeverCrashFsckOrMount() throws Exception {
+        byte[] base = TestImages.populated();
+        run("fsck fuzz, crafted", CRAFTED, seed -> crafted(base, seed));
+    }
+
+    private static void run(String label, int images, java.util.function.LongFunction<String[]> oneImage)
+            throws Exception {
         Map<String, Integer> counts = new TreeMap<>();
         List<String> failures = new ArrayList<>();
         int damagedMountOk = 0;
@@ -69,9 +98,9 @@ class FsckFuzzTest {
         long started = System.nanoTime();
         ExecutorService executor = newExecutor();
         try {
-            for (int i = 0; i < IMAGES && failures.size() < 20; i++) {
+            for (int i = 0; i < images && failures.size() < 20; i++) {
                 long seed = SEED + i;
-                Future<String[]> f = executor.submit(() -> one(base, regions, seed));
+                Future<String[]> f = executor.submit(() -> oneImage.apply(seed));
                 String[] result;
                 try {
                     result = f.get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
@@ -99,9 +128,9 @@ class FsckFuzzTest {
             executor.shutdownNow();
         }
         double seconds = (System.nanoTime() - started) / 1e9;
-        System.out.printf("fsck fuzz: %d images (seeds %d..%d) in %.1f s: %s, failures %d; mount of the damaged "
-                + "image: %d mounted and read, %d refused cleanly%n", counts.values().stream().mapToInt(x -> x).sum()
-                + failures.size(), SEED, SEED + IMAGES - 1, seconds, counts, failures.size(), damagedMountOk,
+        System.out.printf("%s: %d images (seeds %d..%d) in %.1f s: %s, failures %d; mount of the damaged "
+                + "image: %d mounted and read, %d refused cleanly%n", label, counts.values().stream().mapToInt(x -> x)
+                .sum() + failures.size(), SEED, SEED + images - 1, seconds, counts, failures.size(), damagedMountOk,
                 damagedMountRefused);
         assertTrue(failures.isEmpty(), String.join("\n\n", failures));
     }
@@ -123,7 +152,14 @@ class FsckFuzzTest {
         for (int k = 0; k < n; k++) {
             done.add(mutate(img, regions, r));
         }
-        String what = "seed " + seed + " " + done;
+        return verify(img, "seed " + seed + " " + done);
+    }
+
+    /**
+     * Mounts the damaged image and reads everything, then checks, repairs and verifies it.
+     * Returns the outcome and whether the damaged image mounted.
+     */
+    private static String[] verify(byte[] img, String what) {
         String damagedMount = mountDamaged(img, what);
 
         try (DaxDevice device = MemoryDevice.fromImage(img)) {
@@ -173,6 +209,192 @@ class FsckFuzzTest {
         } catch (RuntimeException e) {
             throw new AssertionError(what + ": mount of the damaged image threw " + e, e);
         }
+    }
+
+    // ---- crafted mode ----
+
+    /** Applies one to three crafted changes to a copy of {@code base}, then verifies it. */
+    private static String[] crafted(byte[] base, long seed) {
+        Random r = new Random(seed);
+        byte[] img;
+        List<String> done = new ArrayList<>();
+        try (DaxDevice device = MemoryDevice.fromImage(base.clone())) {
+            int n = 1 + r.nextInt(3);
+            for (int k = 0; k < n; k++) {
+                done.add(craft(new ImageCrafter(device), r));
+            }
+            img = MemoryDevice.snapshot(device);
+        }
+        return verify(img, "crafted seed " + seed + " " + done);
+    }
+
+    /** One structure-aware change with valid checksums; returns what it did. */
+    private static String craft(ImageCrafter c, Random r) {
+        Layout layout = c.layout();
+        InodeTable table = new InodeTable(c.device(), layout);
+        List<Long> live = new ArrayList<>();
+        for (long ino = 1; ino < layout.inodeCount(); ino++) {
+            if (table.isUsed(ino)) {
+                live.add(ino);
+            }
+        }
+        long ino = live.get(r.nextInt(live.size()));
+        long other = live.get(r.nextInt(live.size()));
+        int what = r.nextInt(12);
+        try {
+            return switch (what) {
+                case 0 -> crossLink(c, r, ino, other);
+                case 1 -> lyingFreeList(c, r, ino);
+                case 2 -> {
+                    int links = new int[] {0, 1, 2, -1, 65000}[r.nextInt(5)];
+                    for (Located l : c.all(ino, InodeEntry.class)) {
+                        InodeEntry e = (InodeEntry) l.entry();
+                        c.replaceEntry(l.offset(), new InodeEntry(e.mode(), e.uid(), e.gid(), e.flags(), links,
+                                e.rdev(), e.size(), e.atimeNs(), e.mtimeNs(), e.ctimeNs(), e.btimeNs(), e.parent(),
+                                e.nextCookie()));
+                    }
+                    yield "nlink of " + ino + " = " + links;
+                }
+                case 3 -> {
+                    int slot = r.nextInt(4);
+                    c.setOrphan(slot, other);
+                    yield "orphan slot " + slot + " = " + other;
+                }
+                case 4 -> {
+                    long word = layout.inodeOffset(ino) + 8L * new int[] {0, 1, 2, 3, 7}[r.nextInt(5)];
+                    long old = c.device().getLong(word) + (r.nextBoolean() ? 1 : -64);
+                    c.markDirty();
+                    c.setJournal(new long[] {word}, new long[] {old});
+                    yield "journal record on byte " + word + " (inode " + ino + ")";
+                }
+                case 5 -> {
+                    long[] pages = c.logPages(ino);
+                    long[] target = r.nextBoolean() ? pages : c.logPages(other);
+                    long from = pages[r.nextInt(pages.length)];
+                    long to = target[r.nextInt(target.length)];
+                    c.setNext(from, to);
+                    yield "log page " + from + " of " + ino + " -> " + to;
+                }
+                case 6 -> {
+                    List<Located> adds = c.all(ino, DentryAdd.class);
+                    if (adds.size() < 2) {
+                        yield "no cookie to duplicate in " + ino;
+                    }
+                    Located victim = adds.get(r.nextInt(adds.size()));
+                    DentryAdd source = (DentryAdd) adds.get(r.nextInt(adds.size())).entry();
+                    DentryAdd e = (DentryAdd) victim.entry();
+                    c.replaceEntry(victim.offset(), new DentryAdd(e.name(), e.ino(), e.kindBits(), source.cookie(),
+                            e.timeNs()));
+                    yield "cookie of '" + e.name() + "' in " + ino + " = " + source.cookie();
+                }
+                case 7 -> {
+                    List<Located> adds = c.all(ino, DentryAdd.class);
+                    if (adds.isEmpty()) {
+                        yield "no name to spoil in " + ino;
+                    }
+                    Located victim = adds.get(r.nextInt(adds.size()));
+                    DentryAdd e = (DentryAdd) victim.entry();
+                    byte[] name = e.name().toByteArray();
+                    String how;
+                    if (r.nextBoolean() || name.length > 7) {
+                        name[r.nextInt(name.length)] = (byte) (r.nextBoolean() ? '/' : 0);
+                        how = "a '/' or NUL";
+                    } else {
+                        name = new byte[0];
+                        how = "empty";
+                    }
+                    c.replaceEntry(victim.offset(), new DentryAdd(Name.of(name), e.ino(), e.kindBits(), e.cookie(),
+                            e.timeNs()));
+                    yield "name '" + e.name() + "' in " + ino + " made " + how;
+                }
+                case 8 -> {
+                    List<Located> adds = c.all(ino, DentryAdd.class);
+                    if (adds.isEmpty()) {
+                        yield "no entry to redirect in " + ino;
+                    }
+                    Located victim = adds.get(r.nextInt(adds.size()));
+                    DentryAdd e = (DentryAdd) victim.entry();
+                    c.replaceEntry(victim.offset(), new DentryAdd(e.name(), other, e.kindBits(), e.cookie(),
+                            e.timeNs()));
+                    yield "entry '" + e.name() + "' in " + ino + " -> inode " + other;
+                }
+                case 9 -> {
+                    int type = new int[] {0100000, 0120000, 0010000}[r.nextInt(3)];
+                    for (Located l : c.all(Layout.ROOT_INO, InodeEntry.class)) {
+                        InodeEntry e = (InodeEntry) l.entry();
+                        c.replaceEntry(l.offset(), new InodeEntry(type | 0644, e.uid(), e.gid(), e.flags(), 1,
+                                e.rdev(), 0, e.atimeNs(), e.mtimeNs(), e.ctimeNs(), e.btimeNs(), e.parent(),
+                                e.nextCookie()));
+                    }
+                    yield "root made mode " + Integer.toOctalString(type);
+                }
+                case 10 -> {
+                    Superblock sb = c.superblock();
+                    long inodes = sb.inodeCount() + Layout.INODES_PER_BLOCK * (1 + r.nextInt(16));
+                    c.writeSuperblock(new Superblock(sb.formatVersion(), sb.features(), sb.totalBlocks(), inodes,
+                            sb.uuid(), sb.label(), sb.state(), sb.createdNs(), sb.lastMountNs(), sb.lastWriteNs(),
+                            sb.mountCount(), sb.freeList()));
+                    yield "inode count " + sb.inodeCount() + " -> " + inodes;
+                }
+                default -> {
+                    c.markDirty();
+                    yield "marked dirty";
+                }
+            };
+        } catch (LogCorruptException | IllegalArgumentException | CorruptImageException e) {
+            return "change " + what + " skipped (" + e.getMessage() + ")"; // an earlier change broke what it needs
+        }
+    }
+
+    /** Points a WRITE of {@code ino} at a block someone else (or its own log) uses. */
+    private static String crossLink(ImageCrafter c, Random r, long ino, long other) {
+        List<Located> writes = c.all(ino, WriteEntry.class).stream()
+                .filter(l -> ((WriteEntry) l.entry()).block() != 0).toList();
+        if (writes.isEmpty()) {
+            return "no write to cross-link in " + ino;
+        }
+        Located victim = writes.get(r.nextInt(writes.size()));
+        WriteEntry w = (WriteEntry) victim.entry();
+        List<Located> otherWrites = c.all(other, WriteEntry.class).stream()
+                .filter(l -> ((WriteEntry) l.entry()).block() != 0).toList();
+        long target = switch (r.nextInt(4)) {
+            case 0 -> otherWrites.isEmpty() ? c.logPages(other)[0]
+                    : ((WriteEntry) otherWrites.get(r.nextInt(otherWrites.size())).entry()).block();
+            case 1 -> c.logPages(other)[0];
+            case 2 -> c.logPages(ino)[0];
+            default -> c.layout().dataStartBlock() + r.nextInt((int) (c.layout().dataBlocks() - w.count()));
+        };
+        long count = Math.min(w.count(), c.layout().dataEndBlock() - target);
+        c.replaceEntry(victim.offset(), new WriteEntry(w.pgoff(), target, count, w.size(), w.timeNs()));
+        return "write of " + ino + " page " + w.pgoff() + " -> block " + target;
+    }
+
+    /** Adds blocks {@code ino} uses to the saved free list. */
+    private static String lyingFreeList(ImageCrafter c, Random r, long ino) {
+        Superblock sb = c.superblock();
+        if (!sb.freeList().present() || sb.state() != Superblock.State.CLEAN) {
+            return "no saved free list";
+        }
+        List<Extent> extents = new ArrayList<>(BlockAllocator.load(c.layout(), c.device(), sb.freeList())
+                .freeExtents());
+        List<Long> used = new ArrayList<>();
+        for (long page : c.logPages(ino)) {
+            used.add(page);
+        }
+        for (Located l : c.all(ino, WriteEntry.class)) {
+            WriteEntry w = (WriteEntry) l.entry();
+            if (w.block() != 0) {
+                used.add(w.block());
+            }
+        }
+        long block = used.get(r.nextInt(used.size()));
+        boolean free = extents.stream().anyMatch(e -> block >= e.start() && block < e.start() + e.count());
+        if (free) {
+            return "block " + block + " is free already";
+        }
+        extents.add(new Extent(block, 1));
+        c.setFreeList(extents);
+        return "free list lists block " + block + " of " + ino;
     }
 
     // ---- mutations ----

@@ -40,6 +40,10 @@ public final class ImageCrafter {
         return layout;
     }
 
+    public DaxDevice device() {
+        return device;
+    }
+
     public Superblock superblock() {
         return Superblock.read(device);
     }

@@ -1,0 +1,103 @@
+package io.daxfs.fsck;
+
+import static io.daxfs.fsck.FsckRunner.fsck;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.daxfs.core.balloc.Extent;
+import io.daxfs.core.check.ImageCrafter;
+import io.daxfs.core.check.TestImages;
+import io.daxfs.core.device.DaxDevice;
+import io.daxfs.core.device.MemoryDevice;
+import io.daxfs.core.inode.InodeTable;
+import io.daxfs.core.log.LogEntry.WriteEntry;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Issue #13: images that lie with every checksum valid, through the command line. {@code -n}
+ * reports the lie and exits 4, {@code -fy} repairs it and exits 1 (errors corrected), and a
+ * further {@code -f} exits 0. A cleanly unmounted image that lies passes the quick check, as
+ * docs/FSCK.md says: only {@code -f} looks.
+ */
+class CraftedImageFsckTest {
+    private static byte[] image;
+
+    @TempDir
+    Path tmp;
+
+    @BeforeAll
+    static void build() {
+        image = TestImages.populated();
+    }
+
+    private Path crafted(String name, Consumer<ImageCrafter> craft) throws IOException {
+        try (DaxDevice d = MemoryDevice.fromImage(image)) {
+            craft.accept(new ImageCrafter(d));
+            Path file = tmp.resolve(name + ".img");
+            Files.write(file, MemoryDevice.snapshot(d));
+            return file;
+        }
+    }
+
+    private static long ino(String path) {
+        try (DaxDevice d = MemoryDevice.fromImage(image)) {
+            return TestImages.inodeOf(d, path);
+        }
+    }
+
+    @Test
+    void aJournalRecordOnAGenerationIsAnErrorThatRepairExitsOneFor() throws IOException {
+        long a = ino("/a.txt");
+        Path file = crafted("journal", c -> {
+            long word = c.layout().inodeOffset(a) + InodeTable.GENERATION;
+            c.markDirty();
+            c.setJournal(new long[] {word}, new long[] {c.device().getLong(word) + 1});
+        });
+        FsckRunner check = fsck("-n", file.toString());
+        assertEquals(4, check.code(), check.toString());
+        assertTrue(check.errorLines().getFirst().contains("journal record 0 points at byte"), check.toString());
+        FsckRunner repair = fsck("-fy", file.toString());
+        assertEquals(1, repair.code(), repair.toString());
+        FsckRunner again = fsck("-f", file.toString());
+        assertEquals(0, again.code(), again.toString());
+    }
+
+    @Test
+    void aCleanImageWhoseFreeListLiesPassesOnlyTheQuickCheck() throws IOException {
+        long a = ino("/a.txt");
+        Path file = crafted("freelist", c -> {
+            WriteEntry w = (WriteEntry) c.first(a, WriteEntry.class).entry();
+            List<Extent> extents = new ArrayList<>(List.of(new Extent(w.block(), w.count())));
+            c.setFreeList(extents);
+        });
+        FsckRunner quick = fsck(file.toString());
+        assertEquals(0, quick.code(), "the quick check trusts a clean image, as documented: " + quick);
+        FsckRunner full = fsck("-fn", file.toString());
+        assertEquals(4, full.code(), full.toString());
+        assertTrue(full.out().contains("both in use and in the saved free list"), full.toString());
+        FsckRunner repair = fsck("-fy", file.toString());
+        assertEquals(1, repair.code(), repair.toString());
+        FsckRunner again = fsck("-f", file.toString());
+        assertEquals(0, again.code(), again.toString());
+    }
+
+    @Test
+    void aLinkCountAndAnOrphanSlotThatLieAreFoundWithF() throws IOException {
+        long a = ino("/a.txt");
+        Path file = crafted("orphan", c -> c.setOrphan(3, a));
+        FsckRunner full = fsck("-fn", file.toString());
+        assertEquals(4, full.code(), full.toString());
+        assertTrue(full.out().contains("orphan slot 3"), full.toString());
+        FsckRunner repair = fsck("-fy", file.toString());
+        assertEquals(1, repair.code(), repair.toString());
+        assertEquals(0, fsck("-f", file.toString()).code());
+    }
+}
