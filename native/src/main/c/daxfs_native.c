@@ -1,5 +1,5 @@
 /*
- * daxfs native persistence helpers (x86-64 Linux), bound from Java by io.daxfs.nativeio.LibDaxfs.
+ * daxfs native persistence helpers (x86-64 Linux), bound from Java by FFM downcalls in io.daxfs.nativeio.NativePmem.
  *
  * What Java cannot do by itself: non-temporal (streaming) stores, cache-line write-back
  * (clwb/clflushopt/clflush), sfence, and mmap with MAP_SYNC or of a device-dax character device.
@@ -28,7 +28,7 @@
 #define LINE 64
 #define DEVDAX_ALIGN (2UL << 20)
 
-/* Values shared with LibDaxfs/NativePmem: keep in step. */
+/* Values shared with NativePmem/MapKind: keep in step. */
 enum flush_insn { FLUSH_CLFLUSH = 1, FLUSH_CLFLUSHOPT = 2, FLUSH_CLWB = 3 };
 enum map_flags { MAP_FLAG_READONLY = 1, MAP_FLAG_SYNC = 2, MAP_FLAG_DEVDAX = 4 };
 /* Returned (negated) when the kernel refused MAP_SYNC for this file, so Java can tell it apart. */

@@ -3,7 +3,6 @@ package io.daxfs.bench;
 import io.daxfs.core.device.DaxDevice;
 import io.daxfs.core.device.DeviceOptions;
 import io.daxfs.core.device.PersistenceMode;
-import io.daxfs.nativeio.LibDaxfs;
 import io.daxfs.nativeio.NativePmem;
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -35,8 +34,15 @@ public final class DeviceBench {
     private static final int PAGE = 4096;
 
     private static final NativePmem PMEM = NativePmem.instance().orElse(null);
+    /** The JNR-FFI binding daxfs used before FFM: raw addresses, no argument checks. */
+    public interface JnrDaxfs {
+        void daxfs_memcpy_nt(long dst, long src, long n);
+
+        void daxfs_sfence();
+    }
+
     /** A raw JNR binding, without NativePmem's argument checks, to compare bindings fairly. */
-    private static final LibDaxfs JNR = PMEM == null ? null : LibraryLoader.create(LibDaxfs.class)
+    private static final JnrDaxfs JNR = PMEM == null ? null : LibraryLoader.create(JnrDaxfs.class)
             .option(LibraryOption.IgnoreError, true)
             .search(PMEM.libraryPath().getParent().toString())
             .load("daxfs");
@@ -214,6 +220,12 @@ public final class DeviceBench {
             }
         });
         System.out.printf("  %-44s %10.1f %10.1f %12.1f%n", "daxfs_sfence()", jnr, ffm, critical);
+        double facadeFence = Measure.nanosPerOp(n -> {
+            for (long k = 0; k < n; k++) {
+                PMEM.sfence();
+            }
+        });
+        System.out.printf("  %-44s %10.1f%n", "NativePmem.sfence() (FFM critical)", facadeFence);
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment src = arena.allocate(64, 64).fill((byte) 7);
             MemorySegment dst = arena.allocate(64, 64);
@@ -248,7 +260,7 @@ public final class DeviceBench {
                     PMEM.copyNonTemporal(src, dst);
                 }
             });
-            System.out.printf("  %-44s %10.1f%n", "NativePmem.copyNonTemporal(64 B) (checks + JNR)", facade);
+            System.out.printf("  %-44s %10.1f%n", "NativePmem.copyNonTemporal(64 B) (checks + FFM)", facade);
         }
     }
 

@@ -3,32 +3,37 @@ package io.daxfs.nativeio;
 import java.io.IOException;
 import java.io.InputStream;
 import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.SymbolLookup;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
-import jnr.ffi.LibraryLoader;
-import jnr.ffi.LibraryOption;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The native persistence primitives (non-temporal copy and zeroing, cache-line write-back, sfence,
- * MAP_SYNC and device-dax mmap), loaded once from the {@code libdaxfs.so} packed in this jar.
+ * MAP_SYNC and device-dax mmap), loaded once from the {@code libdaxfs.so} packed in this jar
+ * ({@code native/src/main/c/daxfs_native.c}) and called through JDK FFM downcalls.
  *
  * <p>Used by fs-core's device layer ({@code NativePersistenceOps}, {@code DeviceOpener}). When the
  * library is absent (built without gcc), does not fit the platform, or is disabled with
  * {@code -Ddaxfs.native=false}, {@link #instance()} is empty and callers use their pure-Java path;
  * either way the first call logs, once, which path is in use.
  *
- * <p>Segments passed in must be native (off-heap or mapped) and alive: the library works on raw
- * addresses, which a heap segment does not have and a closed one no longer owns. The liveness check
- * cannot stop another thread from closing the arena during the call, so owners must not close a
- * mapping while operations on it are in flight (the JDK's FFM downcalls would hold the scope; JNR
- * cannot).
+ * <p>Segments passed in must be native (off-heap or mapped). A downcall holds the scope of every
+ * segment it is given for the length of the call, so a mapping closed by another thread meanwhile
+ * makes that close fail instead of unmapping memory the library is writing (raw addresses, as
+ * JNR-FFI passed them, could not do that). Calls on ranges up to {@link #CRITICAL_LIMIT} bytes are
+ * critical downcalls (no thread-state transition: the cost of an sfence or a 4 KiB copy is the
+ * instruction's); longer ones are ordinary downcalls, so a garbage collection need not wait for them.
  */
 public final class NativePmem {
     private static final Logger LOG = LoggerFactory.getLogger(NativePmem.class);
@@ -36,16 +41,57 @@ public final class NativePmem {
     /** Set to {@code false} to force the pure-Java path (tests, debugging). */
     public static final String ENABLE_PROPERTY = "daxfs.native";
 
-    private final LibDaxfs lib;
+    /** Ranges up to this many bytes go through the critical downcalls (see the class comment). */
+    public static final long CRITICAL_LIMIT = 64 * 1024;
+
+    private static final FunctionDescriptor COPY = FunctionDescriptor.ofVoid(ValueLayout.ADDRESS,
+            ValueLayout.ADDRESS, ValueLayout.JAVA_LONG);
+    private static final FunctionDescriptor RANGE = FunctionDescriptor.ofVoid(ValueLayout.ADDRESS,
+            ValueLayout.JAVA_LONG);
+
     private final Path libraryPath;
+    private final MethodHandle copyNt;
+    private final MethodHandle copyNtCritical;
+    private final MethodHandle zeroNt;
+    private final MethodHandle zeroNtCritical;
+    private final MethodHandle flush;
+    private final MethodHandle flushCritical;
+    private final MethodHandle sfence;
+    private final MethodHandle mmap;
+    private final MethodHandle munmap;
+    private final MethodHandle strerror;
     private final FlushInstruction flushInstruction;
     private final int copyWidth;
 
-    private NativePmem(LibDaxfs lib, Path libraryPath) {
-        this.lib = lib;
+    private NativePmem(SymbolLookup library, Path libraryPath) {
         this.libraryPath = libraryPath;
-        this.flushInstruction = FlushInstruction.fromCode(lib.daxfs_flush_kind());
-        this.copyWidth = lib.daxfs_copy_width();
+        Linker.Option critical = Linker.Option.critical(false);
+        this.copyNt = downcall(library, "daxfs_memcpy_nt", COPY);
+        this.copyNtCritical = downcall(library, "daxfs_memcpy_nt", COPY, critical);
+        this.zeroNt = downcall(library, "daxfs_zero_nt", RANGE);
+        this.zeroNtCritical = downcall(library, "daxfs_zero_nt", RANGE, critical);
+        this.flush = downcall(library, "daxfs_flush", RANGE);
+        this.flushCritical = downcall(library, "daxfs_flush", RANGE, critical);
+        this.sfence = downcall(library, "daxfs_sfence", FunctionDescriptor.ofVoid(), critical);
+        this.mmap = downcall(library, "daxfs_mmap", FunctionDescriptor.of(ValueLayout.JAVA_LONG,
+                ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT));
+        this.munmap = downcall(library, "daxfs_munmap", FunctionDescriptor.of(ValueLayout.JAVA_INT,
+                ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG));
+        this.strerror = downcall(library, "daxfs_strerror", FunctionDescriptor.of(ValueLayout.ADDRESS,
+                ValueLayout.JAVA_INT));
+        FunctionDescriptor intResult = FunctionDescriptor.of(ValueLayout.JAVA_INT);
+        try {
+            this.flushInstruction = FlushInstruction.fromCode(
+                    (int) downcall(library, "daxfs_flush_kind", intResult).invokeExact());
+            this.copyWidth = (int) downcall(library, "daxfs_copy_width", intResult).invokeExact();
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    private static MethodHandle downcall(SymbolLookup library, String name, FunctionDescriptor descriptor,
+            Linker.Option... options) {
+        return Linker.nativeLinker().downcallHandle(library.findOrThrow(name), descriptor, options);
     }
 
     /** The loaded library, or empty when the pure-Java fallback must be used. */
@@ -87,12 +133,7 @@ public final class NativePmem {
                 throw new IOException("built for x86-64 Linux only, this is " + os + "/" + arch);
             }
             Path file = extract();
-            LibDaxfs lib = LibraryLoader.create(LibDaxfs.class)
-                    // errno is reported through return values; saving it costs on every call.
-                    .option(LibraryOption.IgnoreError, true)
-                    .search(file.getParent().toString())
-                    .load("daxfs");
-            return new NativePmem(lib, file);
+            return new NativePmem(SymbolLookup.libraryLookup(file, Arena.global()), file);
         }
 
         /** Copies the packed library to a private temporary directory, removed when the JVM exits. */
@@ -112,7 +153,7 @@ public final class NativePmem {
         }
     }
 
-    /** Where the extracted library is (so that a benchmark can bind the same code through FFM). */
+    /** Where the extracted library is (so that a benchmark can bind the same code another way). */
     public Path libraryPath() {
         return libraryPath;
     }
@@ -139,24 +180,55 @@ public final class NativePmem {
     public void copyNonTemporal(MemorySegment src, MemorySegment dst) {
         checkNative(src, "src");
         checkWritable(dst, src.byteSize());
-        lib.daxfs_memcpy_nt(dst.address(), src.address(), src.byteSize());
+        long n = src.byteSize();
+        try {
+            if (n <= CRITICAL_LIMIT) {
+                copyNtCritical.invokeExact(dst, src, n);
+            } else {
+                copyNt.invokeExact(dst, src, n);
+            }
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
     }
 
     /** Zeroes {@code dst} with non-temporal stores; durable after the next {@link #sfence()}. */
     public void zeroNonTemporal(MemorySegment dst) {
         checkWritable(dst, dst.byteSize());
-        lib.daxfs_zero_nt(dst.address(), dst.byteSize());
+        long n = dst.byteSize();
+        try {
+            if (n <= CRITICAL_LIMIT) {
+                zeroNtCritical.invokeExact(dst, n);
+            } else {
+                zeroNt.invokeExact(dst, n);
+            }
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
     }
 
     /** Writes back the cache lines of {@code range}; a following {@link #sfence()} orders them. */
     public void flush(MemorySegment range) {
         checkNative(range, "range");
-        lib.daxfs_flush(range.address(), range.byteSize());
+        long n = range.byteSize();
+        try {
+            if (n <= CRITICAL_LIMIT) {
+                flushCritical.invokeExact(range, n);
+            } else {
+                flush.invokeExact(range, n);
+            }
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
     }
 
     /** {@code sfence}. */
     public void sfence() {
-        lib.daxfs_sfence();
+        try {
+            sfence.invokeExact();
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
     }
 
     /**
@@ -174,19 +246,54 @@ public final class NativePmem {
         if (length <= 0) {
             throw new IllegalArgumentException("mapping length must be positive: " + length);
         }
-        long result = lib.daxfs_mmap(path.toString(), length, kind.flag | (readOnly ? 1 : 0));
+        long result;
+        try (Arena call = Arena.ofConfined()) {
+            result = (long) mmap.invokeExact(call.allocateFrom(path.toString()), length,
+                    kind.flag | (readOnly ? 1 : 0));
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
         if (result < 0) {
-            throw new NativeMapException(path + ": mmap (" + kind + ") failed: "
-                    + lib.daxfs_strerror((int) result), (int) -result);
+            throw new NativeMapException(path + ": mmap (" + kind + ") failed: " + errorText((int) result),
+                    (int) -result);
         }
         long address = result;
         MemorySegment segment = MemorySegment.ofAddress(address).reinterpret(length, arena, unused -> {
-            int rc = lib.daxfs_munmap(address, length);
+            int rc = unmap(address, length);
             if (rc != 0) {
-                LOG.warn("munmap of {} ({} bytes) failed: {}", path, length, lib.daxfs_strerror(rc));
+                LOG.warn("munmap of {} ({} bytes) failed: {}", path, length, errorText(rc));
             }
         });
         return readOnly ? segment.asReadOnly() : segment;
+    }
+
+    private int unmap(long address, long length) {
+        try {
+            return (int) munmap.invokeExact(address, length);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** The library's text for a negative error code. */
+    private String errorText(int negativeError) {
+        try {
+            MemorySegment text = (MemorySegment) strerror.invokeExact(negativeError);
+            return text.reinterpret(256).getString(0);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /**
+     * What a failed downcall threw, to rethrow: the handles' own checks (a closed or wrong segment)
+     * throw unchecked exceptions; the C functions throw nothing.
+     */
+    private static RuntimeException rethrow(Throwable t) {
+        if (t instanceof Error e) {
+            throw e;
+        }
+        return t instanceof RuntimeException e ? e : new IllegalStateException(t);
     }
 
     private static void checkNative(MemorySegment segment, String name) {

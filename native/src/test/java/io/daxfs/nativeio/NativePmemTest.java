@@ -12,6 +12,8 @@ import java.lang.foreign.ValueLayout;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Random;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -104,6 +106,49 @@ class NativePmemTest {
             pmem.flush(segment.asSlice(5, 0));
             pmem.sfence();
             assertEquals(99, segment.get(ValueLayout.JAVA_LONG, 4096));
+        }
+    }
+
+    /**
+     * A segment closed by another thread while a native copy runs into it: the downcall holds the
+     * segment, so the close fails (or lands between calls and the next call fails); memory is never
+     * unmapped under the library (with raw addresses this was a SIGSEGV).
+     */
+    @Test
+    void closingASegmentDuringANativeCopyNeverUnmapsItUnderTheCopy() throws Exception {
+        int size = 64 << 20;
+        for (int round = 0; round < 5; round++) {
+            Arena shared = Arena.ofShared();
+            MemorySegment src = shared.allocate(size, 4096);
+            MemorySegment dst = shared.allocate(size, 4096);
+            CountDownLatch copying = new CountDownLatch(1);
+            AtomicReference<Throwable> copyError = new AtomicReference<>();
+            Thread copier = Thread.ofPlatform().start(() -> {
+                try {
+                    while (true) {
+                        copying.countDown();
+                        pmem.copyNonTemporal(src, dst);
+                        pmem.zeroNonTemporal(dst);
+                        pmem.flush(dst);
+                    }
+                } catch (IllegalStateException closed) {
+                    // the segment was closed between two calls: expected
+                } catch (Throwable t) {
+                    copyError.set(t);
+                }
+            });
+            copying.await();
+            Thread.sleep(2);
+            while (true) {
+                try {
+                    shared.close();
+                    break;
+                } catch (IllegalStateException inUse) {
+                    Thread.onSpinWait();
+                }
+            }
+            copier.join();
+            assertEquals(null, copyError.get());
         }
     }
 
