@@ -1,20 +1,38 @@
-# Shared by the bin/ launchers: locate the repository and a JDK 25 (never a hard-coded path).
+# Shared by the bin/ launchers: locate the jars and a JDK 25 (never a hard-coded path) and start
+# a command's JVM. Works in two layouts:
+#   - the build tree: DAXFS_HOME/<module>/target/<module>.jar plus target/lib/ (bin/setup builds it);
+#   - a package (bin/package: the tarball, or /usr/share/daxfs from the .deb): DAXFS_HOME/jars/
+#     with one classpath file per module and, in jars/aot/, an AOT cache per command.
 # shellcheck shell=bash
 
 DAXFS_HOME=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/../.." && pwd)
 DAXFS_MIN_JAVA=25
 
-# Prints the major version of the java binary $1 (e.g. 17, 25), or nothing.
+# Prints the major version (e.g. 17, 25) of the Java installation in directory $1, from its
+# `release` file (no JVM is started); nothing when there is none.
 java_major() {
-  "$1" -XshowSettings:properties -version 2>&1 |
-    sed -n 's/^ *java\.specification\.version = \([0-9]*\).*/\1/p' | head -n 1
+  local line version=""
+  [[ -r $1/release ]] || return 0
+  while IFS= read -r line; do
+    if [[ $line == JAVA_VERSION=* ]]; then
+      version=${line#JAVA_VERSION=}
+      version=${version//\"/}
+      break
+    fi
+  done <"$1/release"
+  version=${version#1.} # 1.8.0 -> 8
+  version=${version%%[!0-9]*}
+  [[ -n $version ]] && echo "$version"
+  return 0
 }
 
-# Sets JAVA_HOME to a JDK >= 25: JAVA_HOME if it qualifies, else the newest under /usr/lib/jvm.
+# Sets JAVA_HOME to a Java >= 25: JAVA_HOME if it qualifies, else the newest under /usr/lib/jvm.
+# With --jdk the installation must have javac (the build); the commands need only bin/java.
 find_jdk() {
-  local candidate major best="" best_major=0
-  if [[ -n "${JAVA_HOME:-}" && -x "$JAVA_HOME/bin/javac" ]]; then
-    major=$(java_major "$JAVA_HOME/bin/java")
+  local tool=java candidate major best="" best_major=0
+  [[ ${1:-} == --jdk ]] && tool=javac
+  if [[ -n "${JAVA_HOME:-}" && -x "$JAVA_HOME/bin/$tool" ]]; then
+    major=$(java_major "$JAVA_HOME")
     if [[ -n $major && $major -ge $DAXFS_MIN_JAVA ]]; then
       export JAVA_HOME
       return 0
@@ -22,27 +40,52 @@ find_jdk() {
   fi
   for candidate in /usr/lib/jvm/*/; do
     candidate=${candidate%/}
-    [[ -x $candidate/bin/javac ]] || continue
-    major=$(java_major "$candidate/bin/java")
+    [[ -x $candidate/bin/$tool ]] || continue
+    major=$(java_major "$candidate")
     if [[ -n $major && $major -ge $DAXFS_MIN_JAVA && $major -gt $best_major ]]; then
       best=$candidate best_major=$major
     fi
   done
   if [[ -z $best ]]; then
-    echo "daxfs: no JDK $DAXFS_MIN_JAVA or newer found (looked at JAVA_HOME and /usr/lib/jvm/*); install one, e.g. apt-get install openjdk-25-jdk-headless" >&2
+    echo "daxfs: no Java $DAXFS_MIN_JAVA or newer found (looked at JAVA_HOME and /usr/lib/jvm/*); install one, e.g. a Temurin 25 JDK or openjdk-25-jre-headless" >&2
     return 1
   fi
   export JAVA_HOME=$best
 }
 
-# Classpath of a built module: its jar plus the dependencies copied next to it by the build.
+# Classpath of module $1: in a package the jars its classpath file lists, in the build tree its jar
+# plus the dependencies copied next to it by the build.
 module_classpath() {
-  local module=$1 dir="$DAXFS_HOME/$1/target"
+  local module=$1 dir="$DAXFS_HOME/$1/target" jar cp=""
+  if [[ -d $DAXFS_HOME/jars ]]; then
+    while IFS= read -r jar; do
+      cp+=${cp:+:}$DAXFS_HOME/jars/$jar
+    done <"$DAXFS_HOME/jars/$module.classpath"
+    printf '%s' "$cp"
+    return 0
+  fi
   if [[ ! -f $dir/$module.jar ]]; then
     echo "daxfs: $dir/$module.jar is missing; build first with: bin/setup" >&2
     return 1
   fi
   printf '%s:%s/lib/*' "$dir/$module.jar" "$dir"
+}
+
+# JVM flags for main class $1: its AOT cache when the package has one (a cache that does not match
+# this JVM or these jars is ignored silently), and for the short tools a small, quick-starting JVM.
+java_flags() {
+  local main=$1 name
+  name=${main##*.}
+  name=${name%Main}
+  name=${name,,}
+  DAXFS_JVM_FLAGS=(--enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow -XX:-UsePerfData)
+  if [[ -f $DAXFS_HOME/jars/aot/$name.aot ]]; then
+    DAXFS_JVM_FLAGS+=(-XX:AOTMode=auto "-XX:AOTCache=$DAXFS_HOME/jars/aot/$name.aot" -Xlog:aot=off -Xlog:cds=off)
+  fi
+  case $name in
+    mkfs) DAXFS_JVM_FLAGS+=(-XX:+UseSerialGC -XX:TieredStopAtLevel=1) ;;
+    fsck | info) DAXFS_JVM_FLAGS+=(-XX:+UseSerialGC) ;;
+  esac
 }
 
 # Runs main class $2 of module $1 with the remaining arguments.
@@ -51,8 +94,9 @@ run_java() {
   shift 2
   find_jdk || exit 8
   cp=$(module_classpath "$module") || exit 8
-  exec "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow \
-    ${DAXFS_JAVA_OPTS:-} -cp "$cp" "$main" "$@"
+  java_flags "$main"
+  # shellcheck disable=SC2086
+  exec "$JAVA_HOME/bin/java" "${DAXFS_JVM_FLAGS[@]}" ${DAXFS_JAVA_OPTS:-} -cp "$cp" "$main" "$@"
 }
 
 # Log file of a background daxfs daemon for mount point $1: /var/log/daxfs when root, else under

@@ -1,5 +1,6 @@
 package io.daxfs.fsck;
 
+import io.daxfs.core.format.DaxfsVersion;
 import io.daxfs.core.balloc.BlockAllocator;
 import io.daxfs.core.check.CheckReport;
 import io.daxfs.core.check.Checker;
@@ -37,7 +38,7 @@ public final class FsckMain {
     public static final int CANCELLED = 32;
 
     static final String USAGE_TEXT = """
-            usage: fsck.daxfs [-n] [-y] [-p] [-f] [-v] DEVICE
+            usage: fsck.daxfs [-n] [-y] [-p] [-f] [-v] DEVICE    (or -V: version, -h: this help)
               -n  check only: open the device read-only and change nothing
               -y  repair every problem found
               -p  repair only what is safe without asking (like e2fsck -p); stop on anything else
@@ -80,6 +81,10 @@ public final class FsckMain {
             out.print(USAGE_TEXT);
             return OK;
         }
+        if (options.version) {
+            out.println(DaxfsVersion.line("fsck.daxfs"));
+            return OK;
+        }
         try {
             return new Fsck(options, out, err, tty || options.verbose, cancelled).run();
         } catch (Checker.CancelledException e) {
@@ -99,6 +104,7 @@ public final class FsckMain {
         boolean force;
         boolean verbose;
         boolean help;
+        boolean version;
         boolean explicitNo;
         String device;
 
@@ -110,6 +116,8 @@ public final class FsckMain {
                     endOfOptions = true;
                 } else if (!endOfOptions && (arg.equals("-h") || arg.equals("--help"))) {
                     o.help = true;
+                } else if (!endOfOptions && (arg.equals("-V") || arg.equals("--version"))) {
+                    o.version = true;
                 } else if (!endOfOptions && arg.startsWith("-") && arg.length() > 1) {
                     for (char c : arg.substring(1).toCharArray()) {
                         switch (c) {
@@ -127,7 +135,7 @@ public final class FsckMain {
                     throw new IllegalArgumentException("more than one device: " + o.device + ", " + arg);
                 }
             }
-            if (o.help) {
+            if (o.help || o.version) {
                 return o;
             }
             if ((o.explicitNo ? 1 : 0) + (o.yes ? 1 : 0) + (o.preen ? 1 : 0) > 1) {

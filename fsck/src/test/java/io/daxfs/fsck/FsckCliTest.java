@@ -57,6 +57,11 @@ class FsckCliTest {
         FsckRunner help = fsck("--help");
         assertEquals(FsckMain.OK, help.code());
         assertTrue(help.out().contains("usage: fsck.daxfs [-n] [-y] [-p] [-f] [-v] DEVICE"));
+        FsckRunner version = fsck("--version");
+        assertEquals(FsckMain.OK, version.code());
+        assertTrue(version.out().startsWith("fsck.daxfs (daxfs) "), version.out());
+        assertTrue(version.out().contains("format version " + io.daxfs.core.format.Superblock.FORMAT_VERSION),
+                version.out());
     }
 
     @Test

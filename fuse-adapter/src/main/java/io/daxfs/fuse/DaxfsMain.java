@@ -1,12 +1,13 @@
 package io.daxfs.fuse;
 
 import ch.qos.logback.classic.Level;
+import io.daxfs.core.format.DaxfsVersion;
 import java.io.PrintStream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@code daxfs DEVICE MOUNTPOINT [-o opt[,opt…]] [-f] [-d] [-s]}: the FUSE daemon, which bin/daxfs
+ * {@code daxfs DEVICE MOUNTPOINT [-o opt[,opt…]] [-f] [-d] [-s]} (or {@code -h}, {@code -V}): the FUSE daemon, which bin/daxfs
  * starts (in the background unless -f). It serves in the foreground until the filesystem is
  * unmounted. Exit codes follow mount(8): 0 after a clean unmount, 1 for a wrong command line, 32
  * when the mount failed. Errors are one line on stderr starting with "daxfs: "; details go to the
@@ -25,6 +26,10 @@ public final class DaxfsMain {
         if (args.length == 1 && (args[0].equals("-h") || args[0].equals("--help"))) {
             out.println("usage: " + MountConfig.usage());
             out.println("options: " + MountConfig.VALID_OPTIONS);
+            return 0;
+        }
+        if (args.length == 1 && (args[0].equals("-V") || args[0].equals("--version"))) {
+            out.println(DaxfsVersion.line("daxfs"));
             return 0;
         }
         MountConfig config;

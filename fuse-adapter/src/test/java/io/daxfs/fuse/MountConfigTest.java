@@ -49,6 +49,16 @@ class MountConfigTest {
                 "-s"), c.fuseArguments());
     }
 
+    /** Harnesses mount with "fsname=DEV,subtype=": the source is DEV and the type plain "fuse". */
+    @Test
+    void anEmptySubtypeLeavesThePlainFuseType() throws UsageException {
+        MountConfig c = MountConfig.parse("img", "mnt", "-o", "fsname=test-dev,subtype=");
+        assertEquals("", c.subtype());
+        assertEquals("fsname=test-dev,hard_remove", c.fuseArguments().get(1).substring(0, 27));
+        assertFalse(c.fuseArguments().get(1).contains("subtype"));
+        assertMessage("option subtype= needs a value", "img", "mnt", "-o", "subtype");
+    }
+
     @Test
     void theKernelTransportTakesMegabyteRequestsAndServesMultiThreaded() throws UsageException {
         MountConfig c = MountConfig.parse("d", "m", "-o", "transport=kernel,subtype=");

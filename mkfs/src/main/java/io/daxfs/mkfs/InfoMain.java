@@ -1,11 +1,13 @@
 package io.daxfs.mkfs;
 
 import io.daxfs.core.FileKind;
+import io.daxfs.core.JsonText;
 import io.daxfs.core.MountOptions;
 import io.daxfs.core.StatFs;
 import io.daxfs.core.device.DaxDevice;
 import io.daxfs.core.device.DeviceOptions;
 import io.daxfs.core.format.CorruptImageException;
+import io.daxfs.core.format.DaxfsVersion;
 import io.daxfs.core.format.Layout;
 import io.daxfs.core.format.Superblock;
 import io.daxfs.core.fs.DaxFileSystem;
@@ -19,14 +21,17 @@ import io.daxfs.core.log.LogEntry;
 import io.daxfs.core.log.LogReader;
 import io.daxfs.core.rebuild.InodeLoader;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * {@code daxfs-info}: prints what a daxfs image holds, for people debugging one (in the spirit
@@ -39,9 +44,11 @@ public final class InfoMain {
     static final int EXIT_DAMAGED = 4;
     static final int EXIT_INTERNAL = 8;
     static final String NAME = "daxfs-info";
+    /** The getopt letters daxfs-info accepts (its man page documents each). */
+    static final String OPTIONS = "i:lJVh";
 
     static final String USAGE = """
-            Usage: daxfs-info [-i INO] [-l] [-V] [-h] DEVICE
+            Usage: daxfs-info [-i INO] [-l] [-J] [-V] [-h] DEVICE
 
             Prints a daxfs image's superblocks (both copies), geometry, state, usage and
             features. Opens DEVICE read-only and never writes to it.
@@ -49,6 +56,7 @@ public final class InfoMain {
               -i INO   also print inode INO's record and every committed entry of its log,
                        one per line: device offset, type, fields
               -l       also list every inode in use: number, kind, mode, links, size, log pages
+              -J       print the same as one JSON object (for scripts and monitoring)
               -V       print the version and exit
               -h       print this help and exit
 
@@ -61,7 +69,10 @@ public final class InfoMain {
               8  internal error, or the launcher found no JDK 25 or no build
             """;
 
-    private final PrintStream out;
+    /** The human-readable report; a null stream under -J. */
+    private PrintStream out;
+    /** Everything the report shows, by section, printed as JSON under -J. */
+    private final Map<String, Object> facts = new LinkedHashMap<>();
     private boolean damaged;
 
     private InfoMain(PrintStream out) {
@@ -91,7 +102,7 @@ public final class InfoMain {
     private int execute(String[] args) throws ToolException {
         Options o;
         try {
-            o = Options.parse("i:lVh", args);
+            o = Options.parse(OPTIONS, args);
         } catch (IllegalArgumentException e) {
             throw usage(e.getMessage());
         }
@@ -100,7 +111,7 @@ public final class InfoMain {
             return EXIT_OK;
         }
         if (o.has('V')) {
-            out.println(NAME + " (daxfs) " + MkfsMain.version() + ", format version " + Superblock.FORMAT_VERSION);
+            out.println(DaxfsVersion.line(NAME));
             return EXIT_OK;
         }
         if (o.operands().size() != 1) {
@@ -119,6 +130,11 @@ public final class InfoMain {
             path = Path.of(o.operands().getFirst());
         } catch (InvalidPathException e) {
             throw usage("invalid DEVICE path: " + e.getMessage());
+        }
+        PrintStream json = null;
+        if (o.has('J')) {
+            json = out;
+            out = new PrintStream(OutputStream.nullOutputStream());
         }
         try (DaxDevice device = DaxDevice.open(path, DeviceOptions.defaults().withReadOnly(true))) {
             Superblock sb = superblocks(path, device);
@@ -141,7 +157,17 @@ public final class InfoMain {
         } catch (IOException e) {
             throw new ToolException(EXIT_ERROR, "cannot open " + Devices.describe(e));
         }
+        facts.put("damaged", damaged);
+        if (json != null) {
+            json.println(JsonText.of(facts));
+        }
         return damaged ? EXIT_DAMAGED : EXIT_OK;
+    }
+
+    /** The facts of report section {@code name}, created on first use. */
+    @SuppressWarnings("unchecked")
+    private Map<String, Object> section(String name) {
+        return (Map<String, Object>) facts.computeIfAbsent(name, k -> new LinkedHashMap<String, Object>());
     }
 
     private Superblock superblocks(Path path, DaxDevice device) throws ToolException {
@@ -176,6 +202,26 @@ public final class InfoMain {
         if (primary == null) {
             out.println("                      (showing the backup copy)");
         }
+        Map<String, Object> f = section("superblock");
+        f.put("device", path.toString());
+        f.put("device_bytes", device.size());
+        f.put("primary", primary != null ? "valid" : "invalid: " + primaryError);
+        f.put("backup_block", backupBlock);
+        f.put("backup", backup != null ? (primary != null && !primary.equals(backup) ? "differs" : "valid")
+                : "invalid: " + backupError);
+        f.put("uuid", sb.uuid().toString());
+        f.put("label", sb.label());
+        f.put("format_version", sb.formatVersion());
+        f.put("features", sb.features());
+        f.put("state", sb.state() == Superblock.State.CLEAN ? "clean" : "dirty");
+        f.put("block_size", Layout.BLOCK_SIZE);
+        f.put("block_count", sb.totalBlocks());
+        f.put("inode_count", sb.inodeCount());
+        f.put("mount_count", sb.mountCount());
+        f.put("created", time(sb.createdNs()));
+        f.put("last_mounted", sb.lastMountNs() == 0 ? null : time(sb.lastMountNs()));
+        f.put("last_written", time(sb.lastWriteNs()));
+        f.put("saved_free_list_extents", sb.freeList().present() ? sb.freeList().extents() : null);
         out.printf("Filesystem UUID:      %s%n", sb.uuid());
         out.printf("Label:                %s%n", sb.label().isEmpty() ? "(none)" : "\"" + sb.label() + "\"");
         out.printf("Format version:       %d%n", sb.formatVersion());
@@ -208,6 +254,11 @@ public final class InfoMain {
     }
 
     private void region(String name, long start, long count, String note) {
+        Map<String, Object> f = new LinkedHashMap<>();
+        f.put("first_block", start);
+        f.put("blocks", count);
+        f.put("note", note);
+        section("geometry").put(name.replace(' ', '_'), f);
         String blocks = count == 1 ? "block " + start : "blocks " + start + "-" + (start + count - 1);
         out.printf("  %-18s %-26s %s%n", name, blocks + (count == 1 ? "" : " (" + count + ")"), note).flush();
     }
@@ -301,6 +352,17 @@ public final class InfoMain {
             used = usedBlocks;
             source = "counted from the inode table; NEEDS RECOVERY: mount read-write once, or run fsck.daxfs";
         }
+        Map<String, Object> f = section("usage");
+        f.put("source", source);
+        f.put("inodes_used", rows.size());
+        f.put("inodes_total", layout.inodeCount() - 1);
+        f.put("files", files);
+        f.put("directories", dirs);
+        f.put("other", other);
+        f.put("damaged_inodes", bad);
+        f.put("data_blocks_used", used);
+        f.put("data_blocks_total", layout.dataBlocks());
+        f.put("data_blocks_free", layout.dataBlocks() - used);
         out.printf("Usage (%s):%n", source);
         out.printf("  inodes in use:      %d of %d (files %d, directories %d, other %d%s)%n", rows.size(),
                 layout.inodeCount() - 1, files, dirs, other, bad > 0 ? ", DAMAGED " + bad : "");
@@ -313,13 +375,24 @@ public final class InfoMain {
     private void listing(List<Row> rows) {
         out.println();
         out.printf("%10s  %-12s %6s %6s %14s %9s%n", "INO", "KIND", "MODE", "NLINK", "SIZE", "LOGPAGES");
+        List<Object> inodes = new ArrayList<>();
+        facts.put("inodes", inodes);
         for (Row row : rows) {
+            Map<String, Object> f = new LinkedHashMap<>();
+            f.put("ino", row.ino());
+            inodes.add(f);
             if (row.inode() == null) {
                 out.printf("%10d  DAMAGED: %s%n", row.ino(), row.error());
+                f.put("damaged", row.error());
                 continue;
             }
             Inode inode = row.inode();
             var a = inode.attributes();
+            f.put("kind", kindName(inode.kind()));
+            f.put("mode", Integer.toOctalString(a.mode() & 07777));
+            f.put("nlink", a.nlink());
+            f.put("size", a.size());
+            f.put("log_pages", inode.log().pageCount());
             out.printf("%10d  %-12s %6s %6d %14d %9d%n", row.ino(), kindName(inode.kind()),
                     Integer.toOctalString(a.mode() & 07777), a.nlink(), a.size(), inode.log().pageCount());
         }
@@ -327,6 +400,14 @@ public final class InfoMain {
 
     private void inode(DaxDevice device, Layout layout, InodeTable table, InodeLoader loader, long ino) {
         InodeTable.Record rec = table.read(ino);
+        Map<String, Object> f = section("inode");
+        f.put("ino", ino);
+        f.put("tail", rec.tail());
+        f.put("head_block", rec.headBlock());
+        f.put("generation", rec.generation());
+        f.put("checksum_ok", rec.crcValid());
+        List<Object> entries = new ArrayList<>();
+        f.put("log_entries", entries);
         out.println();
         out.printf("Inode %d: record at byte %d%n", ino, layout.inodeOffset(ino));
         out.printf("  tail:        %s%n", rec.tail() == 0 ? "0 (free)" : rec.tail() + " " + where(rec.tail()));
@@ -344,10 +425,17 @@ public final class InfoMain {
         InodeLog log;
         try {
             log = new LogReader(device, layout).read(ino, rec.headBlock(), rec.tail(),
-                    (entry, offset) -> out.printf("  %12d %-12s %s%n", offset, where(offset), describe(entry)));
+                    (entry, offset) -> {
+                        out.printf("  %12d %-12s %s%n", offset, where(offset), describe(entry));
+                        Map<String, Object> e = new LinkedHashMap<>();
+                        e.put("offset", offset);
+                        e.put("entry", describe(entry));
+                        entries.add(e);
+                    });
         } catch (LogCorruptException | IndexOutOfBoundsException e) {
             damaged = true;
             out.println("  DAMAGED: " + e.getMessage());
+            f.put("log_damaged", e.getMessage());
             return;
         }
         StringBuilder pages = new StringBuilder();

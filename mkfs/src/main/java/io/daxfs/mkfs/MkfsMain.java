@@ -7,6 +7,7 @@ import io.daxfs.core.FormatOptions;
 import io.daxfs.core.device.DaxDevice;
 import io.daxfs.core.device.DeviceOptions;
 import io.daxfs.core.device.PersistenceMode;
+import io.daxfs.core.format.DaxfsVersion;
 import io.daxfs.core.format.Layout;
 import io.daxfs.core.format.Superblock;
 import io.daxfs.core.fs.DaxFileSystem;
@@ -31,6 +32,8 @@ public final class MkfsMain {
     /** The inode table is indexed with ints in fs-core (a BitSet of records in use). */
     static final long MAX_INODES = 1L << 31;
     static final String NAME = "mkfs.daxfs";
+    /** The getopt letters mkfs.daxfs accepts (its man page documents each). */
+    static final String OPTIONS = "fL:U:N:s:o:nqVh";
 
     static final String USAGE = """
             Usage: mkfs.daxfs [-f] [-L label] [-U uuid|random|time] [-N inodes] [-s size]
@@ -110,7 +113,7 @@ public final class MkfsMain {
     private int execute(String[] args) throws ToolException {
         Options o;
         try {
-            o = Options.parse("fL:U:N:s:o:nqVh", args);
+            o = Options.parse(OPTIONS, args);
         } catch (IllegalArgumentException e) {
             throw usage(e.getMessage());
         }
@@ -119,7 +122,7 @@ public final class MkfsMain {
             return EXIT_OK;
         }
         if (o.has('V')) {
-            out.println(NAME + " (daxfs) " + version() + ", format version " + Superblock.FORMAT_VERSION);
+            out.println(DaxfsVersion.line(NAME));
             return EXIT_OK;
         }
         quiet = o.has('q');
@@ -423,11 +426,6 @@ public final class MkfsMain {
         if (!quiet) {
             out.println(line);
         }
-    }
-
-    static String version() {
-        String v = MkfsMain.class.getPackage().getImplementationVersion();
-        return v == null ? "0.1.0-SNAPSHOT" : v;
     }
 
     private static ToolException usage(String message) {

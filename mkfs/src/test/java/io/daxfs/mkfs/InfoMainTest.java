@@ -39,6 +39,25 @@ class InfoMainTest {
     }
 
     @Test
+    void jsonCarriesTheSameFacts() throws Exception {
+        Cli.Result r = Cli.info("-J", "-l", "-i", "1", img.toString());
+        assertEquals(0, r.code(), r.toString());
+        assertEquals("", r.err());
+        String json = r.out().trim();
+        assertEquals(1, r.out().lines().count(), "one JSON object on one line: " + json);
+        assertTrue(json.startsWith("{\"superblock\":{\"device\":"), json);
+        for (String expected : new String[] {
+            "\"uuid\":\"11111111-2222-4333-8444-555555555555\"", "\"label\":\"inspect-me\"",
+            "\"format_version\":" + io.daxfs.core.format.Superblock.FORMAT_VERSION, "\"state\":\"clean\"",
+            "\"block_count\":4096", "\"inode_count\":1024", "\"last_mounted\":null",
+            "\"inode_table\":{\"first_block\":6,\"blocks\":16", "\"inodes_used\":1", "\"directories\":1",
+            "\"inodes\":[{\"ino\":1,\"kind\":\"directory\",\"mode\":\"755\"", "\"inode\":{\"ino\":1",
+            "\"entry\":\"INODE    mode=040755", "\"damaged\":false}"}) {
+            assertTrue(json.contains(expected), expected + " in " + json);
+        }
+    }
+
+    @Test
     void describesAFreshImage() throws Exception {
         String before = Cli.sha256(img);
         Cli.Result r = Cli.info(img.toString());

@@ -105,10 +105,11 @@ final class DeviceOpener {
             throw new IOException(path + ": device is empty (smaller than one 4 KiB page)");
         }
         PersistenceMode requested = options.mode();
-        Optional<NativePmem> pmem = NativePmem.instance();
-        boolean trySync = !volatileMemory && !options.readOnly() && pmem.isPresent()
+        // The native library is only loaded when it can serve (binding it costs a short tool ~0.4 s).
+        boolean trySync = !volatileMemory && !options.readOnly()
                 && (requested == PersistenceMode.AUTO || requested == PersistenceMode.CPU);
-        if (trySync) {
+        Optional<NativePmem> pmem = trySync ? NativePmem.instance() : Optional.empty();
+        if (pmem.isPresent()) {
             Arena arena = Arena.ofShared();
             try {
                 MemorySegment segment = pmem.get().map(path, size, MapKind.SYNC, false, arena);
@@ -137,7 +138,9 @@ final class DeviceOpener {
             MemorySegment segment = channel.map(
                     options.readOnly() ? FileChannel.MapMode.READ_ONLY : FileChannel.MapMode.READ_WRITE,
                     0, size, arena);
-            return opened(new SegmentDevice(segment, arena, opsFor(mode), "file " + path + " (" + fsType + ")"));
+            // A read-only mapping takes no stores, so it needs no persistence primitives beyond Java's.
+            PersistenceOps ops = options.readOnly() ? new JavaPersistenceOps(mode, false) : opsFor(mode);
+            return opened(new SegmentDevice(segment, arena, ops, "file " + path + " (" + fsType + ")"));
         } catch (IOException | RuntimeException e) {
             arena.close();
             throw e;

@@ -773,6 +773,8 @@ public final class DaxFileSystem implements AutoCloseable {
      * one line per live DAX mapping (file, range, age), so a forgotten mapping can be traced.
      */
     public static final Name STATS_XATTR = Name.of("user.daxfs.stats");
+    /** The same as {@link #STATS_XATTR}, as one JSON object ({@link StatsJson}). */
+    public static final Name STATS_JSON_XATTR = Name.of("user.daxfs.stats.json");
 
     public void setxattr(long ino, Name name, byte[] value, int flags) {
         requireWritable();
@@ -786,8 +788,8 @@ public final class DaxFileSystem implements AutoCloseable {
             setFlags(ino, text.equals("1") ? current | Attributes.FLAG_DAX : current & ~Attributes.FLAG_DAX);
             return;
         }
-        if (name.equals(STATS_XATTR)) {
-            throw new FsException(Errno.EPERM, STATS_XATTR + " is read-only");
+        if (name.equals(STATS_XATTR) || name.equals(STATS_JSON_XATTR)) {
+            throw new FsException(Errno.EPERM, name + " is read-only");
         }
         if (value.length > 65536) {
             throw new FsException(Errno.E2BIG, "xattr value of " + value.length + " bytes");
@@ -823,6 +825,9 @@ public final class DaxFileSystem implements AutoCloseable {
         if (name.equals(STATS_XATTR) && ino == Layout.ROOT_INO) {
             return statsText().getBytes(StandardCharsets.UTF_8);
         }
+        if (name.equals(STATS_JSON_XATTR) && ino == Layout.ROOT_INO) {
+            return StatsJson.of(statsText()).getBytes(StandardCharsets.UTF_8);
+        }
         Inode inode = inode(ino);
         return read(inode, () -> {
             byte[] value = inode.xattrs().get(name);
@@ -847,7 +852,7 @@ public final class DaxFileSystem implements AutoCloseable {
     public void removexattr(long ino, Name name) {
         requireWritable();
         checkXattrName(name);
-        if (name.equals(DAX_XATTR) || name.equals(STATS_XATTR)) {
+        if (name.equals(DAX_XATTR) || name.equals(STATS_XATTR) || name.equals(STATS_JSON_XATTR)) {
             throw new FsException(Errno.EPERM, name + " cannot be removed");
         }
         Inode inode = inode(ino);
