@@ -113,7 +113,7 @@ final class DaxFuse extends FuseStubFS {
 
     @Override
     public int fgetattr(String path, FileStat stat, FuseFileInfo fi) {
-        return serve("fgetattr", path, () -> fill(stat, fs.getattr(fi.fh.get())));
+        return serve("fgetattr", path, () -> fill(stat, fs.getattr(DirHandle.ino(fi.fh.get()))));
     }
 
     @Override
@@ -123,16 +123,20 @@ final class DaxFuse extends FuseStubFS {
             if (!fs.getattr(ino).isDirectory()) {
                 throw new FsException(Errno.ENOTDIR, path);
             }
-            fi.fh.set(ino);
+            fi.fh.set(DirHandle.pack(ino, fs.listingEnd(ino)));
             return 0;
         });
     }
 
-    /** "." and ".." take offsets 1 and 2; fs-core's cookies (3 and up) are the offsets of the rest. */
+    /**
+     * "." and ".." take offsets 1 and 2; fs-core's cookies (3 and up) are the offsets of the rest.
+     * The listing stops at the end taken at opendir, so it ends however the directory changes.
+     */
     @Override
     public int readdir(String path, Pointer buf, FuseFillDir filler, long offset, FuseFileInfo fi) {
         return serve("readdir", path, () -> {
-            long dir = fi.fh.get();
+            long dir = DirHandle.ino(fi.fh.get());
+            long end = DirHandle.listingEnd(fi.fh.get());
             FileStat stat = direntStat.get();
             if (offset < 1 && full(filler, buf, ".", dir, FileKind.DIRECTORY, 1, stat)) {
                 return 0;
@@ -142,7 +146,7 @@ final class DaxFuse extends FuseStubFS {
             }
             long cookie = offset < 3 ? 0 : offset;
             while (true) {
-                List<DirEntry> batch = fs.readdir(dir, cookie, READDIR_BATCH);
+                List<DirEntry> batch = fs.readdir(dir, cookie, end, READDIR_BATCH);
                 for (DirEntry e : batch) {
                     if (full(filler, buf, e.name().toString(), e.ino(), e.kind(), e.cookie(), stat)) {
                         return 0;
@@ -393,7 +397,7 @@ final class DaxFuse extends FuseStubFS {
     @Override
     public int ioctl(String path, int cmd, Pointer arg, FuseFileInfo fi, long flags, Pointer data) {
         return serve("ioctl", path, () -> {
-            long ino = fi.fh.get() != 0 ? fi.fh.get() : ino(path);
+            long ino = fi.fh.get() != 0 ? DirHandle.ino(fi.fh.get()) : ino(path);
             return switch (cmd) {
                 case InodeFlagsIoctl.FS_IOC_FSGETXATTR, InodeFlagsIoctl.FS_IOC_GETFLAGS -> {
                     byte[] reply = InodeFlagsIoctl.get(cmd, fs.getattr(ino).flags());
