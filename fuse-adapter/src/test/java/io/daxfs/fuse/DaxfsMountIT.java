@@ -109,12 +109,7 @@ class DaxfsMountIT {
         fx.sh(mnt, "echo after > file2").ok();
         fx.signalDaemon("KILL");
         fx.awaitDaemonGone();
-        // pgrep stops seeing a dying process when its memory is released, a moment before its
-        // /dev/fuse descriptor is closed: the mount turns stale just after.
-        for (int i = 0; i < 100 && !MountPoint.isStale(mnt); i++) {
-            Thread.sleep(50);
-        }
-        assertTrue(MountPoint.isStale(mnt), "a killed daemon leaves a stale mount");
+        assertTrue(MountFixture.awaitStale(mnt), "a killed daemon leaves a stale mount");
         fx.daxfs(fx.image.toString(), mnt.toString()).ok(); // detaches the stale mount, recovers the device
         assertEquals("kept\nafter\n", fx.sh(mnt, "cat file file2").ok().stdout());
     }
