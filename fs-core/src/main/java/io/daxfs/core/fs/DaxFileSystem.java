@@ -54,6 +54,12 @@ public final class DaxFileSystem implements AutoCloseable {
     public static final int MAX_XATTR_NAME = 255;
     public static final int MAX_XATTR_VALUE = 3584;
     private static final long DAY_NS = 86_400_000_000_000L;
+    /**
+     * Times are i64 nanoseconds since the epoch (docs/FORMAT.md): seconds from 1677-09-21T00:12:44Z
+     * to 2262-04-11T23:47:15Z with any nanoseconds. utimens clamps a time outside to the bound.
+     */
+    public static final long MIN_TIME_SEC = -9_223_372_036L;
+    public static final long MAX_TIME_SEC = 9_223_372_035L;
     /** The caller that keeps set-id bits on write, truncate and fallocate (it has CAP_FSETID). */
     public static final int ROOT_UID = 0;
     private static final long COPY_CHUNK = 1 << 20;
@@ -718,7 +724,10 @@ public final class DaxFileSystem implements AutoCloseable {
         if (nsec < 0 || nsec >= 1_000_000_000L) {
             throw new FsException(Errno.EINVAL, "nanoseconds out of range: " + nsec);
         }
-        return Math.addExact(Math.multiplyExact(sec, 1_000_000_000L), nsec);
+        if (sec < MIN_TIME_SEC || sec > MAX_TIME_SEC) { // clamped as the VFS clamps to a filesystem's range
+            return (sec < MIN_TIME_SEC ? MIN_TIME_SEC : MAX_TIME_SEC) * 1_000_000_000L;
+        }
+        return sec * 1_000_000_000L + nsec;
     }
 
     /** Sets the inode flags ({@link Attributes#FLAG_DAX}). */
