@@ -608,7 +608,7 @@ write_markdown() {
   mapfile -t pairs < <(ratio_pairs)
   echo "# daxfs beside its FUSE peers, $(date '+%F %R')"
   echo
-  echo "Best of $REPEAT round(s); higher is better. Run time $(elapsed)."
+  echo "Median of $REPEAT round(s); higher is better. Run time $(elapsed)."
   echo
   line="| workload | unit |" && for t in "${TARGETS[@]}"; do line+=" $t |"; done && echo "$line"
   line="|---|---|" && for t in "${TARGETS[@]}"; do line+="---:|"; done && echo "$line"
