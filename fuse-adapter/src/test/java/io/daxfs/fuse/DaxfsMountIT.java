@@ -235,6 +235,12 @@ class DaxfsMountIT {
         assertTrue(atime > 946684800L, "diratime: listing moved the atime: " + atime);
         fx.run(List.of("umount", mnt.toString())).ok();
 
+        // An xattr name that is only a namespace prefix is invalid, as on local filesystems.
+        fx.daxfs(fx.image.toString(), mnt.toString()).ok();
+        Result prefix = fx.sh(mnt, "touch x; setfattr -n user. -v 1 x");
+        assertTrue(prefix.exitCode() != 0 && prefix.stderr().contains("Invalid argument"), prefix.stderr());
+        fx.run(List.of("umount", mnt.toString())).ok();
+
         Result r = fx.daxfs(fx.image.toString(), mnt.toString(), "-o", "acl,noatime,errors=remount-ro");
         assertEquals(1, r.exitCode());
         assertOneLine(r, "unknown options 'acl', 'errors=remount-ro'");

@@ -34,6 +34,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Supplier;
@@ -896,10 +897,17 @@ public final class DaxFileSystem implements AutoCloseable {
         removexattr(ino, Name.of(name));
     }
 
+    /** A name that is only a namespace prefix names no attribute: EINVAL, as the VFS answers. */
+    private static final Set<Name> XATTR_PREFIXES =
+            Set.of(Name.of("user."), Name.of("trusted."), Name.of("security."), Name.of("system."));
+
     private static void checkXattrName(Name name) {
         int length = name.length();
         if (length == 0 || length > MAX_XATTR_NAME) {
             throw new FsException(Errno.ERANGE, "xattr name of " + length + " bytes");
+        }
+        if (XATTR_PREFIXES.contains(name)) {
+            throw new FsException(Errno.EINVAL, "xattr name '" + name + "' is only a namespace prefix");
         }
     }
 
