@@ -302,4 +302,18 @@ class DaxFileSystemTest {
             }
         }
     }
+
+    @Test
+    void anXattrNameThatIsOnlyANamespacePrefixIsInvalid() {
+        try (DaxFileSystem fs = mount(formattedDevice(4 * MIB))) {
+            long f = createFile(fs, fs.rootIno(), "f");
+            for (String prefix : new String[] {"user.", "trusted.", "security.", "system."}) {
+                assertEquals(Errno.EINVAL, errno(() -> fs.setxattr(f, prefix, bytes("v"), 0)), prefix);
+                assertEquals(Errno.EINVAL, errno(() -> fs.getxattr(f, prefix)), prefix);
+                assertEquals(Errno.EINVAL, errno(() -> fs.removexattr(f, prefix)), prefix);
+            }
+            fs.setxattr(f, "user.x", bytes("v"), 0);
+            assertEquals(1, fs.listxattr(f).size(), "nothing was stored for the prefixes");
+        }
+    }
 }

@@ -113,7 +113,7 @@ final class DaxFuse extends FuseStubFS {
 
     @Override
     public int fgetattr(String path, FileStat stat, FuseFileInfo fi) {
-        return serve("fgetattr", path, () -> fill(stat, fs.getattr(fi.fh.get())));
+        return serve("fgetattr", path, () -> fill(stat, fs.getattr(DirHandle.ino(fi.fh.get()))));
     }
 
     @Override
@@ -123,16 +123,20 @@ final class DaxFuse extends FuseStubFS {
             if (!fs.getattr(ino).isDirectory()) {
                 throw new FsException(Errno.ENOTDIR, path);
             }
-            fi.fh.set(ino);
+            fi.fh.set(DirHandle.pack(ino, fs.listingEnd(ino)));
             return 0;
         });
     }
 
-    /** "." and ".." take offsets 1 and 2; fs-core's cookies (3 and up) are the offsets of the rest. */
+    /**
+     * "." and ".." take offsets 1 and 2; fs-core's cookies (3 and up) are the offsets of the rest.
+     * The listing stops at the end taken at opendir, so it ends however the directory changes.
+     */
     @Override
     public int readdir(String path, Pointer buf, FuseFillDir filler, long offset, FuseFileInfo fi) {
         return serve("readdir", path, () -> {
-            long dir = fi.fh.get();
+            long dir = DirHandle.ino(fi.fh.get());
+            long end = DirHandle.listingEnd(fi.fh.get());
             FileStat stat = direntStat.get();
             if (offset < 1 && full(filler, buf, ".", dir, FileKind.DIRECTORY, 1, stat)) {
                 return 0;
@@ -142,7 +146,7 @@ final class DaxFuse extends FuseStubFS {
             }
             long cookie = offset < 3 ? 0 : offset;
             while (true) {
-                List<DirEntry> batch = fs.readdir(dir, cookie, READDIR_BATCH);
+                List<DirEntry> batch = fs.readdir(dir, cookie, end, READDIR_BATCH);
                 for (DirEntry e : batch) {
                     if (full(filler, buf, e.name().toString(), e.ino(), e.kind(), e.cookie(), stat)) {
                         return 0;
@@ -393,12 +397,15 @@ final class DaxFuse extends FuseStubFS {
     @Override
     public int ioctl(String path, int cmd, Pointer arg, FuseFileInfo fi, long flags, Pointer data) {
         return serve("ioctl", path, () -> {
-            long ino = fi.fh.get() != 0 ? fi.fh.get() : ino(path);
+            long ino = fi.fh.get() != 0 ? DirHandle.ino(fi.fh.get()) : ino(path);
             return switch (cmd) {
-                case InodeFlagsIoctl.FS_IOC_FSGETXATTR, InodeFlagsIoctl.FS_IOC_GETFLAGS ->
-                        InodeFlagsIoctl.get(cmd, fs.getattr(ino).flags(), data);
+                case InodeFlagsIoctl.FS_IOC_FSGETXATTR, InodeFlagsIoctl.FS_IOC_GETFLAGS -> {
+                    byte[] reply = InodeFlagsIoctl.get(cmd, fs.getattr(ino).flags());
+                    data.put(0, reply, 0, reply.length);
+                    yield 0;
+                }
                 case InodeFlagsIoctl.FS_IOC_FSSETXATTR, InodeFlagsIoctl.FS_IOC_SETFLAGS -> {
-                    fs.setFlags(ino, InodeFlagsIoctl.flagsToSet(cmd, data));
+                    fs.setFlags(ino, InodeFlagsIoctl.flagsToSet(cmd, segment(data, 4)));
                     yield 0;
                 }
                 default -> -ENOTTY;
@@ -417,12 +424,7 @@ final class DaxFuse extends FuseStubFS {
     @Override
     public int setxattr(String path, String name, Pointer value, long size, int flags) {
         return serve("setxattr", path, () -> {
-            if (name.startsWith("system.posix_acl_")) {
-                throw new FsException(Errno.EOPNOTSUPP, "POSIX ACLs are not supported");
-            }
-            if (!name.startsWith("user.") && !name.startsWith("trusted.") && !name.startsWith("security.")) {
-                throw new FsException(Errno.EOPNOTSUPP, "no xattr namespace for " + name);
-            }
+            checkXattrNamespace(name);
             byte[] bytes = new byte[Math.toIntExact(size)];
             value.get(0, bytes, 0, bytes.length);
             fs.setxattr(ino(path), name, bytes, flags);
@@ -456,6 +458,16 @@ final class DaxFuse extends FuseStubFS {
     }
 
     // ---- helpers ----
+
+    /** Shared with the kernel transport: the xattr names daxfs stores (see {@link #setxattr}). */
+    static void checkXattrNamespace(String name) {
+        if (name.startsWith("system.posix_acl_")) {
+            throw new FsException(Errno.EOPNOTSUPP, "POSIX ACLs are not supported");
+        }
+        if (!name.startsWith("user.") && !name.startsWith("trusted.") && !name.startsWith("security.")) {
+            throw new FsException(Errno.EOPNOTSUPP, "no xattr namespace for " + name);
+        }
+    }
 
     private int serve(String op, String path, Request request) {
         try {
@@ -491,20 +503,9 @@ final class DaxFuse extends FuseStubFS {
     /** A name in a directory. */
     private record Name(long dir, String name) {}
 
-    /**
-     * Who owns a new inode: the caller, except that a set-group-ID directory passes on its group
-     * (and, to new directories, the set-group-ID bit), as Linux filesystems do.
-     */
-    private record Owner(int uid, int gid, int inheritedDirBits) {}
-
     private Owner owner(long dirIno) {
         FuseContext context = getContext();
-        Attributes dir = fs.getattr(dirIno);
-        int uid = context.uid.intValue();
-        if ((dir.mode() & FileStat.S_ISGID) != 0) {
-            return new Owner(uid, dir.gid(), FileStat.S_ISGID);
-        }
-        return new Owner(uid, context.gid.intValue(), 0);
+        return Owner.of(fs.getattr(dirIno), context.uid.intValue(), context.gid.intValue());
     }
 
     private int openInode(Attributes a, FuseFileInfo fi) {

@@ -16,15 +16,26 @@ import java.util.Set;
  * here, before any device is touched, so a bad option never harms a mounted filesystem.
  *
  * @param kernelFlags mount flags handed to libfuse unchanged (nodev, nosuid, noexec, sync…)
+ * @param transport how FUSE requests reach daxfs
  */
 record MountConfig(Path device, Path mountPoint, boolean readOnly, Dax dax, PersistenceMode flush,
         MountOptions.Writeback writeback, MountOptions.Atime atime, boolean dirAtime, boolean allowOther,
         boolean defaultPermissions, String fsname, String subtype, int maxWrite, int maxRead,
         double attrTimeout, double entryTimeout, boolean foreground, boolean debug, boolean singleThread,
-        List<String> kernelFlags) {
+        List<String> kernelFlags, Transport transport) {
 
-    /** Largest request libfuse2 (and this kernel) will send: 32 pages. */
+    /** Largest request libfuse2 will send: 32 pages. */
     static final int MAX_REQUEST = 128 * 1024;
+    /** Largest request of the kernel transport: 256 pages (FUSE_MAX_PAGES). */
+    static final int MAX_KERNEL_REQUEST = 1024 * 1024;
+
+    /**
+     * The {@code transport=} option: daxfs's own reader of {@code /dev/fuse} (Linux) or jnr-fuse
+     * over libfuse2 (the portable path). See docs/ARCHITECTURE.md.
+     */
+    enum Transport {
+        KERNEL, JNR
+    }
 
     /** The {@code dax=} option: which files bypass the kernel page cache (direct I/O). */
     enum Dax {
@@ -45,9 +56,10 @@ record MountConfig(Path device, Path mountPoint, boolean readOnly, Dax dax, Pers
             + "flush=auto|cpu|msync|none (auto), writeback=sync|fsync (sync), atime|noatime|relatime|strictatime "
             + "(relatime), diratime|nodiratime (diratime), lazytime|nolazytime (no effect), allow_other, "
             + "default_permissions, fsname=NAME (the device path), subtype=NAME (daxfs; empty: type fuse), "
-            + "max_write=BYTES (131072), max_read=BYTES (131072), attr_timeout=SECONDS (1), "
-            + "entry_timeout=SECONDS (1), loop=single|multi (single), dev, nodev, suid, nosuid, exec, noexec, sync, "
-            + "async, dirsync, defaults; fstab's auto, noauto, nofail, _netdev, x-*, comment= are ignored";
+            + "max_write=BYTES (131072; kernel: 1048576), max_read=BYTES (same), attr_timeout=SECONDS (1), "
+            + "entry_timeout=SECONDS (1), loop=single|multi (jnr: single, kernel: multi), transport=jnr|kernel (jnr), "
+            + "dev, nodev, suid, nosuid, exec, noexec, sync, async, dirsync, defaults; fstab's auto, noauto, nofail, "
+            + "_netdev, x-*, comment= are ignored";
 
     private static final Set<String> KERNEL_FLAGS =
             Set.of("dev", "nodev", "suid", "nosuid", "exec", "noexec", "sync", "async", "dirsync");
@@ -144,7 +156,7 @@ record MountConfig(Path device, Path mountPoint, boolean readOnly, Dax dax, Pers
                     + "; valid options: " + VALID_OPTIONS);
         }
         // -d logs every request; like libfuse's -d it keeps the daemon in the foreground to show them.
-        return b.build(foreground || debug, debug, single || b.singleLoop);
+        return b.build(foreground || debug, debug, single);
     }
 
     static String usage() {
@@ -188,12 +200,17 @@ record MountConfig(Path device, Path mountPoint, boolean readOnly, Dax dax, Pers
         private boolean defaultPermissions;
         private String fsname;
         private String subtype = "daxfs";
-        private int maxWrite = MAX_REQUEST;
-        private int maxRead = MAX_REQUEST;
+        /** 0 until given: the transport's largest request. */
+        private int maxWrite;
+        private int maxRead;
         private double attrTimeout = 1.0;
         private double entryTimeout = 1.0;
-        /** Single-threaded FUSE loop by default: it measured faster on every row (docs/OPERATIONS.md). */
-        private boolean singleLoop = true;
+        /**
+         * Until given, the transport's default: libfuse's single-threaded loop measured faster on every
+         * row (docs/OPERATIONS.md); the kernel transport serves with several threads.
+         */
+        private Loop loop;
+        private Transport transport = Transport.JNR;
         private final Set<String> kernelFlags = new LinkedHashSet<>();
 
         Builder(Path device, Path mountPoint) {
@@ -231,7 +248,8 @@ record MountConfig(Path device, Path mountPoint, boolean readOnly, Dax dax, Pers
                 case "max_read" -> maxRead = requestSize(key, value);
                 case "attr_timeout" -> attrTimeout = seconds(key, value);
                 case "entry_timeout" -> entryTimeout = seconds(key, value);
-                case "loop" -> singleLoop = choice(key, value, Loop.class) == Loop.SINGLE;
+                case "loop" -> loop = choice(key, value, Loop.class);
+                case "transport" -> transport = choice(key, value, Transport.class);
                 default -> {
                     if (key.startsWith("x-")) {
                         return true;
@@ -248,10 +266,17 @@ record MountConfig(Path device, Path mountPoint, boolean readOnly, Dax dax, Pers
             return true;
         }
 
-        MountConfig build(boolean foreground, boolean debug, boolean single) {
+        MountConfig build(boolean foreground, boolean debug, boolean single) throws UsageException {
+            int largest = transport == Transport.KERNEL ? MAX_KERNEL_REQUEST : MAX_REQUEST;
+            if (maxWrite > largest || maxRead > largest) {
+                throw new UsageException("max_write and max_read must be at most " + largest + " with transport="
+                        + transport.name().toLowerCase(Locale.ROOT));
+            }
+            boolean singleLoop = single || (loop == null ? transport == Transport.JNR : loop == Loop.SINGLE);
             return new MountConfig(device, mountPoint, readOnly, dax, flush, writeback, atime, dirAtime, allowOther,
-                    defaultPermissions, fsname, subtype, maxWrite, maxRead, attrTimeout, entryTimeout, foreground,
-                    debug, single, List.copyOf(kernelFlags));
+                    defaultPermissions, fsname, subtype, maxWrite == 0 ? largest : maxWrite,
+                    maxRead == 0 ? largest : maxRead, attrTimeout, entryTimeout, foreground, debug, singleLoop,
+                    List.copyOf(kernelFlags), transport);
         }
 
         private static boolean flag(String key, String value, boolean result) throws UsageException {
@@ -288,9 +313,9 @@ record MountConfig(Path device, Path mountPoint, boolean readOnly, Dax dax, Pers
 
         private static int requestSize(String key, String value) throws UsageException {
             long bytes = number(key, value);
-            if (bytes < 4096 || bytes > MAX_REQUEST || bytes % 4096 != 0) {
+            if (bytes < 4096 || bytes > MAX_KERNEL_REQUEST || bytes % 4096 != 0) {
                 throw new UsageException(key + "=" + value + " must be a multiple of 4096 between 4096 and "
-                        + MAX_REQUEST);
+                        + MAX_REQUEST + " (" + MAX_KERNEL_REQUEST + " with transport=kernel)");
             }
             return (int) bytes;
         }

@@ -15,6 +15,12 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import io.daxfs.fuse.kernel.Dispatcher;
+import io.daxfs.fuse.kernel.FuseServer;
+import io.daxfs.fuse.kernel.TransportOptions;
+import io.daxfs.fuse.kernel.mount.KernelMount;
+import io.daxfs.fuse.kernel.mount.MountSpec;
+import io.daxfs.fuse.kernel.sys.Syscalls;
 import ru.serce.jnrfuse.FuseException;
 
 /**
@@ -30,6 +36,8 @@ final class MountSession implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(MountSession.class);
     /** How long a SIGTERM waits for open files to be closed before giving up a clean unmount. */
     private static final long SHUTDOWN_WAIT_SECONDS = 20;
+    /** Serving threads of the kernel transport unless loop=single (docs/BENCHMARKS.md). */
+    private static final int KERNEL_THREADS = 4;
     /** How long a mount waits for the lock of a device that no mount lists (see {@link #openDevice}). */
     private static final Duration LOCK_WAIT = Duration.ofSeconds(10);
     private static final long LOCK_POLL_MS = 10;
@@ -64,8 +72,46 @@ final class MountSession implements AutoCloseable {
 
     /** Serves FUSE requests until the filesystem is unmounted; the caller then closes the session. */
     void serve() throws MountException {
+        if (config.transport() == MountConfig.Transport.KERNEL) {
+            serveKernel();
+        } else {
+            serveJnr();
+        }
+    }
+
+    /**
+     * The kernel transport: mounts with mount(2) or fusermount3 and serves {@code /dev/fuse} until a
+     * read says ENODEV (unmounted by fusermount -u, umount, or the SIGTERM hook).
+     */
+    private void serveKernel() throws MountException {
+        MountSpec spec = new MountSpec(config.mountPoint(), config.fsname(), config.subtype(), config.readOnly(),
+                config.allowOther(), config.defaultPermissions(), config.maxRead(), config.kernelFlags());
+        TransportOptions options = new TransportOptions(config.maxWrite(), config.maxRead(), config.entryTimeout(),
+                config.attrTimeout(), config.singleThread() ? 1 : KERNEL_THREADS, true);
+        int fd;
+        try {
+            LOG.info("mounting {} on {} (kernel transport, {} thread(s))", config.device(), config.mountPoint(),
+                    options.threads());
+            fd = KernelMount.mount(spec);
+        } catch (IOException e) {
+            throw new MountException(e.getMessage());
+        }
+        Thread hook = new Thread(() -> stopOnSignal(() -> KernelMount.unmount(config.mountPoint().toString())),
+                "daxfs-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        try {
+            new FuseServer(fd, new Dispatcher(new DaxLowLevel(fs, config.dax()), options), options).serve();
+            LOG.info("{} unmounted", config.mountPoint());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            Syscalls.close(fd);
+        }
+    }
+
+    private void serveJnr() throws MountException {
         DaxFuse fuse = new DaxFuse(fs, config.dax());
-        Thread hook = new Thread(() -> stopOnSignal(fuse), "daxfs-shutdown");
+        Thread hook = new Thread(() -> stopOnSignal(fuse::umount), "daxfs-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
         try {
             LOG.info("mounting {} on {} ({})", config.device(), config.mountPoint(), config.fuseArguments());
@@ -90,12 +136,12 @@ final class MountSession implements AutoCloseable {
         }
     }
 
-    private void stopOnSignal(DaxFuse fuse) {
+    private void stopOnSignal(Runnable unmount) {
         if (closed.getCount() == 0) {
             return;
         }
         LOG.info("signal: unmounting {}", config.mountPoint());
-        fuse.umount();
+        unmount.run();
         try {
             if (!closed.await(SHUTDOWN_WAIT_SECONDS, TimeUnit.SECONDS)) {
                 LOG.warn("{} still busy after {} s; exiting without a clean unmount (the next mount recovers)",

@@ -109,12 +109,7 @@ class DaxfsMountIT {
         fx.sh(mnt, "echo after > file2").ok();
         fx.signalDaemon("KILL");
         fx.awaitDaemonGone();
-        // pgrep stops seeing a dying process when its memory is released, a moment before its
-        // /dev/fuse descriptor is closed: the mount turns stale just after.
-        for (int i = 0; i < 100 && !MountPoint.isStale(mnt); i++) {
-            Thread.sleep(50);
-        }
-        assertTrue(MountPoint.isStale(mnt), "a killed daemon leaves a stale mount");
+        assertTrue(MountFixture.awaitStale(mnt), "a killed daemon leaves a stale mount");
         fx.daxfs(fx.image.toString(), mnt.toString()).ok(); // detaches the stale mount, recovers the device
         assertEquals("kept\nafter\n", fx.sh(mnt, "cat file file2").ok().stdout());
     }
@@ -163,6 +158,67 @@ class DaxfsMountIT {
         }
     }
 
+    /**
+     * readdir on a mount ends while every listed name is renamed away and back, shows each name left
+     * alone once, and a telldir offset taken before a remount is good for seekdir after it.
+     */
+    @Test
+    void readdirEndsUnderRenamesAndItsOffsetsSurviveARemount() throws Exception {
+        fx.format(64 * MIB);
+        Path mnt = fx.mountPoint("mnt");
+        fx.daxfs(fx.image.toString(), mnt.toString()).ok();
+        fx.sh(mnt, "mkdir a b; cd a; for i in $(seq 1 500); do : > s$i; : > c$i; done").ok();
+        String listing = fx.sh(mnt, """
+                python3 - <<'PY'
+                import collections, os
+                seen = collections.Counter()
+                for e in os.scandir("a"):
+                    seen[e.name] += 1
+                    assert sum(seen.values()) <= 1000, "the listing does not end"
+                    if e.name.startswith("c"):
+                        os.rename("a/" + e.name, "b/" + e.name)
+                        os.rename("b/" + e.name, "a/" + e.name)
+                assert all(seen["s%d" % i] == 1 for i in range(1, 501)), "a name left alone is missing or repeated"
+                assert max(seen.values()) == 1, "a name twice"
+                print(len(seen))
+                PY""").ok().stdout().strip();
+        assertTrue(Integer.parseInt(listing) >= 500, listing);
+
+        String telldir = """
+                python3 - "$@" <<'PY'
+                import ctypes, sys
+                libc = ctypes.CDLL(None, use_errno=True)
+                libc.opendir.restype = ctypes.c_void_p
+                libc.readdir.restype = ctypes.c_void_p
+                libc.readdir.argtypes = libc.telldir.argtypes = libc.closedir.argtypes = [ctypes.c_void_p]
+                libc.telldir.restype = ctypes.c_long
+                libc.seekdir.argtypes = [ctypes.c_void_p, ctypes.c_long]
+                d = libc.opendir(b"a")
+                if sys.argv[1] == "tell":
+                    for _ in range(300):
+                        libc.readdir(d)
+                    print(libc.telldir(d))
+                else:
+                    libc.seekdir(d, int(sys.argv[1]))
+                    while True:
+                        ent = libc.readdir(d)
+                        if not ent:
+                            break
+                        print(ctypes.string_at(ent + 19).decode())
+                libc.closedir(d)
+                PY""";
+        String first = fx.sh(mnt, "ls -f a | sed -n 1,300p").ok().stdout();
+        String offset = fx.sh(mnt, "set -- tell; " + telldir).ok().stdout().strip();
+        fx.run(List.of("umount", mnt.toString())).ok();
+        fx.daxfs(fx.image.toString(), mnt.toString()).ok();
+        String rest = fx.sh(mnt, "set -- " + offset + "; " + telldir).ok().stdout();
+        String all = fx.sh(mnt, "ls -f a | sort").ok().stdout();
+        List<String> union = new java.util.ArrayList<>(first.lines().toList());
+        union.addAll(rest.lines().toList());
+        java.util.Collections.sort(union);
+        assertEquals(all.lines().sorted().toList(), union, "telldir before the remount, seekdir after it");
+    }
+
     /** nodiratime, diratime, lazytime and a bare dax, as mount(8) users pass them; unknown ones named. */
     @Test
     void mountOptionsOfOtherFilesystems() throws Exception {
@@ -177,6 +233,12 @@ class DaxfsMountIT {
         fx.daxfs(fx.image.toString(), mnt.toString(), "-o", "diratime,attr_timeout=0").ok();
         long atime = Long.parseLong(fx.sh(mnt, listThenCompare).ok().stdout().strip());
         assertTrue(atime > 946684800L, "diratime: listing moved the atime: " + atime);
+        fx.run(List.of("umount", mnt.toString())).ok();
+
+        // An xattr name that is only a namespace prefix is invalid, as on local filesystems.
+        fx.daxfs(fx.image.toString(), mnt.toString()).ok();
+        Result prefix = fx.sh(mnt, "touch x; setfattr -n user. -v 1 x");
+        assertTrue(prefix.exitCode() != 0 && prefix.stderr().contains("Invalid argument"), prefix.stderr());
         fx.run(List.of("umount", mnt.toString())).ok();
 
         Result r = fx.daxfs(fx.image.toString(), mnt.toString(), "-o", "acl,noatime,errors=remount-ro");

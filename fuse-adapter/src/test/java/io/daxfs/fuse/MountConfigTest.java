@@ -60,6 +60,19 @@ class MountConfigTest {
     }
 
     @Test
+    void theKernelTransportTakesMegabyteRequestsAndServesMultiThreaded() throws UsageException {
+        MountConfig c = MountConfig.parse("d", "m", "-o", "transport=kernel,subtype=");
+        assertEquals(MountConfig.Transport.KERNEL, c.transport());
+        assertEquals(1 << 20, c.maxWrite());
+        assertEquals(1 << 20, c.maxRead());
+        assertFalse(c.singleThread());
+        assertEquals("", c.subtype(), "an empty subtype gives the plain fuse type");
+        assertTrue(MountConfig.parse("d", "m", "-o", "transport=kernel,loop=single").singleThread());
+        assertEquals(MountConfig.Transport.JNR, MountConfig.parse("d", "m").transport());
+        assertMessage("expected transport=kernel|jnr", "d", "m", "-o", "transport=fast");
+    }
+
+    @Test
     void theMultiThreadedLoopIsAnOption() throws UsageException {
         MountConfig c = MountConfig.parse("d", "m", "-o", "loop=multi");
         assertFalse(c.singleThread());
@@ -125,7 +138,8 @@ class MountConfigTest {
         assertMessage("expected writeback=sync|fsync", "d", "m", "-o", "writeback=later");
         assertMessage("option ro takes no value", "d", "m", "-o", "ro=1");
         assertMessage("fsname= needs a value", "d", "m", "-o", "fsname=");
-        assertMessage("must be a multiple of 4096", "d", "m", "-o", "max_write=262144");
+        assertMessage("must be at most 131072 with transport=jnr", "d", "m", "-o", "max_write=262144");
+        assertMessage("must be a multiple of 4096", "d", "m", "-o", "max_write=2097152,transport=kernel");
         assertMessage("must be a multiple of 4096", "d", "m", "-o", "max_read=1000");
         assertMessage("is not a number", "d", "m", "-o", "max_read=lots");
         assertMessage("must be seconds", "d", "m", "-o", "attr_timeout=-1");

@@ -75,6 +75,11 @@ final class MountFixture implements AutoCloseable {
         return run(List.of("bash", "-c", "set -euo pipefail; cd '" + dir + "'; " + script));
     }
 
+    /** Runs a python3 program in directory {@code dir} (for syscalls the shell has no tool for). */
+    Result py(Path dir, String program) {
+        return run(List.of("bash", "-c", "cd '" + dir + "' && exec python3 -c \"$1\"", "bash", program));
+    }
+
     Result run(List<String> command) {
         try {
             Path out = Files.createTempFile(base, "out", ".txt");
@@ -108,6 +113,17 @@ final class MountFixture implements AutoCloseable {
             Thread.sleep(50);
         }
         assertTrue(!mounted(dir), dir + " is still mounted");
+    }
+
+    /**
+     * Waits until {@code dir} is a stale mount (its daemon is gone). The kernel answers stat of the
+     * mount point from its attribute cache for up to attr_timeout after the daemon died.
+     */
+    static boolean awaitStale(Path dir) throws InterruptedException {
+        for (int i = 0; i < 100 && !MountPoint.isStale(dir); i++) {
+            Thread.sleep(50);
+        }
+        return MountPoint.isStale(dir);
     }
 
     /** Waits until no daxfs daemon serves {@code image} any more (it saved and closed the device). */

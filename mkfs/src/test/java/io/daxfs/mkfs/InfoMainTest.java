@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.daxfs.core.MountOptions;
+import io.daxfs.core.Name;
 import io.daxfs.core.device.DaxDevice;
 import io.daxfs.core.device.DeviceOptions;
 import io.daxfs.core.fs.DaxFileSystem;
@@ -111,12 +112,13 @@ class InfoMainTest {
             fs.write(fileIno, 0, MemorySegment.ofArray(data));
             fs.symlink(1, "link", "sub/hello.txt", 0, 0);
             fs.setxattr(fileIno, "user.note", "x".getBytes(StandardCharsets.UTF_8), 0);
+            fs.create(1, Name.of(new byte[] {'a', (byte) 0xff, '"'}), 0100644, 0, 0, 0);
         }
         Cli.Result r = Cli.info("-l", "-i", String.valueOf(fileIno), img.toString());
         assertEquals(0, r.code(), r.toString());
         String out = r.out();
         assertTrue(out.contains("Mount count:          1"), out);
-        assertTrue(out.contains("inodes in use:      4 of 1023 (files 1, directories 2, other 1)"), out);
+        assertTrue(out.contains("inodes in use:      5 of 1023 (files 2, directories 2, other 1)"), out);
         assertTrue(out.lines().anyMatch(l -> l.matches(" +" + fileIno + " +regular +644 +1 +13000 +1")), out);
         assertTrue(out.lines().anyMatch(l -> l.matches(" +\\d+ +symlink +777 +1 +13 +1")), out);
         assertTrue(out.lines().anyMatch(l -> l.contains("WRITE    pgoff=0 count=4 block=")), out);
@@ -125,6 +127,8 @@ class InfoMainTest {
         Cli.Result root = Cli.info("-i", "1", img.toString());
         assertTrue(root.out().contains("DENTRY+  name=\"sub\""), root.out());
         assertTrue(root.out().contains("kind=directory"), root.out());
+        assertTrue(root.out().contains("DENTRY+  name=\"a\\xff\\\"\""), "a name that is not UTF-8, byte by byte: "
+                + root.out());
     }
 
     @Test

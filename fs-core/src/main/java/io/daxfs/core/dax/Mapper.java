@@ -61,7 +61,13 @@ public final class Mapper {
             block = relocate(inode, pgoff, pages, nowNs);
         }
         Arena arena = Arena.ofShared();
-        MemorySegment view = volume.device().mapWritable(Layout.offsetOf(block), length, arena);
+        MemorySegment view;
+        try {
+            view = volume.device().mapWritable(Layout.offsetOf(block), length, arena);
+        } catch (RuntimeException e) {
+            arena.close();
+            throw e;
+        }
         volume.releaser().pin(block, pages);
         DaxMapping mapping = new DaxMapping(this, inode, pgoff, pages, block, mode, arena, view);
         inode.mappings().add(mapping);

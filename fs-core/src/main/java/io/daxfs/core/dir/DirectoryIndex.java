@@ -15,7 +15,9 @@ import java.util.TreeMap;
 /**
  * The DRAM index of one directory: names to entries, and entries in cookie order for listings.
  * Cookies grow with every added name and are kept on the media, so a listing resumed at a cookie
- * stays valid while the directory changes and across remounts. Guarded by the inode lock.
+ * stays valid while the directory changes and across remounts; a listing that stops at the next
+ * cookie of its start ends even while names are renamed away and back (each return takes a new
+ * cookie), and shows every name left alone exactly once. Guarded by the inode lock.
  */
 public final class DirectoryIndex {
     /** The first cookie of a named entry; 1 and 2 are "." and "..". */
@@ -100,12 +102,15 @@ public final class DirectoryIndex {
     }
 
     /**
-     * Up to {@code max} entries with cookies above {@code afterCookie}, in cookie order; entries
-     * whose name cannot be listed (see {@link Name#isListable}) are skipped.
+     * Up to {@code max} entries with cookies above {@code afterCookie} and below {@code endCookie},
+     * in cookie order; entries whose name cannot be listed (see {@link Name#isListable}) are skipped.
      */
-    public List<DirEntry> list(long afterCookie, int max) {
+    public List<DirEntry> list(long afterCookie, long endCookie, int max) {
         List<DirEntry> out = new ArrayList<>(Math.min(max, byCookie.size()));
-        for (DirEntry e : byCookie.tailMap(afterCookie, false).values()) {
+        if (afterCookie >= endCookie) {
+            return out;
+        }
+        for (DirEntry e : byCookie.subMap(afterCookie, false, endCookie, false).values()) {
             if (out.size() >= max) {
                 break;
             }

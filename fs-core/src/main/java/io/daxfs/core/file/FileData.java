@@ -201,8 +201,14 @@ public final class FileData {
             }
             punch(inode, offset, end, nowNs, dropModeBits);
         } else if ((mode & ZERO_RANGE) != 0) {
-            commit(inode, rewrite(inode, offset, length, null, newSize, nowNs),
-                    List.of(sizeEntry(inode, newSize, nowNs, dropModeBits)));
+            // As write(): in place where a live mapping covers the range, so that it sees the zeros.
+            Rewrite zeros = Rewrite.EMPTY;
+            if (inode.isMapped(offset / PAGE, (end - 1) / PAGE - offset / PAGE + 1)) {
+                zeroInPlace(inode, offset, end);
+            } else {
+                zeros = rewrite(inode, offset, length, null, newSize, nowNs);
+            }
+            commit(inode, zeros, List.of(sizeEntry(inode, newSize, nowNs, dropModeBits)));
         } else {
             allocateHoles(inode, offset, end, newSize, nowNs, dropModeBits);
         }

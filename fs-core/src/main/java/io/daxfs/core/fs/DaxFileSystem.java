@@ -34,6 +34,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Supplier;
@@ -194,19 +195,44 @@ public final class DaxFileSystem implements AutoCloseable {
     }
 
     /**
-     * Up to {@code max} entries after {@code afterCookie} (0 = from the start), without "." and "..".
-     * Moves the directory's atime as a read moves a file's, unless the mount says {@code nodiratime}.
+     * Up to {@code max} entries after {@code afterCookie} (0 = from the start), without "." and "..",
+     * with no end: for callers that do not change the directory while they list it. A listing
+     * that must end whatever happens meanwhile (readdir on an open directory) uses
+     * {@link #readdir(long, long, long, int)} with {@link #listingEnd}.
      */
     public List<DirEntry> readdir(long dirIno, long afterCookie, int max) {
+        return readdir(dirIno, afterCookie, Long.MAX_VALUE, max);
+    }
+
+    /**
+     * Up to {@code max} entries with cookies above {@code afterCookie} (0 = from the start) and below
+     * {@code endCookie}, without "." and "..". Moves the directory's atime as a read moves a file's,
+     * unless the mount says {@code nodiratime}.
+     */
+    public List<DirEntry> readdir(long dirIno, long afterCookie, long endCookie, int max) {
         Inode dir = inode(dirIno);
         List<DirEntry> entries = read(dir, () -> {
             requireDirectory(dir);
-            return dir.directory().list(afterCookie, max);
+            return dir.directory().list(afterCookie, endCookie, max);
         });
         if (options.dirAtime()) {
             touchAtime(dir);
         }
         return entries;
+    }
+
+    /**
+     * Where a listing of {@code dirIno} started now ends: every name in the directory now has a
+     * lower cookie, and a name added or renamed into it later a higher one. Entries are never
+     * renumbered, so a listing bounded by this ends however the directory changes, shows each name
+     * left alone exactly once, and may or may not show names added or removed meanwhile (POSIX).
+     */
+    public long listingEnd(long dirIno) {
+        Inode dir = inode(dirIno);
+        return read(dir, () -> {
+            requireDirectory(dir);
+            return dir.directory().nextCookie();
+        });
     }
 
     // ---- namespace ----
@@ -871,10 +897,17 @@ public final class DaxFileSystem implements AutoCloseable {
         removexattr(ino, Name.of(name));
     }
 
+    /** A name that is only a namespace prefix names no attribute: EINVAL, as the VFS answers. */
+    private static final Set<Name> XATTR_PREFIXES =
+            Set.of(Name.of("user."), Name.of("trusted."), Name.of("security."), Name.of("system."));
+
     private static void checkXattrName(Name name) {
         int length = name.length();
         if (length == 0 || length > MAX_XATTR_NAME) {
             throw new FsException(Errno.ERANGE, "xattr name of " + length + " bytes");
+        }
+        if (XATTR_PREFIXES.contains(name)) {
+            throw new FsException(Errno.EINVAL, "xattr name '" + name + "' is only a namespace prefix");
         }
     }
 

@@ -14,12 +14,13 @@ import java.util.BitSet;
 import java.util.HashSet;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * What a clean mount trusts without reading, verified in the background (issue #13): every log is
- * read once to learn the blocks in use and the names of every inode. Until it is done the
+ * read once, on every processor, to learn the blocks in use and the names of every inode. Until it is done the
  * allocator hands nothing out and operations on names wait ({@link #await}); reads, lookups and
  * writes into blocks a file already has go on meanwhile, so mount stays as fast as before. Then
  * blocks the saved free list wrongly calls free are withheld, blocks used by two owners are never
@@ -31,6 +32,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class MountVerification {
     private static final Logger LOG = LoggerFactory.getLogger(MountVerification.class);
+    /** Inode numbers a verifying thread takes at a time. */
+    private static final int BATCH = 4096;
 
     private final CountDownLatch done = new CountDownLatch(1);
     private volatile Set<Long> wrongLinkCounts = Set.of();
@@ -65,20 +68,8 @@ public final class MountVerification {
 
     private void run(BitSet inUse, InodeLoader loader, BlockAllocator allocator) {
         long started = System.nanoTime();
-        Tally tally = new Tally();
         try {
-            for (int ino = inUse.nextSetBit(1); ino >= 0; ino = inUse.nextSetBit(ino + 1)) {
-                Inode inode;
-                try {
-                    inode = loader.loadOrThrow(ino);
-                } catch (FsException e) {
-                    if (e.errno() == Errno.ENOENT) {
-                        continue; // deleted since mount: its blocks wait in the allocator's queue
-                    }
-                    throw e;
-                }
-                tally.add(inode);
-            }
+            Tally tally = tallyInParallel(inUse, loader);
             long withheld = allocator.verified(tally.used, tally.shared);
             wrongLinkCounts = tally.wrongLinkCounts();
             LOG.info("clean mount verified: {} inodes, {} blocks in use, {} ms", tally.inodes,
@@ -95,11 +86,69 @@ public final class MountVerification {
             report(wrongLinkCounts);
         } catch (LogCorruptException | FsException e) {
             fail(allocator, e.getMessage() + "; the filesystem is read-only until fsck.daxfs repairs it");
+        } catch (InterruptedException e) {
+            fail(allocator, "verification interrupted; the filesystem is read-only");
         } catch (RuntimeException | Error e) {
             fail(allocator, "verification failed (" + e + "); the filesystem is read-only");
             throw e;
         } finally {
             done.countDown();
+        }
+    }
+
+    /**
+     * Reads every inode in {@code inUse}, on as many threads as there are processors (each takes
+     * batches of inode numbers and keeps its own tally), and merges the tallies.
+     */
+    private static Tally tallyInParallel(BitSet inUse, InodeLoader loader) throws InterruptedException {
+        int workers = Math.max(1, Math.min(Runtime.getRuntime().availableProcessors(), 8));
+        AtomicInteger cursor = new AtomicInteger(1);
+        Tally[] tallies = new Tally[workers];
+        RuntimeException[] failures = new RuntimeException[workers];
+        Thread[] threads = new Thread[workers];
+        for (int w = 0; w < workers; w++) {
+            int me = w;
+            tallies[me] = new Tally();
+            threads[me] = Thread.ofPlatform().daemon().name("daxfs-mount-verify-" + me).start(() -> {
+                try {
+                    tallyBatches(inUse, loader, cursor, tallies[me]);
+                } catch (RuntimeException e) {
+                    failures[me] = e;
+                    cursor.set(Integer.MAX_VALUE);
+                }
+            });
+        }
+        for (Thread t : threads) {
+            t.join();
+        }
+        for (RuntimeException e : failures) {
+            if (e != null) {
+                throw e;
+            }
+        }
+        Tally all = tallies[0];
+        for (int w = 1; w < workers; w++) {
+            all.merge(tallies[w]);
+        }
+        return all;
+    }
+
+    private static void tallyBatches(BitSet inUse, InodeLoader loader, AtomicInteger cursor, Tally tally) {
+        while (true) {
+            int from = cursor.getAndAdd(BATCH);
+            if (from < 0 || from >= inUse.length()) {
+                return;
+            }
+            for (int ino = inUse.nextSetBit(from); ino >= 0 && ino < from + BATCH; ino = inUse.nextSetBit(ino + 1)) {
+                try {
+                    tally.add(loader.loadOrThrow(ino));
+                } catch (FsException e) {
+                    if (e.errno() != Errno.ENOENT) {
+                        throw e;
+                    }
+                    // deleted since mount: its blocks wait in the allocator's queue
+                }
+            }
         }
     }
 
@@ -187,6 +236,22 @@ public final class MountVerification {
             }
             expected[expectedCount++] = inode.ino();
             expected[expectedCount++] = links;
+        }
+
+        /** Takes in {@code other}'s counts; a block both used is shared. */
+        void merge(Tally other) {
+            BitSet both = (BitSet) used.clone();
+            both.and(other.used);
+            shared.or(both);
+            shared.or(other.shared);
+            used.or(other.used);
+            inodes += other.inodes;
+            names = Arrays.copyOf(names, nameCount + other.nameCount);
+            System.arraycopy(other.names, 0, names, nameCount, other.nameCount);
+            nameCount += other.nameCount;
+            expected = Arrays.copyOf(expected, expectedCount + other.expectedCount);
+            System.arraycopy(other.expected, 0, expected, expectedCount, other.expectedCount);
+            expectedCount += other.expectedCount;
         }
 
         private void mark(long block, long count) {

@@ -140,7 +140,8 @@ final class CrashOps {
     /** The operations used for pairs and triples: the ones that interact most. */
     static final List<String> INTERACTING = List.of("create A/new", "overwrite A/foo", "append bar", "truncate bar 100",
             "link bar A/bar2", "unlink bar", "rename bar A/bar", "rename A/foo bar (replace)", "rename A/sub sub2",
-            "exchange A/foo bar", "setxattr bar", "open+unlink A/foo", "punch bar", "map bar past EOF, store, persist");
+            "exchange A/foo bar", "setxattr bar", "open+unlink A/foo", "punch bar", "map bar past EOF, store, persist",
+            "O_TMPFILE in A, write, linkat A/tmp");
 
     static Op named(String name) {
         return ALL.stream().filter(op -> op.name().equals(name)).findFirst().orElseThrow();

@@ -57,6 +57,9 @@ class MappingCoherenceTest {
                 assertEquals('z', read(fs, f, 4, 1)[0], "the first mapping is still the file after a wider map()");
                 fs.write(f, 5, MemorySegment.ofArray(new byte[] {'v'}));
                 assertEquals('v', at(b, 5), "and still sees write()");
+                fs.fallocate(f, FileData.ZERO_RANGE | FileData.KEEP_SIZE, 4, 1);
+                assertEquals(0, at(a, 4), "a mapping sees a zero-range too");
+                store(a, 4, 'z');
             }
             try (DaxMapping wide = fs.map(f, 0, 2 * PAGE, DaxMapping.Mode.READ)) {
                 assertEquals('z', at(wide, 4), "once they are closed, the range can be made contiguous");

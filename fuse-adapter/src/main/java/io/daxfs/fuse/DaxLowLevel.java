@@ -1,0 +1,365 @@
+package io.daxfs.fuse;
+
+import io.daxfs.core.Attributes;
+import io.daxfs.core.DirEntry;
+import io.daxfs.core.Errno;
+import io.daxfs.core.FileKind;
+import io.daxfs.core.FsException;
+import io.daxfs.core.Name;
+import io.daxfs.core.StatFs;
+import io.daxfs.core.file.PinnedRead;
+import io.daxfs.core.fs.DaxFileSystem;
+import io.daxfs.fuse.kernel.Attr;
+import io.daxfs.fuse.kernel.Context;
+import io.daxfs.fuse.kernel.DirectoryListing;
+import io.daxfs.fuse.kernel.Entry;
+import io.daxfs.fuse.kernel.FuseError;
+import io.daxfs.fuse.kernel.IoctlReply;
+import io.daxfs.fuse.kernel.LowLevelFileSystem;
+import io.daxfs.fuse.kernel.OpenReply;
+import io.daxfs.fuse.kernel.ReadReply;
+import io.daxfs.fuse.kernel.Requests.SetattrIn;
+import io.daxfs.fuse.kernel.StatfsReply;
+import java.io.ByteArrayOutputStream;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * The daxfs binding of the kernel-protocol transport: FUSE low-level operations on the inode
+ * operations of {@link DaxFileSystem}. A node id is the daxfs inode number (the root is inode 1,
+ * FUSE's root id) and the entry's generation is the inode's, so a reused number is a new file to
+ * the kernel; every name of a hard-linked file is one kernel inode. An open file's handle is its
+ * inode number, and fs-core keeps an unlinked file alive while it is open, so fstat, fchmod and
+ * ftruncate work on it.
+ *
+ * <p>Lookup counts are not held against fs-core: an unlinked file that is not open is reclaimed at
+ * once (its orphan slot would otherwise stay taken until the kernel's FORGET, which comes late and
+ * in batches); a later request for its node id finds no inode (ENOENT), and a reuse of its number
+ * comes with a new generation.
+ *
+ * <p>Names, xattr names and symlink targets stay bytes end to end ({@link Name}). FLUSH is not implemented (ENOSYS makes the kernel
+ * stop sending it: data is durable when write returns), nor are LSEEK SEEK_DATA/SEEK_HOLE and
+ * COPY_FILE_RANGE (the kernel falls back to its generic behaviour) until fs-core offers them.
+ */
+final class DaxLowLevel implements LowLevelFileSystem {
+    private static final int BLKSIZE = 4096;
+    private static final int READDIR_BATCH = 256;
+    private static final int W_OK = 2;
+    private static final int RENAME_WHITEOUT = 4;
+
+    private final DaxFileSystem fs;
+    private final MountConfig.Dax dax;
+    private final boolean readOnly;
+
+    DaxLowLevel(DaxFileSystem fs, MountConfig.Dax dax) {
+        this.fs = Objects.requireNonNull(fs, "fs");
+        this.dax = Objects.requireNonNull(dax, "dax");
+        this.readOnly = fs.options().readOnly();
+    }
+
+    @Override
+    public int errnoOf(RuntimeException e) {
+        return e instanceof FsException fe ? fe.errno().value() : 0;
+    }
+
+    // ---- names and attributes ----
+
+    @Override
+    public Entry lookup(Context c, long parent, byte[] name) {
+        return entry(fs.getattr(fs.lookup(parent, Name.of(name))));
+    }
+
+    @Override
+    public Attr getattr(Context c, long node, long fh) {
+        return attr(fs.getattr(node));
+    }
+
+    @Override
+    public Attr setattr(Context c, long node, SetattrIn in) {
+        if (in.has(SetattrIn.MODE)) {
+            fs.chmod(node, in.mode());
+        }
+        if (in.has(SetattrIn.UID) || in.has(SetattrIn.GID)) {
+            fs.chown(node, in.has(SetattrIn.UID) ? in.uid() : -1, in.has(SetattrIn.GID) ? in.gid() : -1);
+        }
+        if (in.has(SetattrIn.SIZE)) {
+            fs.truncate(node, in.size());
+        }
+        if (in.has(SetattrIn.ATIME | SetattrIn.MTIME | SetattrIn.ATIME_NOW | SetattrIn.MTIME_NOW)) {
+            long[] a = time(in, SetattrIn.ATIME, SetattrIn.ATIME_NOW, in.atimeSec(), in.atimeNsec());
+            long[] m = time(in, SetattrIn.MTIME, SetattrIn.MTIME_NOW, in.mtimeSec(), in.mtimeNsec());
+            fs.utimens(node, a[0], a[1], m[0], m[1]);
+        }
+        return attr(fs.getattr(node));
+    }
+
+    private static long[] time(SetattrIn in, int set, int now, long sec, int nsec) {
+        if (in.has(now)) {
+            return new long[] {0, DaxFileSystem.UTIME_NOW};
+        }
+        if (in.has(set)) {
+            return new long[] {sec, Integer.toUnsignedLong(nsec)};
+        }
+        return new long[] {0, DaxFileSystem.UTIME_OMIT};
+    }
+
+    @Override
+    public byte[] readlink(Context c, long node) {
+        return fs.readlink(node);
+    }
+
+    // ---- namespace ----
+
+    @Override
+    public Entry mknod(Context c, long parent, byte[] name, int mode, int rdev) {
+        Owner owner = Owner.of(fs.getattr(parent), c.uid(), c.gid());
+        return entry(fs.create(parent, Name.of(name), mode, owner.uid(), owner.gid(), Integer.toUnsignedLong(rdev)));
+    }
+
+    @Override
+    public Entry mkdir(Context c, long parent, byte[] name, int mode) {
+        Owner owner = Owner.of(fs.getattr(parent), c.uid(), c.gid());
+        return entry(fs.mkdir(parent, Name.of(name), mode | owner.inheritedDirBits(), owner.uid(), owner.gid()));
+    }
+
+    @Override
+    public Entry symlink(Context c, long parent, byte[] name, byte[] target) {
+        Owner owner = Owner.of(fs.getattr(parent), c.uid(), c.gid());
+        return entry(fs.symlink(parent, Name.of(name), target, owner.uid(), owner.gid()));
+    }
+
+    @Override
+    public Entry link(Context c, long node, long newParent, byte[] newName) {
+        return entry(fs.link(node, newParent, Name.of(newName)));
+    }
+
+    @Override
+    public void unlink(Context c, long parent, byte[] name) {
+        fs.unlink(parent, Name.of(name));
+    }
+
+    @Override
+    public void rmdir(Context c, long parent, byte[] name) {
+        fs.rmdir(parent, Name.of(name));
+    }
+
+    @Override
+    public void rename(Context c, long parent, byte[] name, long newParent, byte[] newName, int flags) {
+        if ((flags & RENAME_WHITEOUT) != 0) {
+            throw new FuseError(FuseError.EINVAL, "RENAME_WHITEOUT is not supported");
+        }
+        fs.rename(parent, Name.of(name), newParent, Name.of(newName), flags);
+    }
+
+    // ---- open files and data ----
+
+    @Override
+    public OpenReply open(Context c, long node, int flags) {
+        Attributes a = fs.getattr(node);
+        fs.open(node);
+        return new OpenReply(node, cacheMode(a));
+    }
+
+    @Override
+    public Created create(Context c, long parent, byte[] name, int mode, int flags) {
+        Owner owner = Owner.of(fs.getattr(parent), c.uid(), c.gid());
+        Attributes a = fs.create(parent, Name.of(name), mode, owner.uid(), owner.gid(), 0);
+        fs.open(a.ino());
+        return new Created(entry(a), new OpenReply(a.ino(), cacheMode(a)));
+    }
+
+    /**
+     * Zero-copy: the reply is written from the device mapping itself while fs-core keeps the
+     * blocks pinned, so a racing truncate, punch or overwrite neither waits nor lets them be reused
+     * before the kernel has copied them. A range in more pieces than one writev takes is copied.
+     */
+    @Override
+    public void read(Context c, long node, long fh, long offset, int size, ReadReply reply) {
+        try (PinnedRead pinned = fs.pinRead(fh, offset, size)) {
+            List<MemorySegment> segments = pinned.segments();
+            if (segments.size() <= reply.maxSegments()) {
+                reply.sendSegments(segments.toArray(MemorySegment[]::new));
+                return;
+            }
+            long at = 0;
+            for (MemorySegment s : segments) {
+                MemorySegment.copy(s, 0, reply.buffer(), at, s.byteSize());
+                at += s.byteSize();
+            }
+            reply.sendBuffer(at);
+        }
+    }
+
+    @Override
+    public long write(Context c, long node, long fh, long offset, MemorySegment data, int writeFlags) {
+        return fs.write(fh, offset, data);
+    }
+
+    @Override
+    public void release(Context c, long node, long fh) {
+        fs.release(fh);
+    }
+
+    @Override
+    public void fsync(Context c, long node, long fh, boolean dataOnly) {
+        fs.fsync(node, dataOnly);
+    }
+
+    @Override
+    public void fallocate(Context c, long node, long fh, long offset, long length, int mode) {
+        fs.fallocate(node, mode, offset, length);
+    }
+
+    /**
+     * direct_io bypasses the kernel page cache (every read and write reaches the device); with
+     * FUSE_DIRECT_IO_ALLOW_MMAP such files can still be mapped MAP_SHARED. keep_cache is safe only
+     * when no file is direct_io, since all changes then pass through the kernel's page cache.
+     */
+    private int cacheMode(Attributes a) {
+        return switch (dax) {
+            case ALWAYS -> OpenReply.DIRECT_IO;
+            case NEVER -> OpenReply.KEEP_CACHE;
+            case INODE -> (a.flags() & Attributes.FLAG_DAX) != 0 ? OpenReply.DIRECT_IO : 0;
+        };
+    }
+
+    // ---- directories ----
+
+    @Override
+    public OpenReply opendir(Context c, long node, int flags) {
+        if (!fs.getattr(node).isDirectory()) {
+            throw new FsException(Errno.ENOTDIR, "not a directory");
+        }
+        return new OpenReply(node, 0);
+    }
+
+    /** "." and ".." take offsets 1 and 2; fs-core's cookies (3 and up) are the offsets of the rest. */
+    @Override
+    public void readdir(Context c, long node, long fh, long offset, DirectoryListing out) {
+        if (offset < 1 && !out.add(DOT, node, FileKind.DIRECTORY.typeBits(), 1, dotEntry(node))) {
+            return;
+        }
+        if (offset < 2) {
+            long parent = fs.lookup(node, Name.of(DOTDOT));
+            if (!out.add(DOTDOT, parent, FileKind.DIRECTORY.typeBits(), 2, dotEntry(parent))) {
+                return;
+            }
+        }
+        long cookie = offset < 3 ? 0 : offset;
+        while (true) {
+            List<DirEntry> batch = fs.readdir(node, cookie, READDIR_BATCH);
+            for (DirEntry e : batch) {
+                Entry entry = out.plus() ? plusEntry(e) : null;
+                if (!out.add(e.name().toByteArray(), e.ino(), e.kind().typeBits(), e.cookie(),
+                        entry)) {
+                    return;
+                }
+                cookie = e.cookie();
+            }
+            if (batch.size() < READDIR_BATCH) {
+                return;
+            }
+        }
+    }
+
+    /** A READDIRPLUS entry; a name removed since the batch was read is listed without attributes. */
+    private Entry plusEntry(DirEntry e) {
+        try {
+            return entry(fs.getattr(e.ino()));
+        } catch (FsException gone) {
+            return dotEntry(e.ino());
+        }
+    }
+
+    /** Node id 0: the kernel links no inode for it and counts no lookup ("." and ".."). */
+    private static Entry dotEntry(long ino) {
+        return new Entry(0, 0, new Attr(ino, 0, 0, 0, 0, 0, FileKind.DIRECTORY.typeBits(), 0, 0, 0, 0, 0, 0));
+    }
+
+    private static final byte[] DOT = {'.'};
+    private static final byte[] DOTDOT = {'.', '.'};
+
+    @Override
+    public void fsyncdir(Context c, long node, long fh, boolean dataOnly) {
+        fs.fsync(node, dataOnly);
+    }
+
+    // ---- filesystem ----
+
+    @Override
+    public StatfsReply statfs(Context c, long node) {
+        StatFs s = fs.statfs();
+        return new StatfsReply(s.totalBlocks(), s.freeBlocks(), s.freeBlocks(), s.totalInodes(), s.freeInodes(),
+                (int) s.blockSize(), s.maxNameLength(), (int) s.blockSize());
+    }
+
+    /**
+     * Without {@code default_permissions} daxfs checks no permissions (as most FUSE filesystems);
+     * access then only says whether the file exists and whether a write could succeed at all.
+     */
+    @Override
+    public void access(Context c, long node, int mask) {
+        fs.getattr(node);
+        if ((mask & W_OK) != 0 && readOnly) {
+            throw new FsException(Errno.EROFS, "read-only mount");
+        }
+    }
+
+    // ---- extended attributes ----
+
+    @Override
+    public void setxattr(Context c, long node, byte[] name, MemorySegment value, int flags) {
+        Name xattr = Name.of(name);
+        DaxFuse.checkXattrNamespace(xattr.toString());
+        fs.setxattr(node, xattr, value.toArray(ValueLayout.JAVA_BYTE), flags);
+    }
+
+    @Override
+    public byte[] getxattr(Context c, long node, byte[] name) {
+        return fs.getxattr(node, Name.of(name));
+    }
+
+    @Override
+    public byte[] listxattr(Context c, long node) {
+        ByteArrayOutputStream names = new ByteArrayOutputStream();
+        for (Name name : fs.listxattr(node)) {
+            names.writeBytes(name.toByteArray());
+            names.write(0);
+        }
+        return names.toByteArray();
+    }
+
+    @Override
+    public void removexattr(Context c, long node, byte[] name) {
+        fs.removexattr(node, Name.of(name));
+    }
+
+    /** The per-inode DAX flag through {@code FS_IOC_FS[GS]ETXATTR} and {@code FS_IOC_[GS]ETFLAGS}. */
+    @Override
+    public IoctlReply ioctl(Context c, long node, long fh, int cmd, MemorySegment in, int outSize) {
+        return switch (cmd) {
+            case InodeFlagsIoctl.FS_IOC_FSGETXATTR, InodeFlagsIoctl.FS_IOC_GETFLAGS -> {
+                byte[] value = InodeFlagsIoctl.get(cmd, fs.getattr(node).flags());
+                yield new IoctlReply(0, java.util.Arrays.copyOf(value, Math.min(value.length, outSize)));
+            }
+            case InodeFlagsIoctl.FS_IOC_FSSETXATTR, InodeFlagsIoctl.FS_IOC_SETFLAGS -> {
+                fs.setFlags(node, InodeFlagsIoctl.flagsToSet(cmd, in));
+                yield new IoctlReply(0, null);
+            }
+            default -> throw new FuseError(FuseError.ENOTTY, "ioctl 0x" + Integer.toHexString(cmd));
+        };
+    }
+
+    // ---- conversions ----
+
+    private static Entry entry(Attributes a) {
+        return new Entry(a.ino(), a.generation(), attr(a));
+    }
+
+    private static Attr attr(Attributes a) {
+        return new Attr(a.ino(), a.size(), a.blocks(), a.atimeNs(), a.mtimeNs(), a.ctimeNs(), a.mode(), a.nlink(),
+                a.uid(), a.gid(), (int) a.rdev(), BLKSIZE, 0);
+    }
+}

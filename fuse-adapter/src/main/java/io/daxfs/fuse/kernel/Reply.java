@@ -1,0 +1,80 @@
+package io.daxfs.fuse.kernel;
+
+import io.daxfs.fuse.kernel.sys.ErrnoException;
+import io.daxfs.fuse.kernel.sys.Syscalls;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One serving thread's reply buffers: {@code struct fuse_out_header} and a payload area, plus an
+ * iovec array so that a reply can also point at other memory (zero-copy READ). A reply the kernel
+ * no longer waits for (ENOENT: the request was interrupted and abandoned) is dropped quietly.
+ */
+final class Reply {
+    private static final Logger LOG = LoggerFactory.getLogger(Reply.class);
+    /** UIO_MAXIOV: the most iovecs one writev takes. */
+    static final int MAX_IOV = 1024;
+
+    private final ReplyChannel channel;
+    private final MemorySegment out;
+    private final MemorySegment iov;
+
+    Reply(ReplyChannel channel, int payloadSize, Arena arena) {
+        this.channel = channel;
+        this.out = arena.allocate(Wire.OUT_HEADER + payloadSize, 8);
+        this.iov = arena.allocate(Syscalls.IOVEC, MAX_IOV);
+    }
+
+    /** Where the payload of an {@link #ok} reply is written. */
+    MemorySegment payload() {
+        return out.asSlice(Wire.OUT_HEADER);
+    }
+
+    void error(long unique, int errno) {
+        header(unique, -errno, Wire.OUT_HEADER);
+        send(1, Wire.OUT_HEADER);
+    }
+
+    /** Replies with the first {@code length} bytes of {@link #payload()}. */
+    void ok(long unique, long length) {
+        header(unique, 0, Wire.OUT_HEADER + length);
+        send(1, Wire.OUT_HEADER + length);
+    }
+
+    /** Replies with the header and then {@code segments}, as one writev. */
+    void segments(long unique, MemorySegment[] segments) {
+        if (segments.length + 1 > MAX_IOV) {
+            throw new FuseError(FuseError.EIO, "too many segments in one reply: " + segments.length);
+        }
+        long total = Wire.OUT_HEADER;
+        for (int i = 0; i < segments.length; i++) {
+            iov.setAtIndex(ValueLayout.ADDRESS, 2L * (i + 1), segments[i]);
+            iov.setAtIndex(ValueLayout.JAVA_LONG, 2L * (i + 1) + 1, segments[i].byteSize());
+            total += segments[i].byteSize();
+        }
+        header(unique, 0, total);
+        send(segments.length + 1, Wire.OUT_HEADER);
+    }
+
+    private void header(long unique, int error, long length) {
+        out.set(Wire.U32, 0, Math.toIntExact(length));
+        out.set(Wire.U32, 4, error);
+        out.set(Wire.U64, 8, unique);
+    }
+
+    /** iovec 0 is the first {@code firstLength} bytes of the out buffer; the rest are set by the caller. */
+    private void send(int count, long firstLength) {
+        iov.setAtIndex(ValueLayout.ADDRESS, 0, out);
+        iov.setAtIndex(ValueLayout.JAVA_LONG, 1, firstLength);
+        try {
+            channel.writev(iov, count);
+        } catch (ErrnoException e) {
+            if (e.errno() != Syscalls.ENOENT) {
+                LOG.warn("reply to request {} not taken by the kernel: {}", out.get(Wire.U64, 8), e.getMessage());
+            }
+        }
+    }
+}

@@ -1,0 +1,24 @@
+package io.daxfs.fuse.kernel;
+
+/**
+ * What the transport asks of the kernel and how it serves: request sizes (up to 1 MiB, sent with
+ * FUSE_MAX_PAGES), cache timeouts in seconds, serving threads, and whether each thread reads its
+ * own cloned device descriptor (FUSE_DEV_IOC_CLONE) instead of sharing one.
+ */
+public record TransportOptions(int maxWrite, int maxRead, double entryTimeout, double attrTimeout, int threads,
+        boolean cloneFds) {
+    /** The largest request: 256 pages. */
+    public static final int MAX_REQUEST = 1 << 20;
+
+    public TransportOptions {
+        if (maxWrite < 4096 || maxWrite > MAX_REQUEST || maxRead < 4096 || maxRead > MAX_REQUEST) {
+            throw new IllegalArgumentException("request sizes must be 4 KiB .. 1 MiB: " + maxWrite + ", " + maxRead);
+        }
+        if (threads < 1 || threads > 64) {
+            throw new IllegalArgumentException("threads must be 1..64: " + threads);
+        }
+        if (!(entryTimeout >= 0) || !(attrTimeout >= 0)) {
+            throw new IllegalArgumentException("negative timeout");
+        }
+    }
+}

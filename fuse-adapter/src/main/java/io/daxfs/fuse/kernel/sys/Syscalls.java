@@ -1,0 +1,301 @@
+package io.daxfs.fuse.kernel.sys;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.StructLayout;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.VarHandle;
+
+/**
+ * The Linux system calls the kernel-protocol transport needs, bound with the JDK's FFM API
+ * ({@link Linker}): open/close/read/writev of {@code /dev/fuse}, ioctl (FUSE_DEV_IOC_CLONE), mount
+ * and umount2, socketpair and recvmsg (the descriptor fusermount3 passes back). Each call throws
+ * {@link ErrnoException} with the C {@code errno} on failure; none retries by itself except on EINTR
+ * where the call is idempotent.
+ */
+public final class Syscalls {
+    public static final int O_RDWR = 2;
+    public static final int O_CLOEXEC = 0x80000;
+    public static final int EINTR = 4;
+    public static final int ENOENT = 2;
+    public static final int ENODEV = 19;
+    public static final int EAGAIN = 11;
+    public static final int AF_UNIX = 1;
+    public static final int SOCK_STREAM = 1;
+    public static final int MNT_DETACH = 2;
+    /** {@code struct iovec}: base pointer and length. */
+    public static final StructLayout IOVEC = MemoryLayout.structLayout(ValueLayout.ADDRESS.withName("base"),
+            ValueLayout.JAVA_LONG.withName("len"));
+
+    private static final Linker LINKER = Linker.nativeLinker();
+    private static final StructLayout CAPTURE = Linker.Option.captureStateLayout();
+    private static final VarHandle ERRNO =
+            CAPTURE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
+    private static final ThreadLocal<MemorySegment> STATE =
+            ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(CAPTURE));
+
+    private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT;
+    private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG;
+    private static final java.lang.foreign.AddressLayout PTR = ValueLayout.ADDRESS;
+
+    private static final MethodHandle OPEN = bind("open", FunctionDescriptor.of(INT, PTR, INT, INT));
+    private static final MethodHandle CLOSE = bind("close", FunctionDescriptor.of(INT, INT));
+    private static final MethodHandle READ = bind("read", FunctionDescriptor.of(LONG, INT, PTR, LONG));
+    private static final MethodHandle WRITEV = bind("writev", FunctionDescriptor.of(LONG, INT, PTR, INT));
+    private static final MethodHandle IOCTL = bind("ioctl", FunctionDescriptor.of(INT, INT, LONG, PTR));
+    private static final MethodHandle MOUNT = bind("mount", FunctionDescriptor.of(INT, PTR, PTR, PTR, LONG, PTR));
+    private static final MethodHandle UMOUNT2 = bind("umount2", FunctionDescriptor.of(INT, PTR, INT));
+    private static final MethodHandle SOCKETPAIR =
+            bind("socketpair", FunctionDescriptor.of(INT, INT, INT, INT, PTR));
+    private static final MethodHandle RECVMSG = bind("recvmsg", FunctionDescriptor.of(LONG, INT, PTR, INT));
+    private static final MethodHandle POSIX_SPAWNP =
+            bind("posix_spawnp", FunctionDescriptor.of(INT, PTR, PTR, PTR, PTR, PTR, PTR));
+    private static final MethodHandle WAITPID = bind("waitpid", FunctionDescriptor.of(INT, INT, PTR, INT));
+    private static final MethodHandle GETUID = LINKER.downcallHandle(
+            LINKER.defaultLookup().find("getuid").orElseThrow(), FunctionDescriptor.of(INT));
+    private static final MethodHandle GETGID = LINKER.downcallHandle(
+            LINKER.defaultLookup().find("getgid").orElseThrow(), FunctionDescriptor.of(INT));
+
+    private Syscalls() {}
+
+    private static MethodHandle bind(String name, FunctionDescriptor descriptor) {
+        MemorySegment symbol = LINKER.defaultLookup().find(name)
+                .orElseThrow(() -> new UnsatisfiedLinkError("no C function " + name));
+        return LINKER.downcallHandle(symbol, descriptor,
+                Linker.Option.captureCallState("errno"));
+    }
+
+    private static int errno(MemorySegment state) {
+        return (int) ERRNO.get(state, 0L);
+    }
+
+    /** open(2) of {@code path} with {@code flags}; returns the descriptor. */
+    public static int open(String path, int flags) throws ErrnoException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment cpath = arena.allocateFrom(path);
+            while (true) {
+                MemorySegment state = STATE.get();
+                int fd = (int) OPEN.invokeExact(state, cpath, flags, 0);
+                if (fd >= 0) {
+                    return fd;
+                }
+                if (errno(state) != EINTR) {
+                    throw new ErrnoException("open " + path, errno(state));
+                }
+            }
+        } catch (ErrnoException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
+
+    /** close(2); errors are ignored (the descriptor is gone either way on Linux). */
+    public static void close(int fd) {
+        try {
+            int ignored = (int) CLOSE.invokeExact(STATE.get(), fd);
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
+
+    /** One read(2) into {@code buf}; returns the byte count. */
+    public static long read(int fd, MemorySegment buf) throws ErrnoException {
+        long n;
+        MemorySegment state = STATE.get();
+        try {
+            n = (long) READ.invokeExact(state, fd, buf, buf.byteSize());
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+        if (n < 0) {
+            throw new ErrnoException("read", errno(state));
+        }
+        return n;
+    }
+
+    /** writev(2) of {@code count} iovecs at {@code iov}; returns the byte count. */
+    public static long writev(int fd, MemorySegment iov, int count) throws ErrnoException {
+        long n;
+        MemorySegment state = STATE.get();
+        try {
+            n = (long) WRITEV.invokeExact(state, fd, iov, count);
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+        if (n < 0) {
+            throw new ErrnoException("writev", errno(state));
+        }
+        return n;
+    }
+
+    /** ioctl(2) with a pointer argument. */
+    public static int ioctl(int fd, long request, MemorySegment arg) throws ErrnoException {
+        int r;
+        MemorySegment state = STATE.get();
+        try {
+            r = (int) IOCTL.invokeExact(state, fd, request, arg);
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+        if (r < 0) {
+            throw new ErrnoException("ioctl", errno(state));
+        }
+        return r;
+    }
+
+    /** mount(2). */
+    public static void mount(String source, String target, String type, long flags, String data)
+            throws ErrnoException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = STATE.get();
+            int r = (int) MOUNT.invokeExact(state, arena.allocateFrom(source), arena.allocateFrom(target),
+                    arena.allocateFrom(type), flags, arena.allocateFrom(data));
+            if (r < 0) {
+                throw new ErrnoException("mount " + target, errno(state));
+            }
+        } catch (ErrnoException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
+
+    /** umount2(2). */
+    public static void umount2(String target, int flags) throws ErrnoException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = STATE.get();
+            int r = (int) UMOUNT2.invokeExact(state, arena.allocateFrom(target), flags);
+            if (r < 0) {
+                throw new ErrnoException("umount " + target, errno(state));
+            }
+        } catch (ErrnoException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
+
+    /** socketpair(AF_UNIX, SOCK_STREAM): the two connected descriptors. */
+    public static int[] socketpair() throws ErrnoException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment fds = arena.allocate(INT, 2);
+            MemorySegment state = STATE.get();
+            int r = (int) SOCKETPAIR.invokeExact(state, AF_UNIX, SOCK_STREAM, 0, fds);
+            if (r < 0) {
+                throw new ErrnoException("socketpair", errno(state));
+            }
+            return new int[] {fds.getAtIndex(INT, 0), fds.getAtIndex(INT, 1)};
+        } catch (ErrnoException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
+
+    /**
+     * Receives one descriptor passed with SCM_RIGHTS on socket {@code sock} (what fusermount3 sends
+     * after mounting); -1 when the peer closed the socket without sending one.
+     */
+    public static int receiveFd(int sock) throws ErrnoException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment data = arena.allocate(1);
+            MemorySegment iov = arena.allocate(IOVEC);
+            iov.set(PTR, 0, data);
+            iov.set(LONG, 8, 1L);
+            // cmsghdr: len (8), level (4), type (4), then one int; CMSG_SPACE(4) = 24
+            MemorySegment control = arena.allocate(24, 8);
+            // msghdr: name(8) namelen(4)+pad(4) iov(8) iovlen(8) control(8) controllen(8) flags(4)+pad(4)
+            MemorySegment msg = arena.allocate(56, 8);
+            msg.set(PTR, 16, iov);
+            msg.set(LONG, 24, 1L);
+            msg.set(PTR, 32, control);
+            msg.set(LONG, 40, 24L);
+            while (true) {
+                MemorySegment state = STATE.get();
+                long n = (long) RECVMSG.invokeExact(state, sock, msg, 0);
+                if (n < 0 && errno(state) == EINTR) {
+                    continue;
+                }
+                if (n < 0) {
+                    throw new ErrnoException("recvmsg", errno(state));
+                }
+                long controlLen = msg.get(LONG, 40);
+                int level = control.get(INT, 8);
+                int type = control.get(INT, 12);
+                if (n == 0 || controlLen < 20 || level != 1 /* SOL_SOCKET */ || type != 1 /* SCM_RIGHTS */) {
+                    return -1;
+                }
+                return control.get(INT, 16);
+            }
+        } catch (ErrnoException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
+
+    /**
+     * Runs {@code argv} (looked up in PATH) with environment {@code env} and waits for it; the child
+     * inherits every descriptor not marked close-on-exec (how fusermount3 gets its socket). Returns
+     * the exit status, or 128 + signal.
+     */
+    public static int spawnAndWait(String[] argv, String[] env) throws ErrnoException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment cargv = strings(arena, argv);
+            MemorySegment cenv = strings(arena, env);
+            MemorySegment pid = arena.allocate(INT);
+            MemorySegment state = STATE.get();
+            int r = (int) POSIX_SPAWNP.invokeExact(state, pid, arena.allocateFrom(argv[0]), MemorySegment.NULL,
+                    MemorySegment.NULL, cargv, cenv);
+            if (r != 0) {
+                throw new ErrnoException("spawn " + argv[0], r);
+            }
+            MemorySegment status = arena.allocate(INT);
+            while (true) {
+                int w = (int) WAITPID.invokeExact(STATE.get(), pid.get(INT, 0), status, 0);
+                if (w >= 0) {
+                    break;
+                }
+                if (errno(STATE.get()) != EINTR) {
+                    throw new ErrnoException("waitpid", errno(STATE.get()));
+                }
+            }
+            int s = status.get(INT, 0);
+            return (s & 0x7f) == 0 ? (s >> 8) & 0xff : 128 + (s & 0x7f);
+        } catch (ErrnoException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
+
+    private static MemorySegment strings(Arena arena, String[] values) {
+        MemorySegment array = arena.allocate(PTR, values.length + 1L);
+        for (int i = 0; i < values.length; i++) {
+            array.setAtIndex(PTR, i, arena.allocateFrom(values[i]));
+        }
+        array.setAtIndex(PTR, values.length, MemorySegment.NULL);
+        return array;
+    }
+
+    public static int getuid() {
+        try {
+            return (int) GETUID.invokeExact();
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
+
+    public static int getgid() {
+        try {
+            return (int) GETGID.invokeExact();
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
+}

@@ -1,0 +1,177 @@
+package io.daxfs.fuse;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * daxfs on its own kernel-protocol transport ({@code -o transport=kernel}), mounted by bin/daxfs
+ * and driven with shell tools and python3 syscalls: one kernel inode per daxfs inode, open files
+ * without a name, renameat2, the mount as root and as a user through fusermount3, the names in
+ * /proc/mounts, and the unmount lifecycle.
+ */
+class KernelTransportMountIT {
+    private static final long MIB = 1 << 20;
+    private static final String KERNEL = "transport=kernel";
+    private MountFixture fx;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        fx = new MountFixture();
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        fx.close();
+    }
+
+    @Test
+    void everyNameOfAHardLinkedFileShowsAChangeAtOnce() throws Exception {
+        fx.format(64 * MIB);
+        Path mnt = fx.mountPoint("mnt");
+        fx.daxfs(fx.image.toString(), mnt.toString(), "-o", KERNEL + ",attr_timeout=30,entry_timeout=30").ok();
+        String out = fx.sh(mnt, "echo data > a; ln a b; stat -c '%a %h' b >/dev/null; chmod 600 a; chown 7:8 a; "
+                + "ln a c; stat -c '%a %u %g %h %i' b; [ \"$(stat -c %Z a)\" = \"$(stat -c %Z b)\" ] && echo same-ctime")
+                .ok().stdout();
+        String ino = fx.sh(mnt, "stat -c %i a").ok().stdout().strip();
+        assertEquals("600 7 8 3 " + ino + "\nsame-ctime\n", out);
+    }
+
+    @Test
+    void anOpenFileKeepsWorkingAfterItsLastNameIsGone() throws Exception {
+        fx.format(64 * MIB);
+        Path mnt = fx.mountPoint("mnt");
+        fx.daxfs(fx.image.toString(), mnt.toString(), "-o", KERNEL).ok();
+        String script = """
+                import os
+                fd = os.open('f', os.O_CREAT | os.O_RDWR, 0o644)
+                os.write(fd, b'hello world')
+                os.unlink('f')
+                os.fchmod(fd, 0o600)
+                os.fchown(fd, 5, 6)
+                os.ftruncate(fd, 5)
+                os.posix_fallocate(fd, 0, 8192)
+                os.fsync(fd)
+                st = os.fstat(fd)
+                print(oct(st.st_mode & 0o7777), st.st_uid, st.st_gid, st.st_size, st.st_nlink, os.pread(fd, 5, 0))
+                g = os.open('g', os.O_CREAT | os.O_RDWR, 0o644)
+                open('h', 'w').write('new')
+                os.rename('h', 'g')
+                print(os.fstat(g).st_nlink, os.listdir('.'))
+                """;
+        assertEquals("0o600 5 6 8192 0 b'hello'\n0 ['g']\n", fx.py(mnt, script).ok().stdout());
+    }
+
+    @Test
+    void renameat2NoreplaceAndExchange() throws Exception {
+        fx.format(64 * MIB);
+        Path mnt = fx.mountPoint("mnt");
+        fx.daxfs(fx.image.toString(), mnt.toString(), "-o", KERNEL).ok();
+        String script = """
+                import ctypes, os
+                libc = ctypes.CDLL(None, use_errno=True)
+                open('a', 'w').write('A'); open('b', 'w').write('B')
+                r = libc.renameat2(-100, b'a', -100, b'b', 1)
+                print(r, os.strerror(ctypes.get_errno()))
+                print(libc.renameat2(-100, b'a', -100, b'b', 2), open('a').read(), open('b').read())
+                print(libc.renameat2(-100, b'a', -100, b'c', 1), sorted(os.listdir('.')))
+                """;
+        assertEquals("-1 File exists\n0 B A\n0 ['b', 'c']\n", fx.py(mnt, script).ok().stdout());
+    }
+
+    @Test
+    void fsnameAndSubtypeInProcMounts() throws Exception {
+        fx.format(64 * MIB);
+        Path mnt = fx.mountPoint("mnt");
+        fx.daxfs(fx.image.toString(), mnt.toString(), "-o", KERNEL + ",fsname=pm0,subtype=dx").ok();
+        assertTrue(procMounts(mnt).startsWith("pm0 " + mnt + " fuse.dx rw,nosuid,nodev"), procMounts(mnt));
+        fx.run(List.of("umount", mnt.toString())).ok();
+        fx.awaitDaemonGone();
+        fx.daxfs(fx.image.toString(), mnt.toString(), "-o", KERNEL + ",subtype=").ok();
+        assertTrue(procMounts(mnt).startsWith(fx.image + " " + mnt + " fuse rw"), procMounts(mnt));
+    }
+
+    @Test
+    void lifecycleFusermountUmountSigtermAndSigkill() throws Exception {
+        fx.format(64 * MIB);
+        Path mnt = fx.mountPoint("mnt");
+        fx.daxfs(fx.image.toString(), mnt.toString(), "-o", KERNEL).ok();
+        fx.sh(mnt, "echo kept > file").ok();
+        fx.run(List.of("fusermount", "-u", mnt.toString())).ok();
+        MountFixture.awaitUnmounted(mnt);
+        fx.awaitDaemonGone();
+
+        fx.daxfs(fx.image.toString(), mnt.toString(), "-o", KERNEL).ok();
+        fx.signalDaemon("TERM");
+        MountFixture.awaitUnmounted(mnt);
+        fx.awaitDaemonGone();
+        fx.daxfs(fx.image.toString(), mnt.toString(), "-o", KERNEL + ",ro").ok(); // clean after SIGTERM
+        fx.run(List.of("umount", mnt.toString())).ok();
+        fx.awaitDaemonGone();
+
+        fx.daxfs(fx.image.toString(), mnt.toString(), "-o", KERNEL).ok();
+        fx.sh(mnt, "echo after > file2").ok();
+        fx.signalDaemon("KILL");
+        fx.awaitDaemonGone();
+        assertTrue(MountFixture.awaitStale(mnt), "a killed daemon leaves a stale mount");
+        fx.daxfs(fx.image.toString(), mnt.toString(), "-o", KERNEL).ok(); // detaches it, recovers the device
+        assertEquals("kept\nafter\n", fx.sh(mnt, "cat file file2").ok().stdout());
+    }
+
+    @Test
+    void severalThreadsServeParallelClients() throws Exception {
+        fx.format(256 * MIB);
+        Path mnt = fx.mountPoint("mnt");
+        fx.daxfs(fx.image.toString(), mnt.toString(), "-o", KERNEL + ",loop=multi").ok();
+        String out = fx.sh(mnt, "for i in 1 2 3 4 5 6 7 8; do (mkdir d$i && for j in $(seq 50); do "
+                + "head -c $((j * 3000)) /dev/urandom > d$i/f$j; done; cat d$i/f* | md5sum > sum$i; "
+                + "cat d$i/f* | md5sum > again$i) & done; wait; for i in 1 2 3 4 5 6 7 8; do cmp sum$i again$i; done; "
+                + "ls d*/ | grep -c '^f'").ok().stdout();
+        assertEquals("400\n", out);
+        int threads = Integer.parseInt(fx.run(List.of("bash", "-c", "ls /proc/" + fx.daemonPid()
+                + "/task | xargs -I{} cat /proc/" + fx.daemonPid() + "/task/{}/comm | grep -c '^fuse-'"))
+                .ok().stdout().strip());
+        assertTrue(threads >= 1, "extra serving threads: " + threads);
+    }
+
+    @Test
+    void aUserMountsThroughFusermount3() throws Exception {
+        fx.format(64 * MIB);
+        Path mnt = fx.mountPoint("mnt");
+        String user = "dxtr" + UUID.randomUUID().toString().substring(0, 8);
+        Path fuse = Path.of("/dev/fuse");
+        var mode = Files.getPosixFilePermissions(fuse);
+        fx.run(List.of("useradd", "-M", "-N", "-s", "/usr/sbin/nologin", user)).ok();
+        try {
+            Files.setPosixFilePermissions(fuse, PosixFilePermissions.fromString("rw-rw-rw-"));
+            fx.run(List.of("touch", fx.log.toString())).ok();
+            fx.run(List.of("chown", user, fx.image.toString(), mnt.toString(), fx.log.toString())).ok();
+            fx.run(List.of("chmod", "755", fx.base.toString())).ok();
+            fx.run(List.of("runuser", "-u", user, "--", MountFixture.REPO.resolve("bin/daxfs").toString(),
+                    fx.image.toString(), mnt.toString(), "-o", KERNEL)).ok();
+            String uid = fx.run(List.of("id", "-u", user)).ok().stdout().strip();
+            assertTrue(procMounts(mnt).contains("user_id=" + uid), procMounts(mnt));
+            assertEquals(uid + "\n", fx.run(List.of("runuser", "-u", user, "--", "bash", "-c",
+                    "cd " + mnt + " && echo x > f && stat -c %u f")).ok().stdout());
+            fx.run(List.of("runuser", "-u", user, "--", "fusermount3", "-u", mnt.toString())).ok();
+            MountFixture.awaitUnmounted(mnt);
+            fx.awaitDaemonGone();
+        } finally {
+            Files.setPosixFilePermissions(fuse, mode);
+            fx.run(List.of("userdel", "-f", user));
+        }
+    }
+
+    private String procMounts(Path mnt) throws Exception {
+        return Files.readAllLines(Path.of("/proc/mounts")).stream().filter(l -> l.split(" ")[1].equals(mnt.toString()))
+                .findFirst().orElse("(not mounted)");
+    }
+}

@@ -1,0 +1,142 @@
+package io.daxfs.fuse.kernel;
+
+import io.daxfs.fuse.kernel.mount.KernelMount;
+import io.daxfs.fuse.kernel.mount.MountSpec;
+import io.daxfs.fuse.kernel.sys.Syscalls;
+import java.lang.foreign.MemorySegment;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * A filesystem that stores no data, on the kernel transport: one flat directory of files whose
+ * writes only grow their size and whose reads return zeros. It measures the transport alone (the
+ * ceiling daxfs can reach, in peers-bench) and drives the dispatcher in tests.
+ * {@code NullFileSystem MOUNTPOINT [THREADS]} mounts it in the foreground until unmounted.
+ */
+public final class NullFileSystem implements LowLevelFileSystem {
+    private static final long ROOT = 1;
+    private final Map<String, Long> names = new ConcurrentHashMap<>();
+    private final Map<Long, AtomicLong> sizes = new ConcurrentHashMap<>();
+    private final AtomicLong nextNode = new AtomicLong(2);
+
+    public static void main(String[] args) throws Exception {
+        int threads = args.length > 1 ? Integer.parseInt(args[1]) : 4;
+        TransportOptions options = new TransportOptions(1 << 20, 1 << 20, 1, 1, threads, true);
+        MountSpec spec = new MountSpec(Path.of(args[0]), "null", "null", false, false, false, 1 << 20, List.of());
+        int fd = KernelMount.mount(spec);
+        try {
+            new FuseServer(fd, new Dispatcher(new NullFileSystem(), options), options).serve();
+        } finally {
+            Syscalls.close(fd);
+        }
+    }
+
+    @Override
+    public Entry lookup(Context c, long parent, byte[] name) {
+        Long node = parent == ROOT ? names.get(new String(name, StandardCharsets.ISO_8859_1)) : null;
+        if (node == null) {
+            throw new FuseError(FuseError.ENOENT, "no such name");
+        }
+        return new Entry(node, 1, attr(node));
+    }
+
+    @Override
+    public Attr getattr(Context c, long node, long fh) {
+        if (node != ROOT && !sizes.containsKey(node)) {
+            throw new FuseError(FuseError.ENOENT, "no such node");
+        }
+        return attr(node);
+    }
+
+    @Override
+    public Attr setattr(Context c, long node, Requests.SetattrIn in) {
+        if (in.has(Requests.SetattrIn.SIZE) && sizes.containsKey(node)) {
+            sizes.get(node).set(in.size());
+        }
+        return getattr(c, node, -1);
+    }
+
+    @Override
+    public Created create(Context c, long parent, byte[] name, int mode, int flags) {
+        return new Created(mknod(c, parent, name, mode, 0), new OpenReply(0, 0));
+    }
+
+    @Override
+    public Entry mknod(Context c, long parent, byte[] name, int mode, int rdev) {
+        long node = nextNode.getAndIncrement();
+        if (names.putIfAbsent(new String(name, StandardCharsets.ISO_8859_1), node) != null) {
+            throw new FuseError(17, "exists");
+        }
+        sizes.put(node, new AtomicLong());
+        return new Entry(node, 1, attr(node));
+    }
+
+    @Override
+    public void unlink(Context c, long parent, byte[] name) {
+        Long node = names.remove(new String(name, StandardCharsets.ISO_8859_1));
+        if (node == null) {
+            throw new FuseError(FuseError.ENOENT, "no such name");
+        }
+    }
+
+    @Override
+    public OpenReply open(Context c, long node, int flags) {
+        return new OpenReply(0, 0);
+    }
+
+    @Override
+    public void read(Context c, long node, long fh, long offset, int size, ReadReply reply) {
+        long n = Math.max(0, Math.min(size, size(node).get() - offset));
+        MemorySegment buf = reply.buffer().asSlice(0, n);
+        buf.fill((byte) 0);
+        reply.sendBuffer(n);
+    }
+
+    @Override
+    public long write(Context c, long node, long fh, long offset, MemorySegment data, int writeFlags) {
+        size(node).accumulateAndGet(offset + data.byteSize(), Math::max);
+        return data.byteSize();
+    }
+
+    @Override
+    public void fsync(Context c, long node, long fh, boolean dataOnly) {}
+
+    @Override
+    public void readdir(Context c, long node, long fh, long offset, DirectoryListing out) {
+        long i = 0;
+        for (Map.Entry<String, Long> e : names.entrySet()) {
+            if (++i <= offset) {
+                continue;
+            }
+            Entry entry = out.plus() ? new Entry(e.getValue(), 1, attr(e.getValue())) : null;
+            if (!out.add(e.getKey().getBytes(StandardCharsets.ISO_8859_1), e.getValue(), 0100000, i, entry)) {
+                return;
+            }
+        }
+    }
+
+    @Override
+    public StatfsReply statfs(Context c, long node) {
+        return new StatfsReply(1 << 20, 1 << 20, 1 << 20, 1 << 20, 1 << 20, 4096, 255, 4096);
+    }
+
+    private AtomicLong size(long node) {
+        AtomicLong size = sizes.get(node);
+        if (size == null) {
+            throw new FuseError(FuseError.ENOENT, "no such node");
+        }
+        return size;
+    }
+
+    private Attr attr(long node) {
+        if (node == ROOT) {
+            return new Attr(ROOT, 0, 0, 0, 0, 0, 040755, 2, 0, 0, 0, 4096, 0);
+        }
+        long size = size(node).get();
+        return new Attr(node, size, (size + 511) / 512, 0, 0, 0, 0100644, 1, 0, 0, 0, 4096, 0);
+    }
+}
