@@ -68,6 +68,8 @@ public final class FsBench {
     /** Row name → CPU nanoseconds per operation, per column. */
     private final Map<String, double[]> cpuResults = new LinkedHashMap<>();
     private final String[] deviceDescriptions = new String[MODES.length];
+    /** Lines printed under the table. */
+    private final List<String> notes = new ArrayList<>();
 
     private FsBench() {}
 
@@ -180,9 +182,11 @@ public final class FsBench {
                         fs.write(ino[t], off, src[t]);
                     }
                 }
+                indexBytesPerPage("sequential", m, fs, ino[0]);
                 for (int ti = 0; ti < THREADS.length; ti++) {
                     dataRows(fs, m, ti, ino, src, dst);
                 }
+                fragmentedRows(fs, m, ino[0], src[0]);
                 for (int ti = 0; ti < THREADS.length; ti++) {
                     metadataRows(fs, m, ti);
                 }
@@ -297,6 +301,45 @@ public final class FsBench {
             }
             seed[t] = x;
         });
+    }
+
+    /**
+     * Rewrites every page of the file once in a random order, so that no two neighbouring pages
+     * lie in neighbouring blocks (the worst case of the extent index), then measures random 4 KiB
+     * overwrites on one thread.
+     */
+    private void fragmentedRows(DaxFileSystem fs, int m, long ino, MemorySegment src) throws Exception {
+        long pages = FILE_SIZE / PAGE;
+        int[] order = new int[(int) pages];
+        Random random = new Random(11);
+        for (int i = 0; i < order.length; i++) {
+            int j = random.nextInt(i + 1);
+            order[i] = order[j];
+            order[j] = i;
+        }
+        MemorySegment page = src.asSlice(0, PAGE);
+        for (int p : order) {
+            fs.write(ino, (long) p * PAGE, page);
+        }
+        indexBytesPerPage("fragmented", m, fs, ino);
+        long[] seed = {0x2545F4914F6CDD1DL};
+        measure("w4f", column(m, 0), 1, (t, n) -> {
+            long x = seed[0];
+            for (long k = 0; k < n; k++) {
+                x ^= x << 13;
+                x ^= x >>> 7;
+                x ^= x << 17;
+                fs.write(ino, Long.remainderUnsigned(x, pages) * PAGE, page);
+            }
+            seed[0] = x;
+        });
+    }
+
+    /** Notes the DRAM the file's extent index takes per mapped page. */
+    private void indexBytesPerPage(String what, int m, DaxFileSystem fs, long ino) {
+        var extents = fs.volume().inode(ino).extents();
+        notes.add(String.format(Locale.ROOT, "extent index of the %d MiB file, %s (flush=%s): %.3f bytes per mapped page",
+                FILE_SIZE / MIB, what, MODES[m].optionName(), (double) extents.memoryBytes() / extents.mappedPages()));
     }
 
     private void metadataRows(DaxFileSystem fs, int m, int ti) throws Exception {
@@ -487,6 +530,7 @@ public final class FsBench {
                 new Row("r1m", "  = share of raw copy", Kind.RATIO, CHUNK, "", 0),
                 new Row("w4s", "write 4 KiB sequential", Kind.BANDWIDTH, PAGE, ">= 250k/s (1T)", 250_000),
                 new Row("w4r", "write 4 KiB random", Kind.BANDWIDTH, PAGE, ">= 250k/s (1T)", 250_000),
+                new Row("w4f", "write 4 KiB random, fully fragmented file", Kind.BANDWIDTH, PAGE, "", 0),
                 new Row("r4s", "read 4 KiB sequential", Kind.BANDWIDTH, PAGE, ">= 250k/s (1T)", 250_000),
                 new Row("r4r", "read 4 KiB random", Kind.BANDWIDTH, PAGE, ">= 250k/s (1T)", 250_000),
                 new Row("create", "create (empty file)", Kind.RATE, 0, ">= 100k/s (1T)", 100_000),
@@ -556,6 +600,7 @@ public final class FsBench {
             System.out.println(line);
         }
         System.out.println();
+        notes.forEach(System.out::println);
         for (int m = 0; m < MODES.length; m++) {
             System.out.println("device flush=" + MODES[m].optionName() + ": " + deviceDescriptions[m]);
         }

@@ -316,4 +316,20 @@ class DaxFileSystemTest {
             assertEquals(1, fs.listxattr(f).size(), "nothing was stored for the prefixes");
         }
     }
+
+    @Test
+    void timesOutsideTheRangeAreClampedNotAnError() {
+        try (DaxFileSystem fs = mount(formattedDevice(4 * MIB))) {
+            long f = createFile(fs, fs.rootIno(), "f");
+            long year1600 = -11_676_096_000L;
+            long year2400 = 13_569_465_600L;
+            Attributes a = fs.utimens(f, year1600, 5, year2400, 7);
+            assertEquals(DaxFileSystem.MIN_TIME_SEC * 1_000_000_000L, a.atimeNs());
+            assertEquals(DaxFileSystem.MAX_TIME_SEC * 1_000_000_000L, a.mtimeNs());
+            a = fs.utimens(f, DaxFileSystem.MIN_TIME_SEC, 999_999_999, DaxFileSystem.MAX_TIME_SEC, 999_999_999);
+            assertEquals(DaxFileSystem.MIN_TIME_SEC * 1_000_000_000L + 999_999_999, a.atimeNs(), "the bounds are exact");
+            assertEquals(DaxFileSystem.MAX_TIME_SEC * 1_000_000_000L + 999_999_999, a.mtimeNs());
+            assertEquals(Errno.EINVAL, errno(() -> fs.utimens(f, 0, 1_000_000_000L, 0, 0)));
+        }
+    }
 }

@@ -219,6 +219,20 @@ class DaxfsMountIT {
         assertEquals(all.lines().sorted().toList(), union, "telldir before the remount, seekdir after it");
     }
 
+    /** touch -d with a year outside the representable range is clamped, never EIO. */
+    @Test
+    void timesOutsideTheRangeAreClamped() throws Exception {
+        fx.format(64 * MIB);
+        Path mnt = fx.mountPoint("mnt");
+        fx.daxfs(fx.image.toString(), mnt.toString(), "-o", "attr_timeout=0").ok();
+        String out = fx.sh(mnt, """
+                touch -d '1600-01-01 00:00:00Z' old; touch -d '2400-01-01 00:00:00Z' new
+                touch -d '1901-12-14 00:00:00.5Z' in
+                TZ=UTC stat -c %y old new in""").ok().stdout();
+        assertEquals(List.of("1677-09-21 00:12:44.000000000 +0000", "2262-04-11 23:47:15.000000000 +0000",
+                "1901-12-14 00:00:00.500000000 +0000"), out.lines().toList());
+    }
+
     /** nodiratime, diratime, lazytime and a bare dax, as mount(8) users pass them; unknown ones named. */
     @Test
     void mountOptionsOfOtherFilesystems() throws Exception {

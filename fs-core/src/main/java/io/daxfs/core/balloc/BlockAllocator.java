@@ -12,55 +12,73 @@ import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.List;
-import java.util.Map;
-import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 
 /**
- * The free-extent tree of the data area (NOVA's {@code balloc}). DRAM only: a clean unmount saves
- * it ({@link #save}); otherwise mount rebuilds it from the blocks the logs reference
- * ({@link #fromUsed}). Blocks that are pinned or waiting for a deferred free are simply not in
- * the tree, so they are never handed out. Thread-safe.
+ * The free blocks of the data area (NOVA's {@code balloc}), split into {@link FreeRegion}s (NOVA's
+ * per-CPU free lists): each thread has a home region and allocates from it, and frees single
+ * blocks into its cache, so threads writing different files do not contend. A request its home
+ * region cannot serve goes to the other regions, then to a slow path that locks every region (in
+ * order) and may span them; whole-area views (contiguous runs, save) take that path too. DRAM
+ * only: a clean unmount saves it ({@link #save}); otherwise mount rebuilds it from the blocks the
+ * logs reference ({@link #fromUsed}). Blocks that are pinned or waiting for a deferred free are
+ * simply not free, so they are never handed out. Thread-safe.
  */
 public final class BlockAllocator {
     /** Blocks in a 2 MiB huge page: large allocations try to start on such a boundary. */
     public static final long HUGE_PAGE_BLOCKS = 512;
-
-    /** How many recently freed single blocks are kept out of the tree. */
-    private static final int SINGLES = 64;
+    /** The smallest region: smaller data areas are cut into fewer regions. */
+    private static final long MIN_REGION_BLOCKS = 8192;
 
     private final Layout layout;
-    private final TreeMap<Long, Long> free = new TreeMap<>();
-    /**
-     * Recently freed single blocks, not in the tree: random 4 KiB copy-on-write frees one block and
-     * allocates one per write, and in a tree fragmented by exactly that each insert costs a walk of
-     * cache misses. Handing them straight back makes that pair O(1).
-     */
-    private final long[] singles = new long[SINGLES];
-    private int singleCount;
-    /** Free blocks, in the tree and in {@link #singles}. */
-    private long freeBlocks;
-    private long cursor;
+    private final FreeRegion[] regions;
+    private final AtomicInteger nextHome = new AtomicInteger();
+    private final ThreadLocal<FreeRegion> home;
+    /** Allocations left before an injected ENOSPC (0: none injected); see {@link #failAllocation}. */
+    private final AtomicLong failCountdown = new AtomicLong();
+    /** Guards the verification state below; allocations wait on it until a loaded list is verified. */
+    private final Object gate = new Object();
+    /** False from {@link #load} until {@link #verified}: the hot paths read only this. */
+    private volatile boolean verifiedOrFresh = true;
     /**
      * Frees made while a loaded list is not verified yet ({@link #load}); null once it is. Until
-     * then nothing is handed out, and frees wait here, because the tree may still hold blocks a
+     * then nothing is handed out, and frees wait here, because the trees may still hold blocks a
      * crafted list calls free while a file uses them (issue #13 point 2).
      */
     private List<Extent> unverifiedFrees;
     /** Why the list could not be verified; then nothing is ever handed out. */
     private String refused;
-    /** Blocks found used by two owners: never handed out, even when one owner frees them. */
-    private BitSet quarantined = new BitSet();
-    /** Allocations left before an injected ENOSPC (0: none injected); see {@link #failAllocation}. */
-    private long failCountdown;
+    /** Blocks found used by two owners: never handed out, even when one owner frees them (null: none). */
+    private volatile BitSet quarantined;
+
+    private BlockAllocator(Layout layout, int regionCount) {
+        this.layout = layout;
+        long first = layout.dataStartBlock();
+        long blocks = layout.dataBlocks();
+        int n = (int) Math.max(1, Math.min(regionCount, blocks / MIN_REGION_BLOCKS));
+        this.regions = new FreeRegion[n];
+        for (int i = 0; i < n; i++) {
+            regions[i] = new FreeRegion(first + blocks * i / n, first + blocks * (i + 1) / n);
+        }
+        this.home = ThreadLocal.withInitial(() -> regions[Math.floorMod(nextHome.getAndIncrement(), regions.length)]);
+    }
 
     private BlockAllocator(Layout layout) {
-        this.layout = layout;
-        this.cursor = layout.dataStartBlock();
+        this(layout, Runtime.getRuntime().availableProcessors());
     }
 
     /** An allocator with the whole data area free (a new filesystem). */
     public static BlockAllocator allFree(Layout layout) {
         BlockAllocator allocator = new BlockAllocator(layout);
+        allocator.insert(layout.dataStartBlock(), layout.dataBlocks());
+        return allocator;
+    }
+
+    /** As {@link #allFree(Layout)} with up to {@code regions} regions (tests). */
+    static BlockAllocator allFree(Layout layout, int regions) {
+        BlockAllocator allocator = new BlockAllocator(layout, regions);
         allocator.insert(layout.dataStartBlock(), layout.dataBlocks());
         return allocator;
     }
@@ -82,8 +100,17 @@ public final class BlockAllocator {
         return allocator;
     }
 
-    public synchronized long freeBlocks() {
-        return freeBlocks;
+    /** Regions the data area is cut into. */
+    public int regionCount() {
+        return regions.length;
+    }
+
+    public long freeBlocks() {
+        long sum = 0;
+        for (FreeRegion r : regions) {
+            sum += r.available();
+        }
+        return sum;
     }
 
     /** One block, for a log page. */
@@ -98,39 +125,63 @@ public final class BlockAllocator {
      *     huge pages)
      * @throws FsException ENOSPC when fewer than {@code count} blocks are free
      */
-    public synchronized List<Extent> allocate(long count, boolean huge) {
+    public List<Extent> allocate(long count, boolean huge) {
         if (count <= 0) {
             throw new IllegalArgumentException("count must be positive: " + count);
         }
         awaitVerified();
         countDownInjectedFailure();
-        if (count > freeBlocks) {
-            throw new FsException(Errno.ENOSPC, "need " + count + " blocks, " + freeBlocks + " free");
+        FreeRegion mine = home.get();
+        List<Extent> out = new ArrayList<>(1);
+        if (tryAllocate(mine, count, huge, true, out)) {
+            return out;
         }
-        if (count == 1 && singleCount > 0) {
-            freeBlocks--;
-            return List.of(new Extent(singles[--singleCount], 1));
-        }
-        if (count > freeBlocks - singleCount) {
-            drainSingles();
-        }
-        List<Extent> out = new ArrayList<>();
-        long remaining = count;
-        if (huge && count >= HUGE_PAGE_BLOCKS) {
-            remaining = takeAligned(remaining, out);
-        }
-        while (remaining > 0) {
-            Map.Entry<Long, Long> e = free.ceilingEntry(cursor);
-            if (e == null) {
-                e = free.firstEntry();
+        for (FreeRegion r : regions) {
+            if (r != mine && tryAllocate(r, count, huge, false, out)) {
+                return out;
             }
-            long take = Math.min(remaining, e.getValue());
-            take(e.getKey(), e.getValue(), e.getKey(), take);
-            out.add(new Extent(e.getKey(), take));
-            cursor = e.getKey() + take;
-            remaining -= take;
         }
-        return out;
+        return allLocked(() -> {
+            drainAllSingles();
+            long free = freeBlocks();
+            if (count > free) {
+                throw new FsException(Errno.ENOSPC, "need " + count + " blocks, " + free + " free");
+            }
+            long remaining = count;
+            for (int k = 0; k < regions.length && remaining > 0; k++) {
+                FreeRegion r = regions[(indexOf(mine) + k) % regions.length];
+                long take = Math.min(remaining, r.treeBlocks());
+                if (take > 0) {
+                    r.allocate(take, huge, out);
+                    remaining -= take;
+                }
+            }
+            return out;
+        });
+    }
+
+    /** Serves the whole request from region {@code r} (its cache first for one block) if it can. */
+    private static boolean tryAllocate(FreeRegion r, long count, boolean huge, boolean useCache, List<Extent> out) {
+        if (r.available() < count) {
+            return false;
+        }
+        r.lock.lock();
+        try {
+            if (count == 1 && useCache) {
+                long block = r.takeSingle();
+                if (block >= 0) {
+                    out.add(new Extent(block, 1));
+                    return true;
+                }
+            }
+            if (r.treeBlocks() < count) {
+                return false;
+            }
+            r.allocate(count, huge, out);
+            return true;
+        } finally {
+            r.lock.unlock();
+        }
     }
 
     /**
@@ -139,91 +190,59 @@ public final class BlockAllocator {
      *
      * @throws FsException ENOSPC when no free run is long enough
      */
-    public synchronized Extent allocateContiguous(long count) {
+    public Extent allocateContiguous(long count) {
         if (count <= 0) {
             throw new IllegalArgumentException("count must be positive: " + count);
         }
         awaitVerified();
         countDownInjectedFailure();
-        drainSingles();
-        // Keys and lengths are copied out: TreeMap reuses an entry object when it removes a node,
-        // so a live entry held across take() may turn into its successor.
-        long fitStart = -1;
-        long fitLength = 0;
-        for (Map.Entry<Long, Long> e : free.entrySet()) {
-            long start = e.getKey();
-            long length = e.getValue();
-            long aligned = (start + HUGE_PAGE_BLOCKS - 1) / HUGE_PAGE_BLOCKS * HUGE_PAGE_BLOCKS;
-            if (count >= HUGE_PAGE_BLOCKS && start + length - aligned >= count) {
-                take(start, length, aligned, count);
-                return new Extent(aligned, count);
+        return allLocked(() -> {
+            drainAllSingles();
+            long fitStart = -1;
+            for (Extent e : mergedExtents()) {
+                long aligned = (e.start() + HUGE_PAGE_BLOCKS - 1) / HUGE_PAGE_BLOCKS * HUGE_PAGE_BLOCKS;
+                if (count >= HUGE_PAGE_BLOCKS && e.end() - aligned >= count) {
+                    takeRange(aligned, count);
+                    return new Extent(aligned, count);
+                }
+                if (fitStart < 0 && e.count() >= count) {
+                    fitStart = e.start();
+                }
             }
-            if (fitStart < 0 && length >= count) {
-                fitStart = start;
-                fitLength = length;
+            if (fitStart < 0) {
+                throw new FsException(Errno.ENOSPC, "no free run of " + count + " blocks");
             }
-        }
-        if (fitStart < 0) {
-            throw new FsException(Errno.ENOSPC, "no free run of " + count + " blocks");
-        }
-        take(fitStart, fitLength, fitStart, count);
-        return new Extent(fitStart, count);
+            takeRange(fitStart, count);
+            return new Extent(fitStart, count);
+        });
     }
 
     /**
      * Fault injection for the error-path tests: the {@code k}-th allocation from now fails with
      * ENOSPC as if the device were full; 0 cancels. Every error path must give back what it took.
      */
-    public synchronized void failAllocation(long k) {
+    public void failAllocation(long k) {
         if (k < 0) {
             throw new IllegalArgumentException("negative allocation index " + k);
         }
-        failCountdown = k;
+        failCountdown.set(k);
     }
 
     /** True while a failure injected by {@link #failAllocation} has not happened yet. */
-    public synchronized boolean failurePending() {
-        return failCountdown > 0;
+    public boolean failurePending() {
+        return failCountdown.get() > 0;
     }
 
+    /** A plain read when nothing is injected, so the allocation path stays free of shared writes. */
     private void countDownInjectedFailure() {
-        if (failCountdown > 0 && --failCountdown == 0) {
-            throw new FsException(Errno.ENOSPC, "injected allocation failure");
-        }
-    }
-
-    /** Takes 2 MiB-aligned runs of at least 512 blocks while they last; returns what is still needed. */
-    private long takeAligned(long remaining, List<Extent> out) {
-        Long key = free.firstKey();
-        while (key != null && remaining >= HUGE_PAGE_BLOCKS) {
-            long length = free.get(key);
-            long aligned = (key + HUGE_PAGE_BLOCKS - 1) / HUGE_PAGE_BLOCKS * HUGE_PAGE_BLOCKS;
-            long usable = key + length - aligned;
-            if (usable >= HUGE_PAGE_BLOCKS) {
-                long take = Math.min(remaining, usable);
-                take(key, length, aligned, take);
-                out.add(new Extent(aligned, take));
-                remaining -= take;
-                cursor = aligned + take;
-                key = free.higherKey(aligned);
-            } else {
-                key = free.higherKey(key);
+        for (long k = failCountdown.get(); k > 0; k = failCountdown.get()) {
+            if (failCountdown.compareAndSet(k, k - 1)) {
+                if (k == 1) {
+                    throw new FsException(Errno.ENOSPC, "injected allocation failure");
+                }
+                return;
             }
         }
-        return remaining;
-    }
-
-    /** Removes {@code [start, start+count)} from the free extent {@code [key, key+length)}. */
-    private void take(long key, long length, long start, long count) {
-        free.remove(key);
-        if (start > key) {
-            free.put(key, start - key);
-        }
-        long end = start + count;
-        if (end < key + length) {
-            free.put(end, key + length - end);
-        }
-        freeBlocks -= count;
     }
 
     /** Gives {@code extent} back. */
@@ -231,61 +250,175 @@ public final class BlockAllocator {
         free(extent.start(), extent.count());
     }
 
-    /** Gives {@code [start, start+count)} back, merging with its neighbours. */
-    public synchronized void free(long start, long count) {
-        if (!layout.isDataBlock(start) || !layout.isDataBlock(start + count - 1)) {
+    /**
+     * Gives {@code [start, start+count)} back: a single block into the calling thread's region
+     * cache, anything else into the trees of the regions it lies in, merging with neighbours.
+     */
+    public void free(long start, long count) {
+        if (count <= 0 || !layout.isDataBlock(start) || !layout.isDataBlock(start + count - 1)) {
             throw new IllegalArgumentException("freeing blocks outside the data area: " + start + "+" + count);
         }
-        if (unverifiedFrees != null) {
-            unverifiedFrees.add(new Extent(start, count));
-            return;
-        }
-        int shared = quarantined.nextSetBit((int) start);
-        if (shared >= 0 && shared < start + count) {
-            freeAround(start, count);
-            return;
-        }
-        if (count == 1 && singleCount < SINGLES) {
-            if (inTree(start) || inSingles(start)) {
-                throw new IllegalStateException("double free of blocks " + start + "+1");
+        if (!verifiedOrFresh) {
+            synchronized (gate) {
+                if (unverifiedFrees != null) {
+                    unverifiedFrees.add(new Extent(start, count));
+                    return;
+                }
             }
-            singles[singleCount++] = start;
-            freeBlocks++;
-            return;
         }
-        insert(start, count);
+        BitSet shared = quarantined;
+        if (shared != null) {
+            int clash = shared.nextSetBit((int) start);
+            if (clash >= 0 && clash < start + count) {
+                freeAround(shared, start, count);
+                return;
+            }
+        }
+        freeNow(start, count);
     }
 
     /** Frees the parts of {@code [start, start+count)} that are not quarantined. */
-    private void freeAround(long start, long count) {
+    private void freeAround(BitSet shared, long start, long count) {
         long end = start + count;
         long pos = start;
         while (pos < end) {
-            long shared = quarantined.nextSetBit((int) pos);
-            long stop = shared < 0 || shared >= end ? end : shared;
+            long clash = shared.nextSetBit((int) pos);
+            long stop = clash < 0 || clash >= end ? end : clash;
             if (stop > pos) {
-                insert(pos, stop - pos);
+                freeNow(pos, stop - pos);
             }
-            pos = stop >= end ? end : quarantined.nextClearBit((int) stop);
+            pos = stop >= end ? end : shared.nextClearBit((int) stop);
+        }
+    }
+
+    private void freeNow(long start, long count) {
+        if (count == 1) {
+            FreeRegion mine = home.get();
+            mine.lock.lock();
+            try {
+                if (mine.cacheSingle(start)) {
+                    return;
+                }
+            } finally {
+                mine.lock.unlock();
+            }
+        }
+        for (FreeRegion r : regions) {
+            long from = Math.max(start, r.start);
+            long to = Math.min(start + count, r.end);
+            if (from < to) {
+                r.lock.lock();
+                try {
+                    r.insert(from, to - from);
+                } finally {
+                    r.lock.unlock();
+                }
+            }
+        }
+    }
+
+    /** Inserts {@code [start, start+count)} into the trees of the regions it spans (caller holds their locks or owns the allocator alone). */
+    private void insert(long start, long count) {
+        for (FreeRegion r : regions) {
+            long from = Math.max(start, r.start);
+            long to = Math.min(start + count, r.end);
+            if (from < to) {
+                r.insert(from, to - from);
+            }
+        }
+    }
+
+    /** Removes {@code [start, start+count)}, free in the merged view, from the regions it spans. */
+    private void takeRange(long start, long count) {
+        for (FreeRegion r : regions) {
+            long from = Math.max(start, r.start);
+            long to = Math.min(start + count, r.end);
+            if (from < to) {
+                r.takeRange(from, to - from);
+            }
+        }
+    }
+
+    /** Moves every cached single block into its owner's tree; every region lock is held. */
+    private void drainAllSingles() {
+        for (FreeRegion r : regions) {
+            for (long block : r.drainSingles()) {
+                ownerOf(block).insert(block, 1);
+            }
+        }
+    }
+
+    private FreeRegion ownerOf(long block) {
+        for (FreeRegion r : regions) {
+            if (r.owns(block)) {
+                return r;
+            }
+        }
+        throw new IllegalArgumentException("block " + block + " is outside the data area");
+    }
+
+    private int indexOf(FreeRegion region) {
+        for (int i = 0; i < regions.length; i++) {
+            if (regions[i] == region) {
+                return i;
+            }
+        }
+        throw new IllegalStateException("unknown region");
+    }
+
+    /** The free extents of all regions in block order, merged across region boundaries; every lock is held, caches drained. */
+    private List<Extent> mergedExtents() {
+        List<Extent> out = new ArrayList<>();
+        for (FreeRegion r : regions) {
+            for (Extent e : r.extents()) {
+                Extent last = out.isEmpty() ? null : out.getLast();
+                if (last != null && last.end() == e.start()) {
+                    out.set(out.size() - 1, new Extent(last.start(), last.count() + e.count()));
+                } else {
+                    out.add(e);
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Runs {@code op} with every region locked, in region order. */
+    private <T> T allLocked(Supplier<T> op) {
+        int taken = 0;
+        try {
+            for (FreeRegion r : regions) {
+                r.lock.lock();
+                taken++;
+            }
+            return op.get();
+        } finally {
+            for (int i = taken - 1; i >= 0; i--) {
+                regions[i].lock.unlock();
+            }
         }
     }
 
     // ---- a loaded list is verified before anything from it is handed out (issue #13) ----
 
     private void awaitVerified() {
-        boolean interrupted = false;
-        while (unverifiedFrees != null && refused == null) {
-            try {
-                wait();
-            } catch (InterruptedException e) {
-                interrupted = true;
+        if (verifiedOrFresh) {
+            return;
+        }
+        synchronized (gate) {
+            boolean interrupted = false;
+            while (unverifiedFrees != null && refused == null) {
+                try {
+                    gate.wait();
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
             }
-        }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
-        }
-        if (refused != null) {
-            throw new FsException(Errno.EROFS, refused);
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+            if (refused != null) {
+                throw new FsException(Errno.EROFS, refused);
+            }
         }
     }
 
@@ -296,126 +429,64 @@ public final class BlockAllocator {
      * out again, the frees made meanwhile are applied, and allocation starts. Returns the number
      * of blocks withheld.
      */
-    public synchronized long verified(BitSet used, BitSet shared) {
-        drainSingles();
-        long withheld = 0;
-        List<Extent> extents = new ArrayList<>(free.size());
-        free.forEach((s, c) -> extents.add(new Extent(s, c)));
-        for (Extent e : extents) {
-            long end = e.start() + e.count();
-            int clash = used.nextSetBit((int) e.start());
-            if (clash < 0 || clash >= end) {
-                continue;
-            }
-            take(e.start(), e.count(), e.start(), e.count());
-            for (long pos = e.start(); pos < end; ) {
-                long u = used.nextSetBit((int) pos);
-                long stop = u < 0 || u >= end ? end : u;
-                if (stop > pos) {
-                    insert(pos, stop - pos);
+    public long verified(BitSet used, BitSet shared) {
+        synchronized (gate) {
+            long withheld = allLocked(() -> {
+                drainAllSingles();
+                long n = 0;
+                for (FreeRegion r : regions) {
+                    n += r.withhold(used);
                 }
-                if (stop >= end) {
-                    break;
+                quarantined = shared.isEmpty() ? null : (BitSet) shared.clone();
+                List<Extent> frees = unverifiedFrees == null ? List.of() : unverifiedFrees;
+                unverifiedFrees = null;
+                for (Extent e : frees) {
+                    for (FreeRegion r : regions) {
+                        long from = Math.max(e.start(), r.start);
+                        long to = Math.min(e.end(), r.end);
+                        if (from < to) {
+                            r.insertMissing(from, to - from, shared);
+                        }
+                    }
                 }
-                pos = Math.min(end, used.nextClearBit((int) stop));
-                withheld += pos - stop;
+                return n;
+            });
+            if (refused == null) {
+                verifiedOrFresh = true;
             }
-        }
-        quarantined = (BitSet) shared.clone();
-        List<Extent> frees = unverifiedFrees;
-        unverifiedFrees = null;
-        for (Extent e : frees) {
-            freeMissing(e.start(), e.count());
-        }
-        notifyAll();
-        return withheld;
-    }
-
-    /** Frees what of {@code [start, start+count)} is not free already (a crafted list may have called it free). */
-    private void freeMissing(long start, long count) {
-        long end = start + count;
-        long pos = start;
-        while (pos < end) {
-            Map.Entry<Long, Long> inside = free.floorEntry(pos);
-            if (inside != null && inside.getKey() + inside.getValue() > pos) {
-                pos = inside.getKey() + inside.getValue();
-                continue;
-            }
-            Long next = free.higherKey(pos);
-            long stop = next == null ? end : Math.min(end, next);
-            free(pos, stop - pos);
-            pos = stop;
+            gate.notifyAll();
+            return withheld;
         }
     }
 
     /** The loaded list could not be verified: nothing is handed out, ever (the volume is read-only). */
-    public synchronized void refuse(String why) {
-        refused = why;
-        notifyAll();
-    }
-
-    /** Moves the cached single blocks into the tree (before anything that looks at the tree as a whole). */
-    private void drainSingles() {
-        int n = singleCount;
-        singleCount = 0;
-        freeBlocks -= n;
-        for (int i = 0; i < n; i++) {
-            insert(singles[i], 1);
+    public void refuse(String why) {
+        synchronized (gate) {
+            refused = why;
+            verifiedOrFresh = false;
+            gate.notifyAll();
         }
-    }
-
-    private boolean inTree(long block) {
-        Map.Entry<Long, Long> e = free.floorEntry(block);
-        return e != null && e.getKey() + e.getValue() > block;
-    }
-
-    private boolean inSingles(long block) {
-        for (int i = 0; i < singleCount; i++) {
-            if (singles[i] == block) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private void insert(long start, long count) {
-        if (count == 0) {
-            return;
-        }
-        Map.Entry<Long, Long> before = free.floorEntry(start);
-        Map.Entry<Long, Long> after = free.ceilingEntry(start);
-        if ((before != null && before.getKey() + before.getValue() > start)
-                || (after != null && after.getKey() < start + count)) {
-            throw new IllegalStateException("double free of blocks " + start + "+" + count);
-        }
-        long newStart = start;
-        long newCount = count;
-        if (before != null && before.getKey() + before.getValue() == start) {
-            newStart = before.getKey();
-            newCount += before.getValue();
-            free.remove(before.getKey());
-        }
-        if (after != null && after.getKey() == start + count) {
-            newCount += after.getValue();
-            free.remove(after.getKey());
-        }
-        free.put(newStart, newCount);
-        freeBlocks += count;
     }
 
     /** True if every block of {@code [start, start+count)} is free. */
-    public synchronized boolean isFree(long start, long count) {
-        drainSingles();
-        Map.Entry<Long, Long> e = free.floorEntry(start);
-        return e != null && e.getKey() + e.getValue() >= start + count;
+    public boolean isFree(long start, long count) {
+        return allLocked(() -> {
+            drainAllSingles();
+            for (Extent e : mergedExtents()) {
+                if (e.start() <= start && e.end() >= start + count) {
+                    return true;
+                }
+            }
+            return false;
+        });
     }
 
     /** A copy of the free extents, in block order. */
-    public synchronized List<Extent> freeExtents() {
-        drainSingles();
-        List<Extent> out = new ArrayList<>(free.size());
-        free.forEach((s, c) -> out.add(new Extent(s, c)));
-        return out;
+    public List<Extent> freeExtents() {
+        return allLocked(() -> {
+            drainAllSingles();
+            return mergedExtents();
+        });
     }
 
     /**
@@ -423,36 +494,40 @@ public final class BlockAllocator {
      * harms nothing) for a clean unmount. Returns {@link FreeList#NONE} if it does not fit, or if
      * a loaded list was never verified (the next mount then scans the logs).
      */
-    public synchronized FreeList save(DaxDevice device) {
-        if (refused != null || unverifiedFrees != null) {
-            return FreeList.NONE;
-        }
-        drainSingles();
-        int extents = free.size();
-        long bytes = (long) extents * 16;
-        long needBlocks = Math.max(1, (bytes + Layout.BLOCK_SIZE - 1) / Layout.BLOCK_SIZE);
-        Map.Entry<Long, Long> largest = null;
-        for (Map.Entry<Long, Long> e : free.entrySet()) {
-            if (largest == null || e.getValue() > largest.getValue()) {
-                largest = e;
+    public FreeList save(DaxDevice device) {
+        synchronized (gate) {
+            if (refused != null || unverifiedFrees != null) {
+                return FreeList.NONE;
             }
         }
-        if (largest == null || largest.getValue() < needBlocks || bytes > Integer.MAX_VALUE) {
-            return FreeList.NONE;
-        }
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment buf = arena.allocate(Math.max(bytes, 16), 8);
-            long at = 0;
-            for (Map.Entry<Long, Long> e : free.entrySet()) {
-                buf.set(Layouts.LONG, at, e.getKey());
-                buf.set(Layouts.LONG, at + 8, e.getValue());
-                at += 16;
+        return allLocked(() -> {
+            drainAllSingles();
+            List<Extent> extents = mergedExtents();
+            long bytes = (long) extents.size() * 16;
+            long needBlocks = Math.max(1, (bytes + Layout.BLOCK_SIZE - 1) / Layout.BLOCK_SIZE);
+            Extent largest = null;
+            for (Extent e : extents) {
+                if (largest == null || e.count() > largest.count()) {
+                    largest = e;
+                }
             }
-            MemorySegment list = buf.asSlice(0, bytes);
-            device.copyIn(list, Layout.offsetOf(largest.getKey()));
-            device.fence();
-            return new FreeList(largest.getKey(), extents, Checksums.crc32c(list, 0, bytes));
-        }
+            if (largest == null || largest.count() < needBlocks || bytes > Integer.MAX_VALUE) {
+                return FreeList.NONE;
+            }
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment buf = arena.allocate(Math.max(bytes, 16), 8);
+                long at = 0;
+                for (Extent e : extents) {
+                    buf.set(Layouts.LONG, at, e.start());
+                    buf.set(Layouts.LONG, at + 8, e.count());
+                    at += 16;
+                }
+                MemorySegment list = buf.asSlice(0, bytes);
+                device.copyIn(list, Layout.offsetOf(largest.start()));
+                device.fence();
+                return new FreeList(largest.start(), extents.size(), Checksums.crc32c(list, 0, bytes));
+            }
+        });
     }
 
     /**
@@ -483,6 +558,7 @@ public final class BlockAllocator {
             allocator.insert(start, count);
         }
         allocator.unverifiedFrees = new ArrayList<>();
+        allocator.verifiedOrFresh = false;
         return allocator;
     }
 }

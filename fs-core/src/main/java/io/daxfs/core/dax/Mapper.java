@@ -46,7 +46,7 @@ public final class Mapper {
         FileData.checkRange(offset, length);
         long pgoff = offset / Layout.BLOCK_SIZE;
         long pages = (length + Layout.BLOCK_SIZE - 1) / Layout.BLOCK_SIZE;
-        FileExtents.Run run = inode.extents().find(pgoff);
+        FileExtents.Run run = inode.extents().find(pgoff, pgoff + pages);
         long block;
         if (run != null && run.end() >= pgoff + pages) {
             block = run.blockOf(pgoff);
@@ -85,11 +85,11 @@ public final class Mapper {
         try {
             for (long page = pgoff; page < pgoff + pages; page++) {
                 long to = Layout.offsetOf(target.start() + page - pgoff);
-                FileExtents.Run old = inode.extents().find(page);
-                if (old == null) {
+                long old = inode.extents().blockOf(page);
+                if (old == 0) {
                     device.zero(to, Layout.BLOCK_SIZE);
                 } else {
-                    device.copyIn(device.directAccess(Layout.offsetOf(old.blockOf(page)), Layout.BLOCK_SIZE), to);
+                    device.copyIn(device.directAccess(Layout.offsetOf(old), Layout.BLOCK_SIZE), to);
                 }
             }
             volume.begin().append(inode, new WriteEntry(pgoff, target.start(), pages, inode.size(), nowNs)).commit();

@@ -50,11 +50,10 @@ public final class FileData {
         long pos = offset;
         while (pos < end) {
             long page = pos / PAGE;
-            FileExtents.Run run = extents.find(page);
+            FileExtents.Run run = extents.find(page, (end - 1) / PAGE + 1);
             long chunkEnd;
             if (run == null) {
-                FileExtents.Run next = extents.nextAfter(page);
-                chunkEnd = next == null ? end : Math.min(end, next.pgoff() * PAGE);
+                chunkEnd = holeEnd(extents, page, end);
                 dst.asSlice(pos - offset, chunkEnd - pos).fill((byte) 0);
             } else {
                 chunkEnd = Math.min(end, run.end() * PAGE);
@@ -101,11 +100,10 @@ public final class FileData {
             long pos = offset;
             while (pos < end) {
                 long page = pos / PAGE;
-                FileExtents.Run run = inode.extents().find(page);
+                FileExtents.Run run = inode.extents().find(page, (end - 1) / PAGE + 1);
                 long chunkEnd;
                 if (run == null) {
-                    FileExtents.Run next = inode.extents().nextAfter(page);
-                    chunkEnd = next == null ? end : Math.min(end, next.pgoff() * PAGE);
+                    chunkEnd = holeEnd(inode.extents(), page, end);
                     holes = holes.plus(rewrite(inode, pos, chunkEnd - pos, src.asSlice(pos - offset, chunkEnd - pos),
                             newSize, nowNs));
                 } else {
@@ -238,7 +236,7 @@ public final class FileData {
     }
 
     private Rewrite zeroIfMapped(Inode inode, long offset, long length, long size, long nowNs) {
-        if (length <= 0 || inode.extents().find(offset / PAGE) == null) {
+        if (length <= 0 || inode.extents().blockOf(offset / PAGE) == 0) {
             return Rewrite.EMPTY;
         }
         return rewrite(inode, offset, length, null, size, nowNs);
@@ -252,13 +250,13 @@ public final class FileData {
         try {
             long page = first;
             while (page <= last) {
-                FileExtents.Run run = inode.extents().find(page);
+                FileExtents.Run run = inode.extents().find(page, last + 1);
                 if (run != null) {
                     page = run.end();
                     continue;
                 }
-                FileExtents.Run next = inode.extents().nextAfter(page);
-                long holeEnd = next == null ? last + 1 : Math.min(last + 1, next.pgoff());
+                long next = inode.extents().nextMapped(page);
+                long holeEnd = next < 0 ? last + 1 : Math.min(last + 1, next);
                 long pgoff = page;
                 for (Extent e : volume.allocator().allocate(holeEnd - page, holeEnd - page >= 512)) {
                     allocated.add(e);
@@ -327,11 +325,11 @@ public final class FileData {
         if (to <= from) {
             return;
         }
-        FileExtents.Run run = inode.extents().find(from / PAGE);
-        if (run == null) {
+        long block = inode.extents().blockOf(from / PAGE);
+        if (block == 0) {
             device.zero(target, to - from);
         } else {
-            long source = Layout.offsetOf(run.blockOf(from / PAGE)) + from % PAGE;
+            long source = Layout.offsetOf(block) + from % PAGE;
             device.copyIn(device.directAccess(source, to - from), target);
         }
     }
@@ -343,6 +341,12 @@ public final class FileData {
             rewrite.allocated().forEach(volume.allocator()::free);
             throw e;
         }
+    }
+
+    /** Where the hole at {@code page} ends, in bytes, capped at {@code end}. */
+    private static long holeEnd(FileExtents extents, long page, long end) {
+        long next = extents.nextMapped(page);
+        return next < 0 ? end : Math.min(end, next * PAGE);
     }
 
     /** The attributes after a data change: new size and times, and the mode without {@code dropModeBits}. */

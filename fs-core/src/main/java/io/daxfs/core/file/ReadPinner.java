@@ -45,11 +45,11 @@ public final class ReadPinner {
         try {
             for (long pos = offset; pos < end; ) {
                 long page = pos / PAGE;
-                FileExtents.Run run = inode.extents().find(page);
+                FileExtents.Run run = inode.extents().find(page, (end - 1) / PAGE + 1);
                 long chunkEnd;
                 if (run == null) {
-                    FileExtents.Run next = inode.extents().nextAfter(page);
-                    chunkEnd = Math.min(pos + ZERO_BYTES, next == null ? end : Math.min(end, next.pgoff() * PAGE));
+                    long next = inode.extents().nextMapped(page);
+                    chunkEnd = Math.min(pos + ZERO_BYTES, next < 0 ? end : Math.min(end, next * PAGE));
                     segments.add(ZEROS.asSlice(0, chunkEnd - pos));
                 } else {
                     chunkEnd = Math.min(end, run.end() * PAGE);

@@ -54,6 +54,12 @@ public final class DaxFileSystem implements AutoCloseable {
     public static final int MAX_XATTR_NAME = 255;
     public static final int MAX_XATTR_VALUE = 3584;
     private static final long DAY_NS = 86_400_000_000_000L;
+    /**
+     * Times are i64 nanoseconds since the epoch (docs/FORMAT.md): seconds from 1677-09-21T00:12:44Z
+     * to 2262-04-11T23:47:15Z with any nanoseconds. utimens clamps a time outside to the bound.
+     */
+    public static final long MIN_TIME_SEC = -9_223_372_036L;
+    public static final long MAX_TIME_SEC = 9_223_372_035L;
     /** The caller that keeps set-id bits on write, truncate and fallocate (it has CAP_FSETID). */
     public static final int ROOT_UID = 0;
     private static final long COPY_CHUNK = 1 << 20;
@@ -359,6 +365,7 @@ public final class DaxFileSystem implements AutoCloseable {
             Inode dir = inode(dirIno);
             Inode victim = inode(lookup(dirIno, name));
             return writeAll(List.of(dir, victim), () -> {
+                requireStillNamed(dir, name, victim);
                 if (directory) {
                     namespace.rmdir(dir, name, victim, clock.nowNs());
                 } else {
@@ -375,7 +382,7 @@ public final class DaxFileSystem implements AutoCloseable {
         requireWritable();
         Names.check(srcName);
         Names.check(dstName);
-        namespaceOp(() -> {
+        exclusiveNamespaceOp(() -> {
             Inode srcDir = inode(srcDirIno);
             Inode dstDir = inode(dstDirIno);
             Inode moved = inode(lookup(srcDirIno, srcName));
@@ -398,6 +405,19 @@ public final class DaxFileSystem implements AutoCloseable {
     /** {@link #rename(long, Name, long, Name, int)} of names encoded as UTF-8. */
     public void rename(long srcDirIno, String srcName, long dstDirIno, String dstName, int flags) {
         rename(srcDirIno, Name.of(srcName), dstDirIno, Name.of(dstName), flags);
+    }
+
+    /**
+     * Checks, under the directory's lock, that {@code name} still names {@code victim}: it was
+     * looked up before the locks were taken, and another operation in the same directory may have
+     * removed it (and created another file under that name) meanwhile. That operation comes first:
+     * the name was gone for a moment, so ENOENT.
+     */
+    private static void requireStillNamed(Inode dir, Name name, Inode victim) {
+        DirEntry e = dir.directory().lookup(name);
+        if (e == null || e.ino() != victim.ino()) {
+            throw new FsException(Errno.ENOENT, "'" + name + "' was removed meanwhile");
+        }
     }
 
     private Inode lookupOrNull(Inode dir, Name name) {
@@ -580,14 +600,14 @@ public final class DaxFileSystem implements AutoCloseable {
                 throw new FsException(Errno.ENXIO, "offset " + offset + " is not before EOF " + size);
             }
             long page = offset / PAGE;
-            if (inode.extents().find(page) != null) {
+            if (inode.extents().blockOf(page) != 0) {
                 return offset;
             }
-            FileExtents.Run next = inode.extents().nextAfter(page);
-            if (next == null || next.pgoff() * PAGE >= size) {
+            long next = inode.extents().nextMapped(page);
+            if (next < 0 || next * PAGE >= size) {
                 throw new FsException(Errno.ENXIO, "no data after offset " + offset);
             }
-            return next.pgoff() * PAGE;
+            return next * PAGE;
         });
     }
 
@@ -604,8 +624,9 @@ public final class DaxFileSystem implements AutoCloseable {
                 throw new FsException(Errno.ENXIO, "offset " + offset + " is not before EOF " + size);
             }
             long pos = offset;
-            for (FileExtents.Run run = inode.extents().find(pos / PAGE); run != null && pos < size;
-                    run = inode.extents().find(pos / PAGE)) {
+            long endPage = (size - 1) / PAGE + 1;
+            for (FileExtents.Run run = inode.extents().find(pos / PAGE, endPage); run != null && pos < size;
+                    run = inode.extents().find(pos / PAGE, endPage)) {
                 pos = run.end() * PAGE;
             }
             return Math.min(pos, size);
@@ -718,7 +739,10 @@ public final class DaxFileSystem implements AutoCloseable {
         if (nsec < 0 || nsec >= 1_000_000_000L) {
             throw new FsException(Errno.EINVAL, "nanoseconds out of range: " + nsec);
         }
-        return Math.addExact(Math.multiplyExact(sec, 1_000_000_000L), nsec);
+        if (sec < MIN_TIME_SEC || sec > MAX_TIME_SEC) { // clamped as the VFS clamps to a filesystem's range
+            return (sec < MIN_TIME_SEC ? MIN_TIME_SEC : MAX_TIME_SEC) * 1_000_000_000L;
+        }
+        return sec * 1_000_000_000L + nsec;
     }
 
     /** Sets the inode flags ({@link Attributes#FLAG_DAX}). */
@@ -945,7 +969,7 @@ public final class DaxFileSystem implements AutoCloseable {
     }
 
     private void reapOrphansAndUnmount() {
-        volume.namespaceLock().lock();
+        volume.namespaceLock().writeLock().lock();
         try {
             for (Inode inode : List.copyOf(volume.loadedInodes())) {
                 if (!inode.isDeleted() && !inode.isDirectory() && inode.nlink() == 0) {
@@ -959,7 +983,7 @@ public final class DaxFileSystem implements AutoCloseable {
             }
             Mounter.unmount(volume, clock.nowNs());
         } finally {
-            volume.namespaceLock().unlock();
+            volume.namespaceLock().writeLock().unlock();
         }
     }
 
@@ -1012,14 +1036,27 @@ public final class DaxFileSystem implements AutoCloseable {
         }
     }
 
+    /**
+     * Runs a namespace operation that changes names in one directory only: such operations run in
+     * parallel (see {@link #writeAllLocked} for their lock order); rename excludes them all.
+     */
     private <T> T namespaceOp(Supplier<T> op) {
+        return underNamespaceLock(volume.namespaceLock().readLock(), op);
+    }
+
+    /** Runs rename alone: it may move a subtree, and checks ancestry over several directories. */
+    private <T> T exclusiveNamespaceOp(Supplier<T> op) {
+        return underNamespaceLock(volume.namespaceLock().writeLock(), op);
+    }
+
+    private <T> T underNamespaceLock(Lock lock, Supplier<T> op) {
         volume.verification().await();
         return guarded(() -> {
-            volume.namespaceLock().lock();
+            lock.lock();
             try {
                 return op.get();
             } finally {
-                volume.namespaceLock().unlock();
+                lock.unlock();
             }
         });
     }
@@ -1032,15 +1069,22 @@ public final class DaxFileSystem implements AutoCloseable {
         return locked(inode, inode.lock().writeLock(), op);
     }
 
-    /** Write-locks several distinct inodes; safe in any order because the namespace lock is held. */
+    /** Write-locks several distinct inodes (see {@link #writeAllLocked}). */
     private <T> T writeAll(List<Inode> inodes, Supplier<T> op) {
         return guarded(() -> writeAllLocked(inodes, op));
     }
 
+    /**
+     * Write-locks several inodes in inode-number order: namespace operations run in parallel, and
+     * one global order keeps them from deadlocking whatever shape the tree has (even a damaged
+     * one whose entries loop).
+     */
     private static <T> T writeAllLocked(List<Inode> inodes, Supplier<T> op) {
         List<Lock> taken = new ArrayList<>();
+        List<Inode> ordered = new ArrayList<>(inodes);
+        ordered.sort(java.util.Comparator.comparingLong(Inode::ino));
         try {
-            for (Inode inode : inodes) {
+            for (Inode inode : ordered) {
                 Lock lock = inode.lock().writeLock();
                 if (!taken.contains(lock)) {
                     lock.lock();

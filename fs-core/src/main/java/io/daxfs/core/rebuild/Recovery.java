@@ -27,12 +27,39 @@ public final class Recovery {
 
     public static Scan scan(Layout layout, InodeTable table, InodeLoader loader) {
         long started = System.nanoTime();
+        List<Marker> markers = ParallelInodeScan.run(table.usedSnapshot(), layout.inodeCount(),
+                Runtime.getRuntime().availableProcessors(), () -> new Marker(layout, loader));
         BitSet used = new BitSet((int) layout.totalBlocks());
         List<Inode> inodes = new ArrayList<>();
-        for (long ino = 1; ino < layout.inodeCount(); ino++) {
-            if (!table.isUsed(ino)) {
-                continue;
+        for (Marker m : markers) {
+            if (used.intersects(m.used)) {
+                BitSet both = (BitSet) used.clone();
+                both.and(m.used);
+                throw new CorruptImageException("block " + both.nextSetBit(0) + " is referenced twice; run fsck.daxfs");
             }
+            used.or(m.used);
+            inodes.addAll(m.inodes);
+        }
+        LOG.info("recovery scan: {} inodes, {} blocks in use, {} threads, {} ms", inodes.size(), used.cardinality(),
+                markers.size(), (System.nanoTime() - started) / 1_000_000);
+        return new Scan(inodes, used);
+    }
+
+    /** One scanning thread's share: the inodes it loaded and the blocks they reference. */
+    private static final class Marker implements ParallelInodeScan.Visitor {
+        private final Layout layout;
+        private final InodeLoader loader;
+        private final BitSet used;
+        private final List<Inode> inodes = new ArrayList<>();
+
+        Marker(Layout layout, InodeLoader loader) {
+            this.layout = layout;
+            this.loader = loader;
+            this.used = new BitSet((int) layout.totalBlocks());
+        }
+
+        @Override
+        public void visit(long ino) {
             Inode inode;
             try {
                 inode = loader.loadOrThrow(ino);
@@ -52,9 +79,6 @@ public final class Recovery {
             }
             inodes.add(inode);
         }
-        LOG.info("recovery scan: {} inodes, {} blocks in use, {} ms", inodes.size(), used.cardinality(),
-                (System.nanoTime() - started) / 1_000_000);
-        return new Scan(inodes, used);
     }
 
     private static void mark(BitSet used, long block, long count, long ino) {

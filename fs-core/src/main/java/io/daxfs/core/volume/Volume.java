@@ -18,7 +18,7 @@ import io.daxfs.core.rebuild.MountVerification;
 import java.util.BitSet;
 import java.util.Collection;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.locks.ReentrantLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,7 +42,7 @@ public final class Volume {
     private final ConcurrentHashMap<Long, Inode> inodes = new ConcurrentHashMap<>();
     /** Inodes in use at mount time and not loaded yet: the only ones {@link #inode} may load. */
     private final BitSet unloaded;
-    private final ReentrantLock namespaceLock = new ReentrantLock();
+    private final ReentrantReadWriteLock namespaceLock = new ReentrantReadWriteLock();
     private final BlockReleaser releaser;
     private final BlockClaims claims;
     private volatile MountVerification verification = MountVerification.none();
@@ -122,8 +122,11 @@ public final class Volume {
         return releaser;
     }
 
-    /** Serializes operations that change names (see docs/ARCHITECTURE.md, "Locking"). */
-    public ReentrantLock namespaceLock() {
+    /**
+     * Operations that change names in one directory share it (they lock their inodes parent
+     * first); rename and unmount hold it alone (see docs/ARCHITECTURE.md, "Locking").
+     */
+    public ReentrantReadWriteLock namespaceLock() {
         return namespaceLock;
     }
 

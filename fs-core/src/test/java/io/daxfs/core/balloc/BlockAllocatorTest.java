@@ -14,19 +14,95 @@ import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
-/** The allocator against a block bitmap under random allocations and frees of all sizes. */
+/**
+ * The allocator against a block bitmap under random allocations and frees of all sizes, with one
+ * region and with several (requests that span regions, contiguous runs across their boundaries),
+ * and from several threads at once.
+ */
 class BlockAllocatorTest {
     private final Layout layout = new Layout(4096, 64);
+    private final Layout regioned = new Layout(4 * 8192 + 600, 64);
 
     @Test
     void neverHandsOutABlockTwiceAndCountsRight() {
+        checkAgainstBitmap(layout, BlockAllocator.allFree(layout), 1);
+    }
+
+    @Test
+    void regionsNeverHandOutABlockTwiceAndCountRight() {
+        BlockAllocator allocator = BlockAllocator.allFree(regioned, 4);
+        assertEquals(4, allocator.regionCount());
+        checkAgainstBitmap(regioned, allocator, 4000);
+    }
+
+    @Test
+    void threadsInTheirOwnRegionsShareNothingTwice() throws Exception {
+        BlockAllocator allocator = BlockAllocator.allFree(regioned, 4);
+        BitSet owned = new BitSet();
+        List<Thread> threads = new ArrayList<>();
+        List<Throwable> failures = new java.util.concurrent.CopyOnWriteArrayList<>();
+        for (int t = 0; t < 4; t++) {
+            int seed = t;
+            Thread thread = new Thread(() -> {
+                try {
+                    Random random = new Random(seed);
+                    List<Extent> held = new ArrayList<>();
+                    for (int step = 0; step < 20_000; step++) {
+                        if (held.isEmpty() || random.nextInt(2) == 0) {
+                            long want = random.nextInt(10) == 0 ? 1 + random.nextInt(3000) : 1;
+                            List<Extent> got;
+                            try {
+                                got = step % 50 == 0 ? List.of(allocator.allocateContiguous(want))
+                                        : allocator.allocate(want, want >= 512);
+                            } catch (FsException full) {
+                                assertEquals(Errno.ENOSPC, full.errno());
+                                continue;
+                            }
+                            synchronized (owned) {
+                                for (Extent e : got) {
+                                    for (long b = e.start(); b < e.end(); b++) {
+                                        assertFalse(owned.get((int) b), "block " + b + " handed out twice");
+                                        owned.set((int) b);
+                                    }
+                                }
+                            }
+                            held.addAll(got);
+                        } else {
+                            Extent e = held.remove(random.nextInt(held.size()));
+                            synchronized (owned) {
+                                owned.clear((int) e.start(), (int) e.end());
+                            }
+                            allocator.free(e);
+                        }
+                    }
+                    for (Extent e : held) {
+                        synchronized (owned) {
+                            owned.clear((int) e.start(), (int) e.end());
+                        }
+                        allocator.free(e);
+                    }
+                } catch (Throwable e) {
+                    failures.add(e);
+                }
+            });
+            threads.add(thread);
+            thread.start();
+        }
+        for (Thread thread : threads) {
+            thread.join();
+        }
+        assertTrue(failures.isEmpty(), () -> "worker failed: " + failures);
+        assertEquals(regioned.dataBlocks(), allocator.freeBlocks());
+        assertEquals(List.of(new Extent(regioned.dataStartBlock(), regioned.dataBlocks())), allocator.freeExtents());
+    }
+
+    private static void checkAgainstBitmap(Layout layout, BlockAllocator allocator, int maxRequest) {
         Random random = new Random(5);
-        BlockAllocator allocator = BlockAllocator.allFree(layout);
         BitSet owned = new BitSet();
         List<Extent> held = new ArrayList<>();
         for (int step = 0; step < 50_000; step++) {
             if (held.isEmpty() || random.nextInt(3) > 0) {
-                long want = random.nextInt(4) == 0 ? 1 + random.nextInt(600) : 1;
+                long want = random.nextInt(4) == 0 ? 1 + random.nextInt(600 + maxRequest) : 1;
                 if (want > allocator.freeBlocks()) {
                     continue;
                 }
@@ -56,9 +132,27 @@ class BlockAllocatorTest {
             }
             assertEquals(layout.dataBlocks() - owned.cardinality(), allocator.freeBlocks(), "step " + step);
         }
+        assertEquals(mergedFree(layout, owned), allocator.freeExtents());
         Extent some = held.getFirst();
         allocator.free(some.start(), 1);
         assertThrows(IllegalStateException.class, () -> allocator.free(some.start(), 1), "double free is caught");
         assertTrue(allocator.isFree(some.start(), 1));
+    }
+
+    /** The free extents a bitmap of owned blocks implies. */
+    private static List<Extent> mergedFree(Layout layout, BitSet owned) {
+        List<Extent> out = new ArrayList<>();
+        long b = layout.dataStartBlock();
+        while (b < layout.dataEndBlock()) {
+            long start = owned.nextClearBit((int) b);
+            if (start >= layout.dataEndBlock()) {
+                break;
+            }
+            long stop = owned.nextSetBit((int) start);
+            stop = stop < 0 ? layout.dataEndBlock() : Math.min(stop, layout.dataEndBlock());
+            out.add(new Extent(start, stop - start));
+            b = stop;
+        }
+        return out;
     }
 }

@@ -334,6 +334,82 @@ class ConcurrencyTest {
      * release them. Only the errnos that races explain are allowed; afterwards the tree must be
      * consistent: every listed name resolves, nlink matches, no inode leaks.
      */
+    /**
+     * Namespace operations in separate directories run in parallel (they share the namespace lock;
+     * only rename holds it alone): each thread works in its own directory, so every operation must
+     * succeed, and the directory must end exactly as the thread's own model of it says.
+     */
+    @Test
+    void namespaceOperationsInSeparateDirectories() {
+        long root = fs.rootIno();
+        long[] dirs = new long[THREADS];
+        for (int t = 0; t < THREADS; t++) {
+            dirs[t] = fs.mkdir(root, "own" + t, 0755, 0, 0).ino();
+        }
+        List<Map<String, Long>> models = new CopyOnWriteArrayList<>();
+        Workers.run("separate-dirs", THREADS, RUN, LIMIT, (t, deadline, stop) -> {
+            Random rnd = new Random(900 + t);
+            long dir = dirs[t];
+            Map<String, Long> model = new java.util.TreeMap<>();
+            while (System.nanoTime() < deadline && !stop.get()) {
+                String name = "n" + rnd.nextInt(30);
+                String other = "n" + rnd.nextInt(30);
+                Long ino = model.get(name);
+                switch (rnd.nextInt(6)) {
+                    case 0, 1 -> {
+                        if (ino == null) {
+                            model.put(name, file(fs, dir, name));
+                        } else {
+                            assertEquals(ino, fs.lookup(dir, name));
+                            assertEquals(FileKind.REGULAR, fs.getattr(ino).kind());
+                        }
+                    }
+                    case 2 -> {
+                        if (ino != null) {
+                            fs.unlink(dir, name);
+                            model.remove(name);
+                        }
+                    }
+                    case 3 -> {
+                        if (ino != null && !model.containsKey(other)) {
+                            fs.link(ino, dir, other);
+                            model.put(other, ino);
+                        }
+                    }
+                    case 4 -> {
+                        if (ino != null && !name.equals(other)) {
+                            fs.rename(dir, name, dir, other, 0);
+                            if (!ino.equals(model.get(other))) { // two links of one inode: rename does nothing
+                                model.remove(name);
+                                model.put(other, ino);
+                            }
+                        }
+                    }
+                    default -> {
+                        if (ino != null) {
+                            write(fs, ino, rnd.nextInt(8192), filled(1 + rnd.nextInt(100), t));
+                        }
+                    }
+                }
+            }
+            models.add(model);
+            Map<String, Long> listed = new java.util.TreeMap<>();
+            for (DirEntry e : fs.readdir(dir, 0, 1000)) {
+                String n = e.name().toString();
+                if (!n.equals(".") && !n.equals("..")) {
+                    listed.put(n, e.ino());
+                }
+            }
+            assertEquals(model, listed, "directory own" + t);
+            for (Long ino : model.values()) {
+                long names = model.values().stream().filter(ino::equals).count();
+                assertEquals(names, fs.getattr(ino).nlink(), "links of inode " + ino);
+            }
+        });
+        assertEquals(THREADS, models.size());
+        verifyAndRemount();
+    }
+
     @Test
     void namespaceChurnOnSharedDirectories() {
         long root = fs.rootIno();

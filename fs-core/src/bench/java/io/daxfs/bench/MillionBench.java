@@ -1,0 +1,192 @@
+package io.daxfs.bench;
+
+import io.daxfs.core.FormatOptions;
+import io.daxfs.core.MountOptions;
+import io.daxfs.core.check.CheckReport;
+import io.daxfs.core.check.Checker;
+import io.daxfs.core.device.DaxDevice;
+import io.daxfs.core.device.DeviceOptions;
+import io.daxfs.core.fs.DaxFileSystem;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+/**
+ * A million files ({@code bin/bench million}, issue 11 point 4): creates {@code bench.millionFiles}
+ * empty files (default 1,000,000) in {@code bench.millionDirs} directories (1000) on two threads,
+ * then times the crash mount (the recovery scan, on every core; one round: it repairs the copy),
+ * the clean mount, fsck (the checker) and a walk that stats every file, and shows the Java heap the mounted filesystem holds
+ * after the mount and after the walk (every inode loaded). Each timing is the best of
+ * {@code bench.rounds} (2), with wall and process CPU time. The image (about 4 KiB per file) and its
+ * crash copy live in /dev/shm and are deleted at the end.
+ */
+public final class MillionBench {
+    private static final int FILES = Integer.getInteger("bench.millionFiles", 1_000_000);
+    private static final int DIRS = Integer.getInteger("bench.millionDirs", 1000);
+    private static final int ROUNDS = Integer.getInteger("bench.rounds", 2);
+    private static final long MIB = 1L << 20;
+    private static final ThreadMXBean MX = ManagementFactory.getThreadMXBean();
+    private static final com.sun.management.OperatingSystemMXBean PROCESS =
+            (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+
+    private MillionBench() {}
+
+    public static void main(String[] args) throws Exception {
+        ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME))
+                .setLevel(ch.qos.logback.classic.Level.WARN);
+        Path image = Path.of("/dev/shm/daxfs-million-" + ProcessHandle.current().pid() + ".img");
+        Path crash = Path.of(image + ".crash");
+        long size = (long) FILES * 4096 * 11 / 10 + (long) DIRS * 8192 + 512 * MIB;
+        List<String> rows = new ArrayList<>();
+        System.out.printf("%d files in %d directories, %d MiB device in /dev/shm, %d cores, load %s%n", FILES, DIRS,
+                size / MIB, Runtime.getRuntime().availableProcessors(), FsBench.loadAverage());
+        try {
+            try (DaxDevice device = DaxDevice.open(image, DeviceOptions.defaults().withCreateSize(size))) {
+                DaxFileSystem.format(device, FormatOptions.defaults().withInodeCount(FILES + DIRS + 4096L));
+                DaxFileSystem fs = DaxFileSystem.mount(device, MountOptions.defaults());
+                long[] times = populate(fs);
+                rows.add(row("create (2 threads)", times[0], times[1], FILES));
+                Files.copy(image, crash, StandardCopyOption.REPLACE_EXISTING);
+                fs.close();
+            }
+            try (DaxDevice copy = DaxDevice.open(crash, DeviceOptions.defaults())) {
+                DaxFileSystem[] fs = new DaxFileSystem[1];
+                long[] t = timed(() -> fs[0] = DaxFileSystem.mount(copy, MountOptions.defaults()));
+                fs[0].close();
+                rows.add(row("mount after a crash (recovery scan, one round)", t[0], t[1], 0));
+            }
+            Files.deleteIfExists(crash);
+            double[] cleanMount = best(() -> {
+                try (DaxDevice device = DaxDevice.open(image, DeviceOptions.defaults())) {
+                    DaxFileSystem[] fs = new DaxFileSystem[1];
+                    long[] t = timed(() -> fs[0] = DaxFileSystem.mount(device, MountOptions.defaults()));
+                    fs[0].close();
+                    return t;
+                }
+            });
+            rows.add(row("mount, clean", cleanMount[0], cleanMount[1], 0));
+            double[] fsck = best(() -> {
+                try (DaxDevice device = DaxDevice.open(image, DeviceOptions.defaults().withReadOnly(true))) {
+                    CheckReport[] report = new CheckReport[1];
+                    long[] t = timed(() -> report[0] = Checker.check(device));
+                    if (!report[0].errors().isEmpty()) {
+                        throw new IllegalStateException("fsck found errors: " + report[0].errors());
+                    }
+                    return t;
+                }
+            });
+            rows.add(row("fsck (checker)", fsck[0], fsck[1], 0));
+            try (DaxDevice device = DaxDevice.open(image, DeviceOptions.defaults())) {
+                long before = heapUsed();
+                DaxFileSystem fs = DaxFileSystem.mount(device, MountOptions.defaults());
+                long mounted = heapUsed();
+                long[] walk = timed(() -> walk(fs));
+                long walked = heapUsed();
+                rows.add(row("walk: lookup + stat every file", walk[0], walk[1], FILES));
+                rows.add(String.format(Locale.ROOT, "| heap after clean mount | %.0f MiB | | |", (mounted - before) / (double) MIB));
+                rows.add(String.format(Locale.ROOT, "| heap with every inode loaded | %.0f MiB (%.0f bytes per file) | | |",
+                        (walked - before) / (double) MIB, (walked - before) / (double) FILES));
+                fs.close();
+            }
+        } finally {
+            Files.deleteIfExists(crash);
+            Files.deleteIfExists(image);
+        }
+        System.out.println();
+        System.out.println("| operation | wall | on-CPU (all threads) | rate |");
+        System.out.println("|---|---:|---:|---:|");
+        rows.forEach(System.out::println);
+        System.out.println();
+        System.out.println("load average at the end: " + FsBench.loadAverage());
+    }
+
+    @FunctionalInterface
+    private interface Timed {
+        long[] run() throws Exception;
+    }
+
+    @FunctionalInterface
+    private interface Body {
+        void run() throws Exception;
+    }
+
+    /** {wall ns, CPU ns of the whole process (every scanning thread)} of {@code body}. */
+    private static long[] timed(Body body) throws Exception {
+        long cpu = PROCESS.getProcessCpuTime();
+        long start = System.nanoTime();
+        body.run();
+        return new long[] {System.nanoTime() - start, PROCESS.getProcessCpuTime() - cpu};
+    }
+
+    /** The best wall time of ROUNDS runs, with its CPU time. */
+    private static double[] best(Timed timed) throws Exception {
+        double[] best = {Double.MAX_VALUE, 0};
+        for (int i = 0; i < ROUNDS; i++) {
+            long[] t = timed.run();
+            if (t[0] < best[0]) {
+                best = new double[] {t[0], t[1]};
+            }
+        }
+        return best;
+    }
+
+    private static String row(String what, double wallNs, double cpuNs, long ops) {
+        String rate = ops == 0 ? "" : String.format(Locale.ROOT, "%.0fk/s", ops / (wallNs / 1e9) / 1e3);
+        return String.format(Locale.ROOT, "| %s | %.0f ms | %.0f ms | %s |", what, wallNs / 1e6, cpuNs / 1e6, rate);
+    }
+
+    /** Creates the directories and files on two threads; returns {wall ns, CPU ns of both}. */
+    private static long[] populate(DaxFileSystem fs) throws Exception {
+        long[] dirs = new long[DIRS];
+        for (int d = 0; d < DIRS; d++) {
+            dirs[d] = fs.mkdir(fs.rootIno(), "d" + d, 0755, 0, 0).ino();
+        }
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try {
+            long start = System.nanoTime();
+            List<Future<Long>> parts = new ArrayList<>();
+            for (int t = 0; t < 2; t++) {
+                int half = t;
+                parts.add(pool.submit(() -> {
+                    long cpu = MX.getCurrentThreadCpuTime();
+                    for (int i = half; i < FILES; i += 2) {
+                        fs.create(dirs[i % DIRS], "f" + i, 0100644, 0, 0, 0);
+                    }
+                    return MX.getCurrentThreadCpuTime() - cpu;
+                }));
+            }
+            long cpu = 0;
+            for (Future<Long> f : parts) {
+                cpu += f.get();
+            }
+            return new long[] {System.nanoTime() - start, cpu};
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    private static void walk(DaxFileSystem fs) {
+        for (int d = 0; d < DIRS; d++) {
+            long dir = fs.lookup(fs.rootIno(), "d" + d);
+            for (int i = d; i < FILES; i += DIRS) {
+                fs.getattr(fs.lookup(dir, "f" + i));
+            }
+        }
+    }
+
+    private static long heapUsed() throws InterruptedException {
+        for (int i = 0; i < 3; i++) {
+            System.gc();
+            Thread.sleep(50);
+        }
+        return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+    }
+}
