@@ -12,7 +12,8 @@ usage() {
 Usage: it-tests/bench/peers-bench.sh [--quick] [--with-null] [--install] [--help]
 
 Mounts every target at once, then runs each workload on every target in turn, REPEAT rounds, and keeps
-the best figure of each cell (the machine is shared and noisy: compare ratios, not absolute figures).
+the median of each cell's rounds (the machine is shared and noisy: compare ratios, not absolute figures;
+the spread between rounds is summarised under the table, every round is in raw.csv).
 Writes bench-results/<timestamp>/{results.md,results.csv,raw.csv,chart.png,logs/}.
 
 Targets (columns):
@@ -21,6 +22,10 @@ Targets (columns):
   f2-hl-dio   the same, -o direct_io (no page cache, as daxfs dax=always)
   f3-ll       libfuse3 low-level passthrough (passthrough_ll.c) over tmpfs, default options
   jnr-bw      jnr-fuse's stock MemoryFS (data in the Java heap), -o big_writes
+  f3-null     (--with-null) a do-nothing libfuse3 low-level filesystem (null_ll.c), multi-threaded loop:
+              the C ceiling of a FUSE filesystem (its lookups scan a list: ignore its metadata rows)
+  kernel-null (--with-null) a do-nothing filesystem on daxfs's own FUSE transport (fuse-adapter's
+              NullFileSystem, 4 threads): the Java ceiling daxfs -o transport=kernel is built on
   jnr-null    (--with-null) a jnr-fuse filesystem that stores nothing and reads zeros, -o big_writes -s:
               the ceiling of the jnr-fuse/libfuse2 path that daxfs is built on
   jnr-null-xattr  (only through PEERS) jnr-null with getxattr implemented: it then gets a GETXATTR
@@ -47,7 +52,8 @@ Environment (defaults in brackets; --quick changes those marked *):
               (seqr needs seqw, stat and unlink need create); for quick comparisons of two builds
   SCRATCH [/dev/shm]  where backing directories and daxfs images live (must be memory)
   OUT_DIR [bench-results/<timestamp>]
-  DAXFS_TARGETS ["daxfs-default: daxfs-always:-o dax=always"]
+  DAXFS_TARGETS ["daxfs-default: daxfs-always:-o dax=always daxfs-kernel:-o transport=kernel
+                 daxfs-kernel-always:-o transport=kernel,dax=always"]
       NAME:MOUNT-OPTIONS pairs; a word of the form NAME: (no leading '-') starts the next target,
       so "daxfs-inode:-o dax=inode daxfs-always:-o dax=always" works as written.
   DAXFS_BIN [bin/daxfs]  the targets are skipped if it is not executable
@@ -87,11 +93,11 @@ set_knobs() {
   : "${SEQ_SIZE:=256M}" "${RAND_SIZE:=64M}" "${RUNTIME:=3}" "${NFILES:=10000}" "${REPEAT:=3}"
   : "${PEERS:=tmpfs f2-hl-bw f2-hl-dio f3-ll jnr-bw}" "${RATIO_BASES:=f2-hl-bw jnr-bw}"
   : "${SCRATCH:=/dev/shm}" "${OUT_DIR:=$DAXFS_HOME/bench-results/$(date +%Y%m%d-%H%M%S)}"
-  : "${DAXFS_TARGETS:=daxfs-default: daxfs-always:-o dax=always}"
+  : "${DAXFS_TARGETS:=daxfs-default: daxfs-always:-o dax=always daxfs-kernel:-o transport=kernel daxfs-kernel-always:-o transport=kernel,dax=always}"
   : "${DAXFS_BIN:=$DAXFS_HOME/bin/daxfs}" "${DAXFS_SIZE:=2G}"
   : "${DAXFS_MKFS_CMD:=bin/mkfs.daxfs -f -s \"\$SIZE\" \"\$IMAGE\"}"
   : "${DAXFS_MOUNT_CMD:=\"\$DAXFS_BIN\" \"\$IMAGE\" \"\$MNT\" \$OPTS}"
-  ((WITH_NULL)) && PEERS+=" jnr-null"
+  ((WITH_NULL)) && PEERS+=" jnr-null f3-null kernel-null"
   if [[ -n ${ROWS:-} ]]; then
     local w
     for w in $ROWS; do [[ -n ${W_LABEL[$w]:-} ]] || die "unknown workload '$w' in ROWS"; done
@@ -139,7 +145,8 @@ select_targets() {
   local t
   for t in $PEERS; do
     case $t in
-      tmpfs | f2-hl-bw | f2-hl-dio | f3-ll | jnr-bw | jnr-null | jnr-null-xattr) TARGETS+=("$t") T_KIND[$t]=peer ;;
+      tmpfs | f2-hl-bw | f2-hl-dio | f3-ll | f3-null | kernel-null | jnr-bw | jnr-null | jnr-null-xattr)
+        TARGETS+=("$t") T_KIND[$t]=peer ;;
       *) die "unknown peer '$t' in PEERS" ;;
     esac
   done
@@ -270,6 +277,11 @@ build_tools() {
     gcc -O2 -Wall -o "$TOOLS/passthrough_ll" "$TOOLS/passthrough_ll.c" $(pkg-config fuse3 --cflags --libs) \
       >>"$LOGS/build.log" 2>&1 || die "building passthrough_ll failed, see $LOGS/build.log"
   fi
+  if has_kind f3-null; then
+    # shellcheck disable=SC2046
+    gcc -O2 -Wall -o "$TOOLS/null_ll" "$BENCH_DIR/null_ll.c" $(pkg-config fuse3 --cflags --libs) \
+      >>"$LOGS/build.log" 2>&1 || die "building null_ll failed, see $LOGS/build.log"
+  fi
   if has_kind 'jnr-*'; then
     log "fetching jnr-fuse through Maven, compiling JnrBenchFs"
     "$DAXFS_HOME/bin/mvnw" -B -q -f it-tests/bench/jnr-deps.xml dependency:copy-dependencies \
@@ -318,6 +330,16 @@ start_peer() {
       T_LABEL[$name]="libfuse2 $(pkg-config --modversion fuse) high-level passthrough fusexmp_fh.c over tmpfs, -o $opt"
       spawn "$name" "$TOOLS/fusexmp_fh" -f -o "$opt" "${T_MNT[$name]}"
       T_DATA[$name]=${T_MNT[$name]}$back # fusexmp_fh mirrors /
+      ;;
+    f3-null)
+      T_LABEL[$name]="libfuse3 $(pkg-config --modversion fuse3) low-level do-nothing fs null_ll.c, multi-threaded loop"
+      spawn "$name" "$TOOLS/null_ll" -f "${T_MNT[$name]}"
+      ;;
+    kernel-null)
+      T_LABEL[$name]="do-nothing fs on daxfs's own FUSE transport (NullFileSystem, 4 threads), JDK $(java_major "$JAVA_HOME/bin/java")"
+      spawn "$name" "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED \
+        -cp "$(module_classpath fuse-adapter):$DAXFS_HOME/fuse-adapter/target/test-classes" \
+        io.daxfs.fuse.kernel.NullFileSystem "${T_MNT[$name]}" 4
       ;;
     f3-ll)
       T_LABEL[$name]="libfuse3 $(pkg-config --modversion fuse3) low-level passthrough_ll.c over tmpfs, default options"
@@ -532,8 +554,12 @@ run_rounds() {
 
 # ------------------------------------------------------------------ results
 
-cell() { # cell WORKLOAD TARGET: the figure, or why there is none
-  if [[ -n ${T_FAILED[$2]:-} ]]; then echo fail; else echo "${BEST[$1,$2]:-err}"; fi
+cell() { # cell WORKLOAD TARGET: the median of the rounds, or why there is none
+  if [[ -n ${T_FAILED[$2]:-} ]]; then echo fail; return; fi
+  local median
+  median=$(awk -F, -v w="$1" -v t="$2" '$2 == w && $3 == t && $4 ~ /^[0-9.]+$/ { print $4 }' "$OUT_DIR/raw.csv" |
+    sort -g | awk '{ v[NR] = $1 } END { if (NR) print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2) }')
+  echo "${median:-${BEST[$1,$2]:-err}}"
 }
 
 write_csv() {
@@ -582,7 +608,7 @@ write_markdown() {
   mapfile -t pairs < <(ratio_pairs)
   echo "# daxfs beside its FUSE peers, $(date '+%F %R')"
   echo
-  echo "Best of $REPEAT round(s); higher is better. Run time $(elapsed)."
+  echo "Median of $REPEAT round(s); higher is better. Run time $(elapsed)."
   echo
   line="| workload | unit |" && for t in "${TARGETS[@]}"; do line+=" $t |"; done && echo "$line"
   line="|---|---|" && for t in "${TARGETS[@]}"; do line+="---:|"; done && echo "$line"

@@ -12,15 +12,17 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * A filesystem that stores no data, on the kernel transport: one flat directory of files whose
- * writes only grow their size and whose reads return zeros. It measures the transport alone (the
+ * A filesystem that stores no data, on the kernel transport: a tree of names whose files' writes
+ * only grow their size and whose reads return zeros. It measures the transport alone (the
  * ceiling daxfs can reach, in peers-bench) and drives the dispatcher in tests.
  * {@code NullFileSystem MOUNTPOINT [THREADS]} mounts it in the foreground until unmounted.
  */
 public final class NullFileSystem implements LowLevelFileSystem {
     private static final long ROOT = 1;
+    /** "parent/name" -> node. */
     private final Map<String, Long> names = new ConcurrentHashMap<>();
     private final Map<Long, AtomicLong> sizes = new ConcurrentHashMap<>();
+    private final Map<Long, Integer> modes = new ConcurrentHashMap<>(Map.of(ROOT, 040755));
     private final AtomicLong nextNode = new AtomicLong(2);
 
     public static void main(String[] args) throws Exception {
@@ -37,7 +39,7 @@ public final class NullFileSystem implements LowLevelFileSystem {
 
     @Override
     public Entry lookup(Context c, long parent, byte[] name) {
-        Long node = parent == ROOT ? names.get(new String(name, StandardCharsets.ISO_8859_1)) : null;
+        Long node = names.get(key(parent, name));
         if (node == null) {
             throw new FuseError(FuseError.ENOENT, "no such name");
         }
@@ -68,16 +70,31 @@ public final class NullFileSystem implements LowLevelFileSystem {
     @Override
     public Entry mknod(Context c, long parent, byte[] name, int mode, int rdev) {
         long node = nextNode.getAndIncrement();
-        if (names.putIfAbsent(new String(name, StandardCharsets.ISO_8859_1), node) != null) {
+        sizes.put(node, new AtomicLong());
+        modes.put(node, mode);
+        if (names.putIfAbsent(key(parent, name), node) != null) {
             throw new FuseError(17, "exists");
         }
-        sizes.put(node, new AtomicLong());
         return new Entry(node, 1, attr(node));
     }
 
     @Override
+    public Entry mkdir(Context c, long parent, byte[] name, int mode) {
+        return mknod(c, parent, name, 040000 | mode, 0);
+    }
+
+    @Override
+    public void rmdir(Context c, long parent, byte[] name) {
+        unlink(c, parent, name);
+    }
+
+    private static String key(long parent, byte[] name) {
+        return parent + "/" + new String(name, StandardCharsets.ISO_8859_1);
+    }
+
+    @Override
     public void unlink(Context c, long parent, byte[] name) {
-        Long node = names.remove(new String(name, StandardCharsets.ISO_8859_1));
+        Long node = names.remove(key(parent, name));
         if (node == null) {
             throw new FuseError(FuseError.ENOENT, "no such name");
         }
@@ -107,13 +124,15 @@ public final class NullFileSystem implements LowLevelFileSystem {
 
     @Override
     public void readdir(Context c, long node, long fh, long offset, DirectoryListing out) {
+        String prefix = node + "/";
         long i = 0;
         for (Map.Entry<String, Long> e : names.entrySet()) {
-            if (++i <= offset) {
+            if (!e.getKey().startsWith(prefix) || ++i <= offset) {
                 continue;
             }
+            byte[] name = e.getKey().substring(prefix.length()).getBytes(StandardCharsets.ISO_8859_1);
             Entry entry = out.plus() ? new Entry(e.getValue(), 1, attr(e.getValue())) : null;
-            if (!out.add(e.getKey().getBytes(StandardCharsets.ISO_8859_1), e.getValue(), 0100000, i, entry)) {
+            if (!out.add(name, e.getValue(), modes.get(e.getValue()), i, entry)) {
                 return;
             }
         }
@@ -137,6 +156,7 @@ public final class NullFileSystem implements LowLevelFileSystem {
             return new Attr(ROOT, 0, 0, 0, 0, 0, 040755, 2, 0, 0, 0, 4096, 0);
         }
         long size = size(node).get();
-        return new Attr(node, size, (size + 511) / 512, 0, 0, 0, 0100644, 1, 0, 0, 0, 4096, 0);
+        return new Attr(node, size, (size + 511) / 512, 0, 0, 0, modes.getOrDefault(node, 0100644), 1, 0, 0, 0, 4096,
+                0);
     }
 }

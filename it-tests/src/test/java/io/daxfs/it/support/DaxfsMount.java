@@ -39,11 +39,21 @@ public final class DaxfsMount implements AutoCloseable {
         Shell.run(mkfs, Map.of(), 300).ok();
     }
 
-    /** Mounts with {@code -o options} (none if empty); returns this. */
+    /**
+     * The FUSE transport every mount of this run asks for, from {@code -Ddaxfs.it.transport=kernel|jnr}
+     * (none: the default), so that the whole suite runs on either transport.
+     */
+    private static final String TRANSPORT = System.getProperty("daxfs.it.transport", "");
+
+    /** Mounts with {@code -o options} (none if empty) and the run's transport; returns this. */
     public DaxfsMount mount(String... options) {
         List<String> command = new ArrayList<>(List.of(bin("daxfs"), image.toString(), dir.toString()));
-        if (options.length > 0) {
-            command.addAll(List.of("-o", String.join(",", options)));
+        List<String> all = new ArrayList<>(List.of(options));
+        if (!TRANSPORT.isEmpty()) {
+            all.add(0, "transport=" + TRANSPORT);
+        }
+        if (!all.isEmpty()) {
+            command.addAll(List.of("-o", String.join(",", all)));
         }
         Shell.run(command, Map.of("DAXFS_LOG", log.toString()), 120).ok();
         mounted = true;
