@@ -87,6 +87,8 @@ final class MountFixture implements AutoCloseable {
             ProcessBuilder pb = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile())
                     .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
             pb.environment().put("DAXFS_LOG", log.toString());
+            // bin/daxfs gives up on a mount after 60 s; a loaded CI machine can take that long to start a JVM
+            pb.environment().putIfAbsent("DAXFS_MOUNT_TIMEOUT", "240");
             Process p = pb.start();
             if (!p.waitFor(120, TimeUnit.SECONDS)) {
                 p.destroyForcibly();
