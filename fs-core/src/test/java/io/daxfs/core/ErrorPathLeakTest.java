@@ -134,6 +134,32 @@ class ErrorPathLeakTest {
     }
 
     @Test
+    void removals() {
+        check("rmdir", MountOptions.defaults(), new Op() {
+            @Override
+            public void setup(DaxFileSystem fs, int round) {
+                fs.mkdir(fs.rootIno(), LONG + "r" + round, 0755, 0, 0);
+            }
+
+            @Override
+            public void run(DaxFileSystem fs, int round) {
+                fs.rmdir(fs.rootIno(), LONG + "r" + round);
+            }
+        });
+        check("removexattr", MountOptions.defaults(), new Op() {
+            @Override
+            public void setup(DaxFileSystem fs, int round) {
+                fs.setxattr(file(fs, "f"), "user." + LONG + round, new byte[200], 0);
+            }
+
+            @Override
+            public void run(DaxFileSystem fs, int round) {
+                fs.removexattr(file(fs, "f"), "user." + LONG + round);
+            }
+        });
+    }
+
+    @Test
     void attributeOperations() {
         check("chmod", MountOptions.defaults(), (fs, r) -> fs.chmod(file(fs, "f"), 0600 + r % 8));
         check("setxattr", MountOptions.defaults(),
