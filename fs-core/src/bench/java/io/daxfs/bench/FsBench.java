@@ -588,6 +588,10 @@ public final class FsBench {
                     if (onCpu < row.goal()) {
                         missedOnCpu.add(name);
                     }
+                } else if ((row.kind() == Kind.BANDWIDTH || row.kind() == Kind.RATE) && cpuResults.containsKey(row.key())) {
+                    // What the threads would do with a core each: CPU time per operation, times the threads.
+                    double onCpu = score(row, "raw", cpuResults, col) * THREADS[col % THREADS.length];
+                    line.append(" (on-CPU ").append(count(onCpu)).append("/s)");
                 }
                 line.append(" |");
             }
@@ -604,9 +608,10 @@ public final class FsBench {
         for (int m = 0; m < MODES.length; m++) {
             System.out.println("device flush=" + MODES[m].optionName() + ": " + deviceDescriptions[m]);
         }
-        System.out.println("cells: best wall-clock rate (two threads: both together); 'on-CPU' (rows with a target, "
-                + "one thread): the rate per CPU-second of the thread, i.e. without the time it waited for a core "
-                + "on this shared machine. Load average at the end: " + loadAverage());
+        System.out.println("cells: best wall-clock rate (two threads: both together); 'on-CPU': operations per "
+                + "CPU-second of the threads, times the threads (what they would do with a core each), i.e. without "
+                + "the time they waited for a core on this shared machine; 2 threads scale when their on-CPU rate is "
+                + "twice the one thread's. Load average at the end: " + loadAverage());
     }
 
     /** Operations per second (or, for a ratio row, the share of the raw copy rate) of one cell. */

@@ -43,7 +43,7 @@ public final class DaxfsMount implements AutoCloseable {
      * The FUSE transport every mount of this run asks for, from {@code -Ddaxfs.it.transport=kernel|jnr}
      * (none: the default), so that the whole suite runs on either transport.
      */
-    private static final String TRANSPORT = System.getProperty("daxfs.it.transport", "");
+    public static final String TRANSPORT = System.getProperty("daxfs.it.transport", "");
 
     /** Mounts with {@code -o options} (none if empty) and the run's transport; returns this. */
     public DaxfsMount mount(String... options) {
