@@ -88,6 +88,20 @@ class KernelTransportMountIT {
     }
 
     @Test
+    void sharedMappingsOfDirectIoFilesUnderDaxAlways() throws Exception {
+        fx.format(64 * MIB);
+        Path mnt = fx.mountPoint("mnt");
+        fx.daxfs(fx.image.toString(), mnt.toString(), "-o", KERNEL + ",dax=always").ok();
+        String script = """
+                import mmap, os
+                fd = os.open('m', os.O_CREAT | os.O_RDWR, 0o644); os.ftruncate(fd, 8192)
+                m = mmap.mmap(fd, 8192, mmap.MAP_SHARED); m[0:5] = b'hello'; m.flush()
+                print(os.pread(fd, 5, 0)); os.pwrite(fd, b'WORLD', 0); print(m[0:5])
+                """;
+        assertEquals("b'hello'\nb'WORLD'\n", fx.py(mnt, script).ok().stdout());
+    }
+
+    @Test
     void fsnameAndSubtypeInProcMounts() throws Exception {
         fx.format(64 * MIB);
         Path mnt = fx.mountPoint("mnt");
