@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# bin/bench startup [-n ROUNDS] [BIN_DIR...]: how long the commands take to start and finish, as a
-# harness sees them. Per BIN_DIR (default: this checkout's bin/; give several to compare launchers
-# side by side, e.g. an installed /usr/share/daxfs/bin) and per step, the median of ROUNDS (10) runs
+# bin/bench startup [-n ROUNDS] [BIN_DIR[::MOUNT_OPTIONS]...]: how long the commands take to start
+# and finish, as a harness sees them. Per BIN_DIR (default: this checkout's bin/; give several to
+# compare launchers side by side, e.g. an installed /usr/share/daxfs/bin; "::transport=kernel" adds
+# mount options) and per step, the median of ROUNDS (10) runs
 # with min and max, rounds interleaved so a load change hits every variant alike:
 #   mkfs     mkfs.daxfs -f -q -s 1G of a fresh image in /dev/shm
 #   mount    daxfs IMAGE MNT until the mount is live (the launcher returns then)
@@ -34,10 +35,11 @@ since() { local t; t=$(now); printf '%d.%06d' $(((t - $1) / 1000000000)) $((((t 
 
 # Runs one round of the four steps with the launchers in $1; appends "variant step seconds" lines.
 round() {
-  local bin=$1 variant=$2 img=$work/img-$2 t
+  local bin=${1%%::*} options="" variant=$2 img=$work/img-$2 t
+  [[ $1 == *::* ]] && options=${1#*::}
   rm -f -- "$img"
   t=$(now); "$bin/mkfs.daxfs" -f -q -s 1G "$img" >/dev/null; echo "$variant mkfs $(since "$t")"
-  t=$(now); "$bin/daxfs" "$img" "$mnt"; echo "$variant mount $(since "$t")"
+  t=$(now); "$bin/daxfs" "$img" "$mnt" ${options:+-o "$options"}; echo "$variant mount $(since "$t")"
   mountpoint -q "$mnt" || { echo "bench startup: $mnt is not mounted" >&2; exit 1; }
   t=$(now); fusermount -u "$mnt"
   while fuser -s "$img" 2>/dev/null; do sleep 0.005; done
