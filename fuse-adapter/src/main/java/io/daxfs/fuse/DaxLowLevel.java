@@ -39,15 +39,16 @@ import java.util.Objects;
  * in batches); a later request for its node id finds no inode (ENOENT), and a reuse of its number
  * comes with a new generation.
  *
- * <p>Names, xattr names and symlink targets stay bytes end to end ({@link Name}). FLUSH is not implemented (ENOSYS makes the kernel
- * stop sending it: data is durable when write returns), nor are LSEEK SEEK_DATA/SEEK_HOLE and
- * COPY_FILE_RANGE (the kernel falls back to its generic behaviour) until fs-core offers them.
+ * <p>Names, xattr names and symlink targets stay bytes end to end ({@link Name}). FLUSH is not
+ * implemented (ENOSYS makes the kernel stop sending it: data is durable when write returns).
  */
 final class DaxLowLevel implements LowLevelFileSystem {
     private static final int BLKSIZE = 4096;
     private static final int READDIR_BATCH = 256;
     private static final int W_OK = 2;
     private static final int RENAME_WHITEOUT = 4;
+    private static final int SEEK_DATA = 3;
+    private static final int SEEK_HOLE = 4;
 
     private final DaxFileSystem fs;
     private final MountConfig.Dax dax;
@@ -210,6 +211,25 @@ final class DaxLowLevel implements LowLevelFileSystem {
     @Override
     public void fallocate(Context c, long node, long fh, long offset, long length, int mode) {
         fs.fallocate(node, mode, offset, length);
+    }
+
+    /** SEEK_DATA (3) and SEEK_HOLE (4); the kernel answers SEEK_SET/CUR/END itself. */
+    @Override
+    public long lseek(Context c, long node, long fh, long offset, int whence) {
+        return switch (whence) {
+            case SEEK_DATA -> fs.seekData(node, offset);
+            case SEEK_HOLE -> fs.seekHole(node, offset);
+            default -> throw new FuseError(FuseError.EINVAL, "lseek whence " + whence);
+        };
+    }
+
+    @Override
+    public long copyFileRange(Context c, long nodeIn, long fhIn, long offIn, long nodeOut, long fhOut, long offOut,
+            long len, int flags) {
+        if (flags != 0) {
+            throw new FuseError(FuseError.EINVAL, "copy_file_range flags " + flags);
+        }
+        return fs.copyFileRange(nodeIn, offIn, nodeOut, offOut, len, c.uid());
     }
 
     /**

@@ -102,6 +102,21 @@ class KernelTransportMountIT {
     }
 
     @Test
+    void seekDataHoleAndCopyFileRange() throws Exception {
+        fx.format(64 * MIB);
+        Path mnt = fx.mountPoint("mnt");
+        fx.daxfs(fx.image.toString(), mnt.toString(), "-o", KERNEL).ok();
+        String script = """
+                import os
+                fd = os.open('s', os.O_CREAT | os.O_RDWR, 0o644); os.pwrite(fd, b'x' * 4096, 1 << 20)
+                print(os.lseek(fd, 0, os.SEEK_DATA), os.lseek(fd, 0, os.SEEK_HOLE))
+                g = os.open('t', os.O_CREAT | os.O_RDWR, 0o644)
+                print(os.copy_file_range(fd, g, 8192, 1 << 20, 0), os.pread(g, 3, 0))
+                """;
+        assertEquals("1048576 0\n4096 b'xxx'\n", fx.py(mnt, script).ok().stdout());
+    }
+
+    @Test
     void fsnameAndSubtypeInProcMounts() throws Exception {
         fx.format(64 * MIB);
         Path mnt = fx.mountPoint("mnt");
