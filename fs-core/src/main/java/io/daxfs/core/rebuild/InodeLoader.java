@@ -48,6 +48,24 @@ public final class InodeLoader {
     }
 
     /**
+     * A write entry is checked before it is applied, not only the index it leaves: a crafted entry
+     * naming billions of pages would otherwise cost the page index that many steps before its
+     * bounds were ever looked at.
+     */
+    private static void checkWrite(long ino, LogEntry.WriteEntry write, Layout layout) {
+        if (write.pgoff() < 0 || write.count() < 1
+                || write.count() > Layout.MAX_FILE_SIZE / Layout.BLOCK_SIZE - write.pgoff()) {
+            throw new LogCorruptException("inode " + ino + ": a write entry names file pages " + write.pgoff() + "+"
+                    + write.count() + " beyond the largest file size");
+        }
+        if (!write.isHole() && (!layout.isDataBlock(write.block())
+                || write.count() > layout.dataEndBlock() - write.block())) {
+            throw new LogCorruptException("inode " + ino + ": a write entry names blocks " + write.block() + "+"
+                    + write.count() + " outside the data area");
+        }
+    }
+
+    /**
      * Sizes and blocks that reads would turn into device offsets: a damaged entry with a good
      * checksum must not send a read outside the data area.
      */
@@ -93,6 +111,9 @@ public final class InodeLoader {
         try {
             inode = new Inode(ino, record.generation(), first, log);
             for (int i = 1; i < entries.size(); i++) {
+                if (entries.get(i) instanceof LogEntry.WriteEntry write) {
+                    checkWrite(ino, write, reader.layout());
+                }
                 inode.apply(entries.get(i), (block, count) -> { });
             }
         } catch (FsException | NullPointerException | IllegalArgumentException e) {
