@@ -11,6 +11,7 @@ import io.daxfs.core.inode.Inode;
 import io.daxfs.core.log.LogEntry;
 import io.daxfs.core.log.LogEntry.InodeEntry;
 import io.daxfs.core.log.LogEntry.WriteEntry;
+import io.daxfs.core.volume.Transaction;
 import io.daxfs.core.volume.Volume;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
@@ -127,11 +128,14 @@ public final class FileData {
     }
 
     /**
-     * Sets the size. Shrinking releases the pages past the new end; growing leaves a hole. Neither
-     * allocates: the bytes past the new end in its last page are zeroed in place after the commit
-     * (for mappings; a crash may leave them, which growing handles, see {@link #zeroPastEof}).
+     * Sets the size to {@code after.size()} and the attributes to {@code after}, in one commit (the
+     * caller builds {@code after}: set-id bits, owner, times). Shrinking releases the pages past
+     * the new end; growing leaves a hole. Neither allocates data blocks: the bytes past the new end
+     * in its last page are zeroed in place after the commit (for mappings; a crash may leave them,
+     * which growing handles, see {@link #zeroPastEof}).
      */
-    public void truncate(Inode inode, long newSize, long nowNs, int dropModeBits) {
+    public void truncate(Inode inode, InodeEntry after) {
+        long newSize = after.size();
         if (newSize < 0) {
             throw new FsException(Errno.EINVAL, "negative size " + newSize);
         }
@@ -143,9 +147,9 @@ public final class FileData {
         long firstWhole = (newSize + PAGE - 1) / PAGE;
         long end = mappedEnd(inode);
         if (end > firstWhole) {
-            holes.add(new WriteEntry(firstWhole, 0, end - firstWhole, newSize, nowNs));
+            holes.add(new WriteEntry(firstWhole, 0, end - firstWhole, newSize, after.mtimeNs()));
         }
-        commit(inode, Rewrite.EMPTY, concat(holes, sizeEntry(inode, newSize, nowNs, dropModeBits)));
+        commit(inode, Rewrite.EMPTY, concat(holes, after), !holes.isEmpty());
         zeroInPlace(inode, newSize, firstWhole * PAGE);
     }
 
@@ -232,7 +236,7 @@ public final class FileData {
                 holes.add(new WriteEntry(firstWhole, 0, endWhole - firstWhole, size, nowNs));
             }
         }
-        commit(inode, partial, concat(holes, sizeEntry(inode, size, nowNs, dropModeBits)));
+        commit(inode, partial, concat(holes, sizeEntry(inode, size, nowNs, dropModeBits)), !holes.isEmpty());
     }
 
     private Rewrite zeroIfMapped(Inode inode, long offset, long length, long size, long nowNs) {
@@ -335,8 +339,14 @@ public final class FileData {
     }
 
     private void commit(Inode inode, Rewrite rewrite, List<LogEntry> more) {
+        commit(inode, rewrite, more, false);
+    }
+
+    /** Commits the rewrite's entries and {@code more}; {@code freesSpace}: see {@link Transaction#freesSpace}. */
+    private void commit(Inode inode, Rewrite rewrite, List<LogEntry> more, boolean freesSpace) {
         try {
-            volume.begin().append(inode, concat(rewrite.entries(), more)).commit();
+            Transaction tx = volume.begin().append(inode, concat(rewrite.entries(), more));
+            (freesSpace ? tx.freesSpace() : tx).commit();
         } catch (RuntimeException e) {
             rewrite.allocated().forEach(volume.allocator()::free);
             throw e;

@@ -189,7 +189,7 @@ public final class Namespace {
         if (victim.isDirectory()) {
             throw new FsException(Errno.EISDIR, "'" + name + "' is a directory");
         }
-        Transaction tx = volume.begin().append(dir, new DentryDel(name, entry.cookie(), now));
+        Transaction tx = volume.begin().freesSpace().append(dir, new DentryDel(name, entry.cookie(), now));
         dropLink(tx, victim, now);
         commitDropping(tx, victim);
     }
@@ -204,7 +204,7 @@ public final class Namespace {
             throw new FsException(Errno.ENOTEMPTY, "'" + name + "' is not empty");
         }
         requireTrustedLinks(victim);
-        volume.begin().append(dir, new DentryDel(name, entry.cookie(), now)).delete(victim).commit();
+        volume.begin().freesSpace().append(dir, new DentryDel(name, entry.cookie(), now)).delete(victim).commit();
     }
 
     /**

@@ -5,6 +5,7 @@ import io.daxfs.core.FsException;
 import io.daxfs.core.Name;
 import io.daxfs.core.dax.DaxMapping;
 import io.daxfs.core.file.FileData;
+import io.daxfs.core.fs.AttrChange;
 import io.daxfs.core.fs.DaxFileSystem;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -113,6 +114,10 @@ final class CrashOps {
             new Op("chmod bar", fs -> fs.chmod(ino(fs, "bar"), 0600)),
             new Op("chown A/foo", fs -> fs.chown(ino(fs, "A/foo"), 1000, 1000)),
             new Op("utimens bar", fs -> fs.utimens(ino(fs, "bar"), 1, 2, 3, 4)),
+            new Op("setattr bar: mode, owner, shrink to 100, times in one", fs -> fs.setattr(ino(fs, "bar"),
+                    AttrChange.NONE.withMode(06700).withOwner(1000, 1000).withSize(100).withTimes(1, 2, 3, 4), 1000)),
+            new Op("setattr A/foo: mode, grow to 20000, times in one", fs -> fs.setattr(ino(fs, "A/foo"),
+                    AttrChange.NONE.withMode(0600).withSize(20000).withTimes(5, 6, 7, 8), 0)),
             new Op("map bar past EOF, store, persist", fs -> {
                 try (DaxMapping m = fs.map(ino(fs, "bar"), 0, 16384, DaxMapping.Mode.READ_WRITE)) {
                     m.segment().set(ValueLayout.JAVA_BYTE, 10, (byte) 'M');
