@@ -71,12 +71,13 @@ public final class Mounter {
     }
 
     /**
-     * Mounts the filesystem on {@code device}.
+     * Mounts the filesystem on {@code device}, keeping at most {@code indexCacheBytes} of unused
+     * inodes in DRAM (see {@link InodeCache}).
      *
      * @throws CorruptImageException if the image is not a usable daxfs (the message says why and
      *     whether fsck can help)
      */
-    public static Volume mount(DaxDevice device, boolean readOnly, long nowNs) {
+    public static Volume mount(DaxDevice device, boolean readOnly, long indexCacheBytes, long nowNs) {
         Superblock sb = Superblock.read(device);
         Layout layout = sb.layout();
         if (readOnly && sb.state() == State.DIRTY) {
@@ -115,13 +116,14 @@ public final class Mounter {
         if (!table.isUsed(Layout.ROOT_INO)) {
             throw new CorruptImageException("the root directory is missing; run fsck.daxfs");
         }
-        Volume volume = new Volume(device, sb, allocator, table, orphans, loaded, new BlockClaims(used));
+        Volume volume = new Volume(device, sb, allocator, table, orphans, loaded, new BlockClaims(used),
+                indexCacheBytes);
         requireUsableRoot(volume);
         if (!readOnly) {
             Superblock dirty = sb.withState(State.DIRTY, FreeList.NONE, nowNs, true);
             dirty.writeBoth(device);
             volume.setSuperblock(dirty);
-            new OrphanReaper(volume).reapAtMount(crashed);
+            new OrphanReaper(volume).reapAtMount(crashed, loaded);
             if (loaded.isEmpty()) {
                 verification = MountVerification.start(table, new InodeLoader(table, new LogReader(device, layout)),
                         allocator);
