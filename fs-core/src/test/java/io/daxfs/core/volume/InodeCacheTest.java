@@ -170,7 +170,7 @@ class InodeCacheTest {
                     long n = fs.read(e.ino(), 0, MemorySegment.ofArray(buffer));
                     byte[] xattr = fs.listxattr(e.ino()).isEmpty() ? new byte[0] : fs.getxattr(e.ino(), "user.n");
                     all.update((e.name() + " " + e.ino() + " " + e.cookie() + " " + a.mode() + " " + a.uid() + " "
-                            + a.size() + " " + a.blocks() + " " + a.nlink() + " " + a.mtimeNs() + " "
+                            + a.size() + " " + a.blocks() + " " + a.nlink() + " " + a.mtime() + " "
                             + HexFormat.of().formatHex(xattr) + "\n").getBytes(StandardCharsets.UTF_8));
                     all.update(buffer, 0, (int) n);
                     files++;
