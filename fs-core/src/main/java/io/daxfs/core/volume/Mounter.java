@@ -75,12 +75,13 @@ public final class Mounter {
     }
 
     /**
-     * Mounts the filesystem on {@code device}.
+     * Mounts the filesystem on {@code device}, keeping at most {@code indexCacheBytes} of unused
+     * inodes in DRAM (see {@link InodeCache}).
      *
      * @throws CorruptImageException if the image is not a usable daxfs (the message says why and
      *     whether fsck can help)
      */
-    public static Volume mount(DaxDevice device, boolean readOnly, long nowNs) {
+    public static Volume mount(DaxDevice device, boolean readOnly, long indexCacheBytes, long nowNs) {
         Superblock sb = Superblock.read(device);
         Layout layout = sb.layout();
         if (readOnly && sb.state() == State.DIRTY) {
@@ -119,7 +120,7 @@ public final class Mounter {
         List<Inode> orphans = crashed && !readOnly ? orphanCandidates(orphanTable, table, census, reader) : List.of();
         BlockClaims claims = new BlockClaims(new BitSet());
         orphans.forEach(claims::claim);
-        Volume volume = new Volume(device, sb, allocator, table, orphanTable, orphans, claims);
+        Volume volume = new Volume(device, sb, allocator, table, orphanTable, orphans, claims, indexCacheBytes);
         requireUsableRoot(volume);
         if (!readOnly) {
             Superblock dirty = sb.withState(State.DIRTY, FreeList.NONE, nowNs, true);
