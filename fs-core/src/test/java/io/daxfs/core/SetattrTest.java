@@ -36,23 +36,23 @@ class SetattrTest {
         try (DaxFileSystem fs = mount(device)) {
             long f = createFile(fs, fs.rootIno(), "f");
             write(fs, f, 0, filled(20_000, 7));
-            long before = fs.getattr(f).ctimeNs();
+            Timestamp before = fs.getattr(f).ctime();
             Attributes a = fs.setattr(f, AttrChange.NONE.withMode(0600).withOwner(USER, 2000).withSize(5000)
                     .withTimes(10, 1, 20, 2), USER);
             assertEquals(FileKind.REGULAR.typeBits() | 0600, a.mode());
             assertEquals(USER, a.uid());
             assertEquals(2000, a.gid());
             assertEquals(5000, a.size());
-            assertEquals(10 * SEC + 1, a.atimeNs());
-            assertEquals(20 * SEC + 2, a.mtimeNs(), "an explicit mtime wins over truncate's");
-            assertTrue(a.ctimeNs() >= before);
+            assertEquals(new Timestamp(10, 1), a.atime());
+            assertEquals(new Timestamp(20, 2), a.mtime(), "an explicit mtime wins over truncate's");
+            assertTrue(a.ctime().compareTo(before) >= 0);
             assertEquals(2, a.blocks() / 8, "the pages past the new size are released");
         }
         try (DaxFileSystem fs = mount(device)) {
             long f = fs.lookup(fs.rootIno(), "f");
             assertArrayEquals(filled(5000, 7), readAll(fs, f));
             assertEquals(USER, fs.getattr(f).uid());
-            assertEquals(20 * SEC + 2, fs.getattr(f).mtimeNs());
+            assertEquals(new Timestamp(20, 2), fs.getattr(f).mtime());
         }
     }
 
@@ -71,9 +71,9 @@ class SetattrTest {
             long d = fs.mkdir(fs.rootIno(), "d", 02755, 0, 0).ino();
             fs.setattr(d, AttrChange.NONE.withOwner(USER, USER), DaxFileSystem.ROOT_UID);
             assertEquals(02755, mode(fs, d), "a directory keeps set-gid on chown");
-            long now = fs.getattr(f).mtimeNs();
+            Timestamp now = fs.getattr(f).mtime();
             fs.setattr(f, AttrChange.NONE.withSize(100), USER);
-            assertTrue(fs.getattr(f).mtimeNs() >= now, "truncate sets mtime");
+            assertTrue(fs.getattr(f).mtime().compareTo(now) >= 0, "truncate sets mtime");
         }
     }
 

@@ -2,6 +2,7 @@ package io.daxfs.core.file;
 
 import io.daxfs.core.Errno;
 import io.daxfs.core.FsException;
+import io.daxfs.core.Timestamp;
 import io.daxfs.core.balloc.Extent;
 import io.daxfs.core.device.DaxDevice;
 import io.daxfs.core.dirty.Writeback;
@@ -147,7 +148,7 @@ public final class FileData {
         long firstWhole = (newSize + PAGE - 1) / PAGE;
         long end = mappedEnd(inode);
         if (end > firstWhole) {
-            holes.add(new WriteEntry(firstWhole, 0, end - firstWhole, newSize, after.mtimeNs()));
+            holes.add(new WriteEntry(firstWhole, 0, end - firstWhole, newSize, after.ctime().toNanosSaturated()));
         }
         commit(inode, Rewrite.EMPTY, concat(holes, after), !holes.isEmpty());
         zeroInPlace(inode, newSize, firstWhole * PAGE);
@@ -362,8 +363,8 @@ public final class FileData {
     /** The attributes after a data change: new size and times, and the mode without {@code dropModeBits}. */
     private static InodeEntry sizeEntry(Inode inode, long size, long nowNs, int dropModeBits) {
         InodeEntry a = inode.attrs();
-        return new InodeEntry(a.mode() & ~dropModeBits, a.uid(), a.gid(), a.flags(), a.nlink(), a.rdev(), size, a.atimeNs(), nowNs,
-                nowNs, a.btimeNs(), a.parent(), a.nextCookie());
+        return new InodeEntry(a.mode() & ~dropModeBits, a.uid(), a.gid(), a.flags(), a.nlink(), a.rdev(), size, a.atime(),
+                Timestamp.ofNanos(nowNs), Timestamp.ofNanos(nowNs), a.btime(), a.parent(), a.nextCookie());
     }
 
     /** One past the last mapped page (0 when nothing is mapped). */

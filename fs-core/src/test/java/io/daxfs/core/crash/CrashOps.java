@@ -118,6 +118,8 @@ final class CrashOps {
                     AttrChange.NONE.withMode(06700).withOwner(1000, 1000).withSize(100).withTimes(1, 2, 3, 4), 1000)),
             new Op("setattr A/foo: mode, grow to 20000, times in one", fs -> fs.setattr(ino(fs, "A/foo"),
                     AttrChange.NONE.withMode(0600).withSize(20000).withTimes(5, 6, 7, 8), 0)),
+            new Op("utimens bar to 1901 and 2446", fs -> fs.utimens(ino(fs, "bar"), -2_147_483_647L, 123_456_789,
+                    15_032_385_534L, 999_999_999)),
             new Op("map bar past EOF, store, persist", fs -> {
                 try (DaxMapping m = fs.map(ino(fs, "bar"), 0, 16384, DaxMapping.Mode.READ_WRITE)) {
                     m.segment().set(ValueLayout.JAVA_BYTE, 10, (byte) 'M');
