@@ -131,23 +131,6 @@ public final class BlockAllocator {
         }
         awaitVerified();
         countDownInjectedFailure();
-        return take(count, huge);
-    }
-
-    /**
-     * One block for a reserve kept aside ({@code LogWriter}'s), or -1 when none is free. Not an
-     * operation's allocation, so {@link #failAllocation} does not count it.
-     */
-    public long tryAllocateOne() {
-        awaitVerified();
-        try {
-            return take(1, false).getFirst().start();
-        } catch (FsException full) {
-            return -1;
-        }
-    }
-
-    private List<Extent> take(long count, boolean huge) {
         FreeRegion mine = home.get();
         List<Extent> out = new ArrayList<>(1);
         if (tryAllocate(mine, count, huge, true, out)) {

@@ -12,7 +12,6 @@ import io.daxfs.core.inode.Inode;
 import io.daxfs.core.log.LogEntry;
 import io.daxfs.core.log.LogEntry.InodeEntry;
 import io.daxfs.core.log.LogEntry.WriteEntry;
-import io.daxfs.core.volume.Transaction;
 import io.daxfs.core.volume.Volume;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
@@ -150,7 +149,7 @@ public final class FileData {
         if (end > firstWhole) {
             holes.add(new WriteEntry(firstWhole, 0, end - firstWhole, newSize, after.ctime().toNanosSaturated()));
         }
-        commit(inode, Rewrite.EMPTY, concat(holes, after), !holes.isEmpty());
+        commit(inode, Rewrite.EMPTY, concat(holes, after));
         zeroInPlace(inode, newSize, firstWhole * PAGE);
     }
 
@@ -237,7 +236,7 @@ public final class FileData {
                 holes.add(new WriteEntry(firstWhole, 0, endWhole - firstWhole, size, nowNs));
             }
         }
-        commit(inode, partial, concat(holes, sizeEntry(inode, size, nowNs, dropModeBits)), !holes.isEmpty());
+        commit(inode, partial, concat(holes, sizeEntry(inode, size, nowNs, dropModeBits)));
     }
 
     private Rewrite zeroIfMapped(Inode inode, long offset, long length, long size, long nowNs) {
@@ -340,14 +339,8 @@ public final class FileData {
     }
 
     private void commit(Inode inode, Rewrite rewrite, List<LogEntry> more) {
-        commit(inode, rewrite, more, false);
-    }
-
-    /** Commits the rewrite's entries and {@code more}; {@code freesSpace}: see {@link Transaction#freesSpace}. */
-    private void commit(Inode inode, Rewrite rewrite, List<LogEntry> more, boolean freesSpace) {
         try {
-            Transaction tx = volume.begin().append(inode, concat(rewrite.entries(), more));
-            (freesSpace ? tx.freesSpace() : tx).commit();
+            volume.begin().append(inode, concat(rewrite.entries(), more)).commit();
         } catch (RuntimeException e) {
             rewrite.allocated().forEach(volume.allocator()::free);
             throw e;

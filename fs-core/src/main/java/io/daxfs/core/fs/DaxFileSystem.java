@@ -969,9 +969,8 @@ public final class DaxFileSystem implements AutoCloseable {
     public StatFs statfs() {
         Layout layout = volume.layout();
         long totalInodes = layout.inodeCount() - 1;
-        long available = volume.allocator().freeBlocks();
-        return new StatFs(Layout.BLOCK_SIZE, layout.dataBlocks(), available + volume.logWriter().reservedPages(),
-                available, totalInodes, totalInodes - volume.inodeTable().usedCount(), Names.MAX_NAME_BYTES);
+        return new StatFs(Layout.BLOCK_SIZE, layout.dataBlocks(), volume.allocator().freeBlocks(), totalInodes,
+                totalInodes - volume.inodeTable().usedCount(), Names.MAX_NAME_BYTES);
     }
 
     /**

@@ -1,6 +1,5 @@
 package io.daxfs.core.log;
 
-import io.daxfs.core.FsException;
 import io.daxfs.core.balloc.BlockAllocator;
 import io.daxfs.core.device.DaxDevice;
 import io.daxfs.core.format.Layout;
@@ -20,18 +19,8 @@ public final class LogWriter {
     private static final ThreadLocal<MemorySegment> PAGE_BUFFER =
             ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(Layout.BLOCK_SIZE, 64));
 
-    /**
-     * Log pages kept aside for changes that free space (a shrinking truncate, punch-hole, unlink,
-     * rmdir): on a full device their append may need a new page while the blocks they free only
-     * come back after the commit. Enough for a few such commits at once; refilled as space frees.
-     */
-    static final int RESERVE_PAGES = 8;
-
     private final DaxDevice device;
     private final BlockAllocator allocator;
-    /** The reserve: pages taken from the allocator, free (referenced by nothing), in DRAM only. */
-    private final long[] reserve = new long[RESERVE_PAGES];
-    private int reserved;
 
     public LogWriter(DaxDevice device, BlockAllocator allocator) {
         this.device = device;
@@ -78,20 +67,14 @@ public final class LogWriter {
         }
     }
 
-    /** {@link #stage(long, InodeLog, List, boolean)} of a change that frees no space. */
-    public Staged stage(long ino, InodeLog log, List<? extends LogEntry> entries) {
-        return stage(ino, log, entries, false);
-    }
-
     /**
      * Writes {@code entries} after the committed tail of {@code log} (owned by {@code ino}),
      * flushed and fenced. The fence also makes durable whatever the caller wrote with
      * {@code copyIn}/{@code zero} before (the data the entries point at), so data and entries
      * share one fence before the commit store. On failure (ENOSPC for a new page) nothing visible has changed and
-     * pages taken so far are freed. {@code freesSpace}: the change gives blocks back, so when the
-     * device is full it may take its new pages from the reserve.
+     * pages taken so far are freed.
      */
-    public Staged stage(long ino, InodeLog log, List<? extends LogEntry> entries, boolean freesSpace) {
+    public Staged stage(long ino, InodeLog log, List<LogEntry> entries) {
         MemorySegment buf = PAGE_BUFFER.get();
         long[] newPages = new long[2];
         int newCount = 0;
@@ -108,7 +91,7 @@ public final class LogWriter {
                         pos = pageEnd;
                     }
                     flushChunk(buf, lastPage, chunkStart, pos);
-                    long page = newPage(freesSpace);
+                    long page = allocator.allocateOne();
                     if (newCount == newPages.length) {
                         newPages = Arrays.copyOf(newPages, newCount * 2);
                     }
@@ -127,7 +110,7 @@ public final class LogWriter {
             return new Staged(newPages, newCount, pos);
         } catch (RuntimeException e) {
             for (int i = 0; i < newCount; i++) {
-                free(newPages[i]);
+                allocator.free(newPages[i], 1);
             }
             throw e;
         }
@@ -136,61 +119,7 @@ public final class LogWriter {
     /** Gives back the pages of a staged append that will not be committed. */
     public void unstage(Staged staged) {
         for (int i = 0; i < staged.newPageCount; i++) {
-            free(staged.newPages[i]);
-        }
-    }
-
-    /**
-     * A page for a log: first tops the reserve up (a page needs taking anyway, so this costs
-     * nothing on the common path), then takes one from the allocator, or, when that fails and the
-     * change frees space, from the reserve.
-     */
-    private long newPage(boolean freesSpace) {
-        synchronized (reserve) {
-            while (reserved < RESERVE_PAGES) {
-                long page = allocator.tryAllocateOne();
-                if (page < 0) {
-                    break; // the device is (nearly) full: keep what the reserve has
-                }
-                reserve[reserved++] = page;
-            }
-        }
-        try {
-            return allocator.allocateOne();
-        } catch (FsException full) {
-            synchronized (reserve) {
-                if (!freesSpace || reserved == 0) {
-                    throw full;
-                }
-                return reserve[--reserved];
-            }
-        }
-    }
-
-    /** Gives a page of a failed append back: to the reserve while it is short, else to the allocator. */
-    private void free(long page) {
-        synchronized (reserve) {
-            if (reserved < RESERVE_PAGES) {
-                reserve[reserved++] = page;
-                return;
-            }
-        }
-        allocator.free(page, 1);
-    }
-
-    /** Pages held in the reserve: free space that only changes freeing space may take. */
-    public int reservedPages() {
-        synchronized (reserve) {
-            return reserved;
-        }
-    }
-
-    /** Gives the reserve back to the allocator (before a clean unmount saves it). */
-    public void releaseReserve() {
-        synchronized (reserve) {
-            while (reserved > 0) {
-                allocator.free(reserve[--reserved], 1);
-            }
+            allocator.free(staged.newPages[i], 1);
         }
     }
 

@@ -192,7 +192,7 @@ public final class Namespace {
         if (victim.isDirectory()) {
             throw new FsException(Errno.EISDIR, "'" + name + "' is a directory");
         }
-        Transaction tx = volume.begin().freesSpace().append(dir, new DentryDel(name, entry.cookie(), now));
+        Transaction tx = volume.begin().append(dir, new DentryDel(name, entry.cookie(), now));
         dropLink(tx, victim, now);
         commitDropping(tx, victim);
     }
@@ -207,7 +207,7 @@ public final class Namespace {
             throw new FsException(Errno.ENOTEMPTY, "'" + name + "' is not empty");
         }
         requireTrustedLinks(victim);
-        volume.begin().freesSpace().append(dir, new DentryDel(name, entry.cookie(), now)).delete(victim).commit();
+        volume.begin().append(dir, new DentryDel(name, entry.cookie(), now)).delete(victim).commit();
     }
 
     /**

@@ -179,7 +179,6 @@ public final class Mounter {
     public static void unmount(Volume volume, long nowNs) {
         DaxDevice device = volume.device();
         volume.verification().awaitDone();
-        volume.logWriter().releaseReserve();
         FreeList saved = volume.allocator().save(device);
         Superblock clean = volume.superblock().withState(State.CLEAN, saved, nowNs, false);
         clean.writeBoth(device);

@@ -20,7 +20,6 @@ public final class Transaction {
     private final Map<Inode, List<LogEntry>> appends = new LinkedHashMap<>();
     private final List<Inode> deletions = new ArrayList<>();
     private final List<long[]> words = new ArrayList<>();
-    private boolean freesSpace;
 
     Transaction(Volume volume) {
         this.volume = volume;
@@ -51,22 +50,13 @@ public final class Transaction {
         return this;
     }
 
-    /**
-     * Marks a change that gives blocks back (shrink, punch-hole, unlink): on a full device its log
-     * appends may use the log writer's reserve, so that freeing space never fails for want of it.
-     */
-    public Transaction freesSpace() {
-        freesSpace = true;
-        return this;
-    }
-
     /** Makes the whole change durable and visible, or (on an exception) none of it. */
     public void commit() {
         List<Inode> inodes = new ArrayList<>(appends.keySet());
         List<Staged> staged = new ArrayList<>(inodes.size());
         try {
             for (Inode inode : inodes) {
-                staged.add(volume.logWriter().stage(inode.ino(), inode.log(), appends.get(inode), freesSpace));
+                staged.add(volume.logWriter().stage(inode.ino(), inode.log(), appends.get(inode)));
             }
         } catch (RuntimeException e) {
             for (int i = 0; i < staged.size(); i++) {
