@@ -57,11 +57,11 @@ public final class Mounter {
         BlockAllocator allocator = BlockAllocator.allFree(layout);
         LogWriter writer = new LogWriter(device, allocator);
         InodeTable table = new InodeTable(device, layout);
-        InodeLog rootLog = writer.newLog(Layout.ROOT_INO);
+        InodeLog rootLog = writer.newLog(Layout.ROOT_INO, BlockAllocator.Use.RELEASE);
         InodeEntry root = new InodeEntry(FileKind.DIRECTORY.typeBits() | 0755, options.rootUid(), options.rootGid(),
                 0, 2, 0, 0, Timestamp.ofNanos(nowNs), Timestamp.ofNanos(nowNs), Timestamp.ofNanos(nowNs),
                 Timestamp.ofNanos(nowNs), Layout.ROOT_INO, 0);
-        LogWriter.Staged staged = writer.stage(Layout.ROOT_INO, rootLog, List.of(root));
+        LogWriter.Staged staged = writer.stage(Layout.ROOT_INO, rootLog, List.of(root), BlockAllocator.Use.RELEASE);
         table.writeNewRecord(Layout.ROOT_INO, rootLog.headBlock(), 1);
         long tailWord = table.tailOffset(Layout.ROOT_INO);
         device.storeRelease(tailWord, staged.newTail());

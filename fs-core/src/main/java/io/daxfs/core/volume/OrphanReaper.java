@@ -22,7 +22,7 @@ public final class OrphanReaper {
     /** Deletes an orphan whose last user has gone; the caller holds its lock. */
     public void reap(Inode inode) {
         int slot = inode.orphanSlot();
-        Transaction tx = volume.begin().delete(inode);
+        Transaction tx = volume.begin().releasing().delete(inode);
         if (slot >= 0) {
             tx.setWord(OrphanTable.slotOffset(slot), 0);
         }
