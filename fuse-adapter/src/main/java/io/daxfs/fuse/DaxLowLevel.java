@@ -34,10 +34,13 @@ import java.util.Objects;
  * inode number, and fs-core keeps an unlinked file alive while it is open, so fstat, fchmod and
  * ftruncate work on it.
  *
- * <p>Lookup counts are not held against fs-core: an unlinked file that is not open is reclaimed at
- * once (its orphan slot would otherwise stay taken until the kernel's FORGET, which comes late and
- * in batches); a later request for its node id finds no inode (ENOENT), and a reuse of its number
- * comes with a new generation.
+ * <p>Lookup counts: every reply that gives the kernel a node id (lookup, mknod, mkdir, symlink,
+ * link, create, tmpfile, READDIRPLUS entries other than "." and "..") counts one lookup in fs-core
+ * ({@link DaxFileSystem#hold}), and FORGET/BATCH_FORGET drop them ({@link DaxFileSystem#forget}).
+ * An unlinked inode is reclaimed only once it is closed and forgotten, as long as an orphan slot
+ * can spare; past that (the kernel forgets late, its dentry cache can hold thousands of names)
+ * it is reclaimed at once, and its number stays unused until the FORGET, so a node id never
+ * names a newer file. Unmount (DESTROY, then fs-core's close) reclaims every unlinked inode.
  *
  * <p>Names, xattr names and symlink targets stay bytes end to end ({@link Name}). FLUSH is not
  * implemented (ENOSYS makes the kernel stop sending it: data is durable when write returns).
@@ -69,7 +72,12 @@ final class DaxLowLevel implements LowLevelFileSystem {
 
     @Override
     public Entry lookup(Context c, long parent, byte[] name) {
-        return entry(fs.getattr(fs.lookup(parent, Name.of(name))));
+        return entry(fs.hold(fs.lookup(parent, Name.of(name))));
+    }
+
+    @Override
+    public void forget(long node, long nlookup) {
+        fs.forget(node, nlookup);
     }
 
     @Override
@@ -116,24 +124,24 @@ final class DaxLowLevel implements LowLevelFileSystem {
     @Override
     public Entry mknod(Context c, long parent, byte[] name, int mode, int rdev) {
         Owner owner = Owner.of(fs.getattr(parent), c.uid(), c.gid());
-        return entry(fs.create(parent, Name.of(name), mode, owner.uid(), owner.gid(), Integer.toUnsignedLong(rdev)));
+        return held(fs.create(parent, Name.of(name), mode, owner.uid(), owner.gid(), Integer.toUnsignedLong(rdev)));
     }
 
     @Override
     public Entry mkdir(Context c, long parent, byte[] name, int mode) {
         Owner owner = Owner.of(fs.getattr(parent), c.uid(), c.gid());
-        return entry(fs.mkdir(parent, Name.of(name), mode | owner.inheritedDirBits(), owner.uid(), owner.gid()));
+        return held(fs.mkdir(parent, Name.of(name), mode | owner.inheritedDirBits(), owner.uid(), owner.gid()));
     }
 
     @Override
     public Entry symlink(Context c, long parent, byte[] name, byte[] target) {
         Owner owner = Owner.of(fs.getattr(parent), c.uid(), c.gid());
-        return entry(fs.symlink(parent, Name.of(name), target, owner.uid(), owner.gid()));
+        return held(fs.symlink(parent, Name.of(name), target, owner.uid(), owner.gid()));
     }
 
     @Override
     public Entry link(Context c, long node, long newParent, byte[] newName) {
-        return entry(fs.link(node, newParent, Name.of(newName)));
+        return held(fs.link(node, newParent, Name.of(newName)));
     }
 
     @Override
@@ -168,7 +176,15 @@ final class DaxLowLevel implements LowLevelFileSystem {
         Owner owner = Owner.of(fs.getattr(parent), c.uid(), c.gid());
         Attributes a = fs.create(parent, Name.of(name), mode, owner.uid(), owner.gid(), 0);
         fs.open(a.ino());
-        return new Created(entry(a), new OpenReply(a.ino(), cacheMode(a)));
+        return new Created(held(a), new OpenReply(a.ino(), cacheMode(a)));
+    }
+
+    /** O_TMPFILE: fs-core counts the file open once; linkat through /proc/self/fd names it. */
+    @Override
+    public Created tmpfile(Context c, long parent, int mode, int flags) {
+        Owner owner = Owner.of(fs.getattr(parent), c.uid(), c.gid());
+        Attributes a = fs.tmpfile(parent, mode, owner.uid(), owner.gid());
+        return new Created(held(a), new OpenReply(a.ino(), cacheMode(a)));
     }
 
     /**
@@ -274,6 +290,9 @@ final class DaxLowLevel implements LowLevelFileSystem {
                 Entry entry = out.plus() ? plusEntry(e) : null;
                 if (!out.add(e.name().toByteArray(), e.ino(), e.kind().typeBits(), e.cookie(),
                         entry)) {
+                    if (entry != null && entry.nodeId() != 0) {
+                        fs.forget(entry.nodeId(), 1); // not sent: the kernel counts no lookup
+                    }
                     return;
                 }
                 cookie = e.cookie();
@@ -287,7 +306,7 @@ final class DaxLowLevel implements LowLevelFileSystem {
     /** A READDIRPLUS entry; a name removed since the batch was read is listed without attributes. */
     private Entry plusEntry(DirEntry e) {
         try {
-            return entry(fs.getattr(e.ino()));
+            return entry(fs.hold(e.ino()));
         } catch (FsException gone) {
             return dotEntry(e.ino());
         }
@@ -373,6 +392,11 @@ final class DaxLowLevel implements LowLevelFileSystem {
     }
 
     // ---- conversions ----
+
+    /** The entry of a new inode, counted as one lookup the kernel now holds. */
+    private Entry held(Attributes created) {
+        return entry(fs.hold(created.ino()));
+    }
 
     private static Entry entry(Attributes a) {
         return new Entry(a.ino(), a.generation(), attr(a));

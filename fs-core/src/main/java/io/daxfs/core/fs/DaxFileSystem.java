@@ -443,11 +443,63 @@ public final class DaxFileSystem implements AutoCloseable {
         Inode inode = inode(ino);
         write(inode, () -> {
             inode.closed();
-            if (inode.openCount() == 0 && inode.nlink() == 0 && !inode.isDeleted() && !options.readOnly()) {
-                reaper.reap(inode);
+            reapIfUnused(inode);
+            return null;
+        });
+    }
+
+    /**
+     * Counts one lookup the FUSE kernel now holds on inode {@code ino} (a reply that gave it a
+     * node id: lookup, create and the like) and returns its attributes for that reply. While the
+     * kernel holds lookups, an unlinked inode is kept like an open one as long as an orphan slot
+     * can spare; one deleted meanwhile keeps its number until {@link #forget} (so a node id never
+     * names a newer file).
+     */
+    public Attributes hold(long ino) {
+        Inode inode = inode(ino);
+        return write(inode, () -> {
+            inode.addLookups(1);
+            return inode.attributes();
+        });
+    }
+
+    /**
+     * The kernel's FORGET: drops {@code count} of the lookups {@link #hold} counted on {@code ino};
+     * at the last one an unlinked inode that is not open is deleted. A number the kernel never
+     * held is ignored (FORGET has no reply to fail).
+     */
+    public void forget(long ino, long count) {
+        guarded(() -> {
+            if (volume.forgetLookups(ino, count)) {
+                return null;
+            }
+            Inode inode;
+            try {
+                inode = volume.inode(ino);
+            } catch (FsException unknown) {
+                return null;
+            }
+            inode.lock().writeLock().lock();
+            try {
+                if (inode.isDeleted()) {
+                    volume.forgetLookups(ino, count);
+                } else {
+                    inode.dropLookups(count);
+                    reapIfUnused(inode);
+                }
+            } finally {
+                inode.lock().writeLock().unlock();
             }
             return null;
         });
+    }
+
+    /** Deletes an unlinked inode once it is neither open nor looked up; the caller holds its lock. */
+    private void reapIfUnused(Inode inode) {
+        if (inode.openCount() == 0 && inode.lookups() == 0 && inode.nlink() == 0 && !inode.isDeleted()
+                && !options.readOnly()) {
+            reaper.reap(inode);
+        }
     }
 
     // ---- data ----
@@ -683,7 +735,9 @@ public final class DaxFileSystem implements AutoCloseable {
                 .append("deferred_bytes ").append(stats.deferredBytes()).append('\n')
                 .append("dirty_bytes ").append(stats.dirtyBytes()).append('\n')
                 .append("free_bytes ").append(stats.freeBytes()).append('\n')
-                .append("live_mappings ").append(stats.liveMappings()).append('\n');
+                .append("live_mappings ").append(stats.liveMappings()).append('\n')
+                .append("orphans ").append(stats.orphans()).append('\n')
+                .append("numbers_awaiting_forget ").append(stats.numbersAwaitingForget()).append('\n');
         for (DaxMapping m : mapper.liveMappings()) {
             text.append("mapping ino=").append(m.ino()).append(" offset=").append(m.fileOffset())
                     .append(" length=").append(m.length()).append(" mode=").append(m.mode())
@@ -697,7 +751,7 @@ public final class DaxFileSystem implements AutoCloseable {
         long block = Layout.BLOCK_SIZE;
         return new FsStats(volume.releaser().pinnedBlocks() * block, volume.releaser().deferredBlocks() * block,
                 Writeback.dirtyBytes(volume.loadedInodes()), mapper.liveMappings().size(),
-                volume.allocator().freeBlocks() * block);
+                volume.allocator().freeBlocks() * block, volume.orphans().usedCount(), volume.deadButLookedUpCount());
     }
 
     // ---- attributes ----

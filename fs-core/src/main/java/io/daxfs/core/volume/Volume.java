@@ -17,6 +17,8 @@ import io.daxfs.core.rebuild.InodeLoader;
 import io.daxfs.core.rebuild.MountVerification;
 import java.util.BitSet;
 import java.util.Collection;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.slf4j.Logger;
@@ -36,6 +38,8 @@ public final class Volume {
     private final Journal journal;
     private final InodeTable inodeTable;
     private final OrphanTable orphans;
+    /** Deleted inodes whose numbers the kernel still has looked up (see {@link #forget}). */
+    private final Map<Long, Inode> deadButLookedUp = new HashMap<>();
     private final LogWriter logWriter;
     private final LogReader logReader;
     private final InodeLoader loader;
@@ -196,7 +200,12 @@ public final class Volume {
         releaser.release(block, count);
     }
 
-    /** Drops a deleted inode: its number and every block it held are free again. */
+    /**
+     * Drops a deleted inode: every block it held is free again, and so is its number, unless the
+     * kernel still has it looked up: that number stays taken (in DRAM only) until
+     * {@link #forgetLookups} drops the last lookup, so a node id the kernel still uses never
+     * names a newer file.
+     */
     void forget(Inode dead) {
         dead.markDeleted();
         inodes.remove(dead.ino());
@@ -206,6 +215,37 @@ public final class Volume {
         for (long page : dead.log().pagesCopy()) {
             releaser.release(page, 1);
         }
+        synchronized (deadButLookedUp) {
+            if (dead.lookups() > 0) {
+                deadButLookedUp.put(dead.ino(), dead);
+                return;
+            }
+        }
         inodeTable.release(dead.ino());
+    }
+
+    /**
+     * A FORGET of {@code count} lookups of a number whose inode was deleted while looked up: frees
+     * the number once no lookup is left. False if {@code ino} is no such number.
+     */
+    public boolean forgetLookups(long ino, long count) {
+        synchronized (deadButLookedUp) {
+            Inode dead = deadButLookedUp.get(ino);
+            if (dead == null) {
+                return false;
+            }
+            if (dead.dropLookups(count) == 0) {
+                deadButLookedUp.remove(ino);
+                inodeTable.release(ino);
+            }
+            return true;
+        }
+    }
+
+    /** How many deleted inodes' numbers wait for the kernel's FORGET. */
+    public int deadButLookedUpCount() {
+        synchronized (deadButLookedUp) {
+            return deadButLookedUp.size();
+        }
     }
 }

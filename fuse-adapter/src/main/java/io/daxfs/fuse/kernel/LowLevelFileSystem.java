@@ -87,6 +87,11 @@ public interface LowLevelFileSystem {
         throw enosys();
     }
 
+    /** O_TMPFILE: an open regular file without a name in {@code parent} (one lookup, as create). */
+    default Created tmpfile(Context c, long parent, int mode, int flags) {
+        throw enosys();
+    }
+
     default void read(Context c, long node, long fh, long offset, int size, ReadReply reply) {
         throw enosys();
     }
