@@ -74,6 +74,26 @@ class FsckCliTest {
         assertEquals(FsckMain.OPERATIONAL_ERROR, tiny.code(), tiny.toString());
     }
 
+    /** An image of the previous format version is refused with one line naming both versions, and left alone. */
+    @Test
+    void anOlderFormatVersionIsRefused() throws IOException {
+        byte[] older;
+        try (DaxDevice d = MemoryDevice.fromImage(image)) {
+            Superblock sb = Superblock.read(d);
+            new Superblock(Superblock.FORMAT_VERSION - 1, sb.features(), sb.totalBlocks(), sb.inodeCount(), sb.uuid(),
+                    sb.label(), sb.state(), sb.createdNs(), sb.lastMountNs(), sb.lastWriteNs(), sb.mountCount(),
+                    sb.freeList()).writeBoth(d);
+            older = MemoryDevice.snapshot(d);
+        }
+        Path f = file("older.img", older);
+        FsckRunner r = fsck("-fy", f.toString());
+        assertEquals(FsckMain.OPERATIONAL_ERROR, r.code(), r.toString());
+        assertTrue(r.out().contains("cannot check this filesystem (unsupported format)"), r.toString());
+        assertTrue(r.out().contains("format version " + (Superblock.FORMAT_VERSION - 1) + " is not supported"),
+                r.toString());
+        assertArrayEquals(older, Files.readAllBytes(f), "an image of another version must not be written");
+    }
+
     @Test
     void cleanImageIsQuickUnlessForced() throws IOException {
         Path f = file("clean.img", image);

@@ -63,6 +63,10 @@ class FsckFuzzTest {
     private static final long TIMEOUT_SECONDS = 30;
     private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
+    /** Byte offsets in an INODE entry (docs/FORMAT.md): the four times' seconds, then their nanoseconds. */
+    private static final int INODE_SECONDS_AT = 8 + 40;
+    private static final int INODE_NANOS_AT = 8 + 72;
+
     private enum Outcome { CLEAN, REPAIRED, REFUSED }
 
     /** A metadata range with what it is and how to recompute the checksum that covers it. */
@@ -240,7 +244,7 @@ class FsckFuzzTest {
         }
         long ino = live.get(r.nextInt(live.size()));
         long other = live.get(r.nextInt(live.size()));
-        int what = r.nextInt(12);
+        int what = r.nextInt(13);
         try {
             return switch (what) {
                 case 0 -> crossLink(c, r, ino, other);
@@ -250,7 +254,7 @@ class FsckFuzzTest {
                     for (Located l : c.all(ino, InodeEntry.class)) {
                         InodeEntry e = (InodeEntry) l.entry();
                         c.replaceEntry(l.offset(), new InodeEntry(e.mode(), e.uid(), e.gid(), e.flags(), links,
-                                e.rdev(), e.size(), e.atimeNs(), e.mtimeNs(), e.ctimeNs(), e.btimeNs(), e.parent(),
+                                e.rdev(), e.size(), e.atime(), e.mtime(), e.ctime(), e.btime(), e.parent(),
                                 e.nextCookie()));
                     }
                     yield "nlink of " + ino + " = " + links;
@@ -323,7 +327,7 @@ class FsckFuzzTest {
                     for (Located l : c.all(Layout.ROOT_INO, InodeEntry.class)) {
                         InodeEntry e = (InodeEntry) l.entry();
                         c.replaceEntry(l.offset(), new InodeEntry(type | 0644, e.uid(), e.gid(), e.flags(), 1,
-                                e.rdev(), 0, e.atimeNs(), e.mtimeNs(), e.ctimeNs(), e.btimeNs(), e.parent(),
+                                e.rdev(), 0, e.atime(), e.mtime(), e.ctime(), e.btime(), e.parent(),
                                 e.nextCookie()));
                     }
                     yield "root made mode " + Integer.toOctalString(type);
@@ -335,6 +339,18 @@ class FsckFuzzTest {
                             sb.uuid(), sb.label(), sb.state(), sb.createdNs(), sb.lastMountNs(), sb.lastWriteNs(),
                             sb.mountCount(), sb.freeList()));
                     yield "inode count " + sb.inodeCount() + " -> " + inodes;
+                }
+                case 11 -> {
+                    List<Located> inodes = c.all(ino, InodeEntry.class);
+                    Located victim = inodes.get(r.nextInt(inodes.size()));
+                    int time = r.nextInt(4);
+                    boolean nanos = r.nextBoolean();
+                    long value = nanos ? new long[] {1_000_000_000L, -1, Integer.MAX_VALUE}[r.nextInt(3)]
+                            : new long[] {Long.MIN_VALUE, Long.MAX_VALUE, -(1L << 31) - 1, 1L << 34}[r.nextInt(4)];
+                    c.patchEntry(victim.offset(), nanos ? INODE_NANOS_AT + 4 * time : INODE_SECONDS_AT + 8 * time,
+                            value, nanos ? 4 : 8);
+                    yield "time " + time + (nanos ? " nanoseconds" : " seconds") + " of an INODE entry of " + ino
+                            + " = " + value;
                 }
                 default -> {
                     c.markDirty();

@@ -4,6 +4,7 @@ import io.daxfs.core.Attributes;
 import io.daxfs.core.DirEntry;
 import io.daxfs.core.FileKind;
 import io.daxfs.core.Name;
+import io.daxfs.core.Timestamp;
 import io.daxfs.core.dir.DirectoryIndex;
 import io.daxfs.core.extent.FileExtents;
 import io.daxfs.core.format.Layout;
@@ -224,39 +225,39 @@ public final class Inode {
             }
             case WriteEntry e -> {
                 extents.replace(e.pgoff(), e.count(), e.block(), freed);
-                attrs = withSizeAndTimes(e.size(), e.timeNs(), e.timeNs());
+                attrs = withSizeAndTimes(e.size(), Timestamp.ofNanos(e.timeNs()), Timestamp.ofNanos(e.timeNs()));
             }
             case DentryAdd e -> {
                 directory.add(new DirEntry(e.name(), e.ino(), FileKind.fromMode(e.kindBits()), e.cookie()));
-                attrs = withSizeAndTimes(attrs.size(), e.timeNs(), e.timeNs());
+                attrs = withSizeAndTimes(attrs.size(), Timestamp.ofNanos(e.timeNs()), Timestamp.ofNanos(e.timeNs()));
             }
             case DentryDel e -> {
                 directory.remove(e.name());
-                attrs = withSizeAndTimes(attrs.size(), e.timeNs(), e.timeNs());
+                attrs = withSizeAndTimes(attrs.size(), Timestamp.ofNanos(e.timeNs()), Timestamp.ofNanos(e.timeNs()));
             }
             case XattrSet e -> {
                 xattrs.put(e.name(), e.value());
-                attrs = withSizeAndTimes(attrs.size(), attrs.mtimeNs(), e.timeNs());
+                attrs = withSizeAndTimes(attrs.size(), attrs.mtime(), Timestamp.ofNanos(e.timeNs()));
             }
             case XattrDel e -> {
                 xattrs.remove(e.name());
-                attrs = withSizeAndTimes(attrs.size(), attrs.mtimeNs(), e.timeNs());
+                attrs = withSizeAndTimes(attrs.size(), attrs.mtime(), Timestamp.ofNanos(e.timeNs()));
             }
         }
     }
 
-    private InodeEntry withSizeAndTimes(long size, long mtime, long ctime) {
+    private InodeEntry withSizeAndTimes(long size, Timestamp mtime, Timestamp ctime) {
         InodeEntry a = attrs;
-        return new InodeEntry(a.mode(), a.uid(), a.gid(), a.flags(), a.nlink(), a.rdev(), size, a.atimeNs(),
-                mtime, ctime, a.btimeNs(), a.parent(), a.nextCookie());
+        return new InodeEntry(a.mode(), a.uid(), a.gid(), a.flags(), a.nlink(), a.rdev(), size, a.atime(),
+                mtime, ctime, a.btime(), a.parent(), a.nextCookie());
     }
 
     /** The current attributes as an entry, with the directory's next cookie filled in. */
     public InodeEntry snapshotEntry() {
         InodeEntry a = attrs;
         long cookie = directory != null ? directory.nextCookie() : 0;
-        return new InodeEntry(a.mode(), a.uid(), a.gid(), a.flags(), a.nlink(), a.rdev(), a.size(), a.atimeNs(),
-                a.mtimeNs(), a.ctimeNs(), a.btimeNs(), a.parent(), cookie);
+        return new InodeEntry(a.mode(), a.uid(), a.gid(), a.flags(), a.nlink(), a.rdev(), a.size(), a.atime(),
+                a.mtime(), a.ctime(), a.btime(), a.parent(), cookie);
     }
 
     /**
@@ -266,7 +267,7 @@ public final class Inode {
     public List<LogEntry> stateAsEntries() {
         List<LogEntry> out = new ArrayList<>();
         out.add(snapshotEntry());
-        long time = attrs.mtimeNs();
+        long time = attrs.mtime().toNanosSaturated(); // the closing snapshot restores the exact times
         if (extents != null) {
             for (FileExtents.Run run : extents.runs()) {
                 out.add(new WriteEntry(run.pgoff(), run.block(), run.count(), attrs.size(), time));
@@ -278,7 +279,7 @@ public final class Inode {
             }
         }
         for (Map.Entry<Name, byte[]> x : xattrs.entrySet()) {
-            out.add(new XattrSet(x.getKey(), x.getValue(), attrs.ctimeNs()));
+            out.add(new XattrSet(x.getKey(), x.getValue(), time));
         }
         if (out.size() > 1) {
             out.add(snapshotEntry());
@@ -291,6 +292,6 @@ public final class Inode {
         InodeEntry a = attrs;
         long blocks = extents == null ? 8 : extents.mappedPages() * (Layout.BLOCK_SIZE / 512);
         return new Attributes(ino, generation, a.mode(), nlink(), a.uid(), a.gid(), a.rdev(), a.size(), blocks,
-                a.atimeNs(), a.mtimeNs(), a.ctimeNs(), a.btimeNs(), a.flags());
+                a.atime(), a.mtime(), a.ctime(), a.btime(), a.flags());
     }
 }

@@ -3,6 +3,7 @@ package io.daxfs.core.volume;
 import io.daxfs.core.FileKind;
 import io.daxfs.core.FormatOptions;
 import io.daxfs.core.FsException;
+import io.daxfs.core.Timestamp;
 import io.daxfs.core.balloc.BlockAllocator;
 import io.daxfs.core.device.DaxDevice;
 import io.daxfs.core.format.CorruptImageException;
@@ -56,7 +57,8 @@ public final class Mounter {
         InodeTable table = new InodeTable(device, layout);
         InodeLog rootLog = writer.newLog(Layout.ROOT_INO);
         InodeEntry root = new InodeEntry(FileKind.DIRECTORY.typeBits() | 0755, options.rootUid(), options.rootGid(),
-                0, 2, 0, 0, nowNs, nowNs, nowNs, nowNs, Layout.ROOT_INO, 0);
+                0, 2, 0, 0, Timestamp.ofNanos(nowNs), Timestamp.ofNanos(nowNs), Timestamp.ofNanos(nowNs),
+                Timestamp.ofNanos(nowNs), Layout.ROOT_INO, 0);
         LogWriter.Staged staged = writer.stage(Layout.ROOT_INO, rootLog, List.of(root));
         table.writeNewRecord(Layout.ROOT_INO, rootLog.headBlock(), 1);
         long tailWord = table.tailOffset(Layout.ROOT_INO);
