@@ -96,7 +96,7 @@ class CraftedImageFsckTest {
             for (Located l : c.all(a, InodeEntry.class)) {
                 InodeEntry e = (InodeEntry) l.entry();
                 c.replaceEntry(l.offset(), new InodeEntry(e.mode(), e.uid(), e.gid(), e.flags(), 7, e.rdev(),
-                        e.size(), e.atimeNs(), e.mtimeNs(), e.ctimeNs(), e.btimeNs(), e.parent(), e.nextCookie()));
+                        e.size(), e.atime(), e.mtime(), e.ctime(), e.btime(), e.parent(), e.nextCookie()));
             }
         });
     }

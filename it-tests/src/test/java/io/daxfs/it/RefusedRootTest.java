@@ -34,7 +34,7 @@ class RefusedRootTest {
             for (Located l : crafter.all(Layout.ROOT_INO, InodeEntry.class)) {
                 InodeEntry e = (InodeEntry) l.entry();
                 crafter.replaceEntry(l.offset(), new InodeEntry(FileKind.REGULAR.typeBits() | 0644, e.uid(), e.gid(),
-                        e.flags(), 1, e.rdev(), 0, e.atimeNs(), e.mtimeNs(), e.ctimeNs(), e.btimeNs(), e.parent(),
+                        e.flags(), 1, e.rdev(), 0, e.atime(), e.mtime(), e.ctime(), e.btime(), e.parent(),
                         e.nextCookie()));
             }
         });
