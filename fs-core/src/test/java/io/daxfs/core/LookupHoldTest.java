@@ -66,7 +66,7 @@ class LookupHoldTest {
                 fs.unlink(fs.rootIno(), "f" + i); // never ENOSPC
             }
             assertEquals(kept, fs.volume().orphans().usedCount());
-            assertEquals(20, fs.volume().deadButLookedUpCount());
+            assertEquals(20, fs.volume().lookups().awaitingForget());
             Set<Long> created = new HashSet<>();
             for (int i = 0; i < 100; i++) {
                 created.add(createFile(fs, fs.rootIno(), "g" + i));
@@ -79,7 +79,7 @@ class LookupHoldTest {
                 fs.forget(ino, 1);
             }
             assertEquals(1, fs.volume().orphans().usedCount(), "only the open file is left");
-            assertEquals(0, fs.volume().deadButLookedUpCount());
+            assertEquals(0, fs.volume().lookups().awaitingForget());
             fs.forget(held.getFirst(), 1); // a second FORGET of a gone number does nothing
             assertTrue(Checker.check(device).errors().isEmpty());
         }

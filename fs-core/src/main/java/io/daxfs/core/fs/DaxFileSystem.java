@@ -453,7 +453,7 @@ public final class DaxFileSystem implements AutoCloseable {
     public Attributes hold(long ino) {
         Inode inode = inode(ino);
         return write(inode, () -> {
-            inode.addLookups(1);
+            volume.addLookup(ino);
             return inode.attributes();
         });
     }
@@ -465,23 +465,18 @@ public final class DaxFileSystem implements AutoCloseable {
      */
     public void forget(long ino, long count) {
         guarded(() -> {
-            if (volume.forgetLookups(ino, count)) {
+            if (!volume.forgetLookups(ino, count)) {
                 return null;
             }
             Inode inode;
             try {
                 inode = volume.inode(ino);
-            } catch (FsException unknown) {
+            } catch (FsException gone) {
                 return null;
             }
             inode.lock().writeLock().lock();
             try {
-                if (inode.isDeleted()) {
-                    volume.forgetLookups(ino, count);
-                } else {
-                    inode.dropLookups(count);
-                    reapIfUnused(inode);
-                }
+                reapIfUnused(inode);
             } finally {
                 inode.lock().writeLock().unlock();
             }
@@ -491,7 +486,7 @@ public final class DaxFileSystem implements AutoCloseable {
 
     /** Deletes an unlinked inode once it is neither open nor looked up; the caller holds its lock. */
     private void reapIfUnused(Inode inode) {
-        if (inode.openCount() == 0 && inode.lookups() == 0 && inode.nlink() == 0 && !inode.isDeleted()
+        if (inode.openCount() == 0 && !volume.lookups().held(inode.ino()) && inode.nlink() == 0 && !inode.isDeleted()
                 && !options.readOnly()) {
             reaper.reap(inode);
         }
@@ -746,7 +741,7 @@ public final class DaxFileSystem implements AutoCloseable {
         long block = Layout.BLOCK_SIZE;
         return new FsStats(volume.releaser().pinnedBlocks() * block, volume.releaser().deferredBlocks() * block,
                 Writeback.dirtyBytes(volume.loadedInodes()), mapper.liveMappings().size(),
-                volume.allocator().freeBlocks() * block, volume.orphans().usedCount(), volume.deadButLookedUpCount());
+                volume.allocator().freeBlocks() * block, volume.orphans().usedCount(), volume.lookups().awaitingForget());
     }
 
     // ---- attributes ----

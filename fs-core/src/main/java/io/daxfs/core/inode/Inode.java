@@ -43,7 +43,6 @@ public final class Inode {
     private InodeLog log;
     private InodeEntry attrs;
     private int openCount;
-    private long lookups;
     private int orphanSlot = -1;
     private boolean linkable;
     private boolean deleted;
@@ -161,25 +160,6 @@ public final class Inode {
 
     public void closed() {
         openCount--;
-    }
-
-    /**
-     * The lookups a FUSE kernel holds on this inode (its node id): while there are any, an
-     * unlinked inode stays as long as an orphan slot can spare (see {@code Namespace}), and a
-     * number deleted meanwhile is not reused (see {@code Volume}). Not on the media.
-     */
-    public long lookups() {
-        return lookups;
-    }
-
-    public void addLookups(long count) {
-        lookups += count;
-    }
-
-    /** Drops up to {@code count} lookups (a FORGET); returns those left. */
-    public long dropLookups(long count) {
-        lookups = Math.max(0, lookups - count);
-        return lookups;
     }
 
     public int orphanSlot() {

@@ -339,7 +339,7 @@ public final class Namespace {
         }
         requireTrustedLinks(victim);
         int slot = victim.openCount() > 0 ? volume.orphans().reserve()
-                : victim.lookups() > 0 ? volume.orphans().reserveSpare() : -1;
+                : volume.lookups().held(victim.ino()) ? volume.orphans().reserveSpare() : -1;
         if (slot >= 0) {
             victim.setOrphanSlot(slot);
             tx.append(victim, withLinks(victim, 0, now)).setWord(OrphanTable.slotOffset(slot), victim.ino());

@@ -17,8 +17,6 @@ import io.daxfs.core.rebuild.InodeLoader;
 import io.daxfs.core.rebuild.MountVerification;
 import java.util.BitSet;
 import java.util.Collection;
-import java.util.HashMap;
-import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.slf4j.Logger;
@@ -38,8 +36,7 @@ public final class Volume {
     private final Journal journal;
     private final InodeTable inodeTable;
     private final OrphanTable orphans;
-    /** Deleted inodes whose numbers the kernel still has looked up (see {@link #forget}). */
-    private final Map<Long, Inode> deadButLookedUp = new HashMap<>();
+    private final LookupCounts lookups = new LookupCounts();
     private final LogWriter logWriter;
     private final LogReader logReader;
     private final InodeLoader loader;
@@ -215,37 +212,33 @@ public final class Volume {
         for (long page : dead.log().pagesCopy()) {
             releaser.release(page, 1);
         }
-        synchronized (deadButLookedUp) {
-            if (dead.lookups() > 0) {
-                deadButLookedUp.put(dead.ino(), dead);
-                return;
-            }
+        if (!lookups.keepNumber(dead.ino())) {
+            inodeTable.release(dead.ino());
         }
-        inodeTable.release(dead.ino());
+    }
+
+    /** The lookups the FUSE kernel holds, per inode number. */
+    public LookupCounts lookups() {
+        return lookups;
+    }
+
+    /** Counts one lookup of {@code ino}; the caller holds the inode's write lock. */
+    public void addLookup(long ino) {
+        lookups.add(ino);
     }
 
     /**
-     * A FORGET of {@code count} lookups of a number whose inode was deleted while looked up: frees
-     * the number once no lookup is left. False if {@code ino} is no such number.
+     * A FORGET of {@code count} lookups of {@code ino}: true when the kernel holds none any more
+     * and the inode still exists (an unlinked one may now go); a deleted inode's number is freed.
      */
     public boolean forgetLookups(long ino, long count) {
-        synchronized (deadButLookedUp) {
-            Inode dead = deadButLookedUp.get(ino);
-            if (dead == null) {
-                return false;
-            }
-            if (dead.dropLookups(count) == 0) {
-                deadButLookedUp.remove(ino);
+        return switch (lookups.drop(ino, count)) {
+            case RELEASED -> true;
+            case NUMBER_FREED -> {
                 inodeTable.release(ino);
+                yield false;
             }
-            return true;
-        }
-    }
-
-    /** How many deleted inodes' numbers wait for the kernel's FORGET. */
-    public int deadButLookedUpCount() {
-        synchronized (deadButLookedUp) {
-            return deadButLookedUp.size();
-        }
+            case UNKNOWN, STILL_HELD -> false;
+        };
     }
 }
