@@ -23,6 +23,7 @@ import io.daxfs.fuse.kernel.StatfsReply;
 import java.io.ByteArrayOutputStream;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -69,6 +70,21 @@ final class DaxLowLevel implements LowLevelFileSystem {
         this.readOnly = fs.options().readOnly();
     }
 
+    /**
+     * HANDLE_KILLPRIV_V2: daxfs clears set-user-ID (and set-group-ID with group-execute) itself on
+     * write, truncate, fallocate and chown, where the kernel says the caller lacks CAP_FSETID; the
+     * kernel would otherwise skip it for direct-I/O writes (dax=always, DAX files).
+     */
+    @Override
+    public boolean handlesKillPriv() {
+        return true;
+    }
+
+    /** The caller uid fs-core clears set-id bits for: any but root when the kernel's kill flag is set. */
+    private static int killer(boolean kill) {
+        return kill ? DaxFileSystem.UNPRIVILEGED_UID : DaxFileSystem.ROOT_UID;
+    }
+
     @Override
     public int errnoOf(RuntimeException e) {
         return e instanceof FsException fe ? fe.errno().value() : 0;
@@ -76,8 +92,20 @@ final class DaxLowLevel implements LowLevelFileSystem {
 
     // ---- names and attributes ----
 
+    /**
+     * With FUSE_EXPORT_SUPPORT the kernel resolves a file handle (open_by_handle_at, NFS) whose
+     * inode it no longer caches by looking up "." in the handle's node, whatever its kind, and
+     * checks the generation itself; a file with no name left is stale, as on local filesystems.
+     */
     @Override
     public Entry lookup(Context c, long parent, byte[] name) {
+        if (Arrays.equals(name, DOT)) {
+            Attributes a = fs.getattr(parent);
+            if (!a.isDirectory() && a.nlink() == 0) {
+                throw new FsException(Errno.ESTALE, "inode " + parent + " has no name left");
+            }
+            return entry(fs.hold(parent));
+        }
         return entry(fs.hold(fs.lookup(parent, Name.of(name))));
     }
 
@@ -105,7 +133,7 @@ final class DaxLowLevel implements LowLevelFileSystem {
             fs.chown(node, in.has(SetattrIn.UID) ? in.uid() : -1, in.has(SetattrIn.GID) ? in.gid() : -1);
         }
         if (in.has(SetattrIn.SIZE)) {
-            fs.truncate(node, in.size());
+            fs.truncate(node, in.size(), killer(in.has(SetattrIn.KILL_SUIDGID)));
         }
         if (in.has(SetattrIn.ATIME | SetattrIn.MTIME | SetattrIn.ATIME_NOW | SetattrIn.MTIME_NOW)) {
             long[] a = time(in, SetattrIn.ATIME, SetattrIn.ATIME_NOW, in.atimeSec(), in.atimeNsec());
@@ -222,7 +250,7 @@ final class DaxLowLevel implements LowLevelFileSystem {
 
     @Override
     public long write(Context c, long node, long fh, long offset, MemorySegment data, int writeFlags) {
-        return fs.write(fh, offset, data);
+        return fs.write(fh, offset, data, killer((writeFlags & WRITE_KILL_SUIDGID) != 0));
     }
 
     @Override
@@ -240,9 +268,10 @@ final class DaxLowLevel implements LowLevelFileSystem {
         fs.fsync(node, dataOnly);
     }
 
+    /** The request's uid decides: FALLOCATE carries no kill flag, and root holds CAP_FSETID. */
     @Override
     public void fallocate(Context c, long node, long fh, long offset, long length, int mode) {
-        fs.fallocate(node, mode, offset, length);
+        fs.fallocate(node, mode, offset, length, c.uid());
     }
 
     /** SEEK_DATA (3) and SEEK_HOLE (4); the kernel answers SEEK_SET/CUR/END itself. */
@@ -406,7 +435,7 @@ final class DaxLowLevel implements LowLevelFileSystem {
         return switch (cmd) {
             case InodeFlagsIoctl.FS_IOC_FSGETXATTR, InodeFlagsIoctl.FS_IOC_GETFLAGS -> {
                 byte[] value = InodeFlagsIoctl.get(cmd, fs.getattr(node).flags());
-                yield new IoctlReply(0, java.util.Arrays.copyOf(value, Math.min(value.length, outSize)));
+                yield new IoctlReply(0, Arrays.copyOf(value, Math.min(value.length, outSize)));
             }
             case InodeFlagsIoctl.FS_IOC_FSSETXATTR, InodeFlagsIoctl.FS_IOC_SETFLAGS -> {
                 fs.setFlags(node, InodeFlagsIoctl.flagsToSet(cmd, in));

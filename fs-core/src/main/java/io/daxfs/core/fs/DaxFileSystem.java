@@ -57,6 +57,8 @@ public final class DaxFileSystem implements AutoCloseable {
     private static final long DAY_SECONDS = 86_400;
     /** The caller that keeps set-id bits on write, truncate and fallocate (it has CAP_FSETID). */
     public static final int ROOT_UID = 0;
+    /** A caller without CAP_FSETID whatever its uid (FUSE's kill-suid/sgid flags): set-id bits go. */
+    public static final int UNPRIVILEGED_UID = -1;
     private static final long COPY_CHUNK = 1 << 20;
     private static final long PAGE = Layout.BLOCK_SIZE;
     private static final int S_ISUID = 04000;

@@ -96,7 +96,10 @@ public interface LowLevelFileSystem {
         throw enosys();
     }
 
-    /** Returns the bytes written. */
+    /** {@code FUSE_WRITE_KILL_SUIDGID} in a WRITE's flags: the writer lacks CAP_FSETID (killpriv v2). */
+    int WRITE_KILL_SUIDGID = 1 << 2;
+
+    /** Returns the bytes written; {@code writeFlags} may hold {@link #WRITE_KILL_SUIDGID}. */
     default long write(Context c, long node, long fh, long offset, MemorySegment data, int writeFlags) {
         throw enosys();
     }
