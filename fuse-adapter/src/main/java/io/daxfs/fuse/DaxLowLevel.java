@@ -384,7 +384,7 @@ final class DaxLowLevel implements LowLevelFileSystem {
             LockSupport.parkNanos(100_000);
         }
         StatFs s = fs.statfs();
-        return new StatfsReply(s.totalBlocks(), s.freeBlocks(), s.freeBlocks(), s.totalInodes(), s.freeInodes(),
+        return new StatfsReply(s.totalBlocks(), s.freeBlocks(), s.availableBlocks(), s.totalInodes(), s.freeInodes(),
                 (int) s.blockSize(), s.maxNameLength(), (int) s.blockSize());
     }
 

@@ -120,7 +120,7 @@ public final class DaxFileSystem implements AutoCloseable {
 
     public static DaxFileSystem mount(DaxDevice device, MountOptions options, Clock clock) {
         Objects.requireNonNull(options, "options");
-        Volume volume = Mounter.mount(device, options.readOnly(), clock.nowNs());
+        Volume volume = Mounter.mount(device, options.readOnly(), options.indexCacheBytes(), clock.nowNs());
         return new DaxFileSystem(volume, options, clock);
     }
 
@@ -690,10 +690,16 @@ public final class DaxFileSystem implements AutoCloseable {
         });
     }
 
-    /** syncfs: everything written before, in any file, is durable when this returns. */
+    /**
+     * syncfs: everything written before, in any file, is durable when this returns. Inodes held
+     * in DRAM only for their dirty pages may be dropped again afterwards.
+     */
     public void syncfs() {
         guarded(() -> {
-            writeback.syncfs(volume.loadedInodes());
+            writeback.syncfs(volume.residentInodes());
+            for (Inode inode : volume.residentInodes()) {
+                read(inode, () -> null);
+            }
             return null;
         });
     }
@@ -742,7 +748,7 @@ public final class DaxFileSystem implements AutoCloseable {
     public FsStats stats() {
         long block = Layout.BLOCK_SIZE;
         return new FsStats(volume.releaser().pinnedBlocks() * block, volume.releaser().deferredBlocks() * block,
-                Writeback.dirtyBytes(volume.loadedInodes()), mapper.liveMappings().size(),
+                Writeback.dirtyBytes(volume.residentInodes()), mapper.liveMappings().size(),
                 volume.allocator().freeBlocks() * block, volume.orphans().usedCount(), volume.lookups().awaitingForget());
     }
 
@@ -962,7 +968,7 @@ public final class DaxFileSystem implements AutoCloseable {
             if (!inode.xattrs().containsKey(name)) {
                 throw new FsException(Errno.ENODATA, "no xattr " + name);
             }
-            volume.begin().append(inode, new XattrDel(name, clock.nowNs())).commit();
+            volume.begin().releasing().append(inode, new XattrDel(name, clock.nowNs())).commit();
             compactor.maybeCompact(inode);
             return null;
         });
@@ -992,8 +998,9 @@ public final class DaxFileSystem implements AutoCloseable {
     public StatFs statfs() {
         Layout layout = volume.layout();
         long totalInodes = layout.inodeCount() - 1;
-        return new StatFs(Layout.BLOCK_SIZE, layout.dataBlocks(), volume.allocator().freeBlocks(), totalInodes,
-                totalInodes - volume.inodeTable().usedCount(), Names.MAX_NAME_BYTES);
+        return new StatFs(Layout.BLOCK_SIZE, layout.dataBlocks(), volume.allocator().freeBlocks(),
+                volume.allocator().availableBlocks(), totalInodes, totalInodes - volume.inodeTable().usedCount(),
+                Names.MAX_NAME_BYTES);
     }
 
     /**
@@ -1012,7 +1019,7 @@ public final class DaxFileSystem implements AutoCloseable {
             mapper.closeAll();
             readPinner.closeAll();
             if (!options.readOnly()) {
-                writeback.syncfs(volume.loadedInodes());
+                writeback.syncfs(volume.residentInodes());
                 reapOrphansAndUnmount();
             }
         } finally {
@@ -1023,7 +1030,7 @@ public final class DaxFileSystem implements AutoCloseable {
     private void reapOrphansAndUnmount() {
         volume.namespaceLock().writeLock().lock();
         try {
-            for (Inode inode : List.copyOf(volume.loadedInodes())) {
+            for (Inode inode : volume.residentInodes()) {
                 if (!inode.isDeleted() && !inode.isDirectory() && inode.nlink() == 0) {
                     inode.lock().writeLock().lock();
                     try {
@@ -1114,11 +1121,11 @@ public final class DaxFileSystem implements AutoCloseable {
     }
 
     private <T> T read(Inode inode, Supplier<T> op) {
-        return locked(inode, inode.lock().readLock(), op);
+        return locked(inode, inode.lock().readLock(), false, op);
     }
 
     private <T> T write(Inode inode, Supplier<T> op) {
-        return locked(inode, inode.lock().writeLock(), op);
+        return locked(inode, inode.lock().writeLock(), true, op);
     }
 
     /** Write-locks several distinct inodes (see {@link #writeAllLocked}). */
@@ -1129,40 +1136,42 @@ public final class DaxFileSystem implements AutoCloseable {
     /**
      * Write-locks several inodes in inode-number order: namespace operations run in parallel, and
      * one global order keeps them from deadlocking whatever shape the tree has (even a damaged
-     * one whose entries loop).
+     * one whose entries loop). Before letting go, tells the volume which must stay in DRAM.
      */
-    private static <T> T writeAllLocked(List<Inode> inodes, Supplier<T> op) {
-        List<Lock> taken = new ArrayList<>();
+    private <T> T writeAllLocked(List<Inode> inodes, Supplier<T> op) {
+        List<Inode> taken = new ArrayList<>();
         List<Inode> ordered = new ArrayList<>(inodes);
         ordered.sort(java.util.Comparator.comparingLong(Inode::ino));
         try {
             for (Inode inode : ordered) {
-                Lock lock = inode.lock().writeLock();
-                if (!taken.contains(lock)) {
-                    lock.lock();
-                    taken.add(lock);
+                if (!taken.contains(inode)) {
+                    inode.lock().writeLock().lock();
+                    taken.add(inode);
                 }
                 requireLive(inode);
             }
             return op.get();
         } finally {
             for (int i = taken.size() - 1; i >= 0; i--) {
-                taken.get(i).unlock();
+                volume.settle(taken.get(i), true);
+                taken.get(i).lock().writeLock().unlock();
             }
         }
     }
 
     /**
-     * Runs {@code op} under {@code lock}; an inode deleted while this thread waited for the lock
-     * is gone (ENOENT), so nothing is ever appended to a log whose pages were released.
+     * Runs {@code op} under {@code lock} (the write lock if {@code writing}); an inode deleted while
+     * this thread waited for the lock is gone (ENOENT), so nothing is ever appended to a log whose
+     * pages were released. Before letting go, tells the volume whether the inode must stay in DRAM.
      */
-    private <T> T locked(Inode inode, Lock lock, Supplier<T> op) {
+    private <T> T locked(Inode inode, Lock lock, boolean writing, Supplier<T> op) {
         return guarded(() -> {
             lock.lock();
             try {
                 requireLive(inode);
                 return op.get();
             } finally {
+                volume.settle(inode, writing);
                 lock.unlock();
             }
         });

@@ -49,6 +49,21 @@ public final class Inode {
     private long compactionThreshold = MIN_COMPACTION_THRESHOLD;
     private final DirtyPages dirty = new DirtyPages();
     private final List<LiveMapping> mappings = new CopyOnWriteArrayList<>();
+    /** Whether the volume holds this inode resident (see {@link #needsResidence}); set by the volume. */
+    private volatile boolean resident;
+    /** DRAM of the xattrs, counted as they change. */
+    private long xattrBytes;
+    /** What the inode cache last weighed this inode at. */
+    private long weighedBytes;
+
+    /**
+     * DRAM of an inode besides its indexes: this object, its lock, attributes, log, dirty map,
+     * mapping list and xattr map, and the volume's map entries for it (estimated; what
+     * {@code bin/bench million} measures per empty file is close to it).
+     */
+    private static final long BASE_BYTES = 640;
+    /** DRAM of one xattr besides its name and value bytes. */
+    private static final long XATTR_BYTES = 96;
 
     /** Logs smaller than this are never compacted. */
     public static final long MIN_COMPACTION_THRESHOLD = 4 * Layout.BLOCK_SIZE;
@@ -124,6 +139,52 @@ public final class Inode {
     /** Pages written with cached stores and not yet flushed. */
     public DirtyPages dirty() {
         return dirty;
+    }
+
+    /**
+     * True while this inode holds state that is not in its log, so its DRAM copy must not be
+     * dropped: open handles, orphan or O_TMPFILE status, dirty pages awaiting fsync, live mappings.
+     */
+    public boolean needsResidence() {
+        return openCount > 0 || orphanSlot >= 0 || linkable || dirty.pages() > 0 || !mappings.isEmpty();
+    }
+
+    public boolean isResident() {
+        return resident;
+    }
+
+    public void setResident(boolean resident) {
+        this.resident = resident;
+    }
+
+    /**
+     * DRAM this inode's state takes, estimated: what the inode cache weighs it by. Constant time,
+     * and safe without the lock (it then reads a slightly stale estimate).
+     */
+    public long memoryBytes() {
+        long bytes = BASE_BYTES + 8L * log.pageCount();
+        if (extents != null) {
+            bytes += extents.memoryBytes();
+        }
+        if (directory != null) {
+            bytes += directory.memoryBytes();
+        }
+        return bytes + xattrBytes;
+    }
+
+    /**
+     * Records that the inode cache weighed this inode now; returns the weight (its
+     * {@link #memoryBytes}).
+     */
+    public long weigh() {
+        weighedBytes = memoryBytes();
+        return weighedBytes;
+    }
+
+    /** True if this inode's size moved by more than an eighth since it was last weighed. */
+    public boolean outgrewWeight() {
+        long now = memoryBytes();
+        return Math.abs(now - weighedBytes) > weighedBytes / 8;
     }
 
     /** Live DAX mappings of this file. */
@@ -216,11 +277,15 @@ public final class Inode {
                 attrs = withSizeAndTimes(attrs.size(), Timestamp.ofNanos(e.timeNs()), Timestamp.ofNanos(e.timeNs()));
             }
             case XattrSet e -> {
-                xattrs.put(e.name(), e.value());
+                byte[] old = xattrs.put(e.name(), e.value());
+                xattrBytes += e.value().length - (old == null ? -XATTR_BYTES - e.name().length() : old.length);
                 attrs = withSizeAndTimes(attrs.size(), attrs.mtime(), Timestamp.ofNanos(e.timeNs()));
             }
             case XattrDel e -> {
-                xattrs.remove(e.name());
+                byte[] old = xattrs.remove(e.name());
+                if (old != null) {
+                    xattrBytes -= XATTR_BYTES + e.name().length() + old.length;
+                }
                 attrs = withSizeAndTimes(attrs.size(), attrs.mtime(), Timestamp.ofNanos(e.timeNs()));
             }
         }

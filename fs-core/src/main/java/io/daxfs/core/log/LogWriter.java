@@ -54,8 +54,8 @@ public final class LogWriter {
      * Starts a new log for inode {@code ino}: one page with a fresh header. The returned log's
      * tail (its first entry offset) is not on the media until the creation commits.
      */
-    public InodeLog newLog(long ino) {
-        long block = allocator.allocateOne();
+    public InodeLog newLog(long ino, BlockAllocator.Use use) {
+        long block = allocator.allocateOne(use);
         writeHeader(block, ino);
         return new InodeLog(new long[] {block, 0, 0, 0}, 1, LogPage.firstEntryOffset(block));
     }
@@ -74,7 +74,7 @@ public final class LogWriter {
      * share one fence before the commit store. On failure (ENOSPC for a new page) nothing visible has changed and
      * pages taken so far are freed.
      */
-    public Staged stage(long ino, InodeLog log, List<LogEntry> entries) {
+    public Staged stage(long ino, InodeLog log, List<LogEntry> entries, BlockAllocator.Use use) {
         MemorySegment buf = PAGE_BUFFER.get();
         long[] newPages = new long[2];
         int newCount = 0;
@@ -91,7 +91,7 @@ public final class LogWriter {
                         pos = pageEnd;
                     }
                     flushChunk(buf, lastPage, chunkStart, pos);
-                    long page = allocator.allocateOne();
+                    long page = allocator.allocateOne(use);
                     if (newCount == newPages.length) {
                         newPages = Arrays.copyOf(newPages, newCount * 2);
                     }

@@ -24,7 +24,7 @@ public final class BlockClaims {
 
     private final BitSet claimed;
 
-    /** Claims that start with {@code used} (the recovery scan's blocks; empty after a clean mount). */
+    /** Claims that start with {@code used} (empty: the mount then claims what it loads itself). */
     public BlockClaims(BitSet used) {
         this.claimed = (BitSet) used.clone();
     }
