@@ -702,7 +702,12 @@ public final class DaxFileSystem implements AutoCloseable {
         guarded(() -> {
             writeback.syncfs(volume.residentInodes());
             for (Inode inode : volume.residentInodes()) {
-                read(inode, () -> null);
+                inode.lock().readLock().lock();
+                try {
+                    volume.settle(inode, false);
+                } finally {
+                    inode.lock().readLock().unlock();
+                }
             }
             return null;
         });
