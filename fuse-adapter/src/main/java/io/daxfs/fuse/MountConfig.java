@@ -31,11 +31,17 @@ record MountConfig(Path device, Path mountPoint, boolean readOnly, Dax dax, Pers
     static final int MAX_KERNEL_REQUEST = 1024 * 1024;
 
     /**
-     * The {@code transport=} option: daxfs's own reader of {@code /dev/fuse} (Linux) or jnr-fuse
-     * over libfuse2 (the portable path). See docs/ARCHITECTURE.md.
+     * The {@code transport=} option: daxfs's own reader of {@code /dev/fuse} (Linux, the default
+     * there) or jnr-fuse over libfuse2 (the portable path, the default elsewhere; its limits are in
+     * docs/OPERATIONS.md). See docs/ARCHITECTURE.md.
      */
     enum Transport {
-        KERNEL, JNR
+        KERNEL, JNR;
+
+        /** The kernel protocol is Linux's; any other system gets libfuse through jnr-fuse. */
+        static Transport platformDefault() {
+            return System.getProperty("os.name", "").startsWith("Linux") ? KERNEL : JNR;
+        }
     }
 
     /** The {@code dax=} option: which files bypass the kernel page cache (direct I/O). */
@@ -58,7 +64,7 @@ record MountConfig(Path device, Path mountPoint, boolean readOnly, Dax dax, Pers
             + "(relatime), diratime|nodiratime (diratime), lazytime|nolazytime (no effect), allow_other, "
             + "default_permissions, fsname=NAME (the device path), subtype=NAME (daxfs; empty: type fuse), "
             + "max_write=BYTES (131072; kernel: 1048576), max_read=BYTES (same), attr_timeout=SECONDS (1), "
-            + "entry_timeout=SECONDS (1), loop=single|multi (jnr: single, kernel: multi), transport=jnr|kernel (jnr), "
+            + "entry_timeout=SECONDS (1), loop=single|multi (jnr: single, kernel: multi), transport=kernel|jnr (kernel on Linux), "
             + "index_cache=BYTES[K|M|G] (a quarter of the Java heap), "
             + "dev, nodev, suid, nosuid, exec, noexec, sync, async, dirsync, defaults; fstab's auto, noauto, nofail, "
             + "_netdev, x-*, comment= are ignored";
@@ -213,7 +219,7 @@ record MountConfig(Path device, Path mountPoint, boolean readOnly, Dax dax, Pers
          * row (docs/OPERATIONS.md); the kernel transport serves with several threads.
          */
         private Loop loop;
-        private Transport transport = Transport.JNR;
+        private Transport transport = Transport.platformDefault();
         private long indexCacheBytes = MountOptions.defaultIndexCacheBytes();
         private final Set<String> kernelFlags = new LinkedHashSet<>();
 

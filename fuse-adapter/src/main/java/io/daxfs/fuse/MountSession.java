@@ -99,7 +99,10 @@ final class MountSession implements AutoCloseable {
                     options.threads());
             fd = KernelMount.mount(spec);
         } catch (IOException e) {
-            throw new MountException(e.getMessage());
+            // No fallback: libfuse needs the same /dev/fuse and mount rights, and a silent switch
+            // would hide the other transport's limits. Say how to choose it.
+            throw new MountException(e.getMessage() + " (the kernel transport; -o transport=jnr mounts through "
+                    + "libfuse2 instead)");
         }
         // In place: the kernel holds the first requests until the server below has answered INIT.
         ready.mounted();

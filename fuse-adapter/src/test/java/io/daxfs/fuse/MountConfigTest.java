@@ -25,10 +25,14 @@ class MountConfigTest {
         assertEquals(MountOptions.Atime.RELATIME, c.atime());
         assertEquals("/dev/shm/img", c.fsname());
         assertEquals("daxfs", c.subtype());
-        assertTrue(c.singleThread());
+        assertEquals(MountConfig.Transport.KERNEL, c.transport());
+        assertFalse(c.singleThread(), "the kernel transport serves with several threads");
+        assertEquals(1 << 20, c.maxWrite());
         assertFalse(c.foreground() || c.debug() || c.allowOther() || c.defaultPermissions());
+        MountConfig jnr = MountConfig.parse("/dev/shm/img", "/mnt/x", "-o", "transport=jnr");
+        assertTrue(jnr.singleThread());
         assertEquals(List.of("-o", "fsname=/dev/shm/img,subtype=daxfs,hard_remove,use_ino,big_writes,"
-                + "max_write=131072,max_read=131072,attr_timeout=1.0,entry_timeout=1.0,rw", "-s"), c.fuseArguments());
+                + "max_write=131072,max_read=131072,attr_timeout=1.0,entry_timeout=1.0,rw", "-s"), jnr.fuseArguments());
     }
 
     @Test
@@ -68,7 +72,8 @@ class MountConfigTest {
         assertFalse(c.singleThread());
         assertEquals("", c.subtype(), "an empty subtype gives the plain fuse type");
         assertTrue(MountConfig.parse("d", "m", "-o", "transport=kernel,loop=single").singleThread());
-        assertEquals(MountConfig.Transport.JNR, MountConfig.parse("d", "m").transport());
+        assertEquals(MountConfig.Transport.KERNEL, MountConfig.parse("d", "m").transport(), "the default on Linux");
+        assertEquals(MountConfig.Transport.JNR, MountConfig.parse("d", "m", "-o", "transport=jnr").transport());
         assertMessage("expected transport=kernel|jnr", "d", "m", "-o", "transport=fast");
     }
 
@@ -152,7 +157,7 @@ class MountConfigTest {
         assertMessage("expected writeback=sync|fsync", "d", "m", "-o", "writeback=later");
         assertMessage("option ro takes no value", "d", "m", "-o", "ro=1");
         assertMessage("fsname= needs a value", "d", "m", "-o", "fsname=");
-        assertMessage("must be at most 131072 with transport=jnr", "d", "m", "-o", "max_write=262144");
+        assertMessage("must be at most 131072 with transport=jnr", "d", "m", "-o", "max_write=262144,transport=jnr");
         assertMessage("must be a multiple of 4096", "d", "m", "-o", "max_write=2097152,transport=kernel");
         assertMessage("must be a multiple of 4096", "d", "m", "-o", "max_read=1000");
         assertMessage("is not a number", "d", "m", "-o", "max_read=lots");

@@ -67,8 +67,17 @@ final class MountFixture implements AutoCloseable {
     Result daxfs(String... args) {
         List<String> command = new ArrayList<>(List.of(REPO.resolve("bin/daxfs").toString()));
         command.addAll(List.of(args));
+        if (!TRANSPORT.isEmpty() && args.length >= 2 && List.of(args).stream().noneMatch(a -> a.contains("transport="))) {
+            command.addAll(List.of("-o", "transport=" + TRANSPORT));
+        }
         return run(command);
     }
+
+    /**
+     * The transport of this run's mounts, from {@code -Ddaxfs.it.transport=kernel|jnr} (none: the
+     * default); a case that names one keeps it.
+     */
+    static final String TRANSPORT = System.getProperty("daxfs.it.transport", "");
 
     /** Runs a bash script in directory {@code dir}. */
     Result sh(Path dir, String script) {

@@ -21,7 +21,7 @@ class FioDaxAlwaysTest extends FioMatrix {
 
     @Override
     boolean expectFailure(String engine, FioRun run) {
-        if (!engine.equals("mmap") || DaxfsMount.TRANSPORT.equals("kernel")) {
+        if (!engine.equals("mmap") || DaxfsMount.KERNEL_TRANSPORT) {
             return false;
         }
         assertNotEquals(0, run.exitCode, () -> "the mmap engine worked on a dax=always mount: " + run);

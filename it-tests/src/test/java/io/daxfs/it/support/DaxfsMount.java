@@ -44,6 +44,8 @@ public final class DaxfsMount implements AutoCloseable {
      * (none: the default), so that the whole suite runs on either transport.
      */
     public static final String TRANSPORT = System.getProperty("daxfs.it.transport", "");
+    /** Whether this run mounts on the kernel transport (the default on Linux), not jnr-fuse's libfuse2. */
+    public static final boolean KERNEL_TRANSPORT = !TRANSPORT.equals("jnr");
 
     /** Mounts with {@code -o options} (none if empty) and the run's transport; returns this. */
     public DaxfsMount mount(String... options) {
