@@ -319,10 +319,14 @@ final class DaxLowLevel implements LowLevelFileSystem {
         if (!fs.getattr(node).isDirectory()) {
             throw new FsException(Errno.ENOTDIR, "not a directory");
         }
-        return new OpenReply(node, 0);
+        return new OpenReply(fs.listingEnd(node), 0);
     }
 
-    /** "." and ".." take offsets 1 and 2; fs-core's cookies (3 and up) are the offsets of the rest. */
+    /**
+     * "." and ".." take offsets 1 and 2; fs-core's cookies (3 and up) are the offsets of the rest.
+     * The handle is where the listing ends ({@link DaxFileSystem#listingEnd} at opendir), so a
+     * listing ends even while names are renamed away and back (each gets a higher cookie).
+     */
     @Override
     public void readdir(Context c, long node, long fh, long offset, DirectoryListing out) {
         if (offset < 1 && !out.add(DOT, node, FileKind.DIRECTORY.typeBits(), 1, dotEntry(node))) {
@@ -336,7 +340,7 @@ final class DaxLowLevel implements LowLevelFileSystem {
         }
         long cookie = offset < 3 ? 0 : offset;
         while (true) {
-            List<DirEntry> batch = fs.readdir(node, cookie, READDIR_BATCH);
+            List<DirEntry> batch = fs.readdir(node, cookie, fh, READDIR_BATCH);
             for (DirEntry e : batch) {
                 Entry entry = out.plus() ? plusEntry(e) : null;
                 if (!out.add(e.name().toByteArray(), e.ino(), e.kind().typeBits(), e.cookie(),
