@@ -75,6 +75,24 @@ class FsckCliTest {
     }
 
     @Test
+    void anOlderFormatVersionIsRefusedWithOneLine() throws IOException {
+        Path f = file("v1.img", image);
+        try (io.daxfs.core.device.DaxDevice d = io.daxfs.core.device.DaxDevice.open(f,
+                io.daxfs.core.device.DeviceOptions.defaults())) {
+            io.daxfs.core.format.Superblock sb = io.daxfs.core.format.Superblock.read(d);
+            new io.daxfs.core.format.Superblock(1, sb.features(), sb.totalBlocks(), sb.inodeCount(), sb.uuid(),
+                    sb.label(), sb.state(), sb.createdNs(), sb.lastMountNs(), sb.lastWriteNs(), sb.mountCount(),
+                    sb.freeList()).writeBoth(d);
+        }
+        for (String mode : new String[] {"-fn", "-fy"}) {
+            FsckRunner r = fsck(mode, f.toString());
+            assertEquals(FsckMain.OPERATIONAL_ERROR, r.code(), r.toString());
+            assertTrue(r.out().lines().filter(l -> l.contains("format version 1 is not supported")).count() == 1
+                    && r.out().contains("run mkfs.daxfs"), r.toString());
+        }
+    }
+
+    @Test
     void cleanImageIsQuickUnlessForced() throws IOException {
         Path f = file("clean.img", image);
         FsckRunner quick = fsck("-n", f.toString());

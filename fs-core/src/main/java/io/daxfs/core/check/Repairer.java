@@ -6,6 +6,7 @@ import io.daxfs.core.FileKind;
 import io.daxfs.core.Name;
 import io.daxfs.core.FsException;
 import io.daxfs.core.balloc.BlockAllocator;
+import io.daxfs.core.balloc.SlotAllocator;
 import io.daxfs.core.check.Analysis.Finding;
 import io.daxfs.core.check.Analysis.InodeInfo;
 import io.daxfs.core.check.Analysis.NameRef;
@@ -205,7 +206,7 @@ public final class Repairer {
 
         private LogWriter writer() {
             if (writer == null) {
-                writer = new LogWriter(device, allocator());
+                writer = new LogWriter(device, allocator(), SlotAllocator.empty(allocator()));
             }
             return writer;
         }
@@ -348,7 +349,7 @@ public final class Repairer {
             InodeLog log = writer().newLog(ino);
             InodeEntry first = new InodeEntry(mode, 0, 0, 0, 2, 0, 0, now, now, now, now,
                     parent == null ? ino : parent.ino(), 0);
-            table().writeNewRecord(ino, log.headBlock(), generation);
+            table().writeNewRecord(ino, log.head(), generation);
             Inode inode = new Inode(ino, generation, first, log);
             if (parent == null) {
                 LogWriter.Staged staged = writer().stage(ino, log, List.of(first));

@@ -45,12 +45,17 @@ public final class Inode {
     private int orphanSlot = -1;
     private boolean linkable;
     private boolean deleted;
-    private long compactionThreshold = MIN_COMPACTION_THRESHOLD;
+    private long compactionThreshold;
     private final DirtyPages dirty = new DirtyPages();
     private final List<LiveMapping> mappings = new CopyOnWriteArrayList<>();
 
-    /** Logs smaller than this are never compacted. */
+    /** Logs smaller than this are never compacted, unless they spilled out of a slot. */
     public static final long MIN_COMPACTION_THRESHOLD = 4 * Layout.BLOCK_SIZE;
+    /**
+     * A log that starts in a slot is worth a look as soon as it spills into a page: its live state
+     * may fit a slot again (a file's attributes changed a few times, a directory that shrank).
+     */
+    private static final long SPILL_THRESHOLD = Layout.SLOT_SIZE + 1;
 
     /** An inode whose first entry (its attribute snapshot) is {@code first}. */
     public Inode(long ino, long generation, InodeEntry first, InodeLog log) {
@@ -59,6 +64,7 @@ public final class Inode {
         this.kind = FileKind.fromMode(first.mode());
         this.attrs = first;
         this.log = log;
+        this.compactionThreshold = initialThreshold(log);
         this.extents = kind == FileKind.DIRECTORY ? null : new FileExtents();
         this.directory = kind == FileKind.DIRECTORY ? new DirectoryIndex() : null;
     }
@@ -87,10 +93,16 @@ public final class Inode {
         return log;
     }
 
-    /** Swaps in a compacted log. */
+    /** Swaps in a compacted log; the compaction threshold starts again as for a new log of its kind. */
     public void replaceLog(InodeLog compacted) {
         this.log = compacted;
+        this.compactionThreshold = initialThreshold(compacted);
     }
+
+    private static long initialThreshold(InodeLog log) {
+        return log.startsInSlot() ? SPILL_THRESHOLD : MIN_COMPACTION_THRESHOLD;
+    }
+
 
     /** The latest attribute snapshot (size, times, mode… as entries left them). */
     public InodeEntry attrs() {

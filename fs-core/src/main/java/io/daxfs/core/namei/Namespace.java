@@ -63,7 +63,7 @@ public final class Namespace {
         try {
             log = volume.logWriter().newLog(ino);
             long generation = table.read(ino).generation() + 1;
-            table.writeNewRecord(ino, log.headBlock(), generation);
+            table.writeNewRecord(ino, log.head(), generation);
             int flags = dir.attrs().flags() & io.daxfs.core.Attributes.FLAG_DAX;
             List<LogEntry> entries = new ArrayList<>();
             long size = 0;
@@ -112,7 +112,7 @@ public final class Namespace {
             slot = volume.orphans().reserve();
             log = volume.logWriter().newLog(ino);
             long generation = table.read(ino).generation() + 1;
-            table.writeNewRecord(ino, log.headBlock(), generation);
+            table.writeNewRecord(ino, log.head(), generation);
             int flags = dir.attrs().flags() & io.daxfs.core.Attributes.FLAG_DAX;
             InodeEntry attrs = new InodeEntry(mode, uid, gid, flags, 0, 0, 0, now, now, now, now, dir.ino(), 0);
             Inode inode = new Inode(ino, generation, attrs, log);

@@ -4,10 +4,13 @@ import io.daxfs.core.DirEntry;
 import io.daxfs.core.Errno;
 import io.daxfs.core.FsException;
 import io.daxfs.core.balloc.BlockAllocator;
+import io.daxfs.core.balloc.SlotAllocator;
+import io.daxfs.core.balloc.SlotSet;
 import io.daxfs.core.extent.FileExtents;
 import io.daxfs.core.format.Layout;
 import io.daxfs.core.inode.Inode;
 import io.daxfs.core.inode.InodeTable;
+import io.daxfs.core.log.LogSegment;
 import io.daxfs.core.log.LogCorruptException;
 import java.util.Arrays;
 import java.util.BitSet;
@@ -24,7 +27,8 @@ import org.slf4j.LoggerFactory;
  * allocator hands nothing out and operations on names wait ({@link #await}); reads, lookups and
  * writes into blocks a file already has go on meanwhile, so mount stays as fast as before. Then
  * blocks the saved free list wrongly calls free are withheld, blocks used by two owners are never
- * given out again, and an inode whose link count disagrees with its names is never deleted. If a
+ * given out again, the log slots in use are handed to the {@link SlotAllocator} (nothing on the
+ * media lists them), and an inode whose link count disagrees with its names is never deleted. If a
  * log cannot be read, nothing is handed out and names do not change: the volume is read-only.
  *
  * <p>After a crash the recovery scan has read everything already, so {@link #of} checks the link
@@ -58,22 +62,29 @@ public final class MountVerification {
         return v;
     }
 
-    /** Starts verifying the inodes in use at a clean mount; {@code allocator} waits for the result. */
-    public static MountVerification start(InodeTable table, InodeLoader loader, BlockAllocator allocator) {
+    /**
+     * Starts verifying the inodes in use at a clean mount; {@code allocator} and {@code slots}
+     * wait for the result.
+     */
+    public static MountVerification start(InodeTable table, InodeLoader loader, BlockAllocator allocator,
+            SlotAllocator slots) {
         MountVerification v = new MountVerification();
         BitSet inUse = table.usedSnapshot();
-        Thread.ofPlatform().daemon().name("daxfs-mount-verify").start(() -> v.run(inUse, loader, allocator));
+        Thread.ofPlatform().daemon().name("daxfs-mount-verify").start(() -> v.run(inUse, loader, allocator, slots));
         return v;
     }
 
-    private void run(BitSet inUse, InodeLoader loader, BlockAllocator allocator) {
+    private void run(BitSet inUse, InodeLoader loader, BlockAllocator allocator, SlotAllocator slots) {
         long started = System.nanoTime();
         try {
             Tally tally = tallyInParallel(inUse, loader);
-            long withheld = allocator.verified(tally.used, tally.shared);
+            BitSet everyUsed = (BitSet) tally.used.clone();
+            everyUsed.or(tally.packed);
+            long withheld = allocator.verified(everyUsed, tally.shared);
+            slots.adopt(tally.slots, tally.shared, tally.used);
             wrongLinkCounts = tally.wrongLinkCounts();
             LOG.info("clean mount verified: {} inodes, {} blocks in use, {} ms", tally.inodes,
-                    tally.used.cardinality(), (System.nanoTime() - started) / 1_000_000);
+                    everyUsed.cardinality(), (System.nanoTime() - started) / 1_000_000);
             if (withheld > 0) {
                 LOG.error("the saved free list called {} blocks free that are in use; they are kept out of use "
                         + "(run fsck.daxfs)", withheld);
@@ -85,11 +96,11 @@ public final class MountVerification {
             }
             report(wrongLinkCounts);
         } catch (LogCorruptException | FsException e) {
-            fail(allocator, e.getMessage() + "; the filesystem is read-only until fsck.daxfs repairs it");
+            fail(allocator, slots, e.getMessage() + "; the filesystem is read-only until fsck.daxfs repairs it");
         } catch (InterruptedException e) {
-            fail(allocator, "verification interrupted; the filesystem is read-only");
+            fail(allocator, slots, "verification interrupted; the filesystem is read-only");
         } catch (RuntimeException | Error e) {
-            fail(allocator, "verification failed (" + e + "); the filesystem is read-only");
+            fail(allocator, slots, "verification failed (" + e + "); the filesystem is read-only");
             throw e;
         } finally {
             done.countDown();
@@ -152,9 +163,10 @@ public final class MountVerification {
         }
     }
 
-    private void fail(BlockAllocator allocator, String why) {
+    private void fail(BlockAllocator allocator, SlotAllocator slots, String why) {
         failure = why;
         allocator.refuse(why);
+        slots.refuse(why);
         LOG.error("clean mount verification: {}", why);
     }
 
@@ -199,9 +211,14 @@ public final class MountVerification {
         return !wrongLinkCounts.contains(ino);
     }
 
-    /** Blocks and names counted over every inode. */
+    /** Blocks, slots and names counted over every inode. */
     private static final class Tally {
+        /** Blocks used whole: log pages and file data. */
         final BitSet used = new BitSet();
+        final SlotSet slots = new SlotSet();
+        /** The blocks of {@link #slots}: packed pages. */
+        final BitSet packed = new BitSet();
+        /** Blocks with two owners (a slot claimed twice makes its packed page one). */
         final BitSet shared = new BitSet();
         long inodes;
         /** Inode numbers named by directory entries (one per name). */
@@ -213,8 +230,12 @@ public final class MountVerification {
 
         void add(Inode inode) {
             inodes++;
-            for (long page : inode.log().pagesCopy()) {
-                mark(page, 1);
+            for (long segment : inode.log().segmentsCopy()) {
+                if (LogSegment.isSlot(segment)) {
+                    markSlot(segment);
+                } else {
+                    mark(segment, 1);
+                }
             }
             if (inode.extents() != null) {
                 for (FileExtents.Run run : inode.extents().runs()) {
@@ -243,8 +264,16 @@ public final class MountVerification {
             BitSet both = (BitSet) used.clone();
             both.and(other.used);
             shared.or(both);
+            both = (BitSet) used.clone();
+            both.and(other.packed);
+            shared.or(both);
+            both = (BitSet) packed.clone();
+            both.and(other.used);
+            shared.or(both);
+            slots.addAll(other.slots, shared);
             shared.or(other.shared);
             used.or(other.used);
+            packed.or(other.packed);
             inodes += other.inodes;
             names = Arrays.copyOf(names, nameCount + other.nameCount);
             System.arraycopy(other.names, 0, names, nameCount, other.nameCount);
@@ -260,7 +289,18 @@ public final class MountVerification {
             for (int b = used.nextSetBit(from); b >= 0 && b < to; b = used.nextSetBit(b + 1)) {
                 shared.set(b);
             }
+            for (int b = packed.nextSetBit(from); b >= 0 && b < to; b = packed.nextSetBit(b + 1)) {
+                shared.set(b);
+            }
             used.set(from, to);
+        }
+
+        private void markSlot(long segment) {
+            int block = (int) LogSegment.block(segment);
+            if (!slots.add(LogSegment.offset(segment)) || used.get(block)) {
+                shared.set(block);
+            }
+            packed.set(block);
         }
 
         /**

@@ -4,6 +4,7 @@ import io.daxfs.core.FileKind;
 import io.daxfs.core.FormatOptions;
 import io.daxfs.core.FsException;
 import io.daxfs.core.balloc.BlockAllocator;
+import io.daxfs.core.balloc.SlotAllocator;
 import io.daxfs.core.device.DaxDevice;
 import io.daxfs.core.format.CorruptImageException;
 import io.daxfs.core.format.Layout;
@@ -52,13 +53,13 @@ public final class Mounter {
         device.fence();
 
         BlockAllocator allocator = BlockAllocator.allFree(layout);
-        LogWriter writer = new LogWriter(device, allocator);
+        LogWriter writer = new LogWriter(device, allocator, SlotAllocator.empty(allocator));
         InodeTable table = new InodeTable(device, layout);
         InodeLog rootLog = writer.newLog(Layout.ROOT_INO);
         InodeEntry root = new InodeEntry(FileKind.DIRECTORY.typeBits() | 0755, options.rootUid(), options.rootGid(),
                 0, 2, 0, 0, nowNs, nowNs, nowNs, nowNs, Layout.ROOT_INO, 0);
         LogWriter.Staged staged = writer.stage(Layout.ROOT_INO, rootLog, List.of(root));
-        table.writeNewRecord(Layout.ROOT_INO, rootLog.headBlock(), 1);
+        table.writeNewRecord(Layout.ROOT_INO, rootLog.head(), 1);
         long tailWord = table.tailOffset(Layout.ROOT_INO);
         device.storeRelease(tailWord, staged.newTail());
         device.flush(tailWord, Long.BYTES);
@@ -86,12 +87,14 @@ public final class Mounter {
         InodeTable table = new InodeTable(device, layout);
         OrphanTable orphans = new OrphanTable(device);
         BlockAllocator allocator = null;
+        SlotAllocator slots = null;
         List<Inode> loaded = List.of();
         BitSet used = new BitSet();
         MountVerification verification = MountVerification.none();
         if (sb.state() == State.CLEAN && sb.freeList().present()) {
             try {
                 allocator = BlockAllocator.load(layout, device, sb.freeList());
+                slots = SlotAllocator.pending(allocator);
             } catch (IllegalStateException e) {
                 LOG.warn("saved allocator unusable ({}); scanning the logs", e.getMessage());
             }
@@ -107,6 +110,7 @@ public final class Mounter {
             Recovery.Scan scan = Recovery.scan(layout, table,
                     new InodeLoader(table, new LogReader(device, layout)));
             allocator = BlockAllocator.fromUsed(layout, scan.usedBlocks());
+            slots = SlotAllocator.of(allocator, scan.slots());
             loaded = scan.inodes();
             used = scan.usedBlocks();
             verification = MountVerification.of(loaded);
@@ -115,7 +119,7 @@ public final class Mounter {
         if (!table.isUsed(Layout.ROOT_INO)) {
             throw new CorruptImageException("the root directory is missing; run fsck.daxfs");
         }
-        Volume volume = new Volume(device, sb, allocator, table, orphans, loaded, new BlockClaims(used));
+        Volume volume = new Volume(device, sb, allocator, slots, table, orphans, loaded, new BlockClaims(used));
         requireUsableRoot(volume);
         if (!readOnly) {
             Superblock dirty = sb.withState(State.DIRTY, FreeList.NONE, nowNs, true);
@@ -124,7 +128,7 @@ public final class Mounter {
             new OrphanReaper(volume).reapAtMount(crashed);
             if (loaded.isEmpty()) {
                 verification = MountVerification.start(table, new InodeLoader(table, new LogReader(device, layout)),
-                        allocator);
+                        allocator, slots);
             }
         }
         volume.setVerification(verification);
