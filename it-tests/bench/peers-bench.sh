@@ -13,7 +13,7 @@ Usage: it-tests/bench/peers-bench.sh [--quick] [--with-null] [--install] [--help
 
 Mounts every target at once, then runs each workload on every target in turn, REPEAT rounds, and keeps
 the median of each cell's rounds (the machine is shared and noisy: compare ratios, not absolute figures;
-the spread between rounds is summarised under the table, every round is in raw.csv).
+a second table gives each cell's spread between rounds, every round is in raw.csv).
 Writes bench-results/<timestamp>/{results.md,results.csv,raw.csv,chart.png,logs/}.
 
 Targets (columns):
@@ -47,7 +47,7 @@ Options:
 
 Environment (defaults in brackets; --quick changes those marked *):
   SEQ_SIZE* [256M]  RAND_SIZE* [64M]  RUNTIME* [3] s  NFILES* [10000]  REPEAT* [3]
-  PEERS [tmpfs f2-hl-bw f2-hl-dio f3-ll jnr-bw]   RATIO_BASES [f2-hl-bw jnr-bw]
+  PEERS [tmpfs f2-hl-bw f2-hl-dio f3-ll jnr-bw]   RATIO_BASES [f3-ll f2-hl-bw jnr-bw]
   ROWS [all]  workloads to run, a subset of: seqw seqr randr1 randr2 randw1 randw2 create stat unlink
               (seqr needs seqw, stat and unlink need create); for quick comparisons of two builds
   SCRATCH [/dev/shm]  where backing directories and daxfs images live (must be memory)
@@ -91,7 +91,7 @@ set_knobs() {
     : "${SEQ_SIZE:=64M}" "${RAND_SIZE:=16M}" "${RUNTIME:=2}" "${NFILES:=500}" "${REPEAT:=1}"
   fi
   : "${SEQ_SIZE:=256M}" "${RAND_SIZE:=64M}" "${RUNTIME:=3}" "${NFILES:=10000}" "${REPEAT:=3}"
-  : "${PEERS:=tmpfs f2-hl-bw f2-hl-dio f3-ll jnr-bw}" "${RATIO_BASES:=f2-hl-bw jnr-bw}"
+  : "${PEERS:=tmpfs f2-hl-bw f2-hl-dio f3-ll jnr-bw}" "${RATIO_BASES:=f3-ll f2-hl-bw jnr-bw}"
   : "${SCRATCH:=/dev/shm}" "${OUT_DIR:=$DAXFS_HOME/bench-results/$(date +%Y%m%d-%H%M%S)}"
   : "${DAXFS_TARGETS:=daxfs-default: daxfs-always:-o dax=always daxfs-kernel:-o transport=kernel daxfs-kernel-always:-o transport=kernel,dax=always}"
   : "${DAXFS_BIN:=$DAXFS_HOME/bin/daxfs}" "${DAXFS_SIZE:=2G}"
@@ -201,6 +201,11 @@ check_prereqs() {
   if has_kind 'jnr-*'; then
     need "command -v mvn" maven mvn
     need "find_jdk" "" "a JDK 25 (not in Debian 12: install Temurin 25 under /usr/lib/jvm)"
+  fi
+  if has_kind kernel-null; then
+    need "find_jdk" "" "a JDK 25 (not in Debian 12: install Temurin 25 under /usr/lib/jvm)"
+    need "test -f $DAXFS_HOME/fuse-adapter/target/test-classes/io/daxfs/fuse/kernel/NullFileSystem.class" "" \
+      "fuse-adapter's test classes (bin/mvnw install -DskipTests)"
   fi
   need "test -c /dev/fuse" "" "/dev/fuse (modprobe fuse; in a container: --device /dev/fuse --cap-add SYS_ADMIN)"
   ((${#missing[@]})) || return 0
@@ -336,7 +341,7 @@ start_peer() {
       spawn "$name" "$TOOLS/null_ll" -f "${T_MNT[$name]}"
       ;;
     kernel-null)
-      T_LABEL[$name]="do-nothing fs on daxfs's own FUSE transport (NullFileSystem, 4 threads), JDK $(java_major "$JAVA_HOME/bin/java")"
+      T_LABEL[$name]="do-nothing fs on daxfs's own FUSE transport (NullFileSystem, 4 threads), JDK $(java_major "$JAVA_HOME")"
       spawn "$name" "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED \
         -cp "$(module_classpath fuse-adapter):$DAXFS_HOME/fuse-adapter/target/test-classes" \
         io.daxfs.fuse.kernel.NullFileSystem "${T_MNT[$name]}" 4
@@ -350,7 +355,7 @@ start_peer() {
       # jnr-null runs libfuse's single-threaded loop, as daxfs does by default: the ceiling of that path.
       [[ $name == jnr-null ]] && fs=null what="do-nothing fs (stores no data, reads zeros)" loop=(-s)
       [[ $name == jnr-null-xattr ]] && fs=null-xattr what="do-nothing fs with getxattr (finds none)" loop=(-s)
-      T_LABEL[$name]="jnr-fuse $(jnr_fuse_version) $what, JDK $(java_major "$JAVA_HOME/bin/java"), -o big_writes${loop:+ ${loop[*]}}"
+      T_LABEL[$name]="jnr-fuse $(jnr_fuse_version) $what, JDK $(java_major "$JAVA_HOME"), -o big_writes${loop:+ ${loop[*]}}"
       # MemoryFS keeps every file in the heap, and allocates a byte[] per write.
       jvm_heap=$(((2 * ($(bytes "$SEQ_SIZE") + 2 * $(bytes "$RAND_SIZE")) >> 20) + 512))
       spawn "$name" "$JAVA_HOME/bin/java" -Xmx${jvm_heap}m --enable-native-access=ALL-UNNAMED \
@@ -578,7 +583,8 @@ write_csv() {
   done
 }
 
-# Pairs "daxfs-target/base" for the ratio table: every measured daxfs target against every base present.
+# Pairs "target/base" for the ratio table: every measured daxfs target against every base present,
+# and the two do-nothing filesystems against each other.
 ratio_pairs() {
   local d b
   for d in "${TARGETS[@]}"; do
@@ -587,20 +593,32 @@ ratio_pairs() {
       [[ " ${MEASURED[*]} " == *" $b "* ]] && echo "$d/$b"
     done
   done
+  # The Java ceiling against the C one: the transport's own cost, with no filesystem behind it.
+  [[ " ${MEASURED[*]} " == *" kernel-null "* && " ${MEASURED[*]} " == *" f3-null "* ]] && echo "kernel-null/f3-null"
   return 0
+}
+
+# cell_spread WORKLOAD TARGET: (worst - best) / median of the rounds, in %, or "-" for a single round.
+cell_spread() {
+  awk -F, -v w="$1" -v t="$2" '$2 == w && $3 == t && $4 ~ /^[0-9.]+$/ { print $4 }' "$OUT_DIR/raw.csv" |
+    sort -g | awk '{ v[NR] = $1 } END { if (NR < 2) { printf "-"; exit }
+      m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+      if (m > 0) printf "%.0f%%", 100 * (v[NR] - v[1]) / m; else printf "-" }'
 }
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a ~ /^[0-9.]+$/ && b ~ /^[0-9.]+$/ && b > 0) printf "%.2f", a / b; else printf "-" }'; }
 
-# Median and largest (worst - best) / best over the cells measured more than once.
-spread_line() {
-  awk -F, 'NR > 1 && $4 ~ /^[0-9.]+$/ { k = $2 "," $3; n[k]++
-      if (!(k in hi) || $4 > hi[k]) hi[k] = $4; if (!(k in lo) || $4 < lo[k]) lo[k] = $4 }
-    END { for (k in n) if (n[k] > 1 && hi[k] > 0) { s[++m] = 100 * (hi[k] - lo[k]) / hi[k]; c[m] = k }
-      if (!m) { print "Single round: no spread between runs."; exit }
-      for (i = 1; i <= m; i++) for (j = i + 1; j <= m; j++) if (s[j] < s[i]) { t = s[i]; s[i] = s[j]; s[j] = t; t = c[i]; c[i] = c[j]; c[j] = t }
-      printf "Spread between the rounds of one cell ((best - worst) / best): median %.0f %%, largest %.0f %% (%s).\n",
-        s[int((m + 1) / 2)], s[m], c[m] }' "$OUT_DIR/raw.csv"
+# Two jobs against one on the random rows, per target: how far a second client thread gets.
+scaling_table() {
+  [[ " ${WORKLOADS[*]} " == *" randr2 "* || " ${WORKLOADS[*]} " == *" randw2 "* ]] || return 0
+  local t line
+  echo
+  echo "Scaling (median of 2 jobs / median of 1 job):"
+  echo
+  line="| workload |" && for t in "${MEASURED[@]}"; do line+=" $t |"; done && echo "$line"
+  line="|---|" && for t in "${MEASURED[@]}"; do line+="---:|"; done && echo "$line"
+  line="| random 4 KiB read |" && for t in "${MEASURED[@]}"; do line+=" $(ratio "$(cell randr2 "$t")" "$(cell randr1 "$t")") |"; done && echo "$line"
+  line="| random 4 KiB write |" && for t in "${MEASURED[@]}"; do line+=" $(ratio "$(cell randw2 "$t")" "$(cell randw1 "$t")") |"; done && echo "$line"
 }
 
 write_markdown() {
@@ -619,7 +637,7 @@ write_markdown() {
   done
   echo
   if ((${#pairs[@]})); then
-    echo "Ratios (daxfs target / peer; above 1 = daxfs faster):"
+    echo "Ratios of medians (target / peer; above 1 = the target is faster):"
     echo
     line="| workload |" && for p in "${pairs[@]}"; do line+=" $p |"; done && echo "$line"
     line="|---|" && for p in "${pairs[@]}"; do line+="---:|"; done && echo "$line"
@@ -632,6 +650,17 @@ write_markdown() {
     echo "No ratios: no daxfs target was measured."
   fi
   echo
+  echo "Spread of each cell over its rounds ((worst - best) / median):"
+  echo
+  line="| workload |" && for t in "${MEASURED[@]}"; do line+=" $t |"; done && echo "$line"
+  line="|---|" && for t in "${MEASURED[@]}"; do line+="---:|"; done && echo "$line"
+  for w in "${WORKLOADS[@]}"; do
+    line="| ${W_LABEL[$w]} |"
+    for t in "${MEASURED[@]}"; do line+=" $(cell_spread "$w" "$t") |"; done
+    echo "$line"
+  done
+  scaling_table
+  echo
   echo "Targets:"
   echo
   for t in "${TARGETS[@]}"; do echo "- $t: ${T_LABEL[$t]:-}${T_FAILED[$t]:+ — FAILED: ${T_FAILED[$t]}}"; done
@@ -642,8 +671,6 @@ write_markdown() {
     "the page cache is dropped before reading). Random: 4 KiB blocks for ${RUNTIME} s over RAND_SIZE=$RAND_SIZE" \
     "per job, one file per job, page cache dropped first. Metadata: $NFILES empty files, one pass each of" \
     "create (O_CREAT|O_EXCL + close), stat and unlink, ${MD_DELAY} s apart so that FUSE's caches expire."
-  echo
-  spread_line
   echo
   echo "Machine: $(nproc) CPUs ($(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1))," \
     "kernel $(uname -r), load average at the end $(cut -d' ' -f1-3 /proc/loadavg);" \
@@ -664,7 +691,7 @@ main() {
   set_knobs
   select_targets
   check_prereqs
-  has_kind 'jnr-*' && find_jdk
+  { has_kind 'jnr-*' || has_kind kernel-null; } && find_jdk
   check_scratch_space
   mkdir -p "$LOGS"
   trap cleanup EXIT

@@ -32,7 +32,10 @@ import java.util.concurrent.Future;
  * threads with {@code flush=none} and {@code flush=cpu}: 4 KiB and 1 MiB write and read throughput
  * next to the raw flushcache copy bandwidth of the same device (the limit); create, stat and
  * unlink rates; and mount time, clean and after a crash, per GiB of data and per 100k files.
- * Each row carries its target from the engine issue and whether this run meets it.
+ * Each row carries its target from the engine issue and whether this run meets it. A second table
+ * shows how two threads scale against one (issue 11 point 1): the 2T/1T ratio of the medians over
+ * every timed batch or round, with their spread, on-CPU and wall, and 1 MiB writes against the raw
+ * copy at two threads.
  *
  * <p>Sizes can be changed with system properties (through {@code DAXFS_JAVA_OPTS}):
  * {@code bench.fileMiB} (per thread, default 256), {@code bench.files} (default 100000),
@@ -49,7 +52,7 @@ public final class FsBench {
     private static final int FILES = Integer.getInteger("bench.files", 100_000);
     private static final long MOUNT_DATA = Long.getLong("bench.mountGiB", 1) << 30;
     private static final int ROUNDS = Integer.getInteger("bench.rounds", 2);
-    private static final int METADATA_ROUNDS = Integer.getInteger("bench.metadataRounds", 2);
+    private static final int METADATA_ROUNDS = Integer.getInteger("bench.metadataRounds", 3);
     private static final ThreadMXBean MX = ManagementFactory.getThreadMXBean();
     /** Two files of FILE_SIZE, room for copy-on-write, and one 4 KiB log page per created file. */
     private static final long DATA_DEVICE = 2 * FILE_SIZE + 512 * MIB + (long) FILES * 2 * PAGE + 256 * MIB;
@@ -67,6 +70,10 @@ public final class FsBench {
     private final Map<String, double[]> results = new LinkedHashMap<>();
     /** Row name → CPU nanoseconds per operation, per column. */
     private final Map<String, double[]> cpuResults = new LinkedHashMap<>();
+    /** Row name → per column, the wall nanoseconds per operation of every batch or round. */
+    private final Map<String, List<List<Double>>> wallSamples = new LinkedHashMap<>();
+    /** Row name → per column, the CPU nanoseconds per operation of every batch or round. */
+    private final Map<String, List<List<Double>>> cpuSamples = new LinkedHashMap<>();
     private final String[] deviceDescriptions = new String[MODES.length];
     /** Lines printed under the table. */
     private final List<String> notes = new ArrayList<>();
@@ -134,6 +141,24 @@ public final class FsBench {
         Parallel.Result r = parallel.nanosPerOp(threads, work);
         put(results, row, column, r.wallNanos());
         put(cpuResults, row, column, r.cpuNanos());
+        for (int i = 0; i < r.wallRuns().length; i++) {
+            sample(row, column, r.wallRuns()[i], r.cpuRuns()[i]);
+        }
+    }
+
+    /** Keeps one batch's or round's nanoseconds per operation, for the scaling table. */
+    private void sample(String row, int column, double wallNs, double cpuNs) {
+        for (var map : List.of(wallSamples, cpuSamples)) {
+            map.computeIfAbsent(row, k -> {
+                List<List<Double>> columns = new ArrayList<>();
+                for (int c = 0; c < COLUMNS; c++) {
+                    columns.add(new ArrayList<>());
+                }
+                return columns;
+            });
+        }
+        wallSamples.get(row).get(column).add(wallNs);
+        cpuSamples.get(row).get(column).add(cpuNs);
     }
 
     // ---- data and metadata on one device per persistence mode ----
@@ -379,6 +404,7 @@ public final class FsBench {
         long[] cpu = new long[1];
         double wallNs = (double) wall(threads, work, cpu) / ops;
         double cpuNs = (double) cpu[0] / ops;
+        sample(row, col, wallNs, cpuNs);
         double[] w = results.get(row);
         if (w == null || Double.isNaN(w[col]) || wallNs < w[col]) {
             put(results, row, col, wallNs);
@@ -612,6 +638,79 @@ public final class FsBench {
                 + "CPU-second of the threads, times the threads (what they would do with a core each), i.e. without "
                 + "the time they waited for a core on this shared machine; 2 threads scale when their on-CPU rate is "
                 + "twice the one thread's. Load average at the end: " + loadAverage());
+        System.out.println();
+        printScaling();
+    }
+
+    /**
+     * Two threads against one (issue 11 point 1): per row and flush mode, the median rate over
+     * every timed batch (data rows) or round (metadata rows) with its min–max, on-CPU and wall, and
+     * the ratio of the medians; then 1 MiB writes against the raw copy, both at two threads.
+     */
+    private void printScaling() {
+        System.out.println("| two threads vs one | flush | 1T on-CPU | 2T on-CPU | 2T/1T on-CPU | 1T wall | 2T wall | "
+                + "2T/1T wall | target |");
+        System.out.println("|---|---|---:|---:|---:|---:|---:|---:|---|");
+        String[][] rows = {{"w4r", "write 4 KiB random"}, {"r4r", "read 4 KiB random"},
+                {"create", "create, separate directories"}, {"stat", "stat, separate directories"},
+                {"unlink", "unlink, separate directories"}};
+        for (String[] row : rows) {
+            for (int m = 0; m < MODES.length; m++) {
+                Spread cpu1 = rates(cpuSamples, row[0], column(m, 0), 1);
+                Spread cpu2 = rates(cpuSamples, row[0], column(m, 1), 2);
+                Spread wall1 = rates(wallSamples, row[0], column(m, 0), 1);
+                Spread wall2 = rates(wallSamples, row[0], column(m, 1), 2);
+                if (cpu1 == null || cpu2 == null) {
+                    continue;
+                }
+                System.out.printf(Locale.ROOT, "| %s | %s | %s | %s | %.2fx | %s | %s | %.2fx | >= 1.8x |%n", row[1],
+                        MODES[m].optionName(), cpu1, cpu2, cpu2.median / cpu1.median, wall1, wall2,
+                        wall2.median / wall1.median);
+            }
+        }
+        for (int m = 0; m < MODES.length; m++) {
+            Spread w = rates(cpuSamples, "w1m", column(m, 1), 2);
+            Spread raw = rates(cpuSamples, "raw", column(m, 1), 2);
+            Spread ww = rates(wallSamples, "w1m", column(m, 1), 2);
+            Spread rawWall = rates(wallSamples, "raw", column(m, 1), 2);
+            if (w == null || raw == null) {
+                continue;
+            }
+            System.out.printf(Locale.ROOT, "| write 1 MiB vs raw copy, both 2T (MiB/s) | %s | raw %s | write %s | %.0f%% | "
+                    + "raw %s | write %s | %.0f%% | >= 90%% |%n", MODES[m].optionName(), raw, w,
+                    100 * w.median / raw.median, rawWall, ww, 100 * ww.median / rawWall.median);
+        }
+        System.out.println();
+        System.out.println("scaling cells: median rate (min–max) over every timed batch (data rows: "
+                + "5 per cell) or round (metadata rows: " + METADATA_ROUNDS + "); 1 MiB rows in MiB/s, the others in "
+                + "operations per second; on-CPU rates of two threads are per CPU-second times two, so a thread "
+                + "parked on a lock does not show (ratios above 2 are such artefacts); wall ratios need a quiet "
+                + "machine. Load average now: " + loadAverage());
+    }
+
+    /** A median rate with its range. */
+    private record Spread(double median, double min, double max) {
+        @Override
+        public String toString() {
+            return count(median) + " (" + count(min) + "–" + count(max) + ")";
+        }
+    }
+
+    /**
+     * Rates of one cell's samples: operations (1 MiB rows: MiB) per second, on-CPU samples
+     * times {@code threads}; null when the cell was not measured.
+     */
+    private Spread rates(Map<String, List<List<Double>>> samples, String row, int col, int threads) {
+        List<List<Double>> columns = samples.get(row);
+        if (columns == null || columns.get(col).isEmpty()) {
+            return null;
+        }
+        boolean cpu = samples == cpuSamples;
+        double[] rates = columns.get(col).stream()
+                .mapToDouble(ns -> 1e9 / ns * (cpu ? threads : 1)).sorted().toArray();
+        int n = rates.length;
+        double median = n % 2 == 1 ? rates[n / 2] : (rates[n / 2 - 1] + rates[n / 2]) / 2;
+        return new Spread(median, rates[0], rates[n - 1]);
     }
 
     /** Operations per second (or, for a ratio row, the share of the raw copy rate) of one cell. */

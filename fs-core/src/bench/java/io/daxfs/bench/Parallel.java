@@ -24,8 +24,11 @@ final class Parallel implements AutoCloseable {
         void run(int thread, long n) throws Exception;
     }
 
-    /** Best wall and CPU nanoseconds per operation. */
-    record Result(double wallNanos, double cpuNanos) {}
+    /**
+     * Best wall and CPU nanoseconds per operation, and those of every timed batch (in the order
+     * they ran), for medians and spread.
+     */
+    record Result(double wallNanos, double cpuNanos, double[] wallRuns, double[] cpuRuns) {}
 
     private static final ThreadMXBean MX = ManagementFactory.getThreadMXBean();
 
@@ -57,11 +60,15 @@ final class Parallel implements AutoCloseable {
         }
         double best = Double.MAX_VALUE;
         double bestCpu = Double.MAX_VALUE;
+        double[] wallRuns = new double[runs];
+        double[] cpuRuns = new double[runs];
         for (int i = 0; i < runs; i++) {
-            best = Math.min(best, (double) time(threads, work, n, cpu) / (n * threads));
-            bestCpu = Math.min(bestCpu, (double) cpu[0] / (n * threads));
+            wallRuns[i] = (double) time(threads, work, n, cpu) / (n * threads);
+            cpuRuns[i] = (double) cpu[0] / (n * threads);
+            best = Math.min(best, wallRuns[i]);
+            bestCpu = Math.min(bestCpu, cpuRuns[i]);
         }
-        return new Result(best, bestCpu);
+        return new Result(best, bestCpu, wallRuns, cpuRuns);
     }
 
     /**

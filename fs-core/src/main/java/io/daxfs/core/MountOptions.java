@@ -10,8 +10,12 @@ import java.util.Objects;
  * @param atime when reads update the access time
  * @param dirAtime whether listing a directory updates its access time (under the same policy), as
  *     Linux does unless {@code nodiratime}
+ * @param indexCacheBytes how much DRAM the indexes of inodes not in use may keep (the
+ *     {@code index_cache=} option); beyond it the least recently used are dropped and loaded
+ *     again from their logs on next use. Open, mapped, dirty and orphan inodes are not counted.
  */
-public record MountOptions(boolean readOnly, Writeback writeback, Atime atime, boolean dirAtime) {
+public record MountOptions(boolean readOnly, Writeback writeback, Atime atime, boolean dirAtime,
+        long indexCacheBytes) {
 
     /** The {@code writeback=} option. */
     public enum Writeback {
@@ -29,25 +33,37 @@ public record MountOptions(boolean readOnly, Writeback writeback, Atime atime, b
     public MountOptions {
         Objects.requireNonNull(writeback, "writeback");
         Objects.requireNonNull(atime, "atime");
+        if (indexCacheBytes < 0) {
+            throw new IllegalArgumentException("index cache of " + indexCacheBytes + " bytes");
+        }
+    }
+
+    /** The default {@link #indexCacheBytes}: a quarter of the largest Java heap. */
+    public static long defaultIndexCacheBytes() {
+        return Runtime.getRuntime().maxMemory() / 4;
     }
 
     public static MountOptions defaults() {
-        return new MountOptions(false, Writeback.SYNC, Atime.RELATIME, true);
+        return new MountOptions(false, Writeback.SYNC, Atime.RELATIME, true, defaultIndexCacheBytes());
     }
 
     public MountOptions withReadOnly(boolean ro) {
-        return new MountOptions(ro, writeback, atime, dirAtime);
+        return new MountOptions(ro, writeback, atime, dirAtime, indexCacheBytes);
     }
 
     public MountOptions withWriteback(Writeback wb) {
-        return new MountOptions(readOnly, wb, atime, dirAtime);
+        return new MountOptions(readOnly, wb, atime, dirAtime, indexCacheBytes);
     }
 
     public MountOptions withAtime(Atime a) {
-        return new MountOptions(readOnly, writeback, a, dirAtime);
+        return new MountOptions(readOnly, writeback, a, dirAtime, indexCacheBytes);
     }
 
     public MountOptions withDirAtime(boolean on) {
-        return new MountOptions(readOnly, writeback, atime, on);
+        return new MountOptions(readOnly, writeback, atime, on, indexCacheBytes);
+    }
+
+    public MountOptions withIndexCacheBytes(long bytes) {
+        return new MountOptions(readOnly, writeback, atime, dirAtime, bytes);
     }
 }

@@ -280,11 +280,11 @@ class DaxFileSystemTest {
             } catch (FsException e) {
                 assertEquals(Errno.ENOSPC, e.errno());
             }
-            long atimeBefore = fs.getattr(f).atimeNs();
+            Timestamp atimeBefore = fs.getattr(f).atime();
             for (int i = 0; i < 500; i++) {
                 assertArrayEquals(bytes("data"), read(fs, f, 0, 4), "read " + i + " on a full device");
             }
-            assertTrue(fs.getattr(f).atimeNs() > atimeBefore, "atime moved while the log had room");
+            assertTrue(fs.getattr(f).atime().compareTo(atimeBefore) > 0, "atime moved while the log had room");
         }
     }
 
@@ -296,9 +296,9 @@ class DaxFileSystemTest {
                     MountOptions.defaults().withDirAtime(dirAtime), () -> now[0] += 1_000_000_000L)) {
                 long d = fs.mkdir(fs.rootIno(), "d", 0755, 0, 0).ino();
                 createFile(fs, d, "f");
-                long before = fs.getattr(d).atimeNs();
+                Timestamp before = fs.getattr(d).atime();
                 assertEquals(1, fs.readdir(d, 0, 100).size());
-                assertEquals(dirAtime, fs.getattr(d).atimeNs() > before, "diratime " + dirAtime);
+                assertEquals(dirAtime, fs.getattr(d).atime().compareTo(before) > 0, "diratime " + dirAtime);
             }
         }
     }
@@ -314,22 +314,6 @@ class DaxFileSystemTest {
             }
             fs.setxattr(f, "user.x", bytes("v"), 0);
             assertEquals(1, fs.listxattr(f).size(), "nothing was stored for the prefixes");
-        }
-    }
-
-    @Test
-    void timesOutsideTheRangeAreClampedNotAnError() {
-        try (DaxFileSystem fs = mount(formattedDevice(4 * MIB))) {
-            long f = createFile(fs, fs.rootIno(), "f");
-            long year1600 = -11_676_096_000L;
-            long year2400 = 13_569_465_600L;
-            Attributes a = fs.utimens(f, year1600, 5, year2400, 7);
-            assertEquals(DaxFileSystem.MIN_TIME_SEC * 1_000_000_000L, a.atimeNs());
-            assertEquals(DaxFileSystem.MAX_TIME_SEC * 1_000_000_000L, a.mtimeNs());
-            a = fs.utimens(f, DaxFileSystem.MIN_TIME_SEC, 999_999_999, DaxFileSystem.MAX_TIME_SEC, 999_999_999);
-            assertEquals(DaxFileSystem.MIN_TIME_SEC * 1_000_000_000L + 999_999_999, a.atimeNs(), "the bounds are exact");
-            assertEquals(DaxFileSystem.MAX_TIME_SEC * 1_000_000_000L + 999_999_999, a.mtimeNs());
-            assertEquals(Errno.EINVAL, errno(() -> fs.utimens(f, 0, 1_000_000_000L, 0, 0)));
         }
     }
 }

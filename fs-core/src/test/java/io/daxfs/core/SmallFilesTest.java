@@ -6,17 +6,13 @@ import static io.daxfs.core.FsFixture.write;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.daxfs.core.check.CheckReport;
 import io.daxfs.core.check.Checker;
-import io.daxfs.core.check.Problem;
 import io.daxfs.core.device.DaxDevice;
 import io.daxfs.core.device.MemoryDevice;
-import io.daxfs.core.format.CorruptImageException;
 import io.daxfs.core.format.Layout;
-import io.daxfs.core.format.Superblock;
 import io.daxfs.core.fs.DaxFileSystem;
 import io.daxfs.core.log.InodeLog;
 import io.daxfs.core.volume.Volume;
@@ -170,20 +166,5 @@ class SmallFilesTest {
             assertEquals(1, v.slots().slotsInUse(), "only the root's slot");
             assertEquals(before, fs.statfs().freeBlocks(), "every packed page given back");
         }
-    }
-
-    /** An image of format version 1 (every log in whole pages) is refused with one line by mount and the checker. */
-    @Test
-    void anOlderFormatIsRefusedWithOneLine() {
-        DaxDevice device = FsFixture.formattedDevice(4 * MIB);
-        Superblock sb = Superblock.read(device);
-        new Superblock(1, sb.features(), sb.totalBlocks(), sb.inodeCount(), sb.uuid(), sb.label(), sb.state(),
-                sb.createdNs(), sb.lastMountNs(), sb.lastWriteNs(), sb.mountCount(), sb.freeList()).writeBoth(device);
-        CorruptImageException e = assertThrows(CorruptImageException.class, () -> FsFixture.mount(device));
-        assertTrue(e.getMessage().startsWith("format version 1 is not supported (this daxfs reads 2; copy the files off"),
-                e.getMessage());
-        assertFalse(e.getMessage().contains("\n"), e.getMessage());
-        CheckReport report = Checker.check(device);
-        assertTrue(report.has(Problem.Kind.UNSUPPORTED_FORMAT), report.toString());
     }
 }

@@ -10,6 +10,9 @@ import io.daxfs.core.check.TestImages;
 import io.daxfs.core.device.DaxDevice;
 import io.daxfs.core.device.MemoryDevice;
 import io.daxfs.core.inode.InodeTable;
+import io.daxfs.core.check.ImageCrafter.Located;
+import io.daxfs.core.log.LogEntry.DentryAdd;
+import io.daxfs.core.log.LogEntry.InodeEntry;
 import io.daxfs.core.log.LogEntry.WriteEntry;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -24,7 +27,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Issue #13: images that lie with every checksum valid, through the command line. {@code -n}
  * reports the lie and exits 4, {@code -fy} repairs it and exits 1 (errors corrected), and a
- * further {@code -f} exits 0. A cleanly unmounted image that lies passes the quick check, as
+ * further {@code -f} exits 0. A cleanly unmounted image that lies (free list, orphan slot, link
+ * count, duplicate cookie) passes the quick check, as
  * docs/FSCK.md says: only {@code -f} looks.
  */
 class CraftedImageFsckTest {
@@ -73,31 +77,59 @@ class CraftedImageFsckTest {
     @Test
     void aCleanImageWhoseFreeListLiesPassesOnlyTheQuickCheck() throws IOException {
         long a = ino("/a.txt");
-        Path file = crafted("freelist", c -> {
+        assertOnlyFullCheckFinds("freelist", "both in use and in the saved free list", c -> {
             WriteEntry w = (WriteEntry) c.first(a, WriteEntry.class).entry();
-            List<Extent> extents = new ArrayList<>(List.of(new Extent(w.block(), w.count())));
-            c.setFreeList(extents);
+            c.setFreeList(new ArrayList<>(List.of(new Extent(w.block(), w.count()))));
         });
+    }
+
+    @Test
+    void aCleanImageWhoseOrphanSlotLiesPassesOnlyTheQuickCheck() throws IOException {
+        long a = ino("/a.txt");
+        assertOnlyFullCheckFinds("orphan", "orphan slot 3", c -> c.setOrphan(3, a));
+    }
+
+    @Test
+    void aCleanImageWhoseLinkCountLiesPassesOnlyTheQuickCheck() throws IOException {
+        long a = ino("/a.txt");
+        assertOnlyFullCheckFinds("nlink", "link count is 7, but it has 2 names", c -> {
+            for (Located l : c.all(a, InodeEntry.class)) {
+                InodeEntry e = (InodeEntry) l.entry();
+                c.replaceEntry(l.offset(), new InodeEntry(e.mode(), e.uid(), e.gid(), e.flags(), 7, e.rdev(),
+                        e.size(), e.atime(), e.mtime(), e.ctime(), e.btime(), e.parent(), e.nextCookie()));
+            }
+        });
+    }
+
+    @Test
+    void aCleanImageWithADuplicateCookiePassesOnlyTheQuickCheck() throws IOException {
+        long dir1 = ino("/dir1");
+        assertOnlyFullCheckFinds("cookie", "was added with the cookie of another entry", c -> {
+            List<Located> adds = c.all(dir1, DentryAdd.class);
+            DentryAdd source = (DentryAdd) adds.getFirst().entry();
+            Located victim = adds.get(1);
+            DentryAdd e = (DentryAdd) victim.entry();
+            c.replaceEntry(victim.offset(), new DentryAdd(e.name(), e.ino(), e.kindBits(), source.cookie(), e.timeNs()));
+        });
+    }
+
+    /**
+     * A clean image that lies passes the quick check (docs/FSCK.md: only {@code -f} looks);
+     * {@code -fn} reports the lie ({@code finding}) and exits 4, {@code -fy} repairs it and exits 1
+     * (errors corrected), and a further {@code -f} exits 0.
+     */
+    private void assertOnlyFullCheckFinds(String name, String finding, Consumer<ImageCrafter> craft)
+            throws IOException {
+        Path file = crafted(name, craft);
         FsckRunner quick = fsck(file.toString());
         assertEquals(0, quick.code(), "the quick check trusts a clean image, as documented: " + quick);
         FsckRunner full = fsck("-fn", file.toString());
         assertEquals(4, full.code(), full.toString());
-        assertTrue(full.out().contains("both in use and in the saved free list"), full.toString());
+        assertTrue(full.out().contains(finding), full.toString());
         FsckRunner repair = fsck("-fy", file.toString());
         assertEquals(1, repair.code(), repair.toString());
+        assertTrue(repair.out().contains("REPAIRED:"), repair.toString());
         FsckRunner again = fsck("-f", file.toString());
         assertEquals(0, again.code(), again.toString());
-    }
-
-    @Test
-    void aLinkCountAndAnOrphanSlotThatLieAreFoundWithF() throws IOException {
-        long a = ino("/a.txt");
-        Path file = crafted("orphan", c -> c.setOrphan(3, a));
-        FsckRunner full = fsck("-fn", file.toString());
-        assertEquals(4, full.code(), full.toString());
-        assertTrue(full.out().contains("orphan slot 3"), full.toString());
-        FsckRunner repair = fsck("-fy", file.toString());
-        assertEquals(1, repair.code(), repair.toString());
-        assertEquals(0, fsck("-f", file.toString()).code());
     }
 }

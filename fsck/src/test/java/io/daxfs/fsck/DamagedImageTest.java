@@ -176,8 +176,8 @@ class DamagedImageTest {
     void linkCount() throws IOException {
         damaged("nlink", d -> commit(d, "/a.txt", f -> {
             InodeEntry e = f.snapshotEntry();
-            return new InodeEntry(e.mode(), e.uid(), e.gid(), e.flags(), 7, e.rdev(), e.size(), e.atimeNs(),
-                    e.mtimeNs(), e.ctimeNs(), e.btimeNs(), e.parent(), e.nextCookie());
+            return new InodeEntry(e.mode(), e.uid(), e.gid(), e.flags(), 7, e.rdev(), e.size(), e.atime(),
+                    e.mtime(), e.ctime(), e.btime(), e.parent(), e.nextCookie());
         }), "regular \\d+: link count is 7, but it has 2 names", Set.of());
     }
 
@@ -188,7 +188,7 @@ class DamagedImageTest {
             try (DaxFileSystem fs = DaxFileSystem.mount(d, MountOptions.defaults().withReadOnly(true))) {
                 aBlock = fs.volume().inode(resolve(fs, "/a.txt")).extents().find(0).block();
             }
-            commit(d, "/dir1/sub/c.txt", f -> new WriteEntry(0, aBlock, 1, f.size(), f.attrs().mtimeNs()));
+            commit(d, "/dir1/sub/c.txt", f -> new WriteEntry(0, aBlock, 1, f.size(), f.attrs().mtime().toNanosSaturated()));
         }, "inode \\d+: file page 0 uses block \\d+, which is also data of inode \\d+", Set.of("/dir1/sub/c.txt"));
     }
 

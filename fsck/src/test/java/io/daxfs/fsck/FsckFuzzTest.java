@@ -64,6 +64,10 @@ class FsckFuzzTest {
     private static final long TIMEOUT_SECONDS = 30;
     private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
+    /** Byte offsets in an INODE entry (docs/FORMAT.md): the four times' seconds, then their nanoseconds. */
+    private static final int INODE_SECONDS_AT = 8 + 40;
+    private static final int INODE_NANOS_AT = 8 + 72;
+
     private enum Outcome { CLEAN, REPAIRED, REFUSED }
 
     /** A metadata range with what it is and how to recompute the checksum that covers it. */
@@ -241,7 +245,7 @@ class FsckFuzzTest {
         }
         long ino = live.get(r.nextInt(live.size()));
         long other = live.get(r.nextInt(live.size()));
-        int what = r.nextInt(14);
+        int what = r.nextInt(15);
         try {
             return switch (what) {
                 case 0 -> crossLink(c, r, ino, other);
@@ -251,7 +255,7 @@ class FsckFuzzTest {
                     for (Located l : c.all(ino, InodeEntry.class)) {
                         InodeEntry e = (InodeEntry) l.entry();
                         c.replaceEntry(l.offset(), new InodeEntry(e.mode(), e.uid(), e.gid(), e.flags(), links,
-                                e.rdev(), e.size(), e.atimeNs(), e.mtimeNs(), e.ctimeNs(), e.btimeNs(), e.parent(),
+                                e.rdev(), e.size(), e.atime(), e.mtime(), e.ctime(), e.btime(), e.parent(),
                                 e.nextCookie()));
                     }
                     yield "nlink of " + ino + " = " + links;
@@ -324,7 +328,7 @@ class FsckFuzzTest {
                     for (Located l : c.all(Layout.ROOT_INO, InodeEntry.class)) {
                         InodeEntry e = (InodeEntry) l.entry();
                         c.replaceEntry(l.offset(), new InodeEntry(type | 0644, e.uid(), e.gid(), e.flags(), 1,
-                                e.rdev(), 0, e.atimeNs(), e.mtimeNs(), e.ctimeNs(), e.btimeNs(), e.parent(),
+                                e.rdev(), 0, e.atime(), e.mtime(), e.ctime(), e.btime(), e.parent(),
                                 e.nextCookie()));
                     }
                     yield "root made mode " + Integer.toOctalString(type);
@@ -338,13 +342,25 @@ class FsckFuzzTest {
                     yield "inode count " + sb.inodeCount() + " -> " + inodes;
                 }
                 case 11 -> {
+                    List<Located> inodes = c.all(ino, InodeEntry.class);
+                    Located victim = inodes.get(r.nextInt(inodes.size()));
+                    int time = r.nextInt(4);
+                    boolean nanos = r.nextBoolean();
+                    long value = nanos ? new long[] {1_000_000_000L, -1, Integer.MAX_VALUE}[r.nextInt(3)]
+                            : new long[] {Long.MIN_VALUE, Long.MAX_VALUE, -(1L << 31) - 1, 1L << 34}[r.nextInt(4)];
+                    c.patchEntry(victim.offset(), nanos ? INODE_NANOS_AT + 4 * time : INODE_SECONDS_AT + 8 * time,
+                            value, nanos ? 4 : 8);
+                    yield "time " + time + (nanos ? " nanoseconds" : " seconds") + " of an INODE entry of " + ino
+                            + " = " + value;
+                }
+                case 12 -> {
                     long[] target = c.logSegments(other);
                     long block = LogSegment.block(target[r.nextInt(target.length)]);
                     int index = r.nextInt(Layout.SLOTS_PER_BLOCK);
                     c.moveSlot(ino, block, index);
                     yield "slot of " + ino + " moved to " + block + "." + index + " (a log block of " + other + ")";
                 }
-                case 12 -> {
+                case 13 -> {
                     List<Located> writes = c.all(other, WriteEntry.class).stream()
                             .filter(l -> ((WriteEntry) l.entry()).block() != 0).toList();
                     if (writes.isEmpty()) {

@@ -6,6 +6,7 @@ import io.daxfs.core.Errno;
 import io.daxfs.core.FileKind;
 import io.daxfs.core.FsException;
 import io.daxfs.core.StatFs;
+import io.daxfs.core.Timestamp;
 import io.daxfs.core.fs.DaxFileSystem;
 import java.lang.foreign.MemorySegment;
 import java.nio.charset.StandardCharsets;
@@ -575,14 +576,14 @@ final class DaxFuse extends FuseStubFS {
         stat.st_size.set(a.size());
         stat.st_blocks.set(a.blocks());
         stat.st_blksize.set(4096);
-        time(stat.st_atim, a.atimeNs());
-        time(stat.st_mtim, a.mtimeNs());
-        time(stat.st_ctim, a.ctimeNs());
+        time(stat.st_atim, a.atime());
+        time(stat.st_mtim, a.mtime());
+        time(stat.st_ctim, a.ctime());
         return 0;
     }
 
-    private static void time(Timespec t, long ns) {
-        t.tv_sec.set(Math.floorDiv(ns, 1_000_000_000L));
-        t.tv_nsec.set(Math.floorMod(ns, 1_000_000_000L));
+    private static void time(Timespec t, Timestamp time) {
+        t.tv_sec.set(time.seconds());
+        t.tv_nsec.set(time.nanos());
     }
 }

@@ -295,7 +295,7 @@ final class DaxLowLevel implements LowLevelFileSystem {
 
     /** Node id 0: the kernel links no inode for it and counts no lookup ("." and ".."). */
     private static Entry dotEntry(long ino) {
-        return new Entry(0, 0, new Attr(ino, 0, 0, 0, 0, 0, FileKind.DIRECTORY.typeBits(), 0, 0, 0, 0, 0, 0));
+        return new Entry(0, 0, new Attr(ino, 0, 0, 0, 0, 0, 0, 0, 0, FileKind.DIRECTORY.typeBits(), 0, 0, 0, 0, 0, 0));
     }
 
     private static final byte[] DOT = {'.'};
@@ -379,7 +379,8 @@ final class DaxLowLevel implements LowLevelFileSystem {
     }
 
     private static Attr attr(Attributes a) {
-        return new Attr(a.ino(), a.size(), a.blocks(), a.atimeNs(), a.mtimeNs(), a.ctimeNs(), a.mode(), a.nlink(),
+        return new Attr(a.ino(), a.size(), a.blocks(), a.atime().seconds(), a.atime().nanos(), a.mtime().seconds(),
+                a.mtime().nanos(), a.ctime().seconds(), a.ctime().nanos(), a.mode(), a.nlink(),
                 a.uid(), a.gid(), (int) a.rdev(), BLKSIZE, 0);
     }
 }

@@ -17,12 +17,13 @@ import java.util.Set;
  *
  * @param kernelFlags mount flags handed to libfuse unchanged (nodev, nosuid, noexec, sync…)
  * @param transport how FUSE requests reach daxfs
+ * @param indexCacheBytes DRAM kept for indexes of inodes not in use ({@link MountOptions#indexCacheBytes})
  */
 record MountConfig(Path device, Path mountPoint, boolean readOnly, Dax dax, PersistenceMode flush,
         MountOptions.Writeback writeback, MountOptions.Atime atime, boolean dirAtime, boolean allowOther,
         boolean defaultPermissions, String fsname, String subtype, int maxWrite, int maxRead,
         double attrTimeout, double entryTimeout, boolean foreground, boolean debug, boolean singleThread,
-        List<String> kernelFlags, Transport transport) {
+        List<String> kernelFlags, Transport transport, long indexCacheBytes) {
 
     /** Largest request libfuse2 will send: 32 pages. */
     static final int MAX_REQUEST = 128 * 1024;
@@ -58,6 +59,7 @@ record MountConfig(Path device, Path mountPoint, boolean readOnly, Dax dax, Pers
             + "default_permissions, fsname=NAME (the device path), subtype=NAME (daxfs; empty: type fuse), "
             + "max_write=BYTES (131072; kernel: 1048576), max_read=BYTES (same), attr_timeout=SECONDS (1), "
             + "entry_timeout=SECONDS (1), loop=single|multi (jnr: single, kernel: multi), transport=jnr|kernel (jnr), "
+            + "index_cache=BYTES[K|M|G] (a quarter of the Java heap), "
             + "dev, nodev, suid, nosuid, exec, noexec, sync, async, dirsync, defaults; fstab's auto, noauto, nofail, "
             + "_netdev, x-*, comment= are ignored";
 
@@ -78,7 +80,7 @@ record MountConfig(Path device, Path mountPoint, boolean readOnly, Dax dax, Pers
 
     /** fs-core's view of the options. */
     MountOptions coreOptions() {
-        return new MountOptions(readOnly, writeback, atime, dirAtime);
+        return new MountOptions(readOnly, writeback, atime, dirAtime, indexCacheBytes);
     }
 
     /**
@@ -211,6 +213,7 @@ record MountConfig(Path device, Path mountPoint, boolean readOnly, Dax dax, Pers
          */
         private Loop loop;
         private Transport transport = Transport.JNR;
+        private long indexCacheBytes = MountOptions.defaultIndexCacheBytes();
         private final Set<String> kernelFlags = new LinkedHashSet<>();
 
         Builder(Path device, Path mountPoint) {
@@ -250,6 +253,7 @@ record MountConfig(Path device, Path mountPoint, boolean readOnly, Dax dax, Pers
                 case "entry_timeout" -> entryTimeout = seconds(key, value);
                 case "loop" -> loop = choice(key, value, Loop.class);
                 case "transport" -> transport = choice(key, value, Transport.class);
+                case "index_cache" -> indexCacheBytes = size(key, value);
                 default -> {
                     if (key.startsWith("x-")) {
                         return true;
@@ -276,7 +280,7 @@ record MountConfig(Path device, Path mountPoint, boolean readOnly, Dax dax, Pers
             return new MountConfig(device, mountPoint, readOnly, dax, flush, writeback, atime, dirAtime, allowOther,
                     defaultPermissions, fsname, subtype, maxWrite == 0 ? largest : maxWrite,
                     maxRead == 0 ? largest : maxRead, attrTimeout, entryTimeout, foreground, debug, singleLoop,
-                    List.copyOf(kernelFlags), transport);
+                    List.copyOf(kernelFlags), transport, indexCacheBytes);
         }
 
         private static boolean flag(String key, String value, boolean result) throws UsageException {
@@ -325,6 +329,28 @@ record MountConfig(Path device, Path mountPoint, boolean readOnly, Dax dax, Pers
                 return Long.parseLong(text(key, value));
             } catch (NumberFormatException e) {
                 throw new UsageException("option " + key + "=" + value + " is not a number");
+            }
+        }
+
+        /** A byte count, with an optional binary suffix K, M or G ({@code 64M}). */
+        private static long size(String key, String value) throws UsageException {
+            String text = text(key, value);
+            int shift = switch (Character.toUpperCase(text.charAt(text.length() - 1))) {
+                case 'K' -> 10;
+                case 'M' -> 20;
+                case 'G' -> 30;
+                default -> 0;
+            };
+            String digits = shift == 0 ? text : text.substring(0, text.length() - 1);
+            try {
+                long n = Long.parseLong(digits);
+                if (n < 0 || n > (Long.MAX_VALUE >> shift)) {
+                    throw new NumberFormatException();
+                }
+                return n << shift;
+            } catch (NumberFormatException e) {
+                throw new UsageException("option " + key + "=" + value + " must be a byte count, optionally with K, M "
+                        + "or G (as in " + key + "=64M)");
             }
         }
 

@@ -41,8 +41,8 @@ class MountConfigTest {
         assertEquals(PersistenceMode.MSYNC, c.flush());
         assertEquals(MountOptions.Writeback.FSYNC, c.writeback());
         assertEquals(MountOptions.Atime.NOATIME, c.atime());
-        assertEquals(new MountOptions(true, MountOptions.Writeback.FSYNC, MountOptions.Atime.NOATIME, true),
-                c.coreOptions());
+        assertEquals(new MountOptions(true, MountOptions.Writeback.FSYNC, MountOptions.Atime.NOATIME, true,
+                MountOptions.defaultIndexCacheBytes()), c.coreOptions());
         assertEquals(Path.of("img").toAbsolutePath(), c.device());
         assertEquals(List.of("-o", "fsname=pm0,subtype=dx,hard_remove,use_ino,big_writes,max_write=65536,"
                 + "max_read=8192,attr_timeout=2.5,entry_timeout=0.0,ro,allow_other,default_permissions,nodev,nosuid",
@@ -70,6 +70,20 @@ class MountConfigTest {
         assertTrue(MountConfig.parse("d", "m", "-o", "transport=kernel,loop=single").singleThread());
         assertEquals(MountConfig.Transport.JNR, MountConfig.parse("d", "m").transport());
         assertMessage("expected transport=kernel|jnr", "d", "m", "-o", "transport=fast");
+    }
+
+    /** index_cache bounds the DRAM of unused inode indexes (fs-core's InodeCache), on either transport. */
+    @Test
+    void theIndexCacheTakesAByteCountWithASuffix() throws UsageException {
+        assertEquals(64L << 20, MountConfig.parse("d", "m", "-o", "index_cache=64M").coreOptions().indexCacheBytes());
+        assertEquals(2L << 30, MountConfig.parse("d", "m", "-o", "index_cache=2g,transport=kernel").indexCacheBytes());
+        assertEquals(4096, MountConfig.parse("d", "m", "-o", "index_cache=4k").indexCacheBytes());
+        assertEquals(0, MountConfig.parse("d", "m", "-o", "index_cache=0").indexCacheBytes());
+        assertEquals(MountOptions.defaultIndexCacheBytes(), MountConfig.parse("d", "m").coreOptions().indexCacheBytes());
+        assertMessage("option index_cache=lots must be a byte count", "d", "m", "-o", "index_cache=lots");
+        assertMessage("option index_cache=-1 must be a byte count", "d", "m", "-o", "index_cache=-1");
+        assertMessage("option index_cache=99999999999G must be a byte count", "d", "m", "-o", "index_cache=99999999999G");
+        assertMessage("option index_cache= needs a value", "d", "m", "-o", "index_cache");
     }
 
     @Test
@@ -154,7 +168,8 @@ class MountConfigTest {
         assertTrue(e.getMessage().contains(expected), e.getMessage());
         if (e.getMessage().contains("option")) {
             assertTrue(e.getMessage().contains("valid options: ") || e.getMessage().contains("4096")
-                    || e.getMessage().contains("number") || e.getMessage().contains("seconds"), e.getMessage());
+                    || e.getMessage().contains("number") || e.getMessage().contains("seconds")
+                    || e.getMessage().contains("byte count"), e.getMessage());
         }
     }
 }

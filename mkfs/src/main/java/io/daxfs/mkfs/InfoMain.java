@@ -452,7 +452,7 @@ public final class InfoMain {
             var a = loader.loadOrThrow(ino).attributes();
             out.printf("Replayed: %s, mode %s, uid %d, gid %d, nlink %d, size %d, %d blocks, mtime %s%n",
                     kindName(a.kind()), Integer.toOctalString(a.mode() & 07777), a.uid(), a.gid(), a.nlink(),
-                    a.size(), a.blocks() / (Layout.BLOCK_SIZE / 512), time(a.mtimeNs()));
+                    a.size(), a.blocks() / (Layout.BLOCK_SIZE / 512), a.mtime());
         } catch (RuntimeException e) {
             damaged = true;
             out.println("Replay fails: " + e.getMessage());
@@ -465,8 +465,8 @@ public final class InfoMain {
             case LogEntry.InodeEntry e -> String.format(Locale.ROOT,
                     "INODE    mode=0%o uid=%d gid=%d flags=0x%x nlink=%d rdev=%d size=%d atime=%s mtime=%s ctime=%s"
                             + " btime=%s parent=%d next_cookie=%d",
-                    e.mode(), e.uid(), e.gid(), e.flags(), e.nlink(), e.rdev(), e.size(), time(e.atimeNs()),
-                    time(e.mtimeNs()), time(e.ctimeNs()), time(e.btimeNs()), e.parent(), e.nextCookie());
+                    e.mode(), e.uid(), e.gid(), e.flags(), e.nlink(), e.rdev(), e.size(), e.atime(),
+                    e.mtime(), e.ctime(), e.btime(), e.parent(), e.nextCookie());
             case LogEntry.WriteEntry e -> String.format(Locale.ROOT,
                     "WRITE    pgoff=%d count=%d block=%s size=%d time=%s", e.pgoff(), e.count(),
                     e.isHole() ? "hole" : String.valueOf(e.block()), e.size(), time(e.timeNs()));

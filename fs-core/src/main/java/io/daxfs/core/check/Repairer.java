@@ -5,6 +5,7 @@ import io.daxfs.core.Errno;
 import io.daxfs.core.FileKind;
 import io.daxfs.core.Name;
 import io.daxfs.core.FsException;
+import io.daxfs.core.Timestamp;
 import io.daxfs.core.balloc.BlockAllocator;
 import io.daxfs.core.balloc.SlotAllocator;
 import io.daxfs.core.check.Analysis.Finding;
@@ -283,8 +284,8 @@ public final class Repairer {
 
         private InodeEntry attrs(Inode inode, int nlink, long parent) {
             InodeEntry e = inode.snapshotEntry();
-            return new InodeEntry(e.mode(), e.uid(), e.gid(), e.flags(), nlink, e.rdev(), e.size(), e.atimeNs(),
-                    e.mtimeNs(), now, e.btimeNs(), parent, e.nextCookie());
+            return new InodeEntry(e.mode(), e.uid(), e.gid(), e.flags(), nlink, e.rdev(), e.size(), e.atime(),
+                    e.mtime(), Timestamp.ofNanos(now), e.btime(), parent, e.nextCookie());
         }
 
         void dropName(long dirIno, Name name, long cookie) {
@@ -335,7 +336,7 @@ public final class Repairer {
                     target = 0;
                 }
             }
-            append(inode, List.of(new WriteEntry(pgoff, target, 1, inode.size(), inode.attrs().mtimeNs())));
+            append(inode, List.of(new WriteEntry(pgoff, target, 1, inode.size(), inode.attrs().mtime().toNanosSaturated())));
         }
 
         void createRoot() {
@@ -347,7 +348,7 @@ public final class Repairer {
             long ino = forcedIno != 0 ? forcedIno : table().reserve();
             long generation = table().read(ino).generation() + 1;
             InodeLog log = writer().newLog(ino);
-            InodeEntry first = new InodeEntry(mode, 0, 0, 0, 2, 0, 0, now, now, now, now,
+            InodeEntry first = new InodeEntry(mode, 0, 0, 0, 2, 0, 0, Timestamp.ofNanos(now), Timestamp.ofNanos(now), Timestamp.ofNanos(now), Timestamp.ofNanos(now),
                     parent == null ? ino : parent.ino(), 0);
             table().writeNewRecord(ino, log.head(), generation);
             Inode inode = new Inode(ino, generation, first, log);

@@ -118,6 +118,7 @@ public final class Mapper {
                         mapping.pages() * Layout.BLOCK_SIZE);
             }
             mapping.inode().mappings().remove(mapping);
+            volume.holdIfNeeded(mapping.inode()); // its dirty range is in DRAM only until fsync
             volume.releaser().unpin(mapping.firstBlock(), mapping.pages());
         }
     }

@@ -22,12 +22,18 @@ import java.util.TreeMap;
 public final class DirectoryIndex {
     /** The first cookie of a named entry; 1 and 2 are "." and "..". */
     public static final long FIRST_COOKIE = 3;
+    /**
+     * DRAM of one entry besides its name's bytes: the entry, its name object and array header,
+     * a hash map node and a tree map entry with its boxed cookie (64-bit JVM, compressed pointers).
+     */
+    private static final long ENTRY_BYTES = 176;
 
     private final Map<Name, DirEntry> byName = new HashMap<>();
     private final TreeMap<Long, DirEntry> byCookie = new TreeMap<>();
     private final Set<Name> renumbered = new HashSet<>();
     private long nextCookie = FIRST_COOKIE;
     private int subdirectories;
+    private long nameBytes;
 
     public DirEntry lookup(Name name) {
         return byName.get(name);
@@ -39,6 +45,11 @@ public final class DirectoryIndex {
 
     public boolean isEmpty() {
         return byName.isEmpty();
+    }
+
+    /** DRAM the index takes, estimated from its entries and names (what the inode cache weighs). */
+    public long memoryBytes() {
+        return byName.size() * ENTRY_BYTES + nameBytes;
     }
 
     /** Names that are directories: the directory's link count is this plus 2. */
@@ -73,6 +84,7 @@ public final class DirectoryIndex {
         }
         byName.put(entry.name(), entry);
         byCookie.put(entry.cookie(), entry);
+        nameBytes += entry.name().length();
         nextCookie = Math.max(nextCookie, entry.cookie() + 1);
         if (entry.kind() == FileKind.DIRECTORY) {
             subdirectories++;
@@ -96,6 +108,7 @@ public final class DirectoryIndex {
     private void forget(DirEntry entry) {
         renumbered.remove(entry.name());
         byCookie.remove(entry.cookie());
+        nameBytes -= entry.name().length();
         if (entry.kind() == FileKind.DIRECTORY) {
             subdirectories--;
         }

@@ -40,6 +40,9 @@ public final class FileExtents {
     private Object root;
     private int height;
     private long mappedPages;
+    /** What {@link #memoryBytes} reports, kept up to date as leaves and nodes change. */
+    private long memoryBytes;
+    private static final long NODE_BYTES = 16 + 4L * FANOUT;
 
     /** Pages that have a block (what {@code st_blocks} counts). */
     public long mappedPages() {
@@ -180,9 +183,12 @@ public final class FileExtents {
         return out;
     }
 
-    /** DRAM the index takes, estimated from its arrays and objects (for the benchmark). */
+    /**
+     * DRAM the index takes, estimated from its arrays and objects: what the benchmark reports and
+     * what the inode cache weighs. Constant time (counted as the tree changes).
+     */
     public long memoryBytes() {
-        return root == null ? 0 : memoryOf(root, height);
+        return memoryBytes;
     }
 
     // ---- the tree ----
@@ -224,6 +230,7 @@ public final class FileExtents {
             Object[] top = new Object[FANOUT];
             top[0] = root;
             root = top;
+            memoryBytes += NODE_BYTES;
         }
         height++;
     }
@@ -236,6 +243,7 @@ public final class FileExtents {
         for (int h = height; h > 0; h--) {
             if (node == null) {
                 node = new Object[FANOUT];
+                memoryBytes += NODE_BYTES;
                 if (parent == null) {
                     root = node;
                 } else {
@@ -259,6 +267,7 @@ public final class FileExtents {
             blocks[i + k] = block + k;
         }
         Object leaf = i + n == LEAF_PAGES ? compact(blocks) : blocks;
+        memoryBytes += leafBytes(leaf) - leafBytes(node);
         if (parent == null) {
             root = leaf;
         } else {
@@ -309,7 +318,9 @@ public final class FileExtents {
             return null;
         }
         if (h == 0) {
-            return clearInLeaf(node, (int) (from - base), (int) (to - base), freed);
+            Object leaf = clearInLeaf(node, (int) (from - base), (int) (to - base), freed);
+            memoryBytes += leafBytes(leaf) - leafBytes(node);
+            return leaf;
         }
         Object[] slots = (Object[]) node;
         long child = capacity(h - 1);
@@ -321,7 +332,11 @@ public final class FileExtents {
             }
             empty &= slots[s] == null;
         }
-        return empty ? null : node;
+        if (empty) {
+            memoryBytes -= NODE_BYTES;
+            return null;
+        }
+        return node;
     }
 
     private Object clearInLeaf(Object leaf, int from, int to, Freed freed) {
@@ -372,17 +387,12 @@ public final class FileExtents {
         return -1;
     }
 
-    private static long memoryOf(Object node, int h) {
-        if (h == 0) {
-            return node instanceof long[] blocks ? 16 + 8L * blocks.length : 16;
+    /** Bytes of one leaf: an array's header and slots, or a {@link Contiguous}; 0 for none. */
+    private static long leafBytes(Object leaf) {
+        if (leaf == null) {
+            return 0;
         }
-        long bytes = 16 + 4L * FANOUT;
-        for (Object child : (Object[]) node) {
-            if (child != null) {
-                bytes += memoryOf(child, h - 1);
-            }
-        }
-        return bytes;
+        return leaf instanceof long[] blocks ? 16 + 8L * blocks.length : 16;
     }
 
     /** Collects the blocks that lose their page into runs for the caller's callback. */

@@ -2,6 +2,7 @@ package io.daxfs.core.file;
 
 import io.daxfs.core.Errno;
 import io.daxfs.core.FsException;
+import io.daxfs.core.Timestamp;
 import io.daxfs.core.balloc.Extent;
 import io.daxfs.core.device.DaxDevice;
 import io.daxfs.core.dirty.Writeback;
@@ -352,8 +353,8 @@ public final class FileData {
     /** The attributes after a data change: new size and times, and the mode without {@code dropModeBits}. */
     private static InodeEntry sizeEntry(Inode inode, long size, long nowNs, int dropModeBits) {
         InodeEntry a = inode.attrs();
-        return new InodeEntry(a.mode() & ~dropModeBits, a.uid(), a.gid(), a.flags(), a.nlink(), a.rdev(), size, a.atimeNs(), nowNs,
-                nowNs, a.btimeNs(), a.parent(), a.nextCookie());
+        return new InodeEntry(a.mode() & ~dropModeBits, a.uid(), a.gid(), a.flags(), a.nlink(), a.rdev(), size, a.atime(),
+                Timestamp.ofNanos(nowNs), Timestamp.ofNanos(nowNs), a.btime(), a.parent(), a.nextCookie());
     }
 
     /** One past the last mapped page (0 when nothing is mapped). */

@@ -20,7 +20,7 @@ public record Superblock(int formatVersion, int features, long totalBlocks, long
 
     /** "DAXFSPMM" read as a little-endian long. */
     public static final long MAGIC = 0x4d4d5053_46584144L;
-    public static final int FORMAT_VERSION = 2;
+    public static final int FORMAT_VERSION = 3;
     /** Feature bits this code understands; an image with others is refused. */
     public static final int KNOWN_FEATURES = 0;
     public static final int MAX_LABEL_BYTES = 63;
@@ -169,10 +169,8 @@ public record Superblock(int formatVersion, int features, long totalBlocks, long
         }
         int version = b.get(Layouts.INT, 8);
         if (version != FORMAT_VERSION) {
-            throw new CorruptImageException("format version " + version + " is not supported (this daxfs reads "
-                    + FORMAT_VERSION + (version > 0 && version < FORMAT_VERSION
-                            ? "; copy the files off with the daxfs that made it and run mkfs.daxfs" : "")
-                    + ")", true);
+            throw new CorruptImageException("format version " + version + " is not supported: this daxfs reads only"
+                    + " version " + FORMAT_VERSION + " (copy the files out with the daxfs that made it)", true);
         }
         int features = b.get(Layouts.INT, 12);
         if ((features & ~KNOWN_FEATURES) != 0) {

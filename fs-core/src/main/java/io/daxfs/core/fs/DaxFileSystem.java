@@ -10,6 +10,7 @@ import io.daxfs.core.FsStats;
 import io.daxfs.core.MountOptions;
 import io.daxfs.core.Name;
 import io.daxfs.core.StatFs;
+import io.daxfs.core.Timestamp;
 import io.daxfs.core.dax.DaxMapping;
 import io.daxfs.core.dax.Mapper;
 import io.daxfs.core.device.DaxDevice;
@@ -53,13 +54,7 @@ public final class DaxFileSystem implements AutoCloseable {
     public static final int XATTR_REPLACE = 2;
     public static final int MAX_XATTR_NAME = 255;
     public static final int MAX_XATTR_VALUE = 3584;
-    private static final long DAY_NS = 86_400_000_000_000L;
-    /**
-     * Times are i64 nanoseconds since the epoch (docs/FORMAT.md): seconds from 1677-09-21T00:12:44Z
-     * to 2262-04-11T23:47:15Z with any nanoseconds. utimens clamps a time outside to the bound.
-     */
-    public static final long MIN_TIME_SEC = -9_223_372_036L;
-    public static final long MAX_TIME_SEC = 9_223_372_035L;
+    private static final long DAY_SECONDS = 86_400;
     /** The caller that keeps set-id bits on write, truncate and fallocate (it has CAP_FSETID). */
     public static final int ROOT_UID = 0;
     private static final long COPY_CHUNK = 1 << 20;
@@ -123,7 +118,7 @@ public final class DaxFileSystem implements AutoCloseable {
 
     public static DaxFileSystem mount(DaxDevice device, MountOptions options, Clock clock) {
         Objects.requireNonNull(options, "options");
-        Volume volume = Mounter.mount(device, options.readOnly(), clock.nowNs());
+        Volume volume = Mounter.mount(device, options.readOnly(), options.indexCacheBytes(), clock.nowNs());
         return new DaxFileSystem(volume, options, clock);
     }
 
@@ -646,10 +641,16 @@ public final class DaxFileSystem implements AutoCloseable {
         });
     }
 
-    /** syncfs: everything written before, in any file, is durable when this returns. */
+    /**
+     * syncfs: everything written before, in any file, is durable when this returns. Inodes held
+     * in DRAM only for their dirty pages may be dropped again afterwards.
+     */
     public void syncfs() {
         guarded(() -> {
-            writeback.syncfs(volume.loadedInodes());
+            writeback.syncfs(volume.residentInodes());
+            for (Inode inode : volume.residentInodes()) {
+                read(inode, () -> null);
+            }
             return null;
         });
     }
@@ -696,7 +697,7 @@ public final class DaxFileSystem implements AutoCloseable {
     public FsStats stats() {
         long block = Layout.BLOCK_SIZE;
         return new FsStats(volume.releaser().pinnedBlocks() * block, volume.releaser().deferredBlocks() * block,
-                Writeback.dirtyBytes(volume.loadedInodes()), mapper.liveMappings().size(),
+                Writeback.dirtyBytes(volume.residentInodes()), mapper.liveMappings().size(),
                 volume.allocator().freeBlocks() * block);
     }
 
@@ -704,7 +705,7 @@ public final class DaxFileSystem implements AutoCloseable {
 
     public Attributes chmod(long ino, int mode) {
         return changeAttrs(ino, a -> new InodeEntry((a.mode() & FileKind.S_IFMT) | (mode & 07777), a.uid(), a.gid(),
-                a.flags(), a.nlink(), a.rdev(), a.size(), a.atimeNs(), a.mtimeNs(), clock.nowNs(), a.btimeNs(),
+                a.flags(), a.nlink(), a.rdev(), a.size(), a.atime(), a.mtime(), now(), a.btime(),
                 a.parent(), a.nextCookie()));
     }
 
@@ -716,20 +717,24 @@ public final class DaxFileSystem implements AutoCloseable {
                 mode &= ~((mode & 010) != 0 ? 06000 : 04000);
             }
             return new InodeEntry(mode, uid == -1 ? a.uid() : uid, gid == -1 ? a.gid() : gid, a.flags(), a.nlink(),
-                    a.rdev(), a.size(), a.atimeNs(), a.mtimeNs(), clock.nowNs(), a.btimeNs(), a.parent(),
+                    a.rdev(), a.size(), a.atime(), a.mtime(), now(), a.btime(), a.parent(),
                     a.nextCookie());
         });
     }
 
-    /** utimensat: nanosecond times, or {@link #UTIME_NOW} / {@link #UTIME_OMIT} in the nanosecond field. */
+    /**
+     * utimensat: seconds and nanoseconds, or {@link #UTIME_NOW} / {@link #UTIME_OMIT} in the
+     * nanosecond field. A time outside the format's range is clamped as ext4 clamps
+     * ({@link Timestamp#clamped}).
+     */
     public Attributes utimens(long ino, long atimeSec, long atimeNsec, long mtimeSec, long mtimeNsec) {
-        long now = clock.nowNs();
+        Timestamp now = now();
         return changeAttrs(ino, a -> new InodeEntry(a.mode(), a.uid(), a.gid(), a.flags(), a.nlink(), a.rdev(),
-                a.size(), pick(atimeSec, atimeNsec, a.atimeNs(), now), pick(mtimeSec, mtimeNsec, a.mtimeNs(), now),
-                now, a.btimeNs(), a.parent(), a.nextCookie()));
+                a.size(), pick(atimeSec, atimeNsec, a.atime(), now), pick(mtimeSec, mtimeNsec, a.mtime(), now),
+                now, a.btime(), a.parent(), a.nextCookie()));
     }
 
-    private static long pick(long sec, long nsec, long old, long now) {
+    private static Timestamp pick(long sec, long nsec, Timestamp old, Timestamp now) {
         if (nsec == UTIME_OMIT) {
             return old;
         }
@@ -739,10 +744,11 @@ public final class DaxFileSystem implements AutoCloseable {
         if (nsec < 0 || nsec >= 1_000_000_000L) {
             throw new FsException(Errno.EINVAL, "nanoseconds out of range: " + nsec);
         }
-        if (sec < MIN_TIME_SEC || sec > MAX_TIME_SEC) { // clamped as the VFS clamps to a filesystem's range
-            return (sec < MIN_TIME_SEC ? MIN_TIME_SEC : MAX_TIME_SEC) * 1_000_000_000L;
-        }
-        return sec * 1_000_000_000L + nsec;
+        return Timestamp.clamped(sec, nsec);
+    }
+
+    private Timestamp now() {
+        return Timestamp.ofNanos(clock.nowNs());
     }
 
     /** Sets the inode flags ({@link Attributes#FLAG_DAX}). */
@@ -751,7 +757,7 @@ public final class DaxFileSystem implements AutoCloseable {
             throw new FsException(Errno.EOPNOTSUPP, "unsupported inode flags 0x" + Integer.toHexString(flags));
         }
         return changeAttrs(ino, a -> new InodeEntry(a.mode(), a.uid(), a.gid(), flags, a.nlink(), a.rdev(), a.size(),
-                a.atimeNs(), a.mtimeNs(), clock.nowNs(), a.btimeNs(), a.parent(), a.nextCookie()));
+                a.atime(), a.mtime(), now(), a.btime(), a.parent(), a.nextCookie()));
     }
 
     /**
@@ -784,7 +790,7 @@ public final class DaxFileSystem implements AutoCloseable {
         if (options.readOnly() || options.atime() == MountOptions.Atime.NOATIME) {
             return;
         }
-        long now = clock.nowNs();
+        Timestamp now = now();
         if (!atimeDue(inode.attrs(), now)) {
             return;
         }
@@ -793,7 +799,7 @@ public final class DaxFileSystem implements AutoCloseable {
                 InodeEntry a = inode.snapshotEntry();
                 if (atimeDue(a, now)) {
                     volume.begin().append(inode, new InodeEntry(a.mode(), a.uid(), a.gid(), a.flags(), a.nlink(),
-                            a.rdev(), a.size(), now, a.mtimeNs(), a.ctimeNs(), a.btimeNs(), a.parent(),
+                            a.rdev(), a.size(), now, a.mtime(), a.ctime(), a.btime(), a.parent(),
                             a.nextCookie())).commit();
                     compactor.maybeCompact(inode);
                 }
@@ -804,11 +810,12 @@ public final class DaxFileSystem implements AutoCloseable {
         }
     }
 
-    private boolean atimeDue(InodeEntry a, long now) {
+    private boolean atimeDue(InodeEntry a, Timestamp now) {
         if (options.atime() == MountOptions.Atime.STRICTATIME) {
-            return a.atimeNs() != now;
+            return !a.atime().equals(now);
         }
-        return a.atimeNs() <= a.mtimeNs() || a.atimeNs() <= a.ctimeNs() || now - a.atimeNs() >= DAY_NS;
+        return a.atime().compareTo(a.mtime()) <= 0 || a.atime().compareTo(a.ctime()) <= 0
+                || now.seconds() - a.atime().seconds() >= DAY_SECONDS;
     }
 
     // ---- xattrs ----
@@ -960,7 +967,7 @@ public final class DaxFileSystem implements AutoCloseable {
             mapper.closeAll();
             readPinner.closeAll();
             if (!options.readOnly()) {
-                writeback.syncfs(volume.loadedInodes());
+                writeback.syncfs(volume.residentInodes());
                 reapOrphansAndUnmount();
             }
         } finally {
@@ -971,7 +978,7 @@ public final class DaxFileSystem implements AutoCloseable {
     private void reapOrphansAndUnmount() {
         volume.namespaceLock().writeLock().lock();
         try {
-            for (Inode inode : List.copyOf(volume.loadedInodes())) {
+            for (Inode inode : volume.residentInodes()) {
                 if (!inode.isDeleted() && !inode.isDirectory() && inode.nlink() == 0) {
                     inode.lock().writeLock().lock();
                     try {
@@ -1062,11 +1069,11 @@ public final class DaxFileSystem implements AutoCloseable {
     }
 
     private <T> T read(Inode inode, Supplier<T> op) {
-        return locked(inode, inode.lock().readLock(), op);
+        return locked(inode, inode.lock().readLock(), false, op);
     }
 
     private <T> T write(Inode inode, Supplier<T> op) {
-        return locked(inode, inode.lock().writeLock(), op);
+        return locked(inode, inode.lock().writeLock(), true, op);
     }
 
     /** Write-locks several distinct inodes (see {@link #writeAllLocked}). */
@@ -1077,40 +1084,42 @@ public final class DaxFileSystem implements AutoCloseable {
     /**
      * Write-locks several inodes in inode-number order: namespace operations run in parallel, and
      * one global order keeps them from deadlocking whatever shape the tree has (even a damaged
-     * one whose entries loop).
+     * one whose entries loop). Before letting go, tells the volume which must stay in DRAM.
      */
-    private static <T> T writeAllLocked(List<Inode> inodes, Supplier<T> op) {
-        List<Lock> taken = new ArrayList<>();
+    private <T> T writeAllLocked(List<Inode> inodes, Supplier<T> op) {
+        List<Inode> taken = new ArrayList<>();
         List<Inode> ordered = new ArrayList<>(inodes);
         ordered.sort(java.util.Comparator.comparingLong(Inode::ino));
         try {
             for (Inode inode : ordered) {
-                Lock lock = inode.lock().writeLock();
-                if (!taken.contains(lock)) {
-                    lock.lock();
-                    taken.add(lock);
+                if (!taken.contains(inode)) {
+                    inode.lock().writeLock().lock();
+                    taken.add(inode);
                 }
                 requireLive(inode);
             }
             return op.get();
         } finally {
             for (int i = taken.size() - 1; i >= 0; i--) {
-                taken.get(i).unlock();
+                volume.settle(taken.get(i), true);
+                taken.get(i).lock().writeLock().unlock();
             }
         }
     }
 
     /**
-     * Runs {@code op} under {@code lock}; an inode deleted while this thread waited for the lock
-     * is gone (ENOENT), so nothing is ever appended to a log whose pages were released.
+     * Runs {@code op} under {@code lock} (the write lock if {@code writing}); an inode deleted while
+     * this thread waited for the lock is gone (ENOENT), so nothing is ever appended to a log whose
+     * pages were released. Before letting go, tells the volume whether the inode must stay in DRAM.
      */
-    private <T> T locked(Inode inode, Lock lock, Supplier<T> op) {
+    private <T> T locked(Inode inode, Lock lock, boolean writing, Supplier<T> op) {
         return guarded(() -> {
             lock.lock();
             try {
                 requireLive(inode);
                 return op.get();
             } finally {
+                volume.settle(inode, writing);
                 lock.unlock();
             }
         });

@@ -4,6 +4,7 @@ import io.daxfs.core.Attributes;
 import io.daxfs.core.DirEntry;
 import io.daxfs.core.FileKind;
 import io.daxfs.core.Name;
+import io.daxfs.core.Timestamp;
 import io.daxfs.core.dir.DirectoryIndex;
 import io.daxfs.core.extent.FileExtents;
 import io.daxfs.core.format.Layout;
@@ -48,6 +49,21 @@ public final class Inode {
     private long compactionThreshold;
     private final DirtyPages dirty = new DirtyPages();
     private final List<LiveMapping> mappings = new CopyOnWriteArrayList<>();
+    /** Whether the volume holds this inode resident (see {@link #needsResidence}); set by the volume. */
+    private volatile boolean resident;
+    /** DRAM of the xattrs, counted as they change. */
+    private long xattrBytes;
+    /** What the inode cache last weighed this inode at. */
+    private long weighedBytes;
+
+    /**
+     * DRAM of an inode besides its indexes: this object, its lock, attributes, log, dirty map,
+     * mapping list and xattr map, and the volume's map entries for it (estimated; what
+     * {@code bin/bench million} measures per empty file is close to it).
+     */
+    private static final long BASE_BYTES = 640;
+    /** DRAM of one xattr besides its name and value bytes. */
+    private static final long XATTR_BYTES = 96;
 
     /** Logs smaller than this are never compacted, unless they spilled out of a slot. */
     public static final long MIN_COMPACTION_THRESHOLD = 4 * Layout.BLOCK_SIZE;
@@ -137,6 +153,52 @@ public final class Inode {
         return dirty;
     }
 
+    /**
+     * True while this inode holds state that is not in its log, so its DRAM copy must not be
+     * dropped: open handles, orphan or O_TMPFILE status, dirty pages awaiting fsync, live mappings.
+     */
+    public boolean needsResidence() {
+        return openCount > 0 || orphanSlot >= 0 || linkable || dirty.pages() > 0 || !mappings.isEmpty();
+    }
+
+    public boolean isResident() {
+        return resident;
+    }
+
+    public void setResident(boolean resident) {
+        this.resident = resident;
+    }
+
+    /**
+     * DRAM this inode's state takes, estimated: what the inode cache weighs it by. Constant time,
+     * and safe without the lock (it then reads a slightly stale estimate).
+     */
+    public long memoryBytes() {
+        long bytes = BASE_BYTES + 8L * log.segmentCount();
+        if (extents != null) {
+            bytes += extents.memoryBytes();
+        }
+        if (directory != null) {
+            bytes += directory.memoryBytes();
+        }
+        return bytes + xattrBytes;
+    }
+
+    /**
+     * Records that the inode cache weighed this inode now; returns the weight (its
+     * {@link #memoryBytes}).
+     */
+    public long weigh() {
+        weighedBytes = memoryBytes();
+        return weighedBytes;
+    }
+
+    /** True if this inode's size moved by more than an eighth since it was last weighed. */
+    public boolean outgrewWeight() {
+        long now = memoryBytes();
+        return Math.abs(now - weighedBytes) > weighedBytes / 8;
+    }
+
     /** Live DAX mappings of this file. */
     public List<LiveMapping> mappings() {
         return mappings;
@@ -216,39 +278,43 @@ public final class Inode {
             }
             case WriteEntry e -> {
                 extents.replace(e.pgoff(), e.count(), e.block(), freed);
-                attrs = withSizeAndTimes(e.size(), e.timeNs(), e.timeNs());
+                attrs = withSizeAndTimes(e.size(), Timestamp.ofNanos(e.timeNs()), Timestamp.ofNanos(e.timeNs()));
             }
             case DentryAdd e -> {
                 directory.add(new DirEntry(e.name(), e.ino(), FileKind.fromMode(e.kindBits()), e.cookie()));
-                attrs = withSizeAndTimes(attrs.size(), e.timeNs(), e.timeNs());
+                attrs = withSizeAndTimes(attrs.size(), Timestamp.ofNanos(e.timeNs()), Timestamp.ofNanos(e.timeNs()));
             }
             case DentryDel e -> {
                 directory.remove(e.name());
-                attrs = withSizeAndTimes(attrs.size(), e.timeNs(), e.timeNs());
+                attrs = withSizeAndTimes(attrs.size(), Timestamp.ofNanos(e.timeNs()), Timestamp.ofNanos(e.timeNs()));
             }
             case XattrSet e -> {
-                xattrs.put(e.name(), e.value());
-                attrs = withSizeAndTimes(attrs.size(), attrs.mtimeNs(), e.timeNs());
+                byte[] old = xattrs.put(e.name(), e.value());
+                xattrBytes += e.value().length - (old == null ? -XATTR_BYTES - e.name().length() : old.length);
+                attrs = withSizeAndTimes(attrs.size(), attrs.mtime(), Timestamp.ofNanos(e.timeNs()));
             }
             case XattrDel e -> {
-                xattrs.remove(e.name());
-                attrs = withSizeAndTimes(attrs.size(), attrs.mtimeNs(), e.timeNs());
+                byte[] old = xattrs.remove(e.name());
+                if (old != null) {
+                    xattrBytes -= XATTR_BYTES + e.name().length() + old.length;
+                }
+                attrs = withSizeAndTimes(attrs.size(), attrs.mtime(), Timestamp.ofNanos(e.timeNs()));
             }
         }
     }
 
-    private InodeEntry withSizeAndTimes(long size, long mtime, long ctime) {
+    private InodeEntry withSizeAndTimes(long size, Timestamp mtime, Timestamp ctime) {
         InodeEntry a = attrs;
-        return new InodeEntry(a.mode(), a.uid(), a.gid(), a.flags(), a.nlink(), a.rdev(), size, a.atimeNs(),
-                mtime, ctime, a.btimeNs(), a.parent(), a.nextCookie());
+        return new InodeEntry(a.mode(), a.uid(), a.gid(), a.flags(), a.nlink(), a.rdev(), size, a.atime(),
+                mtime, ctime, a.btime(), a.parent(), a.nextCookie());
     }
 
     /** The current attributes as an entry, with the directory's next cookie filled in. */
     public InodeEntry snapshotEntry() {
         InodeEntry a = attrs;
         long cookie = directory != null ? directory.nextCookie() : 0;
-        return new InodeEntry(a.mode(), a.uid(), a.gid(), a.flags(), a.nlink(), a.rdev(), a.size(), a.atimeNs(),
-                a.mtimeNs(), a.ctimeNs(), a.btimeNs(), a.parent(), cookie);
+        return new InodeEntry(a.mode(), a.uid(), a.gid(), a.flags(), a.nlink(), a.rdev(), a.size(), a.atime(),
+                a.mtime(), a.ctime(), a.btime(), a.parent(), cookie);
     }
 
     /**
@@ -258,7 +324,7 @@ public final class Inode {
     public List<LogEntry> stateAsEntries() {
         List<LogEntry> out = new ArrayList<>();
         out.add(snapshotEntry());
-        long time = attrs.mtimeNs();
+        long time = attrs.mtime().toNanosSaturated(); // the closing snapshot restores the exact times
         if (extents != null) {
             for (FileExtents.Run run : extents.runs()) {
                 out.add(new WriteEntry(run.pgoff(), run.block(), run.count(), attrs.size(), time));
@@ -270,7 +336,7 @@ public final class Inode {
             }
         }
         for (Map.Entry<Name, byte[]> x : xattrs.entrySet()) {
-            out.add(new XattrSet(x.getKey(), x.getValue(), attrs.ctimeNs()));
+            out.add(new XattrSet(x.getKey(), x.getValue(), time));
         }
         if (out.size() > 1) {
             out.add(snapshotEntry());
@@ -283,6 +349,6 @@ public final class Inode {
         InodeEntry a = attrs;
         long blocks = extents == null ? 8 : extents.mappedPages() * (Layout.BLOCK_SIZE / 512);
         return new Attributes(ino, generation, a.mode(), nlink(), a.uid(), a.gid(), a.rdev(), a.size(), blocks,
-                a.atimeNs(), a.mtimeNs(), a.ctimeNs(), a.btimeNs(), a.flags());
+                a.atime(), a.mtime(), a.ctime(), a.btime(), a.flags());
     }
 }

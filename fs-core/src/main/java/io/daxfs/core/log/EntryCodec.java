@@ -1,6 +1,7 @@
 package io.daxfs.core.log;
 
 import io.daxfs.core.Name;
+import io.daxfs.core.Timestamp;
 import io.daxfs.core.device.Layouts;
 import io.daxfs.core.format.Checksums;
 import io.daxfs.core.log.LogEntry.DentryAdd;
@@ -26,13 +27,17 @@ public final class EntryCodec {
     static final int TYPE_XATTR_SET = 6;
     static final int TYPE_XATTR_DEL = 7;
     private static final int CRC_OFFSET = 4;
+    /** u32 × 6, u64 rdev and size, i64 seconds × 4, u32 nanoseconds × 4, u64 parent and cookie. */
+    private static final int INODE_BODY = 104;
+    private static final int INODE_SECONDS = 40;
+    private static final int INODE_NANOS = 72;
 
     private EntryCodec() {}
 
     /** Bytes {@code entry} takes in a log page, header included. */
     public static int encodedLength(LogEntry entry) {
         int body = switch (entry) {
-            case InodeEntry e -> 88;
+            case InodeEntry e -> INODE_BODY;
             case WriteEntry e -> 40;
             case DentryAdd e -> 26 + e.name().length();
             case DentryDel e -> 17 + e.name().length();
@@ -56,12 +61,12 @@ public final class EntryCodec {
                 buf.set(Layouts.INT, p + 16, e.nlink());
                 buf.set(Layouts.LONG, p + 24, e.rdev());
                 buf.set(Layouts.LONG, p + 32, e.size());
-                buf.set(Layouts.LONG, p + 40, e.atimeNs());
-                buf.set(Layouts.LONG, p + 48, e.mtimeNs());
-                buf.set(Layouts.LONG, p + 56, e.ctimeNs());
-                buf.set(Layouts.LONG, p + 64, e.btimeNs());
-                buf.set(Layouts.LONG, p + 72, e.parent());
-                buf.set(Layouts.LONG, p + 80, e.nextCookie());
+                putTime(buf, p, 0, e.atime());
+                putTime(buf, p, 1, e.mtime());
+                putTime(buf, p, 2, e.ctime());
+                putTime(buf, p, 3, e.btime());
+                buf.set(Layouts.LONG, p + 88, e.parent());
+                buf.set(Layouts.LONG, p + 96, e.nextCookie());
                 yield TYPE_INODE;
             }
             case WriteEntry e -> {
@@ -141,9 +146,9 @@ public final class EntryCodec {
                 case TYPE_PAD -> null;
                 case TYPE_INODE -> new InodeEntry(page.get(Layouts.INT, p), page.get(Layouts.INT, p + 4),
                         page.get(Layouts.INT, p + 8), page.get(Layouts.INT, p + 12), page.get(Layouts.INT, p + 16),
-                        page.get(Layouts.LONG, p + 24), page.get(Layouts.LONG, p + 32), page.get(Layouts.LONG, p + 40),
-                        page.get(Layouts.LONG, p + 48), page.get(Layouts.LONG, p + 56), page.get(Layouts.LONG, p + 64),
-                        page.get(Layouts.LONG, p + 72), page.get(Layouts.LONG, p + 80));
+                        page.get(Layouts.LONG, p + 24), page.get(Layouts.LONG, p + 32), getTime(page, p, 0),
+                        getTime(page, p, 1), getTime(page, p, 2), getTime(page, p, 3),
+                        page.get(Layouts.LONG, p + 88), page.get(Layouts.LONG, p + 96));
                 case TYPE_WRITE -> new WriteEntry(page.get(Layouts.LONG, p), page.get(Layouts.LONG, p + 8),
                         page.get(Layouts.LONG, p + 16), page.get(Layouts.LONG, p + 24), page.get(Layouts.LONG, p + 32));
                 case TYPE_DENTRY_ADD -> new DentryAdd(getName(page, p + 26, p + 25, offset + length),
@@ -174,6 +179,21 @@ public final class EntryCodec {
     /** Length of the entry at {@code offset} as its header says (after {@link #decode} accepted it). */
     public static int lengthAt(MemorySegment page, long offset) {
         return Short.toUnsignedInt(page.get(Layouts.SHORT, offset + 2));
+    }
+
+    /** Time {@code index} of an INODE body: its seconds in one array, its nanoseconds in the next. */
+    private static void putTime(MemorySegment buf, long body, int index, Timestamp t) {
+        buf.set(Layouts.LONG, body + INODE_SECONDS + 8L * index, t.seconds());
+        buf.set(Layouts.INT, body + INODE_NANOS + 4L * index, t.nanos());
+    }
+
+    private static Timestamp getTime(MemorySegment page, long body, int index) {
+        long seconds = page.get(Layouts.LONG, body + INODE_SECONDS + 8L * index);
+        int nanos = page.get(Layouts.INT, body + INODE_NANOS + 4L * index);
+        if (!Timestamp.valid(seconds, nanos)) {
+            throw new LogCorruptException("inode time " + seconds + " s " + nanos + " ns is outside the format's range");
+        }
+        return new Timestamp(seconds, nanos);
     }
 
     /** Names are stored as they are, never re-encoded: any bytes, at most 255 of them. */

@@ -1,6 +1,7 @@
 package io.daxfs.core.log;
 
 import io.daxfs.core.Name;
+import io.daxfs.core.Timestamp;
 import java.util.Objects;
 
 /**
@@ -11,8 +12,15 @@ import java.util.Objects;
 public sealed interface LogEntry {
 
     /** Attribute snapshot: written at creation, on every attribute change and by compaction. */
-    record InodeEntry(int mode, int uid, int gid, int flags, int nlink, long rdev, long size, long atimeNs,
-            long mtimeNs, long ctimeNs, long btimeNs, long parent, long nextCookie) implements LogEntry {}
+    record InodeEntry(int mode, int uid, int gid, int flags, int nlink, long rdev, long size, Timestamp atime,
+            Timestamp mtime, Timestamp ctime, Timestamp btime, long parent, long nextCookie) implements LogEntry {
+        public InodeEntry {
+            Objects.requireNonNull(atime, "atime");
+            Objects.requireNonNull(mtime, "mtime");
+            Objects.requireNonNull(ctime, "ctime");
+            Objects.requireNonNull(btime, "btime");
+        }
+    }
 
     /**
      * File pages {@code [pgoff, pgoff+count)} now live in blocks {@code [block, block+count)}, or

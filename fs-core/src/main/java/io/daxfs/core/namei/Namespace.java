@@ -5,6 +5,7 @@ import io.daxfs.core.Errno;
 import io.daxfs.core.FileKind;
 import io.daxfs.core.FsException;
 import io.daxfs.core.Name;
+import io.daxfs.core.Timestamp;
 import io.daxfs.core.balloc.Extent;
 import io.daxfs.core.format.Layout;
 import io.daxfs.core.inode.Inode;
@@ -72,8 +73,9 @@ public final class Namespace {
                 targetBlock = writeSymlinkTarget(targetBytes);
                 entries.add(new WriteEntry(0, targetBlock.start(), 1, size, now));
             }
+            Timestamp t = Timestamp.ofNanos(now);
             InodeEntry attrs = new InodeEntry(mode, uid, gid, flags, kind == FileKind.DIRECTORY ? 2 : 1, rdev, size,
-                    now, now, now, now, dir.ino(), 0);
+                    t, t, t, t, dir.ino(), 0);
             entries.addFirst(attrs);
             Inode inode = new Inode(ino, generation, attrs, log);
             volume.begin()
@@ -114,7 +116,8 @@ public final class Namespace {
             long generation = table.read(ino).generation() + 1;
             table.writeNewRecord(ino, log.head(), generation);
             int flags = dir.attrs().flags() & io.daxfs.core.Attributes.FLAG_DAX;
-            InodeEntry attrs = new InodeEntry(mode, uid, gid, flags, 0, 0, 0, now, now, now, now, dir.ino(), 0);
+            Timestamp t = Timestamp.ofNanos(now);
+            InodeEntry attrs = new InodeEntry(mode, uid, gid, flags, 0, 0, 0, t, t, t, t, dir.ino(), 0);
             Inode inode = new Inode(ino, generation, attrs, log);
             volume.begin().append(inode, attrs).setWord(OrphanTable.slotOffset(slot), ino).commit();
             inode.setOrphanSlot(slot);
@@ -304,8 +307,8 @@ public final class Namespace {
     private static InodeEntry movedEntry(Inode moved, Inode newParent, long now) {
         InodeEntry a = moved.snapshotEntry();
         long parent = moved.isDirectory() ? newParent.ino() : a.parent();
-        return new InodeEntry(a.mode(), a.uid(), a.gid(), a.flags(), a.nlink(), a.rdev(), a.size(), a.atimeNs(),
-                a.mtimeNs(), now, a.btimeNs(), parent, a.nextCookie());
+        return new InodeEntry(a.mode(), a.uid(), a.gid(), a.flags(), a.nlink(), a.rdev(), a.size(), a.atime(),
+                a.mtime(), Timestamp.ofNanos(now), a.btime(), parent, a.nextCookie());
     }
 
     /** EINVAL if {@code dir} would become its own descendant by moving into {@code target}. */
@@ -367,8 +370,8 @@ public final class Namespace {
 
     private static InodeEntry withLinks(Inode inode, int links, long now) {
         InodeEntry a = inode.attrs();
-        return new InodeEntry(a.mode(), a.uid(), a.gid(), a.flags(), links, a.rdev(), a.size(), a.atimeNs(),
-                a.mtimeNs(), now, a.btimeNs(), a.parent(), a.nextCookie());
+        return new InodeEntry(a.mode(), a.uid(), a.gid(), a.flags(), links, a.rdev(), a.size(), a.atime(),
+                a.mtime(), Timestamp.ofNanos(now), a.btime(), a.parent(), a.nextCookie());
     }
 
     private static DirEntry existing(Inode dir, Name name) {

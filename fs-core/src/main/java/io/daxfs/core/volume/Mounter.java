@@ -3,6 +3,7 @@ package io.daxfs.core.volume;
 import io.daxfs.core.FileKind;
 import io.daxfs.core.FormatOptions;
 import io.daxfs.core.FsException;
+import io.daxfs.core.Timestamp;
 import io.daxfs.core.balloc.BlockAllocator;
 import io.daxfs.core.balloc.SlotAllocator;
 import io.daxfs.core.device.DaxDevice;
@@ -57,7 +58,8 @@ public final class Mounter {
         InodeTable table = new InodeTable(device, layout);
         InodeLog rootLog = writer.newLog(Layout.ROOT_INO);
         InodeEntry root = new InodeEntry(FileKind.DIRECTORY.typeBits() | 0755, options.rootUid(), options.rootGid(),
-                0, 2, 0, 0, nowNs, nowNs, nowNs, nowNs, Layout.ROOT_INO, 0);
+                0, 2, 0, 0, Timestamp.ofNanos(nowNs), Timestamp.ofNanos(nowNs), Timestamp.ofNanos(nowNs),
+                Timestamp.ofNanos(nowNs), Layout.ROOT_INO, 0);
         LogWriter.Staged staged = writer.stage(Layout.ROOT_INO, rootLog, List.of(root));
         table.writeNewRecord(Layout.ROOT_INO, rootLog.head(), 1);
         long tailWord = table.tailOffset(Layout.ROOT_INO);
@@ -72,12 +74,13 @@ public final class Mounter {
     }
 
     /**
-     * Mounts the filesystem on {@code device}.
+     * Mounts the filesystem on {@code device}, keeping at most {@code indexCacheBytes} of unused
+     * inodes in DRAM (see {@link InodeCache}).
      *
      * @throws CorruptImageException if the image is not a usable daxfs (the message says why and
      *     whether fsck can help)
      */
-    public static Volume mount(DaxDevice device, boolean readOnly, long nowNs) {
+    public static Volume mount(DaxDevice device, boolean readOnly, long indexCacheBytes, long nowNs) {
         Superblock sb = Superblock.read(device);
         Layout layout = sb.layout();
         if (readOnly && sb.state() == State.DIRTY) {
@@ -119,13 +122,14 @@ public final class Mounter {
         if (!table.isUsed(Layout.ROOT_INO)) {
             throw new CorruptImageException("the root directory is missing; run fsck.daxfs");
         }
-        Volume volume = new Volume(device, sb, allocator, slots, table, orphans, loaded, new BlockClaims(used));
+        Volume volume = new Volume(device, sb, allocator, slots, table, orphans, loaded, new BlockClaims(used),
+                indexCacheBytes);
         requireUsableRoot(volume);
         if (!readOnly) {
             Superblock dirty = sb.withState(State.DIRTY, FreeList.NONE, nowNs, true);
             dirty.writeBoth(device);
             volume.setSuperblock(dirty);
-            new OrphanReaper(volume).reapAtMount(crashed);
+            new OrphanReaper(volume).reapAtMount(crashed, loaded);
             if (loaded.isEmpty()) {
                 verification = MountVerification.start(table, new InodeLoader(table, new LogReader(device, layout)),
                         allocator, slots);

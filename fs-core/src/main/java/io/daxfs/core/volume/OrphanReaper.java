@@ -39,9 +39,10 @@ public final class OrphanReaper {
      * an orphan (a file or symlink, not the root, with no link and no name in any directory: after
      * a crash every inode is loaded, so its names can be counted). A slot that names anything else
      * was crafted or damaged: it is cleared and the inode left alone (issue #13 point 4). A clean
-     * unmount deletes every orphan, so after one, no slot is trusted at all.
+     * unmount deletes every orphan, so after one, no slot is trusted at all. {@code everyInode} is
+     * what the recovery scan loaded (empty after a clean unmount).
      */
-    void reapAtMount(boolean crashed) {
+    void reapAtMount(boolean crashed, Iterable<Inode> everyInode) {
         Map<Integer, Long> slots = new TreeMap<>();
         for (int slot = 0; slot < Layout.ORPHAN_SLOTS; slot++) {
             long ino = volume.orphans().inodeAt(slot);
@@ -52,7 +53,7 @@ public final class OrphanReaper {
         if (slots.isEmpty()) {
             return;
         }
-        Map<Long, Integer> names = crashed ? namesOf(Set.copyOf(slots.values())) : Map.of();
+        Map<Long, Integer> names = crashed ? namesOf(Set.copyOf(slots.values()), everyInode) : Map.of();
         int reaped = 0;
         for (Map.Entry<Integer, Long> e : slots.entrySet()) {
             int slot = e.getKey();
@@ -96,10 +97,10 @@ public final class OrphanReaper {
         return named == 0 ? null : "it still has " + named + " name(s)";
     }
 
-    /** How many directory entries name each of {@code candidates}, over every loaded directory. */
-    private Map<Long, Integer> namesOf(Set<Long> candidates) {
+    /** How many directory entries name each of {@code candidates}, over the directories of {@code everyInode}. */
+    private static Map<Long, Integer> namesOf(Set<Long> candidates, Iterable<Inode> everyInode) {
         Map<Long, Integer> names = new HashMap<>();
-        for (Inode dir : volume.loadedInodes()) {
+        for (Inode dir : everyInode) {
             if (dir.isDirectory()) {
                 for (DirEntry d : dir.directory().all()) {
                     if (candidates.contains(d.ino())) {

@@ -18,15 +18,15 @@ import io.daxfs.core.rebuild.InodeLoader;
 import io.daxfs.core.rebuild.MountVerification;
 import java.util.BitSet;
 import java.util.Collection;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * A mounted filesystem's shared state: the device and its layout, the allocator, journal, inode
- * table, orphan list and the DRAM inodes (loaded from their logs on first use). Every mechanism
- * package works through it; {@link io.daxfs.core.fs.DaxFileSystem} is its public face.
+ * table, orphan list and the DRAM inodes (loaded from their logs on first use, dropped again when
+ * unused and over the bound, see {@link InodeCache}). Every mechanism package works through it;
+ * {@link io.daxfs.core.fs.DaxFileSystem} is its public face.
  */
 public final class Volume {
     private static final Logger LOG = LoggerFactory.getLogger(Volume.class);
@@ -41,9 +41,12 @@ public final class Volume {
     private final LogWriter logWriter;
     private final LogReader logReader;
     private final InodeLoader loader;
-    private final ConcurrentHashMap<Long, Inode> inodes = new ConcurrentHashMap<>();
-    /** Inodes in use at mount time and not loaded yet: the only ones {@link #inode} may load. */
-    private final BitSet unloaded;
+    private final InodeCache inodes;
+    /**
+     * Inodes whose blocks are claimed and link count checked (loaded once, or created since
+     * mount): loaded again after being dropped, they are trusted as they are. Guarded by itself.
+     */
+    private final BitSet trusted = new BitSet();
     private final ReentrantReadWriteLock namespaceLock = new ReentrantReadWriteLock();
     private final BlockReleaser releaser;
     private final BlockClaims claims;
@@ -51,7 +54,8 @@ public final class Volume {
     private volatile Superblock superblock;
 
     Volume(DaxDevice device, Superblock superblock, BlockAllocator allocator, SlotAllocator slots,
-            InodeTable inodeTable, OrphanTable orphans, Iterable<Inode> loaded, BlockClaims claims) {
+            InodeTable inodeTable, OrphanTable orphans, Iterable<Inode> loaded, BlockClaims claims,
+            long indexCacheBytes) {
         this.device = device;
         this.superblock = superblock;
         this.layout = superblock.layout();
@@ -65,10 +69,10 @@ public final class Volume {
         this.loader = new InodeLoader(inodeTable, logReader);
         this.releaser = new BlockReleaser(allocator);
         this.claims = claims;
-        this.unloaded = inodeTable.usedSnapshot();
+        this.inodes = new InodeCache(indexCacheBytes, inodeTable.usedSnapshot());
         for (Inode inode : loaded) {
-            inodes.put(inode.ino(), inode);
-            unloaded.clear((int) inode.ino());
+            trusted.set((int) inode.ino());
+            inodes.put(inode);
         }
     }
 
@@ -144,28 +148,31 @@ public final class Volume {
     }
 
     /**
-     * The inode {@code ino}, loaded from its log on first use; ENOENT if it is not in use. Only
-     * inodes that existed at mount are ever loaded: one created since is registered by its
-     * creator, so no second DRAM copy can appear while its creation commits.
+     * The inode {@code ino}, loaded from its log on first use and again after it was dropped;
+     * ENOENT if it is not in use. An inode created since mount is loadable once its creator
+     * registered it, so no second DRAM copy can appear while its creation commits.
      */
     public Inode inode(long ino) {
         Inode inode = inodes.get(ino);
         if (inode != null) {
             return inode;
         }
-        synchronized (unloaded) {
-            if (ino <= 0 || ino >= layout.inodeCount() || !unloaded.get((int) ino)) {
-                throw new FsException(Errno.ENOENT, "no inode " + ino);
+        if (ino <= 0 || ino >= layout.inodeCount()) {
+            throw new FsException(Errno.ENOENT, "no inode " + ino);
+        }
+        return inodes.load(ino, this::loadFromMedia);
+    }
+
+    /** Replays {@code ino}'s log; the first time since mount, also checks what its log claims. */
+    private Inode loadFromMedia(long ino) {
+        Inode fresh = loader.load(ino);
+        synchronized (trusted) {
+            if (!trusted.get((int) ino)) {
+                requireTrustworthy(fresh);
+                trusted.set((int) ino);
             }
         }
-        return inodes.computeIfAbsent(ino, i -> {
-            Inode fresh = loader.load(i);
-            requireTrustworthy(fresh);
-            synchronized (unloaded) {
-                unloaded.clear((int) (long) i);
-            }
-            return fresh;
-        });
+        return fresh;
     }
 
     /**
@@ -182,14 +189,46 @@ public final class Volume {
         claims.claim(inode);
     }
 
-    /** Inodes loaded so far. */
-    public Collection<Inode> loadedInodes() {
-        return inodes.values();
+    /**
+     * Inodes held in DRAM because their state is not all in their logs (open, orphan, dirty,
+     * mapped): every inode that fsync, syncfs and unmount have work for.
+     */
+    public Collection<Inode> residentInodes() {
+        return inodes.resident();
+    }
+
+    /**
+     * Called by an operation that held {@code inode}'s lock, before it lets go: holds the inode in
+     * DRAM while its state needs it, and weighs it again after a change ({@code changed}).
+     */
+    public void settle(Inode inode, boolean changed) {
+        inodes.settle(inode);
+        if (changed) {
+            inodes.reweigh(inode);
+        }
+    }
+
+    /** For a caller without {@code inode}'s lock that gave it state outside its log (a closed mapping's dirty range). */
+    public void holdIfNeeded(Inode inode) {
+        inodes.holdIfNeeded(inode);
+    }
+
+    /** Inodes loaded from their logs since mount: first loads and reloads of dropped ones. */
+    public long inodeLoads() {
+        return inodes.loads();
+    }
+
+    /** Estimated DRAM of the inodes the index cache bound holds now (resident ones not counted). */
+    public long indexCacheBytes() {
+        return inodes.weightedBytes();
     }
 
     /** Registers a newly created inode. */
     public void register(Inode inode) {
-        inodes.put(inode.ino(), inode);
+        synchronized (trusted) {
+            trusted.set((int) inode.ino());
+        }
+        inodes.put(inode);
     }
 
     /** A single commit store: 8 bytes, flushed and fenced. */
@@ -207,7 +246,10 @@ public final class Volume {
     /** Drops a deleted inode: its number and every block it held are free again. */
     void forget(Inode dead) {
         dead.markDeleted();
-        inodes.remove(dead.ino());
+        inodes.remove(dead);
+        synchronized (trusted) {
+            trusted.clear((int) dead.ino());
+        }
         if (dead.extents() != null) {
             dead.extents().runs().forEach(run -> releaser.release(run.block(), run.count()));
         }

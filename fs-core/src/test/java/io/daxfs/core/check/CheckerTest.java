@@ -164,7 +164,7 @@ class CheckerTest {
                 var a = v.inode(TestImages.resolve(fs, "/a.txt"));
                 InodeEntry e = a.snapshotEntry();
                 v.begin().append(a, new InodeEntry(e.mode(), e.uid(), e.gid(), e.flags(), 5, e.rdev(), e.size(),
-                        e.atimeNs(), e.mtimeNs(), e.ctimeNs(), e.btimeNs(), e.parent(), e.nextCookie())).commit();
+                        e.atime(), e.mtime(), e.ctime(), e.btime(), e.parent(), e.nextCookie())).commit();
             }
             CheckReport r = Checker.check(d);
             assertEquals(1, r.errors().size(), r.toString());

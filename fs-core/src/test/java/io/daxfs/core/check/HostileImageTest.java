@@ -138,6 +138,39 @@ class HostileImageTest {
         }
     }
 
+    // ---- issue 12 point 8: times ----
+
+    /** Byte offsets in an INODE entry (docs/FORMAT.md): atime's seconds and nanoseconds. */
+    private static final int ATIME_SECONDS_AT = 8 + 40;
+    private static final int ATIME_NANOS_AT = 8 + 72;
+
+    @Test
+    void anInodeTimeOutsideTheFormatIsDamageNotACrash() {
+        long[][] bad = {{ATIME_NANOS_AT, 1_000_000_000L, 4}, {ATIME_NANOS_AT, -1, 4},
+            {ATIME_SECONDS_AT, Long.MAX_VALUE, 8}, {ATIME_SECONDS_AT, -(1L << 31) - 1, 8}};
+        for (long[] field : bad) {
+            try (DaxDevice device = image(SIZE)) {
+                long many = ino(device, "/many");
+                ImageCrafter crafter = new ImageCrafter(device);
+                List<Located> inodes = crafter.all(many, InodeEntry.class);
+                crafter.patchEntry(inodes.getLast().offset(), (int) field[0], field[1], (int) field[2]);
+                CheckReport report = Checker.check(device);
+                assertTrue(report.has(Kind.LOG_DAMAGED), report.problems().toString());
+                try (DaxFileSystem fs = FsFixture.mount(device)) {
+                    long ino = fs.lookup(fs.rootIno(), "many");
+                    assertEquals(Errno.EIO, assertThrows(FsException.class, () -> fs.getattr(ino)).errno());
+                    assertArrayEquals(CONTENT, FsFixture.readAll(fs, fs.lookup(fs.rootIno(), "f")));
+                }
+                Repairer.Result repaired = Repairer.repair(device);
+                assertTrue(repaired.after().clean(), repaired.after().problems().toString());
+                try (DaxFileSystem fs = FsFixture.mount(device)) {
+                    assertEquals(FileKind.REGULAR, fs.getattr(fs.lookup(fs.rootIno(), "many")).kind(),
+                            "the log was cut before the damaged entry and reads again");
+                }
+            }
+        }
+    }
+
     // ---- point 5: an unusable root ----
 
     @Test
@@ -147,13 +180,13 @@ class HostileImageTest {
             Located first = crafter.first(Layout.ROOT_INO, InodeEntry.class);
             InodeEntry e = (InodeEntry) first.entry();
             crafter.replaceEntry(first.offset(), new InodeEntry(FileKind.REGULAR.typeBits() | 0644, e.uid(), e.gid(),
-                    e.flags(), 1, e.rdev(), 0, e.atimeNs(), e.mtimeNs(), e.ctimeNs(), e.btimeNs(), e.parent(),
+                    e.flags(), 1, e.rdev(), 0, e.atime(), e.mtime(), e.ctime(), e.btime(), e.parent(),
                     e.nextCookie()));
             for (Located l : crafter.all(Layout.ROOT_INO, InodeEntry.class)) {
                 InodeEntry later = (InodeEntry) l.entry();
                 crafter.replaceEntry(l.offset(), new InodeEntry(FileKind.REGULAR.typeBits() | 0644, later.uid(),
-                        later.gid(), later.flags(), 1, later.rdev(), 0, later.atimeNs(), later.mtimeNs(),
-                        later.ctimeNs(), later.btimeNs(), later.parent(), later.nextCookie()));
+                        later.gid(), later.flags(), 1, later.rdev(), 0, later.atime(), later.mtime(),
+                        later.ctime(), later.btime(), later.parent(), later.nextCookie()));
             }
             assertRootRefused(device);
         }
@@ -257,7 +290,7 @@ class HostileImageTest {
         for (Located l : crafter.all(ino, InodeEntry.class)) {
             InodeEntry e = (InodeEntry) l.entry();
             crafter.replaceEntry(l.offset(), new InodeEntry(e.mode(), e.uid(), e.gid(), e.flags(), links, e.rdev(),
-                    e.size(), e.atimeNs(), e.mtimeNs(), e.ctimeNs(), e.btimeNs(), e.parent(), e.nextCookie()));
+                    e.size(), e.atime(), e.mtime(), e.ctime(), e.btime(), e.parent(), e.nextCookie()));
         }
     }
 

@@ -104,6 +104,30 @@ public final class ImageCrafter {
         }
     }
 
+    /**
+     * Overwrites {@code width} (4 or 8) bytes at byte {@code at} of the entry at {@code offset} with
+     * {@code value} and recomputes the entry's checksum: a field no encoder would write.
+     */
+    public void patchEntry(long offset, int at, long value, int width) {
+        int length = Short.toUnsignedInt(device.directAccess(offset + 2, 2).get(Layouts.SHORT, 0));
+        if (at < EntryCodec.HEADER || at + width > length || (width != 4 && width != 8)) {
+            throw new IllegalArgumentException("bytes " + at + "+" + width + " of a " + length + "-byte entry");
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment buf = arena.allocate(length, 8);
+            MemorySegment.copy(device.directAccess(offset, length), 0, buf, 0, length);
+            if (width == 8) {
+                buf.set(Layouts.LONG, at, value);
+            } else {
+                buf.set(Layouts.INT, at, (int) value);
+            }
+            buf.set(Layouts.INT, 4, 0);
+            buf.set(Layouts.INT, 4, Checksums.crc32c(buf, 0, length));
+            device.copyIn(buf, offset);
+            device.fence();
+        }
+    }
+
     /** Stores a raw 8-byte word (fields no checksum covers: tails, heads, orphan slots, page links). */
     public void setWord(long offset, long value) {
         device.storeRelease(offset, value);

@@ -113,6 +113,8 @@ final class CrashOps {
             new Op("chmod bar", fs -> fs.chmod(ino(fs, "bar"), 0600)),
             new Op("chown A/foo", fs -> fs.chown(ino(fs, "A/foo"), 1000, 1000)),
             new Op("utimens bar", fs -> fs.utimens(ino(fs, "bar"), 1, 2, 3, 4)),
+            new Op("utimens bar to 1901 and 2446", fs -> fs.utimens(ino(fs, "bar"), -2_147_483_647L, 123_456_789,
+                    15_032_385_534L, 999_999_999)),
             new Op("map bar past EOF, store, persist", fs -> {
                 try (DaxMapping m = fs.map(ino(fs, "bar"), 0, 16384, DaxMapping.Mode.READ_WRITE)) {
                     m.segment().set(ValueLayout.JAVA_BYTE, 10, (byte) 'M');

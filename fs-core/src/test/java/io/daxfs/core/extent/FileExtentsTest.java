@@ -19,6 +19,23 @@ import org.junit.jupiter.api.Test;
 class FileExtentsTest {
     private static final long LEAF = 512;
 
+    /** The memory count (what the inode cache weighs) follows leaves and nodes as they change form. */
+    @Test
+    void memoryIsCountedAsTheTreeChanges() {
+        FileExtents e = new FileExtents();
+        assertEquals(0, e.memoryBytes());
+        e.replace(0, 1, 100, (b, c) -> { });
+        assertEquals(16 + 8, e.memoryBytes(), "a one-page leaf array");
+        e.replace(0, LEAF, 1000, (b, c) -> { });
+        assertEquals(16, e.memoryBytes(), "a whole contiguous leaf");
+        e.replace(LEAF, 1, 5000, (b, c) -> { });
+        assertEquals(16 + 4 * 64 + 16 + 16 + 8, e.memoryBytes(), "a node over two leaves");
+        e.replace(3, 1, 7000, (b, c) -> { });
+        assertEquals(16 + 4 * 64 + 16 + 8 * LEAF + 16 + 8, e.memoryBytes(), "the contiguous leaf became an array");
+        e.replace(0, 2 * LEAF, 0, (b, c) -> { });
+        assertEquals(0, e.memoryBytes(), "punched empty");
+    }
+
     @Test
     void matchesModelInSmallFiles() {
         for (int seed = 0; seed < 20; seed++) {

@@ -2,6 +2,9 @@ package io.daxfs.core.model;
 
 import static org.junit.jupiter.api.Assertions.fail;
 
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.daxfs.core.MountOptions;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -59,5 +62,42 @@ class ModelBasedTest {
         if (!failures.isEmpty()) {
             fail(failures.size() + " of " + ran + " seeds differ from the model; first:\n" + failures.getFirst());
         }
+    }
+
+    /**
+     * The same with {@code index_cache=0} (issue 11 point 4): no inode not in use is held, so after
+     * each garbage collection (forced every 50 steps) every such inode is loaded again from its log,
+     * clean and crash remounts included. Open, orphan, dirty and mapped inodes must survive it.
+     */
+    @Test
+    void withATinyIndexCacheEveryInodeIsReloadedAndTheModelStillMatches() {
+        long budgetNs = Long.getLong("daxfs.model.seconds", 35) * 1_000_000_000L / 2;
+        long started = System.nanoTime();
+        List<String> failures = new ArrayList<>();
+        long ops = 0;
+        long seeds = 0;
+        long reloads = 0;
+        for (long seed = 101; ops < 40_000 && System.nanoTime() - started < budgetNs; seed++) {
+            ModelRunner runner = new ModelRunner(seed,
+                    MountOptions.defaults().withAtime(MountOptions.Atime.NOATIME).withIndexCacheBytes(0), 50);
+            try {
+                runner.run(2_000);
+            } catch (ModelRunner.Mismatch m) {
+                failures.add(m.getMessage());
+                System.err.println(m.getMessage());
+                if (m.getCause() != null) {
+                    m.getCause().printStackTrace();
+                }
+            }
+            ops += runner.step;
+            reloads += runner.inodeLoads;
+            seeds++;
+        }
+        System.out.printf("model-based test, index_cache=0: %d operations over %d seeds, %d inode loads%n", ops, seeds,
+                reloads);
+        if (!failures.isEmpty()) {
+            fail(failures.size() + " of " + seeds + " seeds differ from the model; first:\n" + failures.getFirst());
+        }
+        assertTrue(reloads > ops / 10, "inodes were not dropped and reloaded: " + reloads + " loads in " + ops + " ops");
     }
 }

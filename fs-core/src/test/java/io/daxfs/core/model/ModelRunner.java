@@ -65,10 +65,23 @@ final class ModelRunner {
     long cleanRemounts;
     long crashRemounts;
     long fullChecks;
+    /** Inodes loaded from their logs, over every mount (first loads and reloads of dropped ones). */
+    long inodeLoads;
     private long lastEnospcCheck = -1000;
     private String op = "";
 
+    private final MountOptions options;
+    /** Steps between forced garbage collections (0: none): with a tiny index cache, when dropped inodes go. */
+    private final int collectEvery;
+
     ModelRunner(long seed) {
+        this(seed, MountOptions.defaults().withAtime(MountOptions.Atime.NOATIME), 0);
+    }
+
+    /** A runner that mounts with {@code options} and collects garbage every {@code collectEvery} steps. */
+    ModelRunner(long seed, MountOptions options, int collectEvery) {
+        this.options = options;
+        this.collectEvery = collectEvery;
         this.seed = seed;
         this.rnd = new Random(seed);
         this.small = rnd.nextInt(10) < 3;
@@ -90,13 +103,16 @@ final class ModelRunner {
     void run(long ops) {
         device = MemoryDevice.allocate(deviceBytes);
         DaxFileSystem.format(device, FormatOptions.defaults().withInodeCount(inodeCount));
-        fs = DaxFileSystem.mount(device, MountOptions.defaults().withAtime(MountOptions.Atime.NOATIME));
+        fs = DaxFileSystem.mount(device, options);
         model = new FsModel(fs.rootIno());
         try {
             long nextRemount = 100 + rnd.nextInt(700);
             while (step < ops) {
                 step++;
                 oneOp();
+                if (collectEvery > 0 && step % collectEvery == 0) {
+                    System.gc();
+                }
                 if (step % 250 == 0) {
                     fullCheck("periodic");
                 }
@@ -114,6 +130,7 @@ final class ModelRunner {
         } catch (Throwable t) {
             throw mismatch("unexpected " + t, t);
         } finally {
+            inodeLoads += fs.volume().inodeLoads();
             try {
                 fs.close();
             } catch (RuntimeException ignored) {
@@ -131,6 +148,7 @@ final class ModelRunner {
         fullCheck("before " + op);
         boolean orphans = model.live.values().stream().anyMatch(n -> !n.isDir() && n.links == 0);
         long freeBefore = fs.statfs().freeBlocks();
+        inodeLoads += fs.volume().inodeLoads();
         if (crash) {
             byte[] image = MemoryDevice.snapshot(device);
             device.close();
@@ -140,7 +158,7 @@ final class ModelRunner {
             fs.close();
             cleanRemounts++;
         }
-        fs = DaxFileSystem.mount(device, MountOptions.defaults().withAtime(MountOptions.Atime.NOATIME));
+        fs = DaxFileSystem.mount(device, options);
         for (Long h : handles) {
             deadInos.add(h);
         }

@@ -3,11 +3,11 @@ package io.daxfs.fuse.kernel;
 import java.lang.foreign.MemorySegment;
 
 /**
- * The attributes of a node as {@code struct fuse_attr} carries them (88 bytes), times in
- * nanoseconds since the epoch.
+ * The attributes of a node as {@code struct fuse_attr} carries them (88 bytes), times as seconds
+ * since the epoch and nanoseconds.
  */
-public record Attr(long ino, long size, long blocks, long atimeNs, long mtimeNs, long ctimeNs, int mode, int nlink,
-        int uid, int gid, int rdev, int blksize, int flags) {
+public record Attr(long ino, long size, long blocks, long atimeSec, int atimeNsec, long mtimeSec, int mtimeNsec,
+        long ctimeSec, int ctimeNsec, int mode, int nlink, int uid, int gid, int rdev, int blksize, int flags) {
     /** {@code sizeof(struct fuse_attr)}. */
     public static final int SIZE = 88;
 
@@ -15,12 +15,12 @@ public record Attr(long ino, long size, long blocks, long atimeNs, long mtimeNs,
         out.set(Wire.U64, at, ino);
         out.set(Wire.U64, at + 8, size);
         out.set(Wire.U64, at + 16, blocks);
-        out.set(Wire.U64, at + 24, Math.floorDiv(atimeNs, 1_000_000_000L));
-        out.set(Wire.U64, at + 32, Math.floorDiv(mtimeNs, 1_000_000_000L));
-        out.set(Wire.U64, at + 40, Math.floorDiv(ctimeNs, 1_000_000_000L));
-        out.set(Wire.U32, at + 48, (int) Math.floorMod(atimeNs, 1_000_000_000L));
-        out.set(Wire.U32, at + 52, (int) Math.floorMod(mtimeNs, 1_000_000_000L));
-        out.set(Wire.U32, at + 56, (int) Math.floorMod(ctimeNs, 1_000_000_000L));
+        out.set(Wire.U64, at + 24, atimeSec);
+        out.set(Wire.U64, at + 32, mtimeSec);
+        out.set(Wire.U64, at + 40, ctimeSec);
+        out.set(Wire.U32, at + 48, atimeNsec);
+        out.set(Wire.U32, at + 52, mtimeNsec);
+        out.set(Wire.U32, at + 56, ctimeNsec);
         out.set(Wire.U32, at + 60, mode);
         out.set(Wire.U32, at + 64, nlink);
         out.set(Wire.U32, at + 68, uid);

@@ -153,10 +153,10 @@ public final class NullFileSystem implements LowLevelFileSystem {
 
     private Attr attr(long node) {
         if (node == ROOT) {
-            return new Attr(ROOT, 0, 0, 0, 0, 0, 040755, 2, 0, 0, 0, 4096, 0);
+            return new Attr(ROOT, 0, 0, 0, 0, 0, 0, 0, 0, 040755, 2, 0, 0, 0, 4096, 0);
         }
         long size = size(node).get();
-        return new Attr(node, size, (size + 511) / 512, 0, 0, 0, modes.getOrDefault(node, 0100644), 1, 0, 0, 0, 4096,
+        return new Attr(node, size, (size + 511) / 512, 0, 0, 0, 0, 0, 0, modes.getOrDefault(node, 0100644), 1, 0, 0, 0, 4096,
                 0);
     }
 }

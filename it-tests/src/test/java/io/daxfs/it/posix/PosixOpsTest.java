@@ -452,6 +452,30 @@ class PosixOpsTest {
     }
 
     @Test
+    @DisplayName("160: times cover ext4's range, 1901-12-13 to 2446-05-10, with nanoseconds; 1900 and 2500 clamp to the bounds as ext4 clamps")
+    void timesInExt4Range() {
+        String script = """
+                touch f
+                for t in '1900-01-01 00:00:00.25' '1901-12-13 20:45:52.5' '1901-12-13 20:45:53.000000001' \\
+                         '2446-05-10 22:38:54.999999999' '2446-05-10 22:38:55.75' '2500-06-01 00:00:00.5'; do
+                    TZ=UTC touch -d "$t" f && TZ=UTC stat -c '%y|%x' f
+                done
+                TZ=UTC touch -a -d '1901-12-14 00:00:00.123456789' f && TZ=UTC touch -m -d '2446-01-01 00:00:00.987654321' f
+                sleep 1.2   # past attr_timeout: the values now come from daxfs, not the kernel's cache
+                TZ=UTC stat -c '%y|%x' f
+                """;
+        assertEquals("""
+                1901-12-13 20:45:52.000000000 +0000|1901-12-13 20:45:52.000000000 +0000
+                1901-12-13 20:45:52.000000000 +0000|1901-12-13 20:45:52.000000000 +0000
+                1901-12-13 20:45:53.000000001 +0000|1901-12-13 20:45:53.000000001 +0000
+                2446-05-10 22:38:54.999999999 +0000|2446-05-10 22:38:54.999999999 +0000
+                2446-05-10 22:38:55.000000000 +0000|2446-05-10 22:38:55.000000000 +0000
+                2446-05-10 22:38:55.000000000 +0000|2446-05-10 22:38:55.000000000 +0000
+                2446-01-01 00:00:00.987654321 +0000|1901-12-14 00:00:00.123456789 +0000
+                """, sh("c160", script).ok().stdout());
+    }
+
+    @Test
     @DisplayName("120: write updates mtime and ctime, not atime (checked at once and after the attribute cache expired)")
     void writeTimes() {
         py("c120", OLD + """

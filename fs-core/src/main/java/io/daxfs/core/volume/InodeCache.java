@@ -1,0 +1,216 @@
+package io.daxfs.core.volume;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import io.daxfs.core.Errno;
+import io.daxfs.core.FsException;
+import io.daxfs.core.inode.Inode;
+import java.lang.ref.ReferenceQueue;
+import java.lang.ref.WeakReference;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.Collection;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.LongFunction;
+
+/**
+ * The DRAM inodes of a mounted volume, bounded in size (issue 11 point 4): an inode not used for a
+ * while is dropped, and loaded again from its log on next use, by the same loader as at mount.
+ *
+ * <p>Three holders. {@code identity} maps each inode number to its one DRAM copy through a weak
+ * reference: whoever holds an inode (an operation in flight, a mapping, a caller between lookup
+ * and lock) keeps that copy the only one, and no second copy is ever loaded while it lives.
+ * {@code recent} (Caffeine, weighted by {@link Inode#memoryBytes}) holds recently used inodes
+ * strongly up to the configured bound; an inode it evicts stays until the garbage collector finds
+ * nobody else holds it. {@code resident} holds, outside the bound, every inode whose state is not
+ * in its log ({@link Inode#needsResidence}: open, orphan, dirty, mapped), so such an inode is
+ * never dropped. Dropping takes no lock: an inode is only collected when nothing refers to it.
+ *
+ * <p>Which inode numbers may be loaded from the media ({@code loadable}) changes only inside the
+ * identity map's per-key update, so a load can never race a deletion or a creation of the same
+ * number into a second copy. Used by {@link Volume}; thread-safe.
+ */
+final class InodeCache {
+    private final ConcurrentHashMap<Long, Ref> identity = new ConcurrentHashMap<>();
+    private final ReferenceQueue<Inode> collected = new ReferenceQueue<>();
+    private final Cache<Long, Inode> recent;
+    private final ConcurrentHashMap<Long, Inode> resident = new ConcurrentHashMap<>();
+    /** Inode numbers whose committed state on the media is the inode (guarded by itself). */
+    private final BitSet loadable;
+    private final LongAdder loads = new LongAdder();
+
+    /** A weak reference that remembers its inode number, to drop its map entry once collected. */
+    private static final class Ref extends WeakReference<Inode> {
+        final long ino;
+
+        Ref(Inode inode, ReferenceQueue<Inode> queue) {
+            super(inode, queue);
+            this.ino = inode.ino();
+        }
+    }
+
+    /**
+     * A cache holding at most {@code boundBytes} of recently used inodes strongly, whose loadable
+     * numbers are at first {@code loadable} (the inodes in use at mount).
+     */
+    InodeCache(long boundBytes, BitSet loadable) {
+        if (boundBytes < 0) {
+            throw new IllegalArgumentException("negative inode cache bound " + boundBytes);
+        }
+        this.loadable = (BitSet) loadable.clone();
+        // Maintenance on the caller's thread: eviction happens as the bound is crossed, not later
+        // on a pool thread, so the bound holds as tightly as Caffeine keeps it.
+        this.recent = Caffeine.newBuilder()
+                .maximumWeight(boundBytes)
+                .weigher((Long ino, Inode inode) -> (int) Math.min(Integer.MAX_VALUE, inode.weigh()))
+                .executor(Runnable::run)
+                .build();
+    }
+
+    /** The DRAM copy of {@code ino} if there is one (marked as used), else null. */
+    Inode get(long ino) {
+        Ref ref = identity.get(ino);
+        Inode inode = ref == null ? null : ref.get();
+        if (inode != null) {
+            touch(inode);
+        }
+        return inode;
+    }
+
+    /**
+     * The DRAM copy of {@code ino}, loaded by {@code fromMedia} if there is none; ENOENT if
+     * {@code ino} may not be loaded (free, or created and not yet registered).
+     */
+    Inode load(long ino, LongFunction<Inode> fromMedia) {
+        expungeCollected();
+        Inode[] out = new Inode[1];
+        identity.compute(ino, (key, ref) -> {
+            Inode live = ref == null ? null : ref.get();
+            if (live == null) {
+                if (!isLoadable(ino)) {
+                    throw new FsException(Errno.ENOENT, "no inode " + ino);
+                }
+                live = fromMedia.apply(ino);
+                loads.increment();
+                ref = new Ref(live, collected);
+            }
+            out[0] = live;
+            return ref;
+        });
+        touch(out[0]);
+        return out[0];
+    }
+
+    /** Takes in an inode loaded or created outside {@link #load}: it is the DRAM copy from now on. */
+    void put(Inode inode) {
+        expungeCollected();
+        identity.compute(inode.ino(), (key, ref) -> {
+            synchronized (loadable) {
+                loadable.set((int) inode.ino());
+            }
+            return new Ref(inode, collected);
+        });
+        settle(inode);
+        touch(inode);
+    }
+
+    /** Drops a deleted inode for good: its number may not be loaded again until it is reused. */
+    void remove(Inode dead) {
+        identity.compute(dead.ino(), (key, ref) -> {
+            synchronized (loadable) {
+                loadable.clear((int) dead.ino());
+            }
+            return ref == null || ref.get() == dead ? null : ref;
+        });
+        recent.asMap().remove(dead.ino(), dead);
+        resident.remove(dead.ino(), dead);
+        dead.setResident(false);
+    }
+
+    /**
+     * Holds {@code inode} resident exactly while it {@link Inode#needsResidence needs} it. Called
+     * by holders of the inode's lock after every operation: only they may let go of an inode, so
+     * the quick check outside the map update cannot miss a need another thread raised meanwhile.
+     */
+    void settle(Inode inode) {
+        if (inode.needsResidence() != inode.isResident()) {
+            resident.compute(inode.ino(), (key, held) -> {
+                boolean need = inode.needsResidence() && !inode.isDeleted();
+                inode.setResident(need);
+                return need ? inode : held == inode ? null : held;
+            });
+            if (!inode.isResident()) {
+                touch(inode);
+            }
+        }
+    }
+
+    /** Holds {@code inode} resident if it needs it now; never lets go (for callers without its lock). */
+    void holdIfNeeded(Inode inode) {
+        resident.compute(inode.ino(), (key, held) -> {
+            if (inode.needsResidence() && !inode.isDeleted()) {
+                inode.setResident(true);
+                return inode;
+            }
+            return held;
+        });
+    }
+
+    /** Weighs {@code inode} again after a change, if its indexes grew or shrank enough to matter. */
+    void reweigh(Inode inode) {
+        if (!inode.isResident() && !inode.isDeleted() && inode.outgrewWeight()) {
+            recent.put(inode.ino(), inode);
+        }
+    }
+
+    /** Every inode in DRAM now (a copy). */
+    Collection<Inode> live() {
+        List<Inode> out = new ArrayList<>(identity.size());
+        for (Ref ref : identity.values()) {
+            Inode inode = ref.get();
+            if (inode != null) {
+                out.add(inode);
+            }
+        }
+        return out;
+    }
+
+    /** Inodes held resident now (open, orphan, dirty or mapped). */
+    Collection<Inode> resident() {
+        return List.copyOf(resident.values());
+    }
+
+    /** Inodes loaded from their logs since mount, first loads and reloads. */
+    long loads() {
+        return loads.sum();
+    }
+
+    /** The estimated bytes of the inodes the bound holds now. */
+    long weightedBytes() {
+        recent.cleanUp();
+        return recent.policy().eviction().orElseThrow().weightedSize().orElse(0);
+    }
+
+    private boolean isLoadable(long ino) {
+        synchronized (loadable) {
+            return ino > 0 && ino <= Integer.MAX_VALUE && loadable.get((int) ino);
+        }
+    }
+
+    /** Marks {@code inode} recently used, so the bound keeps it longest. */
+    private void touch(Inode inode) {
+        if (!inode.isResident() && !inode.isDeleted() && recent.getIfPresent(inode.ino()) != inode) {
+            recent.put(inode.ino(), inode);
+        }
+    }
+
+    /** Drops the map entries of inodes the collector has taken. */
+    private void expungeCollected() {
+        for (Object r; (r = collected.poll()) != null; ) {
+            Ref ref = (Ref) r;
+            identity.remove(ref.ino, ref);
+        }
+    }
+}
