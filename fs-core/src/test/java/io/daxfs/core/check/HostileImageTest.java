@@ -151,8 +151,12 @@ class HostileImageTest {
         for (long[] field : bad) {
             try (DaxDevice device = image(SIZE)) {
                 long many = ino(device, "/many");
+                try (DaxFileSystem fs = FsFixture.mount(device)) {
+                    fs.chmod(many, 0640); // an INODE entry after the first, whatever compaction left
+                }
                 ImageCrafter crafter = new ImageCrafter(device);
                 List<Located> inodes = crafter.all(many, InodeEntry.class);
+                assertTrue(inodes.size() >= 2, "INODE entries of /many: " + inodes.size());
                 crafter.patchEntry(inodes.getLast().offset(), (int) field[0], field[1], (int) field[2]);
                 CheckReport report = Checker.check(device);
                 assertTrue(report.has(Kind.LOG_DAMAGED), report.problems().toString());
