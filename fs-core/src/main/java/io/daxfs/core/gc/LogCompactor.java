@@ -58,7 +58,9 @@ public final class LogCompactor {
                 new long[] {volume.inodeTable().headOffset(ino), volume.inodeTable().tailOffset(ino)},
                 new long[] {fresh.head(), fresh.tail()});
         inode.replaceLog(fresh);
-        if (!fresh.startsInSlot()) {
+        if (fresh.startsInSlot()) {
+            inode.compactedIntoSlot();
+        } else {
             inode.setCompactionThreshold(fresh.usedBytes() * 2);
         }
         writer.discard(old);

@@ -109,10 +109,18 @@ public final class Inode {
         return log;
     }
 
-    /** Swaps in a compacted log; the compaction threshold starts again as for a new log of its kind. */
+    /** Swaps in a compacted log; the caller sets the next compaction threshold. */
     public void replaceLog(InodeLog compacted) {
         this.log = compacted;
-        this.compactionThreshold = initialThreshold(compacted);
+    }
+
+    /**
+     * The log was compacted back into a slot: the next spill is looked at only once the log is
+     * twice as long as this time, so a log that keeps spilling (a file appended to in small
+     * steps) is compacted ever less often, up to the usual threshold.
+     */
+    public void compactedIntoSlot() {
+        compactionThreshold = Math.min(MIN_COMPACTION_THRESHOLD, 2 * compactionThreshold);
     }
 
     private static long initialThreshold(InodeLog log) {
