@@ -8,6 +8,9 @@ public enum FileKind {
     /** Mask of the type bits in a mode. */
     public static final int S_IFMT = 0170000;
 
+    /** Every kind, once: {@code values()} copies its array on each call. */
+    private static final FileKind[] ALL = values();
+
     private final int typeBits;
 
     FileKind(int typeBits) {
@@ -21,7 +24,7 @@ public enum FileKind {
     /** The kind named by the type bits of {@code mode}. */
     public static FileKind fromMode(int mode) {
         int bits = mode & S_IFMT;
-        for (FileKind kind : values()) {
+        for (FileKind kind : ALL) {
             if (kind.typeBits == bits) {
                 return kind;
             }

@@ -86,6 +86,15 @@ public final class Name implements Comparable<Name> {
         return Arrays.hashCode(bytes);
     }
 
+    /** A 64-bit hash of the bytes (FNV-1a): equal names hash alike, distinct ones almost never. */
+    public long hash64() {
+        long h = 0xcbf29ce484222325L;
+        for (byte b : bytes) {
+            h = (h ^ (b & 0xff)) * 0x100000001b3L;
+        }
+        return h;
+    }
+
     @Override
     public int compareTo(Name other) {
         return Arrays.compareUnsigned(bytes, other.bytes);

@@ -183,7 +183,7 @@ final class DaxFuse extends FuseStubFS {
             st.f_frsize.set(s.blockSize());
             st.f_blocks.set(s.totalBlocks());
             st.f_bfree.set(s.freeBlocks());
-            st.f_bavail.set(s.freeBlocks());
+            st.f_bavail.set(s.availableBlocks());
             st.f_files.set(s.totalInodes());
             st.f_ffree.set(s.freeInodes());
             st.f_favail.set(s.freeInodes());

@@ -311,7 +311,7 @@ final class DaxLowLevel implements LowLevelFileSystem {
     @Override
     public StatfsReply statfs(Context c, long node) {
         StatFs s = fs.statfs();
-        return new StatfsReply(s.totalBlocks(), s.freeBlocks(), s.freeBlocks(), s.totalInodes(), s.freeInodes(),
+        return new StatfsReply(s.totalBlocks(), s.freeBlocks(), s.availableBlocks(), s.totalInodes(), s.freeInodes(),
                 (int) s.blockSize(), s.maxNameLength(), (int) s.blockSize());
     }
 

@@ -31,8 +31,27 @@ public final class BlockAllocator {
     public static final long HUGE_PAGE_BLOCKS = 512;
     /** The smallest region: smaller data areas are cut into fewer regions. */
     private static final long MIN_REGION_BLOCKS = 8192;
+    /** The metadata reserve: 1/256 of the data area (16 MiB of 4 GiB), at least 16 and at most 1024 blocks. */
+    private static final long MIN_RESERVE = 16;
+    private static final long MAX_RESERVE = 1024;
+
+    /**
+     * What an allocation is for, which says how far into the metadata reserve it may go. The
+     * reserve keeps a full device usable: data can no longer grow, but the log appends that give
+     * space back (unlink, rmdir, a shrinking truncate) always find a page, as ext4 never fails
+     * an unlink for space.
+     */
+    public enum Use {
+        /** File data, symlink targets and new inodes: leaves the whole reserve free. */
+        DATA,
+        /** Log pages of metadata-only changes and of log compaction: may use half the reserve. */
+        METADATA,
+        /** Log pages of changes that free space, and offline repair: may use all of it. */
+        RELEASE
+    }
 
     private final Layout layout;
+    private final long reserve;
     private final FreeRegion[] regions;
     private final AtomicInteger nextHome = new AtomicInteger();
     private final ThreadLocal<FreeRegion> home;
@@ -57,6 +76,7 @@ public final class BlockAllocator {
         this.layout = layout;
         long first = layout.dataStartBlock();
         long blocks = layout.dataBlocks();
+        this.reserve = Math.min(MAX_RESERVE, Math.max(MIN_RESERVE, blocks / 256));
         int n = (int) Math.max(1, Math.min(regionCount, blocks / MIN_REGION_BLOCKS));
         this.regions = new FreeRegion[n];
         for (int i = 0; i < n; i++) {
@@ -113,9 +133,19 @@ public final class BlockAllocator {
         return sum;
     }
 
+    /** Blocks held back for the log appends of metadata changes and of changes that free space ({@link Use}). */
+    public long reserveBlocks() {
+        return reserve;
+    }
+
+    /** Free blocks that file data may still take: what statfs reports as available. */
+    public long availableBlocks() {
+        return Math.max(0, freeBlocks() - reserve);
+    }
+
     /** One block, for a log page. */
-    public long allocateOne() {
-        return allocate(1, false).getFirst().start();
+    public long allocateOne(Use use) {
+        return allocate(1, false, use).getFirst().start();
     }
 
     /**
@@ -123,14 +153,16 @@ public final class BlockAllocator {
      *
      * @param huge try to start on 2 MiB boundaries (large file writes, so DAX mappings can use
      *     huge pages)
-     * @throws FsException ENOSPC when fewer than {@code count} blocks are free
+     * @param use what the blocks are for: how much of the reserve must stay free
+     * @throws FsException ENOSPC when fewer than {@code count} blocks are free for {@code use}
      */
-    public List<Extent> allocate(long count, boolean huge) {
+    public List<Extent> allocate(long count, boolean huge, Use use) {
         if (count <= 0) {
             throw new IllegalArgumentException("count must be positive: " + count);
         }
         awaitVerified();
         countDownInjectedFailure();
+        checkReserve(count, use);
         FreeRegion mine = home.get();
         List<Extent> out = new ArrayList<>(1);
         if (tryAllocate(mine, count, huge, true, out)) {
@@ -188,7 +220,7 @@ public final class BlockAllocator {
      * Allocates {@code count} blocks as one run (for a DAX mapping), 2 MiB-aligned when the
      * request is that large and such a run is free.
      *
-     * @throws FsException ENOSPC when no free run is long enough
+     * @throws FsException ENOSPC when no free run is long enough, or it would take the reserve
      */
     public Extent allocateContiguous(long count) {
         if (count <= 0) {
@@ -196,6 +228,7 @@ public final class BlockAllocator {
         }
         awaitVerified();
         countDownInjectedFailure();
+        checkReserve(count, Use.DATA);
         return allLocked(() -> {
             drainAllSingles();
             long fitStart = -1;
@@ -231,6 +264,26 @@ public final class BlockAllocator {
     /** True while a failure injected by {@link #failAllocation} has not happened yet. */
     public boolean failurePending() {
         return failCountdown.get() > 0;
+    }
+
+    /**
+     * ENOSPC when taking {@code count} blocks would leave less free than {@code use} must leave.
+     * Concurrent allocations may each pass and overshoot by what they take: the reserve is a
+     * margin, not an exact count.
+     */
+    private void checkReserve(long count, Use use) {
+        long keep = switch (use) {
+            case DATA -> reserve;
+            case METADATA -> reserve / 2;
+            case RELEASE -> 0;
+        };
+        if (keep > 0) {
+            long free = freeBlocks();
+            if (free - count < keep) {
+                throw new FsException(Errno.ENOSPC, "need " + count + " blocks, " + free + " free, of which " + keep
+                        + " are kept for metadata changes");
+            }
+        }
     }
 
     /** A plain read when nothing is injected, so the allocation path stays free of shared writes. */

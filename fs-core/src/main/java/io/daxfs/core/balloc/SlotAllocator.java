@@ -55,19 +55,19 @@ public final class SlotAllocator {
 
     /**
      * A free slot, as its device offset; its page is a packed page with a free slot, or a new
-     * block.
+     * block taken as {@code use} allows (the metadata reserve).
      *
      * @throws FsException ENOSPC when a new page is needed and none is free; EROFS if the slots
      *     in use could not be learnt
      */
-    public synchronized long allocate() {
+    public synchronized long allocate(BlockAllocator.Use use) {
         awaitKnown();
         int block = partial.nextSetBit(cursor);
         if (block < 0) {
             block = partial.nextSetBit(0);
         }
         if (block < 0) {
-            block = (int) blocks.allocateOne();
+            block = (int) blocks.allocateOne(use);
             partial.set(block);
         }
         cursor = block;

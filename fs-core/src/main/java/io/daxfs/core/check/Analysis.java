@@ -92,7 +92,12 @@ final class Analysis {
     }
 
     void add(Problem.Kind kind, long ino, long block, String message, Fix fix) {
-        findings.add(new Finding(new Problem(kind, ino, block, message), fix));
+        findings.add(finding(kind, ino, block, message, fix));
+    }
+
+    /** A finding not yet added (the parallel log checks gather theirs first). */
+    static Finding finding(Problem.Kind kind, long ino, long block, String message, Fix fix) {
+        return new Finding(new Problem(kind, ino, block, message), fix);
     }
 
     List<Problem> problems() {

@@ -33,12 +33,14 @@ import io.daxfs.core.log.LogEntry.XattrSet;
 import io.daxfs.core.log.LogPage;
 import io.daxfs.core.log.LogSegment;
 import io.daxfs.core.log.LogReader;
+import io.daxfs.core.rebuild.ParallelInodeScan;
 import io.daxfs.core.namei.Names;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.BitSet;
+import java.util.Comparator;
 import java.util.Deque;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -243,29 +245,35 @@ public final class Checker {
 
     // ---- inodes and their logs ----
 
+    /**
+     * Reads every in-use record (as the journal's roll-back will leave it), then checks the logs
+     * on every processor ({@link ParallelInodeScan}); the results are taken in inode order, so the
+     * report reads as a check on one thread would write it.
+     */
     private void inodes() {
         Layout layout = a.layout;
         long count = layout.inodeCount();
+        BitSet inUse = new BitSet();
         for (long ino = 1; ino < count; ino++) {
-            if ((ino & 4095) == 1) {
-                listener.progress("inodes", ino, count);
-                if (listener.cancelled()) {
-                    throw new CancelledException();
-                }
+            if ((ino & 65535) == 1 && listener.cancelled()) {
+                throw new CancelledException();
             }
-            long recordOffset = layout.inodeOffset(ino);
-            long tail = a.word(recordOffset + InodeTable.TAIL);
-            if (tail == 0) {
-                continue;
+            if (a.word(layout.inodeOffset(ino) + InodeTable.TAIL) != 0) {
+                inUse.set((int) ino);
             }
-            MemorySegment rec = device.directAccess(recordOffset, Layout.INODE_SIZE);
-            boolean crcValid = rec.get(Layouts.INT, InodeTable.CRC)
-                    == Checksums.crc32c(rec, InodeTable.GENERATION, InodeTable.CRC - InodeTable.GENERATION);
-            InodeInfo info = new InodeInfo(ino, tail, a.word(recordOffset + InodeTable.HEAD),
-                    rec.get(Layouts.LONG, InodeTable.GENERATION), crcValid);
-            a.inodes.put(ino, info);
-            checkInode(info);
         }
+        Thread caller = Thread.currentThread();
+        List<LogChecks> parts = ParallelInodeScan.run(inUse, count, Runtime.getRuntime().availableProcessors(),
+                () -> new LogChecks(caller, count));
+        List<Analysis.Finding> findings = new ArrayList<>();
+        for (LogChecks part : parts) {
+            for (InodeInfo info : part.infos) {
+                a.inodes.put(info.ino, info);
+            }
+            findings.addAll(part.findings);
+        }
+        findings.sort(Comparator.comparingLong(f -> f.problem().ino()));
+        a.findings.addAll(findings);
         listener.progress("inodes", count, count);
         InodeInfo root = a.inodes.get(Layout.ROOT_INO);
         if (root == null || !root.live || root.kind() != FileKind.DIRECTORY) {
@@ -284,6 +292,37 @@ public final class Checker {
         }
     }
 
+    /** One checking thread's share of the logs: the records it read and what it found, in its order. */
+    private final class LogChecks implements ParallelInodeScan.Visitor {
+        private final Thread caller;
+        private final long count;
+        final List<InodeInfo> infos = new ArrayList<>();
+        final List<Analysis.Finding> findings = new ArrayList<>();
+
+        LogChecks(Thread caller, long count) {
+            this.caller = caller;
+            this.count = count;
+        }
+
+        @Override
+        public void visit(long ino) {
+            if (Thread.currentThread() == caller && infos.size() % 4096 == 0) {
+                listener.progress("inodes", ino, count);
+                if (listener.cancelled()) {
+                    throw new CancelledException();
+                }
+            }
+            long recordOffset = a.layout.inodeOffset(ino);
+            MemorySegment rec = device.directAccess(recordOffset, Layout.INODE_SIZE);
+            boolean crcValid = rec.get(Layouts.INT, InodeTable.CRC)
+                    == Checksums.crc32c(rec, InodeTable.GENERATION, InodeTable.CRC - InodeTable.GENERATION);
+            InodeInfo info = new InodeInfo(ino, a.word(recordOffset + InodeTable.TAIL),
+                    a.word(recordOffset + InodeTable.HEAD), rec.get(Layouts.LONG, InodeTable.GENERATION), crcValid);
+            infos.add(info);
+            checkInode(info, findings);
+        }
+    }
+
     /** Result of walking one log. */
     private static final class Walk {
         final List<Long> pages = new ArrayList<>();
@@ -295,7 +334,8 @@ public final class Checker {
         String error;
     }
 
-    private void checkInode(InodeInfo info) {
+    /** Checks one inode's record and log; what it finds goes to {@code out}. */
+    private void checkInode(InodeInfo info, List<Analysis.Finding> out) {
         long ino = info.ino;
         Walk w = walk(ino, info.head, info.tail);
         if (w.error == null) {
@@ -306,14 +346,14 @@ public final class Checker {
         }
         if (w.inode == null) {
             String why = w.error != null ? w.error : "log has no valid first entry";
-            a.add(Kind.INODE_LOST, ino, 0, "inode " + ino + " is beyond saving: " + why
+            out.add(Analysis.finding(Kind.INODE_LOST, ino, 0, "inode " + ino + " is beyond saving: " + why
                     + (info.crcValid ? "" : " (and its record fails its checksum)"),
-                    ctx -> ctx.publish(ctx.tailOffset(ino), 0));
+                    ctx -> ctx.publish(ctx.tailOffset(ino), 0)));
             return;
         }
         if (w.error != null && !info.crcValid) {
-            a.add(Kind.INODE_LOST, ino, 0, "inode " + ino + ": record fails its checksum and its log is damaged: "
-                    + w.error, ctx -> ctx.publish(ctx.tailOffset(ino), 0));
+            out.add(Analysis.finding(Kind.INODE_LOST, ino, 0, "inode " + ino + ": record fails its checksum and its log is damaged: "
+                    + w.error, ctx -> ctx.publish(ctx.tailOffset(ino), 0)));
             return;
         }
         info.live = true;
@@ -326,15 +366,15 @@ public final class Checker {
         if (w.error != null) {
             long cut = info.validTail;
             long lost = info.tail - cut;
-            a.add(Kind.LOG_DAMAGED, ino, 0, "inode " + ino + ": " + w.error + "; log will be cut at byte " + cut
+            out.add(Analysis.finding(Kind.LOG_DAMAGED, ino, 0, "inode " + ino + ": " + w.error + "; log will be cut at byte " + cut
                     + (w.pages.size() == w.goodPages && lost > 0 && lost < Layout.BLOCK_SIZE
                             ? " (" + lost + " bytes of entries lost)" : ""),
-                    ctx -> ctx.publish(ctx.tailOffset(ino), cut));
+                    ctx -> ctx.publish(ctx.tailOffset(ino), cut)));
         } else if (!info.crcValid) {
             long head = info.head;
             long generation = info.generation;
-            a.add(Kind.INODE_RECORD_CHECKSUM, ino, 0, "inode " + ino + ": record fails its checksum (its log is whole)",
-                    ctx -> ctx.rewriteRecord(ino, head, generation));
+            out.add(Analysis.finding(Kind.INODE_RECORD_CHECKSUM, ino, 0, "inode " + ino + ": record fails its checksum (its log is whole)",
+                    ctx -> ctx.rewriteRecord(ino, head, generation)));
         }
         if (info.kind() == FileKind.SYMLINK) {
             Inode inode = info.inode;
@@ -348,8 +388,8 @@ public final class Checker {
             }
             if (bad != null) {
                 info.live = false;
-                a.add(Kind.SYMLINK_BAD, ino, 0, "symlink " + ino + ": " + bad,
-                        ctx -> ctx.publish(ctx.tailOffset(ino), 0));
+                out.add(Analysis.finding(Kind.SYMLINK_BAD, ino, 0, "symlink " + ino + ": " + bad,
+                        ctx -> ctx.publish(ctx.tailOffset(ino), 0)));
             }
         }
     }

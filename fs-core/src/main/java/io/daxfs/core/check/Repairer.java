@@ -246,7 +246,7 @@ public final class Repairer {
 
         /** Appends to one log and commits with its tail store. */
         private void append(Inode inode, List<LogEntry> entries) {
-            LogWriter.Staged staged = writer().stage(inode.ino(), inode.log(), entries);
+            LogWriter.Staged staged = writer().stage(inode.ino(), inode.log(), entries, BlockAllocator.Use.RELEASE);
             publish(tailOffset(inode.ino()), staged.newTail());
             staged.publishTo(inode.log());
             entries.forEach(e -> inode.apply(e, (b, c) -> { }));
@@ -258,7 +258,7 @@ public final class Repairer {
             List<LogWriter.Staged> staged = new ArrayList<>();
             try {
                 for (Inode inode : inodes) {
-                    staged.add(writer().stage(inode.ino(), inode.log(), appends.get(inode)));
+                    staged.add(writer().stage(inode.ino(), inode.log(), appends.get(inode), BlockAllocator.Use.RELEASE));
                 }
             } catch (RuntimeException e) {
                 staged.forEach(s -> writer().unstage(s));
@@ -325,7 +325,7 @@ public final class Repairer {
             long target = 0;
             if (copy) {
                 try {
-                    target = allocator().allocateOne();
+                    target = allocator().allocateOne(BlockAllocator.Use.RELEASE);
                     device.copyIn(device.directAccess(Layout.offsetOf(block), Layout.BLOCK_SIZE),
                             Layout.offsetOf(target));
                     device.fence();
@@ -347,13 +347,13 @@ public final class Repairer {
         private Inode createInode(Inode parent, long forcedIno, String name, int mode) {
             long ino = forcedIno != 0 ? forcedIno : table().reserve();
             long generation = table().read(ino).generation() + 1;
-            InodeLog log = writer().newLog(ino);
+            InodeLog log = writer().newLog(ino, BlockAllocator.Use.RELEASE);
             InodeEntry first = new InodeEntry(mode, 0, 0, 0, 2, 0, 0, Timestamp.ofNanos(now), Timestamp.ofNanos(now), Timestamp.ofNanos(now), Timestamp.ofNanos(now),
                     parent == null ? ino : parent.ino(), 0);
             table().writeNewRecord(ino, log.head(), generation);
             Inode inode = new Inode(ino, generation, first, log);
             if (parent == null) {
-                LogWriter.Staged staged = writer().stage(ino, log, List.of(first));
+                LogWriter.Staged staged = writer().stage(ino, log, List.of(first), BlockAllocator.Use.RELEASE);
                 publish(tailOffset(ino), staged.newTail());
                 staged.publishTo(log);
             } else {

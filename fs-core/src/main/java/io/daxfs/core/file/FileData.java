@@ -3,6 +3,7 @@ package io.daxfs.core.file;
 import io.daxfs.core.Errno;
 import io.daxfs.core.FsException;
 import io.daxfs.core.Timestamp;
+import io.daxfs.core.balloc.BlockAllocator;
 import io.daxfs.core.balloc.Extent;
 import io.daxfs.core.device.DaxDevice;
 import io.daxfs.core.dirty.Writeback;
@@ -12,6 +13,7 @@ import io.daxfs.core.inode.Inode;
 import io.daxfs.core.log.LogEntry;
 import io.daxfs.core.log.LogEntry.InodeEntry;
 import io.daxfs.core.log.LogEntry.WriteEntry;
+import io.daxfs.core.volume.Transaction;
 import io.daxfs.core.volume.Volume;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
@@ -146,7 +148,8 @@ public final class FileData {
         if (end > firstWhole) {
             holes.add(new WriteEntry(firstWhole, 0, end - firstWhole, newSize, nowNs));
         }
-        commit(inode, Rewrite.EMPTY, concat(holes, sizeEntry(inode, newSize, nowNs, dropModeBits)));
+        Transaction tx = newSize < inode.size() ? volume.begin().releasing() : volume.begin();
+        commit(tx, inode, Rewrite.EMPTY, concat(holes, sizeEntry(inode, newSize, nowNs, dropModeBits)));
         zeroInPlace(inode, newSize, firstWhole * PAGE);
     }
 
@@ -233,7 +236,7 @@ public final class FileData {
                 holes.add(new WriteEntry(firstWhole, 0, endWhole - firstWhole, size, nowNs));
             }
         }
-        commit(inode, partial, concat(holes, sizeEntry(inode, size, nowNs, dropModeBits)));
+        commit(volume.begin().releasing(), inode, partial, concat(holes, sizeEntry(inode, size, nowNs, dropModeBits)));
     }
 
     private Rewrite zeroIfMapped(Inode inode, long offset, long length, long size, long nowNs) {
@@ -259,7 +262,7 @@ public final class FileData {
                 long next = inode.extents().nextMapped(page);
                 long holeEnd = next < 0 ? last + 1 : Math.min(last + 1, next);
                 long pgoff = page;
-                for (Extent e : volume.allocator().allocate(holeEnd - page, holeEnd - page >= 512)) {
+                for (Extent e : volume.allocator().allocate(holeEnd - page, holeEnd - page >= 512, BlockAllocator.Use.DATA)) {
                     allocated.add(e);
                     device.zero(Layout.offsetOf(e.start()), e.count() * PAGE);
                     entries.add(new WriteEntry(pgoff, e.start(), e.count(), newSize, nowNs));
@@ -294,7 +297,7 @@ public final class FileData {
         long end = offset + length;
         long first = offset / PAGE;
         long pages = (end - 1) / PAGE - first + 1;
-        List<Extent> allocated = volume.allocator().allocate(pages, pages >= 512);
+        List<Extent> allocated = volume.allocator().allocate(pages, pages >= 512, BlockAllocator.Use.DATA);
         try {
             List<LogEntry> entries = new ArrayList<>(allocated.size());
             long pgoff = first;
@@ -336,8 +339,12 @@ public final class FileData {
     }
 
     private void commit(Inode inode, Rewrite rewrite, List<LogEntry> more) {
+        commit(volume.begin(), inode, rewrite, more);
+    }
+
+    private void commit(Transaction tx, Inode inode, Rewrite rewrite, List<LogEntry> more) {
         try {
-            volume.begin().append(inode, concat(rewrite.entries(), more)).commit();
+            tx.append(inode, concat(rewrite.entries(), more)).commit();
         } catch (RuntimeException e) {
             rewrite.allocated().forEach(volume.allocator()::free);
             throw e;

@@ -917,7 +917,7 @@ public final class DaxFileSystem implements AutoCloseable {
             if (!inode.xattrs().containsKey(name)) {
                 throw new FsException(Errno.ENODATA, "no xattr " + name);
             }
-            volume.begin().append(inode, new XattrDel(name, clock.nowNs())).commit();
+            volume.begin().releasing().append(inode, new XattrDel(name, clock.nowNs())).commit();
             compactor.maybeCompact(inode);
             return null;
         });
@@ -947,8 +947,9 @@ public final class DaxFileSystem implements AutoCloseable {
     public StatFs statfs() {
         Layout layout = volume.layout();
         long totalInodes = layout.inodeCount() - 1;
-        return new StatFs(Layout.BLOCK_SIZE, layout.dataBlocks(), volume.allocator().freeBlocks(), totalInodes,
-                totalInodes - volume.inodeTable().usedCount(), Names.MAX_NAME_BYTES);
+        return new StatFs(Layout.BLOCK_SIZE, layout.dataBlocks(), volume.allocator().freeBlocks(),
+                volume.allocator().availableBlocks(), totalInodes, totalInodes - volume.inodeTable().usedCount(),
+                Names.MAX_NAME_BYTES);
     }
 
     /**

@@ -1,6 +1,7 @@
 package io.daxfs.core.gc;
 
 import io.daxfs.core.FsException;
+import io.daxfs.core.balloc.BlockAllocator;
 import io.daxfs.core.inode.Inode;
 import io.daxfs.core.log.InodeLog;
 import io.daxfs.core.log.LogEntry;
@@ -35,12 +36,12 @@ public final class LogCompactor {
         InodeLog fresh;
         LogWriter.Staged staged;
         try {
-            fresh = writer.newLog(inode.ino(), LogWriter.encodedLength(live));
+            fresh = writer.newLog(inode.ino(), LogWriter.encodedLength(live), BlockAllocator.Use.METADATA);
         } catch (FsException e) {
             return false;
         }
         try {
-            staged = writer.stage(inode.ino(), fresh, live);
+            staged = writer.stage(inode.ino(), fresh, live, BlockAllocator.Use.METADATA);
         } catch (FsException e) {
             // Out of space: compaction is an optimisation that runs after the operation committed,
             // so it must not turn that operation into a failure. It tries again next time.

@@ -58,17 +58,18 @@ public final class LogWriter {
      * gets, so a small file costs an eighth of a block of log. The returned log's tail (its first
      * entry offset) is not on the media until the creation commits.
      */
-    public InodeLog newLog(long ino) {
-        return newLog(ino, 0);
+    public InodeLog newLog(long ino, BlockAllocator.Use use) {
+        return newLog(ino, 0, use);
     }
 
     /**
      * Starts a new log for inode {@code ino} whose first entries take {@code firstBytes} (see
      * {@link #encodedLength}): in a slot if they fit one, else in a whole page (log compaction).
+     * A new block (a page, or a packed page for the slot) is taken as {@code use} allows.
      */
-    public InodeLog newLog(long ino, long firstBytes) {
-        long segment = firstBytes <= LogSegment.SLOT_CAPACITY ? LogSegment.ofSlot(slots.allocate())
-                : allocator.allocateOne();
+    public InodeLog newLog(long ino, long firstBytes, BlockAllocator.Use use) {
+        long segment = firstBytes <= LogSegment.SLOT_CAPACITY ? LogSegment.ofSlot(slots.allocate(use))
+                : allocator.allocateOne(use);
         writeHeader(segment, ino);
         return new InodeLog(new long[] {segment, 0, 0, 0}, 1, LogSegment.firstEntryOffset(segment));
     }
@@ -108,7 +109,7 @@ public final class LogWriter {
      * share one fence before the commit store. On failure (ENOSPC for a new page) nothing visible has changed and
      * pages taken so far are freed.
      */
-    public Staged stage(long ino, InodeLog log, List<LogEntry> entries) {
+    public Staged stage(long ino, InodeLog log, List<LogEntry> entries, BlockAllocator.Use use) {
         MemorySegment buf = PAGE_BUFFER.get();
         long[] newPages = new long[2];
         int newCount = 0;
@@ -125,7 +126,7 @@ public final class LogWriter {
                         pos = segmentEnd;
                     }
                     flushChunk(buf, last, chunkStart, pos);
-                    long page = allocator.allocateOne();
+                    long page = allocator.allocateOne(use);
                     if (newCount == newPages.length) {
                         newPages = Arrays.copyOf(newPages, newCount * 2);
                     }

@@ -6,6 +6,7 @@ import io.daxfs.core.FileKind;
 import io.daxfs.core.FsException;
 import io.daxfs.core.Name;
 import io.daxfs.core.Timestamp;
+import io.daxfs.core.balloc.BlockAllocator;
 import io.daxfs.core.balloc.Extent;
 import io.daxfs.core.format.Layout;
 import io.daxfs.core.inode.Inode;
@@ -62,7 +63,7 @@ public final class Namespace {
         InodeLog log = null;
         Extent targetBlock = null;
         try {
-            log = volume.logWriter().newLog(ino);
+            log = volume.logWriter().newLog(ino, BlockAllocator.Use.DATA);
             long generation = table.read(ino).generation() + 1;
             table.writeNewRecord(ino, log.head(), generation);
             int flags = dir.attrs().flags() & io.daxfs.core.Attributes.FLAG_DAX;
@@ -112,7 +113,7 @@ public final class Namespace {
         InodeLog log = null;
         try {
             slot = volume.orphans().reserve();
-            log = volume.logWriter().newLog(ino);
+            log = volume.logWriter().newLog(ino, BlockAllocator.Use.DATA);
             long generation = table.read(ino).generation() + 1;
             table.writeNewRecord(ino, log.head(), generation);
             int flags = dir.attrs().flags() & io.daxfs.core.Attributes.FLAG_DAX;
@@ -152,7 +153,7 @@ public final class Namespace {
     }
 
     private Extent writeSymlinkTarget(byte[] bytes) {
-        Extent block = volume.allocator().allocate(1, false).getFirst();
+        Extent block = volume.allocator().allocate(1, false, BlockAllocator.Use.DATA).getFirst();
         long offset = Layout.offsetOf(block.start());
         volume.device().zero(offset, Layout.BLOCK_SIZE);
         volume.device().copyIn(MemorySegment.ofArray(bytes), offset);
@@ -192,7 +193,7 @@ public final class Namespace {
         if (victim.isDirectory()) {
             throw new FsException(Errno.EISDIR, "'" + name + "' is a directory");
         }
-        Transaction tx = volume.begin().append(dir, new DentryDel(name, entry.cookie(), now));
+        Transaction tx = volume.begin().releasing().append(dir, new DentryDel(name, entry.cookie(), now));
         dropLink(tx, victim, now);
         commitDropping(tx, victim);
     }
@@ -207,7 +208,7 @@ public final class Namespace {
             throw new FsException(Errno.ENOTEMPTY, "'" + name + "' is not empty");
         }
         requireTrustedLinks(victim);
-        volume.begin().append(dir, new DentryDel(name, entry.cookie(), now)).delete(victim).commit();
+        volume.begin().releasing().append(dir, new DentryDel(name, entry.cookie(), now)).delete(victim).commit();
     }
 
     /**
@@ -251,7 +252,7 @@ public final class Namespace {
                 throw new FsException(Errno.ENOTEMPTY, "'" + dstName + "' is not empty");
             }
         }
-        Transaction tx = volume.begin();
+        Transaction tx = replaced != null ? volume.begin().releasing() : volume.begin();
         List<LogEntry> srcEntries = new ArrayList<>();
         List<LogEntry> dstEntries = srcDir == dstDir ? srcEntries : new ArrayList<>();
         srcEntries.add(new DentryDel(srcName, src.cookie(), now));

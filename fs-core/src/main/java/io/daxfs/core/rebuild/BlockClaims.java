@@ -32,10 +32,7 @@ public final class BlockClaims {
     /** The blocks of {@link #slots}. */
     private final BitSet packed = new BitSet();
 
-    /**
-     * Claims that start with {@code used} (the recovery scan's blocks, packed pages included,
-     * which nothing is then loaded into; empty after a clean mount).
-     */
+    /** Claims that start with {@code used} (empty: the mount then claims what it loads itself). */
     public BlockClaims(BitSet used) {
         this.claimed = (BitSet) used.clone();
     }

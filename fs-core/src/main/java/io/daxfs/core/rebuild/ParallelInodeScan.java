@@ -10,15 +10,15 @@ import java.util.function.Supplier;
  * Visits every inode in use on several threads (the crash-recovery scan uses both cores of a small
  * machine). Inode numbers are handed out in batches from a shared cursor, so the threads stay busy
  * however unevenly logs are sized. Each thread feeds its own {@link Visitor}; the caller merges
- * them. When a visit fails, the failure of the lowest inode number is rethrown, as a scan on one
+ * them (the recovery and verification census, and the checker's log checks). When a visit fails, the failure of the lowest inode number is rethrown, as a scan on one
  * thread would have done.
  */
-final class ParallelInodeScan {
+public final class ParallelInodeScan {
     /** Inode numbers a thread takes at a time. */
     private static final int BATCH = 1024;
 
     /** One thread's side of the scan. */
-    interface Visitor {
+    public interface Visitor {
         void visit(long ino);
     }
 
@@ -28,7 +28,7 @@ final class ParallelInodeScan {
      * Calls a visitor from {@code factory} (one per thread, {@code threads} at most) for every set
      * bit of {@code used} below {@code limit}; returns the visitors.
      */
-    static <V extends Visitor> List<V> run(BitSet used, long limit, int threads, Supplier<V> factory) {
+    public static <V extends Visitor> List<V> run(BitSet used, long limit, int threads, Supplier<V> factory) {
         int n = (int) Math.max(1, Math.min(threads, (used.cardinality() + BATCH - 1) / BATCH));
         AtomicLong cursor = new AtomicLong(1);
         AtomicLong failedAt = new AtomicLong(Long.MAX_VALUE);
@@ -45,7 +45,7 @@ final class ParallelInodeScan {
                     for (long ino = used.nextSetBit((int) from); ino >= 0 && ino < to; ino = used.nextSetBit((int) ino + 1)) {
                         try {
                             visitor.visit(ino);
-                        } catch (RuntimeException e) {
+                        } catch (RuntimeException | Error e) {
                             synchronized (failures) {
                                 failures.add(new Failure(ino, e));
                             }
@@ -65,13 +65,18 @@ final class ParallelInodeScan {
             }
         }
         joinAll(workers);
-        failures.stream().min((a, b) -> Long.compare(a.ino(), b.ino())).ifPresent(f -> {
-            throw f.error();
-        });
+        failures.stream().min((a, b) -> Long.compare(a.ino(), b.ino())).ifPresent(Failure::rethrow);
         return visitors;
     }
 
-    private record Failure(long ino, RuntimeException error) {}
+    private record Failure(long ino, Throwable error) {
+        void rethrow() {
+            if (error instanceof Error e) {
+                throw e;
+            }
+            throw (RuntimeException) error;
+        }
+    }
 
     private static void joinAll(List<Thread> workers) {
         boolean interrupted = false;

@@ -22,8 +22,10 @@ import io.daxfs.core.log.LogReader;
 import io.daxfs.core.log.LogWriter;
 import io.daxfs.core.rebuild.BlockClaims;
 import io.daxfs.core.rebuild.InodeLoader;
+import io.daxfs.core.rebuild.LogCensus;
 import io.daxfs.core.rebuild.MountVerification;
 import io.daxfs.core.rebuild.Recovery;
+import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.List;
 import org.slf4j.Logger;
@@ -56,11 +58,11 @@ public final class Mounter {
         BlockAllocator allocator = BlockAllocator.allFree(layout);
         LogWriter writer = new LogWriter(device, allocator, SlotAllocator.empty(allocator));
         InodeTable table = new InodeTable(device, layout);
-        InodeLog rootLog = writer.newLog(Layout.ROOT_INO);
+        InodeLog rootLog = writer.newLog(Layout.ROOT_INO, BlockAllocator.Use.RELEASE);
         InodeEntry root = new InodeEntry(FileKind.DIRECTORY.typeBits() | 0755, options.rootUid(), options.rootGid(),
                 0, 2, 0, 0, Timestamp.ofNanos(nowNs), Timestamp.ofNanos(nowNs), Timestamp.ofNanos(nowNs),
                 Timestamp.ofNanos(nowNs), Layout.ROOT_INO, 0);
-        LogWriter.Staged staged = writer.stage(Layout.ROOT_INO, rootLog, List.of(root));
+        LogWriter.Staged staged = writer.stage(Layout.ROOT_INO, rootLog, List.of(root), BlockAllocator.Use.RELEASE);
         table.writeNewRecord(Layout.ROOT_INO, rootLog.head(), 1);
         long tailWord = table.tailOffset(Layout.ROOT_INO);
         device.storeRelease(tailWord, staged.newTail());
@@ -88,11 +90,10 @@ public final class Mounter {
                     + "recover, or run fsck.daxfs");
         }
         InodeTable table = new InodeTable(device, layout);
-        OrphanTable orphans = new OrphanTable(device);
+        OrphanTable orphanTable = new OrphanTable(device);
         BlockAllocator allocator = null;
         SlotAllocator slots = null;
-        List<Inode> loaded = List.of();
-        BitSet used = new BitSet();
+        LogCensus census = null;
         MountVerification verification = MountVerification.none();
         if (sb.state() == State.CLEAN && sb.freeList().present()) {
             try {
@@ -102,6 +103,7 @@ public final class Mounter {
                 LOG.warn("saved allocator unusable ({}); scanning the logs", e.getMessage());
             }
         }
+        LogReader reader = new LogReader(device, layout);
         if (allocator == null) {
             if (!readOnly) {
                 int undone = new Journal(device).recover(layout);
@@ -110,35 +112,52 @@ public final class Mounter {
                 }
             }
             table = new InodeTable(device, layout);
-            Recovery.Scan scan = Recovery.scan(layout, table,
-                    new InodeLoader(table, new LogReader(device, layout)));
-            allocator = BlockAllocator.fromUsed(layout, scan.usedBlocks());
-            slots = SlotAllocator.of(allocator, scan.slots());
-            loaded = scan.inodes();
-            used = scan.usedBlocks();
-            verification = MountVerification.of(loaded);
+            census = Recovery.scan(table, reader, new InodeLoader(table, reader));
+            allocator = BlockAllocator.fromUsed(layout, census.used());
+            slots = SlotAllocator.of(allocator, census.slots());
+            verification = MountVerification.of(census);
         }
         boolean crashed = sb.state() != State.CLEAN;
         if (!table.isUsed(Layout.ROOT_INO)) {
             throw new CorruptImageException("the root directory is missing; run fsck.daxfs");
         }
-        Volume volume = new Volume(device, sb, allocator, slots, table, orphans, loaded, new BlockClaims(used),
-                indexCacheBytes);
+        List<Inode> orphans = crashed && !readOnly ? orphanCandidates(orphanTable, table, census, reader) : List.of();
+        BlockClaims claims = new BlockClaims(new BitSet());
+        orphans.forEach(claims::claim);
+        Volume volume = new Volume(device, sb, allocator, slots, table, orphanTable, orphans, claims, indexCacheBytes);
         requireUsableRoot(volume);
         if (!readOnly) {
             Superblock dirty = sb.withState(State.DIRTY, FreeList.NONE, nowNs, true);
             dirty.writeBoth(device);
             volume.setSuperblock(dirty);
-            new OrphanReaper(volume).reapAtMount(crashed, loaded);
-            if (loaded.isEmpty()) {
-                verification = MountVerification.start(table, new InodeLoader(table, new LogReader(device, layout)),
-                        allocator, slots);
+            new OrphanReaper(volume).reapAtMount(crashed ? census : null);
+            if (census == null) {
+                verification = MountVerification.start(table, reader, allocator, slots);
             }
         }
         volume.setVerification(verification);
         LOG.info("mounted {} ({} blocks, {} free, {} inodes in use){}", sb.uuid(), layout.totalBlocks(),
                 allocator.freeBlocks(), table.usedCount(), readOnly ? " read-only" : "");
         return volume;
+    }
+
+    /**
+     * After a crash, the inodes the orphan list names that have no name in any directory: loaded
+     * now (an orphan's link count is 0, which a lazy load refuses), so the reaper can delete them.
+     * Whether each really is an orphan the reaper decides.
+     */
+    private static List<Inode> orphanCandidates(OrphanTable orphans, InodeTable table, LogCensus census,
+            LogReader reader) {
+        InodeLoader loader = new InodeLoader(table, reader);
+        List<Inode> out = new ArrayList<>();
+        for (int slot = 0; slot < Layout.ORPHAN_SLOTS; slot++) {
+            long ino = orphans.inodeAt(slot);
+            if (ino != Layout.ROOT_INO && table.isUsed(ino) && census.namesOf(ino) == 0
+                    && out.stream().noneMatch(i -> i.ino() == ino)) {
+                out.add(loader.load(ino));
+            }
+        }
+        return out;
     }
 
     /**

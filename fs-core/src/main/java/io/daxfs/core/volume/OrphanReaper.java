@@ -1,12 +1,10 @@
 package io.daxfs.core.volume;
 
-import io.daxfs.core.DirEntry;
 import io.daxfs.core.format.Layout;
 import io.daxfs.core.inode.Inode;
 import io.daxfs.core.inode.OrphanTable;
-import java.util.HashMap;
+import io.daxfs.core.rebuild.LogCensus;
 import java.util.Map;
-import java.util.Set;
 import java.util.TreeMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -24,7 +22,7 @@ public final class OrphanReaper {
     /** Deletes an orphan whose last user has gone; the caller holds its lock. */
     public void reap(Inode inode) {
         int slot = inode.orphanSlot();
-        Transaction tx = volume.begin().delete(inode);
+        Transaction tx = volume.begin().releasing().delete(inode);
         if (slot >= 0) {
             tx.setWord(OrphanTable.slotOffset(slot), 0);
         }
@@ -35,14 +33,13 @@ public final class OrphanReaper {
     }
 
     /**
-     * Mount: after a crash, every inode still on the orphan list goes, but only if it really is
-     * an orphan (a file or symlink, not the root, with no link and no name in any directory: after
-     * a crash every inode is loaded, so its names can be counted). A slot that names anything else
-     * was crafted or damaged: it is cleared and the inode left alone (issue #13 point 4). A clean
-     * unmount deletes every orphan, so after one, no slot is trusted at all. {@code everyInode} is
-     * what the recovery scan loaded (empty after a clean unmount).
+     * Mount: after a crash ({@code census} is the recovery scan's), every inode still on the
+     * orphan list goes, but only if it really is an orphan (a file or symlink, not the root, with
+     * no link and no name in any directory, as the census counted them). A slot that names anything
+     * else was crafted or damaged: it is cleared and the inode left alone (issue #13 point 4). A
+     * clean unmount ({@code census} null) deletes every orphan, so after one, no slot is trusted.
      */
-    void reapAtMount(boolean crashed, Iterable<Inode> everyInode) {
+    void reapAtMount(LogCensus census) {
         Map<Integer, Long> slots = new TreeMap<>();
         for (int slot = 0; slot < Layout.ORPHAN_SLOTS; slot++) {
             long ino = volume.orphans().inodeAt(slot);
@@ -50,15 +47,11 @@ public final class OrphanReaper {
                 slots.put(slot, ino);
             }
         }
-        if (slots.isEmpty()) {
-            return;
-        }
-        Map<Long, Integer> names = crashed ? namesOf(Set.copyOf(slots.values()), everyInode) : Map.of();
         int reaped = 0;
         for (Map.Entry<Integer, Long> e : slots.entrySet()) {
             int slot = e.getKey();
             long ino = e.getValue();
-            String refused = crashed ? whyNotAnOrphan(ino, names) : "the filesystem was cleanly unmounted";
+            String refused = census != null ? whyNotAnOrphan(ino, census) : "the filesystem was cleanly unmounted";
             if (refused == null) {
                 Inode inode = volume.inode(ino);
                 inode.setOrphanSlot(slot);
@@ -78,13 +71,21 @@ public final class OrphanReaper {
         }
     }
 
-    /** Why the inode in an orphan slot must not be deleted, or null if it is an orphan. */
-    private String whyNotAnOrphan(long ino, Map<Long, Integer> names) {
+    /**
+     * Why the inode in an orphan slot must not be deleted, or null if it is an orphan. Its names
+     * are counted first: a named inode whose link count says 0 is never loaded (a lazy load
+     * refuses it), and one without names was loaded by the mount.
+     */
+    private String whyNotAnOrphan(long ino, LogCensus census) {
         if (!volume.inodeTable().isUsed(ino)) {
             return "it is free";
         }
         if (ino == Layout.ROOT_INO) {
             return "it is the root directory";
+        }
+        int named = census.namesOf(ino);
+        if (named != 0) {
+            return "it still has " + named + " name(s)";
         }
         Inode inode = volume.inode(ino);
         if (inode.isDirectory()) {
@@ -93,22 +94,6 @@ public final class OrphanReaper {
         if (inode.attrs().nlink() != 0) {
             return "its link count is " + Integer.toUnsignedString(inode.attrs().nlink());
         }
-        int named = names.getOrDefault(ino, 0);
-        return named == 0 ? null : "it still has " + named + " name(s)";
-    }
-
-    /** How many directory entries name each of {@code candidates}, over the directories of {@code everyInode}. */
-    private static Map<Long, Integer> namesOf(Set<Long> candidates, Iterable<Inode> everyInode) {
-        Map<Long, Integer> names = new HashMap<>();
-        for (Inode dir : everyInode) {
-            if (dir.isDirectory()) {
-                for (DirEntry d : dir.directory().all()) {
-                    if (candidates.contains(d.ino())) {
-                        names.merge(d.ino(), 1, Integer::sum);
-                    }
-                }
-            }
-        }
-        return names;
+        return null;
     }
 }

@@ -1,5 +1,6 @@
 package io.daxfs.core.volume;
 
+import io.daxfs.core.balloc.BlockAllocator;
 import io.daxfs.core.inode.Inode;
 import io.daxfs.core.log.LogEntry;
 import io.daxfs.core.log.LogWriter.Staged;
@@ -20,6 +21,7 @@ public final class Transaction {
     private final Map<Inode, List<LogEntry>> appends = new LinkedHashMap<>();
     private final List<Inode> deletions = new ArrayList<>();
     private final List<long[]> words = new ArrayList<>();
+    private BlockAllocator.Use use = BlockAllocator.Use.METADATA;
 
     Transaction(Volume volume) {
         this.volume = volume;
@@ -50,13 +52,23 @@ public final class Transaction {
         return this;
     }
 
+    /**
+     * Marks this change as one that gives space back (unlink, rmdir, a shrinking truncate, punch,
+     * removexattr): its log pages may come from the whole metadata reserve, so it works on a full
+     * device.
+     */
+    public Transaction releasing() {
+        use = BlockAllocator.Use.RELEASE;
+        return this;
+    }
+
     /** Makes the whole change durable and visible, or (on an exception) none of it. */
     public void commit() {
         List<Inode> inodes = new ArrayList<>(appends.keySet());
         List<Staged> staged = new ArrayList<>(inodes.size());
         try {
             for (Inode inode : inodes) {
-                staged.add(volume.logWriter().stage(inode.ino(), inode.log(), appends.get(inode)));
+                staged.add(volume.logWriter().stage(inode.ino(), inode.log(), appends.get(inode), use));
             }
         } catch (RuntimeException e) {
             for (int i = 0; i < staged.size(); i++) {

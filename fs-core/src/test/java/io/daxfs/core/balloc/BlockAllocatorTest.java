@@ -23,6 +23,32 @@ class BlockAllocatorTest {
     private final Layout layout = new Layout(4096, 64);
     private final Layout regioned = new Layout(4 * 8192 + 600, 64);
 
+    /** Data leaves the whole metadata reserve free, metadata half of it, changes that free space none. */
+    @Test
+    void theReserveIsKeptFromDataThenFromMetadata() {
+        BlockAllocator allocator = BlockAllocator.allFree(layout);
+        long reserve = allocator.reserveBlocks();
+        assertEquals(16, reserve, "the smallest reserve, for a data area of " + layout.dataBlocks() + " blocks");
+        long free = allocator.freeBlocks();
+        assertEquals(free - reserve, allocator.availableBlocks());
+        assertEquals(Errno.ENOSPC, assertThrows(FsException.class,
+                () -> allocator.allocate(free - reserve + 1, false, BlockAllocator.Use.DATA)).errno());
+        assertThrows(FsException.class, () -> allocator.allocateContiguous(free - reserve + 1));
+        assertEquals(free, allocator.freeBlocks(), "a refused allocation takes nothing");
+        allocator.allocate(free - reserve, false, BlockAllocator.Use.DATA);
+        assertEquals(0, allocator.availableBlocks());
+        assertThrows(FsException.class, () -> allocator.allocateOne(BlockAllocator.Use.DATA));
+        for (long i = 0; i < reserve / 2; i++) {
+            allocator.allocateOne(BlockAllocator.Use.METADATA);
+        }
+        assertThrows(FsException.class, () -> allocator.allocateOne(BlockAllocator.Use.METADATA));
+        for (long i = 0; i < reserve / 2; i++) {
+            allocator.allocateOne(BlockAllocator.Use.RELEASE);
+        }
+        assertEquals(0, allocator.freeBlocks());
+        assertThrows(FsException.class, () -> allocator.allocateOne(BlockAllocator.Use.RELEASE));
+    }
+
     @Test
     void neverHandsOutABlockTwiceAndCountsRight() {
         checkAgainstBitmap(layout, BlockAllocator.allFree(layout), 1);
@@ -53,7 +79,7 @@ class BlockAllocatorTest {
                             List<Extent> got;
                             try {
                                 got = step % 50 == 0 ? List.of(allocator.allocateContiguous(want))
-                                        : allocator.allocate(want, want >= 512);
+                                        : allocator.allocate(want, want >= 512, BlockAllocator.Use.RELEASE);
                             } catch (FsException full) {
                                 assertEquals(Errno.ENOSPC, full.errno());
                                 continue;
@@ -109,7 +135,7 @@ class BlockAllocatorTest {
                 List<Extent> got;
                 try {
                     got = step % 7 == 0 && want <= 8 ? List.of(allocator.allocateContiguous(want))
-                            : allocator.allocate(want, want >= 512);
+                            : allocator.allocate(want, want >= 512, BlockAllocator.Use.RELEASE);
                 } catch (FsException fragmented) {
                     assertEquals(Errno.ENOSPC, fragmented.errno(), "only a contiguous request may fail");
                     continue;

@@ -14,6 +14,7 @@ import io.daxfs.core.FsException;
 import io.daxfs.core.FsFixture;
 import io.daxfs.core.MountOptions;
 import io.daxfs.core.Name;
+import io.daxfs.core.balloc.BlockAllocator;
 import io.daxfs.core.balloc.Extent;
 import io.daxfs.core.check.ImageCrafter.Located;
 import io.daxfs.core.check.Problem.Kind;
@@ -31,6 +32,7 @@ import io.daxfs.core.log.LogEntry.InodeEntry;
 import io.daxfs.core.log.LogEntry.WriteEntry;
 import io.daxfs.core.log.LogReader;
 import io.daxfs.core.log.LogSegment;
+import java.lang.foreign.MemorySegment;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
@@ -366,7 +368,10 @@ class HostileImageTest {
         }
     }
 
-    /** Writes new files until the device is full, so that every block the allocator has is handed out. */
+    /**
+     * Writes new files until the device is full, then takes the metadata reserve too and scribbles
+     * over it before giving it back, so that every block the allocator has is handed out and written.
+     */
     private static void fillUp(DaxFileSystem fs) {
         long file = FsFixture.createFile(fs, fs.rootIno(), "fill");
         long end = 0;
@@ -380,7 +385,18 @@ class HostileImageTest {
                 }
             }
         }
+        assertEquals(0, fs.statfs().availableBlocks(), "the device is full");
+        BlockAllocator allocator = fs.volume().allocator();
+        List<Extent> reserve = allocator.allocate(allocator.freeBlocks(), false, BlockAllocator.Use.RELEASE);
+        for (Extent e : reserve) {
+            for (long b = e.start(); b < e.end(); b++) {
+                fs.volume().device().copyIn(MemorySegment.ofArray(TestImages.pattern(Layout.BLOCK_SIZE, (int) b)),
+                        Layout.offsetOf(b));
+            }
+        }
+        fs.volume().device().fence();
         assertEquals(0, fs.statfs().freeBlocks(), "the device is full");
+        reserve.forEach(allocator::free);
     }
 
     // ---- issue #11 point 3: log slots ----

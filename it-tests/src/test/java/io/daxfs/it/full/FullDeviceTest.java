@@ -151,4 +151,39 @@ class FullDeviceTest {
             fs.fsck("-f", "-n").ok();
         }
     }
+
+    @Test
+    @DisplayName("304: on a device that dd filled until ENOSPC, unlink, truncate to a smaller size that is not page-aligned, chmod and rmdir all succeed, and the space comes back (the metadata reserve); fsck 0")
+    void shrinkingAndDeletingNeverNeedSpace() throws Exception {
+        try (DaxfsMount fs = new DaxfsMount("64M")) {
+            fs.mount();
+            Py.run(fs.dir, """
+                    os.mkdir('d1'); os.mkdir('d2')
+                    put('victim', os.urandom(8 << 20)); put('shrink', os.urandom(3 << 20)); put('d1/x', b'x')
+                    keep = get('shrink')[:1234567]
+                    for bs in (1 << 20, 4096):
+                        fd = os.open('fill', os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+                        while err(lambda: os.write(fd, bytes(bs))) == 'OK':
+                            pass
+                        eq(err(lambda: os.write(fd, bytes(bs))), 'ENOSPC', 'dd until full, bs %d' % bs)
+                        os.close(fd)
+                    s = os.statvfs('.'); eq(s.f_bavail, 0, 'nothing available'); assert s.f_bfree > 0, s
+                    eq(err(lambda: put('new', b'n' * 5000)), 'ENOSPC', 'data')
+                    eq(err(lambda: os.chmod('shrink', 0o600)), 'OK', 'chmod on a full device')
+                    eq(err(lambda: os.truncate('shrink', 1234567)), 'OK', 'truncate to a non-page-aligned smaller size')
+                    eq(get('shrink'), keep)
+                    eq(err(lambda: os.unlink('d1/x')), 'OK', 'unlink')
+                    eq(err(lambda: os.rmdir('d1')), 'OK', 'rmdir')
+                    free = os.statvfs('.').f_bfree
+                    eq(err(lambda: os.unlink('victim')), 'OK', 'unlink of 8 MiB')
+                    eq(err(lambda: os.rmdir('d2')), 'OK', 'rmdir')
+                    os.sync()
+                    back = os.statvfs('.').f_bfree - free
+                    assert back >= 2048 - 8, ('blocks back after unlinking 8 MiB', back)
+                    put('after', os.urandom(4 << 20)); eq(err(lambda: os.chmod('after', 0o640)), 'OK')
+                    """).ok();
+            fs.unmount();
+            fs.fsck("-f", "-n").ok();
+        }
+    }
 }
