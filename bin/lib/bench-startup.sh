@@ -6,9 +6,12 @@
 # with min and max, rounds interleaved so a load change hits every variant alike:
 #   mkfs     mkfs.daxfs -f -q -s 1G of a fresh image in /dev/shm
 #   mount    daxfs IMAGE MNT until the mount is live (the launcher returns then)
+#   cpu      CPU time (user+sys, all threads) the daemon had used by then, which depends less on
+#            the machine's load than the elapsed times do
 #   fsck     fsck.daxfs -n of the clean 1 GiB image
-#   umount   fusermount -u MNT until the daemon has exited (its image is no longer open)
-# Not a test: timings on a shared machine are noisy; compare variants of one run.
+#   umount   fusermount -u MNT until the daemon process has exited
+# and the load average (1 min) before and after. Not a test: timings on a shared machine are noisy;
+# compare variants of one run.
 set -euo pipefail
 rounds=10
 if [[ ${1:-} == -n ]]; then
@@ -30,24 +33,45 @@ cleanup() {
 trap cleanup EXIT
 
 now() { date +%s%N; }
+# Sleeps a few milliseconds without starting a process (a read that times out).
+exec {never}<> <(:)
+nap() { read -r -t 0.005 -u "$never" _ || true; }
+# Prints CPU seconds (user+sys, all threads) used by process $1 so far.
+cpu_of() {
+  local stat fields
+  read -r stat <"/proc/$1/stat"
+  read -ra fields <<<"${stat##*) }"
+  awk -v t=$((fields[11] + fields[12])) -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.3f", t / hz }'
+}
+# True while process $1 runs (a zombie has exited: it waits only for its parent to collect it).
+running() {
+  local stat fields
+  [[ -r /proc/$1/stat ]] && read -r stat <"/proc/$1/stat" 2>/dev/null || return 1
+  read -ra fields <<<"${stat##*) }"
+  [[ ${fields[0]} != Z ]]
+}
 # Seconds since $1 (nanoseconds from now()).
 since() { local t; t=$(now); printf '%d.%06d' $(((t - $1) / 1000000000)) $((((t - $1) % 1000000000) / 1000)); }
 
 # Runs one round of the four steps with the launchers in $1; appends "variant step seconds" lines.
 round() {
-  local bin=${1%%::*} options="" variant=$2 img=$work/img-$2 t
+  local bin=${1%%::*} options="" variant=$2 img=$work/img-$2 t pid
   [[ $1 == *::* ]] && options=${1#*::}
   rm -f -- "$img"
   t=$(now); "$bin/mkfs.daxfs" -f -q -s 1G "$img" >/dev/null; echo "$variant mkfs $(since "$t")"
   t=$(now); "$bin/daxfs" "$img" "$mnt" ${options:+-o "$options"}; echo "$variant mount $(since "$t")"
   mountpoint -q "$mnt" || { echo "bench startup: $mnt is not mounted" >&2; exit 1; }
+  pid=$(fuser "$img" 2>/dev/null) && pid=${pid//[^0-9]/}
+  [[ -n $pid ]] || { echo "bench startup: no daemon holds $img" >&2; exit 1; }
+  echo "$variant cpu $(cpu_of "$pid")"
   t=$(now); fusermount -u "$mnt"
-  while fuser -s "$img" 2>/dev/null; do sleep 0.005; done
+  while running "$pid"; do nap; done
   echo "$variant umount $(since "$t")"
   t=$(now); "$bin/fsck.daxfs" -n "$img" >/dev/null; echo "$variant fsck $(since "$t")"
 }
 
 samples=$work/samples
+load_before=$(cut -d' ' -f1 /proc/loadavg)
 for ((r = 0; r < rounds; r++)); do
   for i in "${!bins[@]}"; do
     round "${bins[$i]}" "$i" >>"$samples"
@@ -56,10 +80,11 @@ done
 
 printf '%-40s %-7s %8s %8s %8s\n' launchers step median min max
 for i in "${!bins[@]}"; do
-  for step in mkfs mount fsck umount; do
+  for step in mkfs mount cpu fsck umount; do
     awk -v v="$i" -v s="$step" '$1 == v && $2 == s { print $3 }' "$samples" | sort -g |
       awk -v b="${bins[$i]}" -v s="$step" '{ x[NR] = $1 } END {
         m = NR % 2 ? x[(NR + 1) / 2] : (x[NR / 2] + x[NR / 2 + 1]) / 2
         printf "%-40s %-7s %8.3f %8.3f %8.3f\n", b, s, m, x[1], x[NR] }'
   done
 done
+echo "load average (1 min): $load_before before, $(cut -d' ' -f1 /proc/loadavg) after; $(nproc) cores"

@@ -3,15 +3,26 @@
 #   - the build tree: DAXFS_HOME/<module>/target/<module>.jar plus target/lib/ (bin/setup builds it);
 #   - a package (bin/package: the tarball, or /usr/share/daxfs from the .deb): DAXFS_HOME/jars/
 #     with one classpath file per module and, in jars/aot/, an AOT cache per command.
+# Every function here runs inside the launcher's shell and starts no process (a command's start-up
+# is measured, docs/OPERATIONS.md): results go to variables, not through $(...).
 # shellcheck shell=bash
 
-DAXFS_HOME=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/../.." && pwd)
+# DAXFS_HOME: two directories above this file, symbolic links resolved (cd -P), the caller's
+# working directory kept.
+_daxfs_pwd=$PWD
+_daxfs_lib=${BASH_SOURCE[0]%/*}
+[[ $_daxfs_lib == /* ]] || _daxfs_lib=$PWD/$_daxfs_lib
+CDPATH='' cd -P -- "$_daxfs_lib/../.."
+DAXFS_HOME=$PWD
+CDPATH='' cd -- "$_daxfs_pwd"
+unset _daxfs_pwd _daxfs_lib
 DAXFS_MIN_JAVA=25
 
-# Prints the major version (e.g. 17, 25) of the Java installation in directory $1, from its
-# `release` file (no JVM is started); nothing when there is none.
+# Sets JAVA_MAJOR to the major version (e.g. 17, 25) of the Java installation in directory $1, from
+# its `release` file (no JVM is started); empty when there is none.
 java_major() {
   local line version=""
+  JAVA_MAJOR=""
   [[ -r $1/release ]] || return 0
   while IFS= read -r line; do
     if [[ $line == JAVA_VERSION=* ]]; then
@@ -22,18 +33,18 @@ java_major() {
   done <"$1/release"
   version=${version#1.} # 1.8.0 -> 8
   version=${version%%[!0-9]*}
-  [[ -n $version ]] && echo "$version"
+  JAVA_MAJOR=$version
   return 0
 }
 
 # Sets JAVA_HOME to a Java >= 25: JAVA_HOME if it qualifies, else the newest under /usr/lib/jvm.
 # With --jdk the installation must have javac (the build); the commands need only bin/java.
 find_jdk() {
-  local tool=java candidate major best="" best_major=0
+  local tool=java candidate best="" best_major=0
   [[ ${1:-} == --jdk ]] && tool=javac
   if [[ -n "${JAVA_HOME:-}" && -x "$JAVA_HOME/bin/$tool" ]]; then
-    major=$(java_major "$JAVA_HOME")
-    if [[ -n $major && $major -ge $DAXFS_MIN_JAVA ]]; then
+    java_major "$JAVA_HOME"
+    if [[ -n $JAVA_MAJOR && $JAVA_MAJOR -ge $DAXFS_MIN_JAVA ]]; then
       export JAVA_HOME
       return 0
     fi
@@ -41,9 +52,9 @@ find_jdk() {
   for candidate in /usr/lib/jvm/*/; do
     candidate=${candidate%/}
     [[ -x $candidate/bin/$tool ]] || continue
-    major=$(java_major "$candidate")
-    if [[ -n $major && $major -ge $DAXFS_MIN_JAVA && $major -gt $best_major ]]; then
-      best=$candidate best_major=$major
+    java_major "$candidate"
+    if [[ -n $JAVA_MAJOR && $JAVA_MAJOR -ge $DAXFS_MIN_JAVA && $JAVA_MAJOR -gt $best_major ]]; then
+      best=$candidate best_major=$JAVA_MAJOR
     fi
   done
   if [[ -z $best ]]; then
@@ -53,26 +64,27 @@ find_jdk() {
   export JAVA_HOME=$best
 }
 
-# Classpath of module $1: in a package the jars its classpath file lists, in the build tree its jar
-# plus the dependencies copied next to it by the build.
+# Sets DAXFS_CLASSPATH to the classpath of module $1: in a package the jars its classpath file
+# lists, in the build tree its jar plus the dependencies copied next to it by the build.
 module_classpath() {
-  local module=$1 dir="$DAXFS_HOME/$1/target" jar cp=""
+  local module=$1 dir="$DAXFS_HOME/$1/target" jar
+  DAXFS_CLASSPATH=""
   if [[ -d $DAXFS_HOME/jars ]]; then
     while IFS= read -r jar; do
-      cp+=${cp:+:}$DAXFS_HOME/jars/$jar
+      DAXFS_CLASSPATH+=${DAXFS_CLASSPATH:+:}$DAXFS_HOME/jars/$jar
     done <"$DAXFS_HOME/jars/$module.classpath"
-    printf '%s' "$cp"
     return 0
   fi
   if [[ ! -f $dir/$module.jar ]]; then
     echo "daxfs: $dir/$module.jar is missing; build first with: bin/setup" >&2
     return 1
   fi
-  printf '%s:%s/lib/*' "$dir/$module.jar" "$dir"
+  DAXFS_CLASSPATH="$dir/$module.jar:$dir/lib/*"
 }
 
 # JVM flags for main class $1: its AOT cache when the package has one (a cache that does not match
-# this JVM or these jars is ignored silently), and for the short tools a small, quick-starting JVM.
+# this JVM or these jars is ignored silently), the package's native library, and for the short
+# tools a small, quick-starting JVM.
 java_flags() {
   local main=$1 name
   name=${main##*.}
@@ -82,6 +94,10 @@ java_flags() {
   if [[ -f $DAXFS_HOME/jars/aot/$name.aot ]]; then
     DAXFS_JVM_FLAGS+=(-XX:AOTMode=auto "-XX:AOTCache=$DAXFS_HOME/jars/aot/$name.aot" -Xlog:aot=off -Xlog:cds=off)
   fi
+  # The package's copy of the native library, loaded in place instead of extracted at every start.
+  if [[ -f $DAXFS_HOME/jars/libdaxfs.so ]]; then
+    DAXFS_JVM_FLAGS+=("-Ddaxfs.native.library=$DAXFS_HOME/jars/libdaxfs.so")
+  fi
   case $name in
     mkfs) DAXFS_JVM_FLAGS+=(-XX:+UseSerialGC -XX:TieredStopAtLevel=1) ;;
     fsck | info) DAXFS_JVM_FLAGS+=(-XX:+UseSerialGC) ;;
@@ -90,25 +106,31 @@ java_flags() {
 
 # Runs main class $2 of module $1 with the remaining arguments.
 run_java() {
-  local module=$1 main=$2 cp
+  local module=$1 main=$2
   shift 2
   find_jdk || exit 8
-  cp=$(module_classpath "$module") || exit 8
+  module_classpath "$module" || exit 8
   java_flags "$main"
   # shellcheck disable=SC2086
-  exec "$JAVA_HOME/bin/java" "${DAXFS_JVM_FLAGS[@]}" ${DAXFS_JAVA_OPTS:-} -cp "$cp" "$main" "$@"
+  exec "$JAVA_HOME/bin/java" "${DAXFS_JVM_FLAGS[@]}" ${DAXFS_JAVA_OPTS:-} -cp "$DAXFS_CLASSPATH" "$main" "$@"
 }
 
-# Log file of a background daxfs daemon for mount point $1: /var/log/daxfs when root, else under
-# XDG_RUNTIME_DIR or /tmp; the name is the absolute mount point with '/' turned into '-'.
+# Sets DAXFS_LOG_FILE to the log file of a background daxfs daemon for mount point $1:
+# /var/log/daxfs when root, else under XDG_RUNTIME_DIR or /tmp; the name is the absolute mount point
+# with '/' turned into '-'.
 daxfs_log_file() {
-  local dir name
-  if [[ $(id -u) -eq 0 ]]; then
+  local dir name=$1
+  if ((EUID == 0)); then
     dir=/var/log/daxfs
   else
-    dir=${XDG_RUNTIME_DIR:-/tmp}/daxfs-$(id -u)
+    dir=${XDG_RUNTIME_DIR:-/tmp}/daxfs-$EUID
   fi
-  name=$(readlink -m -- "$1")
+  [[ $name == /* ]] || name=$PWD/$name
+  # "." and ".." components, doubled or trailing slashes (mount(8) never passes them): readlink -m.
+  local unclean='(^|/)\.\.?(/|$)|//|./$'
+  if [[ $name =~ $unclean ]]; then
+    name=$(readlink -m -- "$name")
+  fi
   name=${name#/}
-  printf '%s/%s.log' "$dir" "${name//\//-}"
+  DAXFS_LOG_FILE=$dir/${name//\//-}.log
 }

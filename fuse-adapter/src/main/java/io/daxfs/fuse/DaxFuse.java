@@ -66,10 +66,13 @@ final class DaxFuse extends FuseStubFS {
     private final MountConfig.Dax dax;
     private final boolean readOnly;
     private final ThreadLocal<FileStat> direntStat;
+    private final Runnable onInit;
 
-    DaxFuse(DaxFileSystem fs, MountConfig.Dax dax) {
+    /** @param onInit run when libfuse has mounted and the kernel's INIT arrives */
+    DaxFuse(DaxFileSystem fs, MountConfig.Dax dax, Runnable onInit) {
         this.fs = Objects.requireNonNull(fs, "fs");
         this.dax = Objects.requireNonNull(dax, "dax");
+        this.onInit = Objects.requireNonNull(onInit, "onInit");
         this.readOnly = fs.options().readOnly();
         this.paths = new PathResolver(fs.rootIno(), fs::lookup, PATH_CACHE_ENTRIES);
         Runtime runtime = Runtime.getSystemRuntime();
@@ -96,12 +99,14 @@ final class DaxFuse extends FuseStubFS {
 
     /**
      * libfuse2 answers ioctls on directories with ENOTTY unless the filesystem wants
-     * FUSE_CAP_IOCTL_DIR, which the DAX flag of a directory (inherited by new files) needs.
+     * FUSE_CAP_IOCTL_DIR, which the DAX flag of a directory (inherited by new files) needs. INIT is
+     * also the first sign that libfuse's mount is in place.
      */
     @Override
     public Pointer init(Pointer conn) {
         int capable = conn.getInt(CONN_CAPABLE_OFFSET);
         conn.putInt(CONN_WANT_OFFSET, conn.getInt(CONN_WANT_OFFSET) | (capable & FUSE_CAP_IOCTL_DIR));
+        onInit.run();
         return null;
     }
 

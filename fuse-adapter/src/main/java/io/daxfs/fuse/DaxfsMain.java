@@ -48,7 +48,7 @@ public final class DaxfsMain {
         }
         try {
             MountPoint.check(config.mountPoint());
-            try (MountSession session = MountSession.open(config)) {
+            try (MountSession session = MountSession.open(config, ReadyPipe.fromEnvironment())) {
                 session.serve();
             }
             return 0;

@@ -46,19 +46,24 @@ final class MountSession implements AutoCloseable {
     private final DaxDevice device;
     private final DaxFileSystem fs;
     private final CountDownLatch closed = new CountDownLatch(1);
+    private final ReadyPipe ready;
 
-    private MountSession(MountConfig config, DaxDevice device, DaxFileSystem fs) {
+    private MountSession(MountConfig config, DaxDevice device, DaxFileSystem fs, ReadyPipe ready) {
         this.config = config;
         this.device = device;
         this.fs = fs;
+        this.ready = ready;
     }
 
-    /** Opens, locks and mounts the device; nothing is written to it when this fails. */
-    static MountSession open(MountConfig config) throws MountException {
+    /**
+     * Opens, locks and mounts the device; nothing is written to it when this fails. {@code ready}
+     * hears when the FUSE mount is in place.
+     */
+    static MountSession open(MountConfig config, ReadyPipe ready) throws MountException {
         DaxDevice device = openDevice(config);
         try {
             DaxFileSystem fs = DaxFileSystem.mount(device, config.coreOptions());
-            return new MountSession(config, device, fs);
+            return new MountSession(config, device, fs, ready);
         } catch (CorruptImageException e) {
             device.close();
             // fs-core's message says what is wrong and whether fsck can help; no hint to reformat here.
@@ -96,6 +101,8 @@ final class MountSession implements AutoCloseable {
         } catch (IOException e) {
             throw new MountException(e.getMessage());
         }
+        // In place: the kernel holds the first requests until the server below has answered INIT.
+        ready.mounted();
         Thread hook = new Thread(() -> stopOnSignal(() -> KernelMount.unmount(config.mountPoint().toString())),
                 "daxfs-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
@@ -110,7 +117,7 @@ final class MountSession implements AutoCloseable {
     }
 
     private void serveJnr() throws MountException {
-        DaxFuse fuse = new DaxFuse(fs, config.dax());
+        DaxFuse fuse = new DaxFuse(fs, config.dax(), ready::mounted);
         Thread hook = new Thread(() -> stopOnSignal(fuse::umount), "daxfs-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
         try {

@@ -40,6 +40,11 @@ public final class NativePmem {
     private static final String RESOURCE = "/native/linux-x86_64/libdaxfs.so";
     /** Set to {@code false} to force the pure-Java path (tests, debugging). */
     public static final String ENABLE_PROPERTY = "daxfs.native";
+    /**
+     * The library as an installed file (bin/package puts it next to the jars and the launchers name
+     * it), loaded in place; without it the copy in this jar is extracted to a temporary file.
+     */
+    public static final String LIBRARY_PROPERTY = "daxfs.native.library";
 
     /** Ranges up to this many bytes go through the critical downcalls (see the class comment). */
     public static final long CRITICAL_LIMIT = 64 * 1024;
@@ -50,48 +55,73 @@ public final class NativePmem {
             ValueLayout.JAVA_LONG);
 
     private final Path libraryPath;
-    private final MethodHandle copyNt;
-    private final MethodHandle copyNtCritical;
-    private final MethodHandle zeroNt;
-    private final MethodHandle zeroNtCritical;
-    private final MethodHandle flush;
-    private final MethodHandle flushCritical;
-    private final MethodHandle sfence;
-    private final MethodHandle mmap;
-    private final MethodHandle munmap;
-    private final MethodHandle strerror;
+    private final Downcall copyNt;
+    private final Downcall copyNtCritical;
+    private final Downcall zeroNt;
+    private final Downcall zeroNtCritical;
+    private final Downcall flush;
+    private final Downcall flushCritical;
+    private final Downcall sfence;
+    private final Downcall mmap;
+    private final Downcall munmap;
+    private final Downcall strerror;
     private final FlushInstruction flushInstruction;
     private final int copyWidth;
 
     private NativePmem(SymbolLookup library, Path libraryPath) {
         this.libraryPath = libraryPath;
         Linker.Option critical = Linker.Option.critical(false);
-        this.copyNt = downcall(library, "daxfs_memcpy_nt", COPY);
-        this.copyNtCritical = downcall(library, "daxfs_memcpy_nt", COPY, critical);
-        this.zeroNt = downcall(library, "daxfs_zero_nt", RANGE);
-        this.zeroNtCritical = downcall(library, "daxfs_zero_nt", RANGE, critical);
-        this.flush = downcall(library, "daxfs_flush", RANGE);
-        this.flushCritical = downcall(library, "daxfs_flush", RANGE, critical);
-        this.sfence = downcall(library, "daxfs_sfence", FunctionDescriptor.ofVoid(), critical);
-        this.mmap = downcall(library, "daxfs_mmap", FunctionDescriptor.of(ValueLayout.JAVA_LONG,
+        this.copyNt = new Downcall(library, "daxfs_memcpy_nt", COPY);
+        this.copyNtCritical = new Downcall(library, "daxfs_memcpy_nt", COPY, critical);
+        this.zeroNt = new Downcall(library, "daxfs_zero_nt", RANGE);
+        this.zeroNtCritical = new Downcall(library, "daxfs_zero_nt", RANGE, critical);
+        this.flush = new Downcall(library, "daxfs_flush", RANGE);
+        this.flushCritical = new Downcall(library, "daxfs_flush", RANGE, critical);
+        this.sfence = new Downcall(library, "daxfs_sfence", FunctionDescriptor.ofVoid(), critical);
+        this.mmap = new Downcall(library, "daxfs_mmap", FunctionDescriptor.of(ValueLayout.JAVA_LONG,
                 ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT));
-        this.munmap = downcall(library, "daxfs_munmap", FunctionDescriptor.of(ValueLayout.JAVA_INT,
+        this.munmap = new Downcall(library, "daxfs_munmap", FunctionDescriptor.of(ValueLayout.JAVA_INT,
                 ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG));
-        this.strerror = downcall(library, "daxfs_strerror", FunctionDescriptor.of(ValueLayout.ADDRESS,
+        this.strerror = new Downcall(library, "daxfs_strerror", FunctionDescriptor.of(ValueLayout.ADDRESS,
                 ValueLayout.JAVA_INT));
         FunctionDescriptor intResult = FunctionDescriptor.of(ValueLayout.JAVA_INT);
         try {
             this.flushInstruction = FlushInstruction.fromCode(
-                    (int) downcall(library, "daxfs_flush_kind", intResult).invokeExact());
-            this.copyWidth = (int) downcall(library, "daxfs_copy_width", intResult).invokeExact();
+                    (int) new Downcall(library, "daxfs_flush_kind", intResult).get().invokeExact());
+            this.copyWidth = (int) new Downcall(library, "daxfs_copy_width", intResult).get().invokeExact();
         } catch (Throwable t) {
             throw rethrow(t);
         }
     }
 
-    private static MethodHandle downcall(SymbolLookup library, String name, FunctionDescriptor descriptor,
-            Linker.Option... options) {
-        return Linker.nativeLinker().downcallHandle(library.findOrThrow(name), descriptor, options);
+    /**
+     * A downcall handle made on its first call. Making one generates classes at run time (the AOT
+     * cache cannot hold them), ~10-20 ms each in a cold JVM, and a run needs only some of them (a
+     * mount on tmpfs neither maps natively nor copies more than {@link #CRITICAL_LIMIT} at once).
+     * Two threads may both make it; the linker hands out equivalent handles.
+     */
+    private static final class Downcall {
+        private final SymbolLookup library;
+        private final String name;
+        private final FunctionDescriptor descriptor;
+        private final Linker.Option[] options;
+        private volatile MethodHandle handle;
+
+        Downcall(SymbolLookup library, String name, FunctionDescriptor descriptor, Linker.Option... options) {
+            this.library = library;
+            this.name = name;
+            this.descriptor = descriptor;
+            this.options = options;
+        }
+
+        MethodHandle get() {
+            MethodHandle h = handle;
+            if (h == null) {
+                h = Linker.nativeLinker().downcallHandle(library.findOrThrow(name), descriptor, options);
+                handle = h;
+            }
+            return h;
+        }
     }
 
     /** The loaded library, or empty when the pure-Java fallback must be used. */
@@ -132,7 +162,8 @@ public final class NativePmem {
             if (!os.toLowerCase(Locale.ROOT).startsWith("linux") || !(arch.equals("amd64") || arch.equals("x86_64"))) {
                 throw new IOException("built for x86-64 Linux only, this is " + os + "/" + arch);
             }
-            Path file = extract();
+            String installed = System.getProperty(LIBRARY_PROPERTY);
+            Path file = installed != null ? Path.of(installed) : extract();
             return new NativePmem(SymbolLookup.libraryLookup(file, Arena.global()), file);
         }
 
@@ -183,9 +214,9 @@ public final class NativePmem {
         long n = src.byteSize();
         try {
             if (n <= CRITICAL_LIMIT) {
-                copyNtCritical.invokeExact(dst, src, n);
+                copyNtCritical.get().invokeExact(dst, src, n);
             } else {
-                copyNt.invokeExact(dst, src, n);
+                copyNt.get().invokeExact(dst, src, n);
             }
         } catch (Throwable t) {
             throw rethrow(t);
@@ -198,9 +229,9 @@ public final class NativePmem {
         long n = dst.byteSize();
         try {
             if (n <= CRITICAL_LIMIT) {
-                zeroNtCritical.invokeExact(dst, n);
+                zeroNtCritical.get().invokeExact(dst, n);
             } else {
-                zeroNt.invokeExact(dst, n);
+                zeroNt.get().invokeExact(dst, n);
             }
         } catch (Throwable t) {
             throw rethrow(t);
@@ -213,9 +244,9 @@ public final class NativePmem {
         long n = range.byteSize();
         try {
             if (n <= CRITICAL_LIMIT) {
-                flushCritical.invokeExact(range, n);
+                flushCritical.get().invokeExact(range, n);
             } else {
-                flush.invokeExact(range, n);
+                flush.get().invokeExact(range, n);
             }
         } catch (Throwable t) {
             throw rethrow(t);
@@ -225,7 +256,7 @@ public final class NativePmem {
     /** {@code sfence}. */
     public void sfence() {
         try {
-            sfence.invokeExact();
+            sfence.get().invokeExact();
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -248,7 +279,7 @@ public final class NativePmem {
         }
         long result;
         try (Arena call = Arena.ofConfined()) {
-            result = (long) mmap.invokeExact(call.allocateFrom(path.toString()), length,
+            result = (long) mmap.get().invokeExact(call.allocateFrom(path.toString()), length,
                     kind.flag | (readOnly ? 1 : 0));
         } catch (Throwable t) {
             throw rethrow(t);
@@ -269,7 +300,7 @@ public final class NativePmem {
 
     private int unmap(long address, long length) {
         try {
-            return (int) munmap.invokeExact(address, length);
+            return (int) munmap.get().invokeExact(address, length);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -278,7 +309,7 @@ public final class NativePmem {
     /** The library's text for a negative error code. */
     private String errorText(int negativeError) {
         try {
-            MemorySegment text = (MemorySegment) strerror.invokeExact(negativeError);
+            MemorySegment text = (MemorySegment) strerror.get().invokeExact(negativeError);
             return text.reinterpret(256).getString(0);
         } catch (Throwable t) {
             throw rethrow(t);

@@ -42,23 +42,41 @@ public final class Syscalls {
     private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG;
     private static final java.lang.foreign.AddressLayout PTR = ValueLayout.ADDRESS;
 
-    private static final MethodHandle OPEN = bind("open", FunctionDescriptor.of(INT, PTR, INT, INT));
-    private static final MethodHandle CLOSE = bind("close", FunctionDescriptor.of(INT, INT));
-    private static final MethodHandle READ = bind("read", FunctionDescriptor.of(LONG, INT, PTR, LONG));
-    private static final MethodHandle WRITEV = bind("writev", FunctionDescriptor.of(LONG, INT, PTR, INT));
-    private static final MethodHandle IOCTL = bind("ioctl", FunctionDescriptor.of(INT, INT, LONG, PTR));
-    private static final MethodHandle MOUNT = bind("mount", FunctionDescriptor.of(INT, PTR, PTR, PTR, LONG, PTR));
-    private static final MethodHandle UMOUNT2 = bind("umount2", FunctionDescriptor.of(INT, PTR, INT));
-    private static final MethodHandle SOCKETPAIR =
-            bind("socketpair", FunctionDescriptor.of(INT, INT, INT, INT, PTR));
-    private static final MethodHandle RECVMSG = bind("recvmsg", FunctionDescriptor.of(LONG, INT, PTR, INT));
-    private static final MethodHandle POSIX_SPAWNP =
-            bind("posix_spawnp", FunctionDescriptor.of(INT, PTR, PTR, PTR, PTR, PTR, PTR));
-    private static final MethodHandle WAITPID = bind("waitpid", FunctionDescriptor.of(INT, INT, PTR, INT));
-    private static final MethodHandle GETUID = LINKER.downcallHandle(
-            LINKER.defaultLookup().find("getuid").orElseThrow(), FunctionDescriptor.of(INT));
-    private static final MethodHandle GETGID = LINKER.downcallHandle(
-            LINKER.defaultLookup().find("getgid").orElseThrow(), FunctionDescriptor.of(INT));
+    // The handles are grouped by use and each group made when first used (its holder class's
+    // initialisation): making a handle generates classes at run time, ~10-20 ms each in a cold JVM,
+    // and a root mount needs neither fusermount3's calls nor umount2.
+
+    /** Serving the connection. */
+    private static final class Io {
+        static final MethodHandle OPEN = bind("open", FunctionDescriptor.of(INT, PTR, INT, INT));
+        static final MethodHandle CLOSE = bind("close", FunctionDescriptor.of(INT, INT));
+        static final MethodHandle READ = bind("read", FunctionDescriptor.of(LONG, INT, PTR, LONG));
+        static final MethodHandle WRITEV = bind("writev", FunctionDescriptor.of(LONG, INT, PTR, INT));
+        static final MethodHandle IOCTL = bind("ioctl", FunctionDescriptor.of(INT, INT, LONG, PTR));
+    }
+
+    /** Mounting as root. */
+    private static final class Mounting {
+        static final MethodHandle MOUNT = bind("mount", FunctionDescriptor.of(INT, PTR, PTR, PTR, LONG, PTR));
+        static final MethodHandle GETUID = LINKER.downcallHandle(
+                LINKER.defaultLookup().find("getuid").orElseThrow(), FunctionDescriptor.of(INT));
+        static final MethodHandle GETGID = LINKER.downcallHandle(
+                LINKER.defaultLookup().find("getgid").orElseThrow(), FunctionDescriptor.of(INT));
+    }
+
+    /** Unmounting as root (a signal's shutdown). */
+    private static final class Unmounting {
+        static final MethodHandle UMOUNT2 = bind("umount2", FunctionDescriptor.of(INT, PTR, INT));
+    }
+
+    /** Mounting and unmounting through fusermount3 (not root). */
+    private static final class Fusermount {
+        static final MethodHandle SOCKETPAIR = bind("socketpair", FunctionDescriptor.of(INT, INT, INT, INT, PTR));
+        static final MethodHandle RECVMSG = bind("recvmsg", FunctionDescriptor.of(LONG, INT, PTR, INT));
+        static final MethodHandle POSIX_SPAWNP =
+                bind("posix_spawnp", FunctionDescriptor.of(INT, PTR, PTR, PTR, PTR, PTR, PTR));
+        static final MethodHandle WAITPID = bind("waitpid", FunctionDescriptor.of(INT, INT, PTR, INT));
+    }
 
     private Syscalls() {}
 
@@ -79,7 +97,7 @@ public final class Syscalls {
             MemorySegment cpath = arena.allocateFrom(path);
             while (true) {
                 MemorySegment state = STATE.get();
-                int fd = (int) OPEN.invokeExact(state, cpath, flags, 0);
+                int fd = (int) Io.OPEN.invokeExact(state, cpath, flags, 0);
                 if (fd >= 0) {
                     return fd;
                 }
@@ -97,7 +115,7 @@ public final class Syscalls {
     /** close(2); errors are ignored (the descriptor is gone either way on Linux). */
     public static void close(int fd) {
         try {
-            int ignored = (int) CLOSE.invokeExact(STATE.get(), fd);
+            int ignored = (int) Io.CLOSE.invokeExact(STATE.get(), fd);
         } catch (Throwable t) {
             throw new AssertionError(t);
         }
@@ -108,7 +126,7 @@ public final class Syscalls {
         long n;
         MemorySegment state = STATE.get();
         try {
-            n = (long) READ.invokeExact(state, fd, buf, buf.byteSize());
+            n = (long) Io.READ.invokeExact(state, fd, buf, buf.byteSize());
         } catch (Throwable t) {
             throw new AssertionError(t);
         }
@@ -123,7 +141,7 @@ public final class Syscalls {
         long n;
         MemorySegment state = STATE.get();
         try {
-            n = (long) WRITEV.invokeExact(state, fd, iov, count);
+            n = (long) Io.WRITEV.invokeExact(state, fd, iov, count);
         } catch (Throwable t) {
             throw new AssertionError(t);
         }
@@ -138,7 +156,7 @@ public final class Syscalls {
         int r;
         MemorySegment state = STATE.get();
         try {
-            r = (int) IOCTL.invokeExact(state, fd, request, arg);
+            r = (int) Io.IOCTL.invokeExact(state, fd, request, arg);
         } catch (Throwable t) {
             throw new AssertionError(t);
         }
@@ -153,7 +171,7 @@ public final class Syscalls {
             throws ErrnoException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = STATE.get();
-            int r = (int) MOUNT.invokeExact(state, arena.allocateFrom(source), arena.allocateFrom(target),
+            int r = (int) Mounting.MOUNT.invokeExact(state, arena.allocateFrom(source), arena.allocateFrom(target),
                     arena.allocateFrom(type), flags, arena.allocateFrom(data));
             if (r < 0) {
                 throw new ErrnoException("mount " + target, errno(state));
@@ -169,7 +187,7 @@ public final class Syscalls {
     public static void umount2(String target, int flags) throws ErrnoException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = STATE.get();
-            int r = (int) UMOUNT2.invokeExact(state, arena.allocateFrom(target), flags);
+            int r = (int) Unmounting.UMOUNT2.invokeExact(state, arena.allocateFrom(target), flags);
             if (r < 0) {
                 throw new ErrnoException("umount " + target, errno(state));
             }
@@ -185,7 +203,7 @@ public final class Syscalls {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment fds = arena.allocate(INT, 2);
             MemorySegment state = STATE.get();
-            int r = (int) SOCKETPAIR.invokeExact(state, AF_UNIX, SOCK_STREAM, 0, fds);
+            int r = (int) Fusermount.SOCKETPAIR.invokeExact(state, AF_UNIX, SOCK_STREAM, 0, fds);
             if (r < 0) {
                 throw new ErrnoException("socketpair", errno(state));
             }
@@ -217,7 +235,7 @@ public final class Syscalls {
             msg.set(LONG, 40, 24L);
             while (true) {
                 MemorySegment state = STATE.get();
-                long n = (long) RECVMSG.invokeExact(state, sock, msg, 0);
+                long n = (long) Fusermount.RECVMSG.invokeExact(state, sock, msg, 0);
                 if (n < 0 && errno(state) == EINTR) {
                     continue;
                 }
@@ -250,14 +268,14 @@ public final class Syscalls {
             MemorySegment cenv = strings(arena, env);
             MemorySegment pid = arena.allocate(INT);
             MemorySegment state = STATE.get();
-            int r = (int) POSIX_SPAWNP.invokeExact(state, pid, arena.allocateFrom(argv[0]), MemorySegment.NULL,
+            int r = (int) Fusermount.POSIX_SPAWNP.invokeExact(state, pid, arena.allocateFrom(argv[0]), MemorySegment.NULL,
                     MemorySegment.NULL, cargv, cenv);
             if (r != 0) {
                 throw new ErrnoException("spawn " + argv[0], r);
             }
             MemorySegment status = arena.allocate(INT);
             while (true) {
-                int w = (int) WAITPID.invokeExact(STATE.get(), pid.get(INT, 0), status, 0);
+                int w = (int) Fusermount.WAITPID.invokeExact(STATE.get(), pid.get(INT, 0), status, 0);
                 if (w >= 0) {
                     break;
                 }
@@ -285,7 +303,7 @@ public final class Syscalls {
 
     public static int getuid() {
         try {
-            return (int) GETUID.invokeExact();
+            return (int) Mounting.GETUID.invokeExact();
         } catch (Throwable t) {
             throw new AssertionError(t);
         }
@@ -293,7 +311,7 @@ public final class Syscalls {
 
     public static int getgid() {
         try {
-            return (int) GETGID.invokeExact();
+            return (int) Mounting.GETGID.invokeExact();
         } catch (Throwable t) {
             throw new AssertionError(t);
         }
