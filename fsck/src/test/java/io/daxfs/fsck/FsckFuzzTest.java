@@ -26,6 +26,7 @@ import io.daxfs.core.log.LogCorruptException;
 import io.daxfs.core.log.LogEntry.DentryAdd;
 import io.daxfs.core.log.LogEntry.InodeEntry;
 import io.daxfs.core.log.LogEntry.WriteEntry;
+import io.daxfs.core.log.LogEntry.XattrRef;
 import io.daxfs.core.log.LogPage;
 import io.daxfs.core.log.LogSegment;
 import java.lang.foreign.MemorySegment;
@@ -245,7 +246,7 @@ class FsckFuzzTest {
         }
         long ino = live.get(r.nextInt(live.size()));
         long other = live.get(r.nextInt(live.size()));
-        int what = r.nextInt(15);
+        int what = r.nextInt(16);
         try {
             return switch (what) {
                 case 0 -> crossLink(c, r, ino, other);
@@ -341,6 +342,26 @@ class FsckFuzzTest {
                             sb.mountCount(), sb.freeList()));
                     yield "inode count " + sb.inodeCount() + " -> " + inodes;
                 }
+                case 12 -> {
+                    List<Located> refs = new ArrayList<>();
+                    for (long candidate : live) { // the xattrs stored out of line, wherever they are
+                        if (refs.isEmpty()) {
+                            ino = candidate;
+                            refs = c.all(candidate, XattrRef.class);
+                        }
+                    }
+                    if (refs.isEmpty()) {
+                        yield "no xattr value out of line";
+                    }
+                    Located victim = refs.get(r.nextInt(refs.size()));
+                    XattrRef x = (XattrRef) victim.entry();
+                    long[] blocks = x.blocks().clone();
+                    long[] pages = c.logBlocks(other);
+                    long target = r.nextBoolean() ? pages[r.nextInt(pages.length)] : blocks[r.nextInt(blocks.length)];
+                    blocks[r.nextInt(blocks.length)] = target;
+                    c.replaceEntry(victim.offset(), new XattrRef(x.name(), x.length(), blocks, x.timeNs()));
+                    yield "xattr '" + x.name() + "' of " + ino + " keeps a block in " + target;
+                }
                 case 11 -> {
                     List<Located> inodes = c.all(ino, InodeEntry.class);
                     Located victim = inodes.get(r.nextInt(inodes.size()));
@@ -353,14 +374,14 @@ class FsckFuzzTest {
                     yield "time " + time + (nanos ? " nanoseconds" : " seconds") + " of an INODE entry of " + ino
                             + " = " + value;
                 }
-                case 12 -> {
+                case 13 -> {
                     long[] target = c.logSegments(other);
                     long block = LogSegment.block(target[r.nextInt(target.length)]);
                     int index = r.nextInt(Layout.SLOTS_PER_BLOCK);
                     c.moveSlot(ino, block, index);
                     yield "slot of " + ino + " moved to " + block + "." + index + " (a log block of " + other + ")";
                 }
-                case 13 -> {
+                case 14 -> {
                     List<Located> writes = c.all(other, WriteEntry.class).stream()
                             .filter(l -> ((WriteEntry) l.entry()).block() != 0).toList();
                     if (writes.isEmpty()) {

@@ -24,7 +24,7 @@ import java.util.Set;
 
 /**
  * What every log on the device uses and names, read once on several threads: the blocks in use
- * (log pages, packed pages of log slots and file data), the log slots in use, the blocks two owners
+ * (log pages, packed pages of log slots, file data and xattr values), the log slots in use, the blocks two owners
  * claim (a slot claimed twice, or a packed page also used whole, makes its page one), and the names
  * and link count of every inode. The one scan of the logs: the recovery after a crash and the verification of a clean
  * mount (issue #13) both take it ({@link Recovery}, {@link MountVerification}).
@@ -299,6 +299,7 @@ public final class LogCensus {
                     mark(run.block(), run.count());
                 }
             }
+            inode.forEachXattrBlock(this::mark);
             if (inode.isDirectory()) {
                 for (DirEntry d : inode.directory().all()) {
                     addName(d.ino());
