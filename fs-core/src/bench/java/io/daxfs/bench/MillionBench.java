@@ -24,14 +24,19 @@ import java.util.concurrent.Future;
  * empty files (default 1,000,000) in {@code bench.millionDirs} directories (1000) on two threads,
  * then times the crash mount (the recovery scan, on every core; one round: it repairs the copy),
  * the clean mount, fsck (the checker) and a walk that stats every file, and shows the Java heap the mounted filesystem holds
- * after the mount and after the walk (every inode loaded). Each timing is the best of
+ * after the mount and after the walk (every inode loaded), then walks again with a small
+ * {@code index_cache} bound ({@code bench.indexCacheMiB}, default 16) and shows the time and the heap
+ * kept that way (inodes dropped and reloaded from their logs). Each timing is the best of
  * {@code bench.rounds} (2), with wall and process CPU time. The image (about 4 KiB per file) and its
- * crash copy live in /dev/shm and are deleted at the end.
+ * crash copy live in /dev/shm and are deleted at the end; {@code -Dbench.millionCrash=false} skips
+ * the crash copy and its mount (at 1M files two images may not fit beside the heap).
  */
 public final class MillionBench {
     private static final int FILES = Integer.getInteger("bench.millionFiles", 1_000_000);
     private static final int DIRS = Integer.getInteger("bench.millionDirs", 1000);
     private static final int ROUNDS = Integer.getInteger("bench.rounds", 2);
+    private static final long BOUND = Long.getLong("bench.indexCacheMiB", 16) << 20;
+    private static final boolean CRASH = Boolean.parseBoolean(System.getProperty("bench.millionCrash", "true"));
     private static final long MIB = 1L << 20;
     private static final ThreadMXBean MX = ManagementFactory.getThreadMXBean();
     private static final com.sun.management.OperatingSystemMXBean PROCESS =
@@ -54,16 +59,20 @@ public final class MillionBench {
                 DaxFileSystem fs = DaxFileSystem.mount(device, MountOptions.defaults());
                 long[] times = populate(fs);
                 rows.add(row("create (2 threads)", times[0], times[1], FILES));
-                Files.copy(image, crash, StandardCopyOption.REPLACE_EXISTING);
+                if (CRASH) {
+                    Files.copy(image, crash, StandardCopyOption.REPLACE_EXISTING);
+                }
                 fs.close();
             }
-            try (DaxDevice copy = DaxDevice.open(crash, DeviceOptions.defaults())) {
-                DaxFileSystem[] fs = new DaxFileSystem[1];
-                long[] t = timed(() -> fs[0] = DaxFileSystem.mount(copy, MountOptions.defaults()));
-                fs[0].close();
-                rows.add(row("mount after a crash (recovery scan, one round)", t[0], t[1], 0));
+            if (CRASH) {
+                try (DaxDevice copy = DaxDevice.open(crash, DeviceOptions.defaults())) {
+                    DaxFileSystem[] fs = new DaxFileSystem[1];
+                    long[] t = timed(() -> fs[0] = DaxFileSystem.mount(copy, MountOptions.defaults()));
+                    fs[0].close();
+                    rows.add(row("mount after a crash (recovery scan, one round)", t[0], t[1], 0));
+                }
+                Files.deleteIfExists(crash);
             }
-            Files.deleteIfExists(crash);
             double[] cleanMount = best(() -> {
                 try (DaxDevice device = DaxDevice.open(image, DeviceOptions.defaults())) {
                     DaxFileSystem[] fs = new DaxFileSystem[1];
@@ -84,18 +93,9 @@ public final class MillionBench {
                 }
             });
             rows.add(row("fsck (checker)", fsck[0], fsck[1], 0));
-            try (DaxDevice device = DaxDevice.open(image, DeviceOptions.defaults())) {
-                long before = heapUsed();
-                DaxFileSystem fs = DaxFileSystem.mount(device, MountOptions.defaults());
-                long mounted = heapUsed();
-                long[] walk = timed(() -> walk(fs));
-                long walked = heapUsed();
-                rows.add(row("walk: lookup + stat every file", walk[0], walk[1], FILES));
-                rows.add(String.format(Locale.ROOT, "| heap after clean mount | %.0f MiB | | |", (mounted - before) / (double) MIB));
-                rows.add(String.format(Locale.ROOT, "| heap with every inode loaded | %.0f MiB (%.0f bytes per file) | | |",
-                        (walked - before) / (double) MIB, (walked - before) / (double) FILES));
-                fs.close();
-            }
+            long before = heapUsed();
+            walkUnbounded(image, before, rows);
+            walkBounded(image, before, rows);
         } finally {
             Files.deleteIfExists(crash);
             Files.deleteIfExists(image);
@@ -106,6 +106,38 @@ public final class MillionBench {
         rows.forEach(System.out::println);
         System.out.println();
         System.out.println("load average at the end: " + FsBench.loadAverage());
+    }
+
+    /** Walks with every inode kept: the heap after the mount and with all loaded. */
+    private static void walkUnbounded(Path image, long before, List<String> rows) throws Exception {
+        try (DaxDevice device = DaxDevice.open(image, DeviceOptions.defaults())) {
+            DaxFileSystem fs = DaxFileSystem.mount(device, MountOptions.defaults().withIndexCacheBytes(Long.MAX_VALUE));
+            long mounted = heapUsed();
+            long[] walk = timed(() -> walk(fs));
+            long walked = heapUsed();
+            rows.add(row("walk: lookup + stat every file (no bound)", walk[0], walk[1], FILES));
+            rows.add(String.format(Locale.ROOT, "| heap after clean mount | %.0f MiB | | |", (mounted - before) / (double) MIB));
+            rows.add(String.format(Locale.ROOT, "| heap with every inode loaded (no bound) | %.0f MiB (%.0f bytes per file) | | |",
+                    (walked - before) / (double) MIB, (walked - before) / (double) FILES));
+            fs.close();
+        }
+    }
+
+    /** Walks twice with the index_cache bound: time, reloads and the heap kept. */
+    private static void walkBounded(Path image, long before, List<String> rows) throws Exception {
+        try (DaxDevice device = DaxDevice.open(image, DeviceOptions.defaults())) {
+            DaxFileSystem fs = DaxFileSystem.mount(device, MountOptions.defaults().withIndexCacheBytes(BOUND));
+            long[] walk = timed(() -> walk(fs));
+            long[] again = timed(() -> walk(fs));
+            long walked = heapUsed();
+            String bound = "index_cache=" + (BOUND / MIB) + "M";
+            rows.add(row("walk: lookup + stat every file (" + bound + ")", walk[0], walk[1], FILES));
+            rows.add(row("second walk (" + bound + ", " + fs.volume().inodeLoads() + " inode loads in both)",
+                    again[0], again[1], FILES));
+            rows.add(String.format(Locale.ROOT, "| heap after both walks (%s) | %.0f MiB (%.0f bytes per file) | | |",
+                    bound, (walked - before) / (double) MIB, (walked - before) / (double) FILES));
+            fs.close();
+        }
     }
 
     @FunctionalInterface

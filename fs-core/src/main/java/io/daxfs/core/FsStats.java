@@ -8,5 +8,8 @@ package io.daxfs.core;
  * @param dirtyBytes bytes written with cached stores and not yet flushed
  * @param liveMappings DAX mappings not yet closed
  * @param freeBytes bytes the allocator can hand out
+ * @param orphans orphan slots taken: unlinked files still open or looked up by the kernel
+ * @param numbersAwaitingForget inode numbers of deleted inodes the kernel has not forgotten yet
  */
-public record FsStats(long pinnedBytes, long deferredBytes, long dirtyBytes, int liveMappings, long freeBytes) {}
+public record FsStats(long pinnedBytes, long deferredBytes, long dirtyBytes, int liveMappings, long freeBytes,
+        int orphans, int numbersAwaitingForget) {}

@@ -23,8 +23,11 @@ import io.daxfs.fuse.kernel.StatfsReply;
 import java.io.ByteArrayOutputStream;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * The daxfs binding of the kernel-protocol transport: FUSE low-level operations on the inode
@@ -34,10 +37,13 @@ import java.util.Objects;
  * inode number, and fs-core keeps an unlinked file alive while it is open, so fstat, fchmod and
  * ftruncate work on it.
  *
- * <p>Lookup counts are not held against fs-core: an unlinked file that is not open is reclaimed at
- * once (its orphan slot would otherwise stay taken until the kernel's FORGET, which comes late and
- * in batches); a later request for its node id finds no inode (ENOENT), and a reuse of its number
- * comes with a new generation.
+ * <p>Lookup counts: every reply that gives the kernel a node id (lookup, mknod, mkdir, symlink,
+ * link, create, tmpfile, READDIRPLUS entries other than "." and "..") counts one lookup in fs-core
+ * ({@link DaxFileSystem#hold}), and FORGET/BATCH_FORGET drop them ({@link DaxFileSystem#forget}).
+ * An unlinked inode is reclaimed only once it is closed and forgotten, as long as an orphan slot
+ * can spare; past that (the kernel forgets late, its dentry cache can hold thousands of names)
+ * it is reclaimed at once, and its number stays unused until the FORGET, so a node id never
+ * names a newer file. Unmount (DESTROY, then fs-core's close) reclaims every unlinked inode.
  *
  * <p>Names, xattr names and symlink targets stay bytes end to end ({@link Name}). FLUSH is not
  * implemented (ENOSYS makes the kernel stop sending it: data is durable when write returns).
@@ -50,7 +56,11 @@ final class DaxLowLevel implements LowLevelFileSystem {
     private static final int SEEK_DATA = 3;
     private static final int SEEK_HOLE = 4;
 
+    private static final long RECLAIM_WAIT_NS = 1_000_000_000L;
+
     private final DaxFileSystem fs;
+    /** FORGET and RELEASE requests being served: each may delete an unlinked file. */
+    private final AtomicInteger reclaiming = new AtomicInteger();
     private final MountConfig.Dax dax;
     private final boolean readOnly;
 
@@ -60,6 +70,21 @@ final class DaxLowLevel implements LowLevelFileSystem {
         this.readOnly = fs.options().readOnly();
     }
 
+    /**
+     * HANDLE_KILLPRIV_V2: daxfs clears set-user-ID (and set-group-ID with group-execute) itself on
+     * write, truncate, fallocate and chown, where the kernel says the caller lacks CAP_FSETID; the
+     * kernel would otherwise skip it for direct-I/O writes (dax=always, DAX files).
+     */
+    @Override
+    public boolean handlesKillPriv() {
+        return true;
+    }
+
+    /** The caller uid fs-core clears set-id bits for: any but root when the kernel's kill flag is set. */
+    private static int killer(boolean kill) {
+        return kill ? DaxFileSystem.UNPRIVILEGED_UID : DaxFileSystem.ROOT_UID;
+    }
+
     @Override
     public int errnoOf(RuntimeException e) {
         return e instanceof FsException fe ? fe.errno().value() : 0;
@@ -67,9 +92,31 @@ final class DaxLowLevel implements LowLevelFileSystem {
 
     // ---- names and attributes ----
 
+    /**
+     * With FUSE_EXPORT_SUPPORT the kernel resolves a file handle (open_by_handle_at, NFS) whose
+     * inode it no longer caches by looking up "." in the handle's node, whatever its kind, and
+     * checks the generation itself; a file with no name left is stale, as on local filesystems.
+     */
     @Override
     public Entry lookup(Context c, long parent, byte[] name) {
-        return entry(fs.getattr(fs.lookup(parent, Name.of(name))));
+        if (Arrays.equals(name, DOT)) {
+            Attributes a = fs.getattr(parent);
+            if (!a.isDirectory() && a.nlink() == 0) {
+                throw new FsException(Errno.ESTALE, "inode " + parent + " has no name left");
+            }
+            return entry(fs.hold(parent));
+        }
+        return entry(fs.hold(fs.lookup(parent, Name.of(name))));
+    }
+
+    @Override
+    public void forget(long node, long nlookup) {
+        reclaiming.incrementAndGet();
+        try {
+            fs.forget(node, nlookup);
+        } finally {
+            reclaiming.decrementAndGet();
+        }
     }
 
     @Override
@@ -86,7 +133,7 @@ final class DaxLowLevel implements LowLevelFileSystem {
             fs.chown(node, in.has(SetattrIn.UID) ? in.uid() : -1, in.has(SetattrIn.GID) ? in.gid() : -1);
         }
         if (in.has(SetattrIn.SIZE)) {
-            fs.truncate(node, in.size());
+            fs.truncate(node, in.size(), killer(in.has(SetattrIn.KILL_SUIDGID)));
         }
         if (in.has(SetattrIn.ATIME | SetattrIn.MTIME | SetattrIn.ATIME_NOW | SetattrIn.MTIME_NOW)) {
             long[] a = time(in, SetattrIn.ATIME, SetattrIn.ATIME_NOW, in.atimeSec(), in.atimeNsec());
@@ -116,24 +163,24 @@ final class DaxLowLevel implements LowLevelFileSystem {
     @Override
     public Entry mknod(Context c, long parent, byte[] name, int mode, int rdev) {
         Owner owner = Owner.of(fs.getattr(parent), c.uid(), c.gid());
-        return entry(fs.create(parent, Name.of(name), mode, owner.uid(), owner.gid(), Integer.toUnsignedLong(rdev)));
+        return held(fs.create(parent, Name.of(name), mode, owner.uid(), owner.gid(), Integer.toUnsignedLong(rdev)));
     }
 
     @Override
     public Entry mkdir(Context c, long parent, byte[] name, int mode) {
         Owner owner = Owner.of(fs.getattr(parent), c.uid(), c.gid());
-        return entry(fs.mkdir(parent, Name.of(name), mode | owner.inheritedDirBits(), owner.uid(), owner.gid()));
+        return held(fs.mkdir(parent, Name.of(name), mode | owner.inheritedDirBits(), owner.uid(), owner.gid()));
     }
 
     @Override
     public Entry symlink(Context c, long parent, byte[] name, byte[] target) {
         Owner owner = Owner.of(fs.getattr(parent), c.uid(), c.gid());
-        return entry(fs.symlink(parent, Name.of(name), target, owner.uid(), owner.gid()));
+        return held(fs.symlink(parent, Name.of(name), target, owner.uid(), owner.gid()));
     }
 
     @Override
     public Entry link(Context c, long node, long newParent, byte[] newName) {
-        return entry(fs.link(node, newParent, Name.of(newName)));
+        return held(fs.link(node, newParent, Name.of(newName)));
     }
 
     @Override
@@ -168,7 +215,15 @@ final class DaxLowLevel implements LowLevelFileSystem {
         Owner owner = Owner.of(fs.getattr(parent), c.uid(), c.gid());
         Attributes a = fs.create(parent, Name.of(name), mode, owner.uid(), owner.gid(), 0);
         fs.open(a.ino());
-        return new Created(entry(a), new OpenReply(a.ino(), cacheMode(a)));
+        return new Created(held(a), new OpenReply(a.ino(), cacheMode(a)));
+    }
+
+    /** O_TMPFILE: fs-core counts the file open once; linkat through /proc/self/fd names it. */
+    @Override
+    public Created tmpfile(Context c, long parent, int mode, int flags) {
+        Owner owner = Owner.of(fs.getattr(parent), c.uid(), c.gid());
+        Attributes a = fs.tmpfile(parent, mode, owner.uid(), owner.gid());
+        return new Created(held(a), new OpenReply(a.ino(), cacheMode(a)));
     }
 
     /**
@@ -195,12 +250,17 @@ final class DaxLowLevel implements LowLevelFileSystem {
 
     @Override
     public long write(Context c, long node, long fh, long offset, MemorySegment data, int writeFlags) {
-        return fs.write(fh, offset, data);
+        return fs.write(fh, offset, data, killer((writeFlags & WRITE_KILL_SUIDGID) != 0));
     }
 
     @Override
     public void release(Context c, long node, long fh) {
-        fs.release(fh);
+        reclaiming.incrementAndGet();
+        try {
+            fs.release(fh);
+        } finally {
+            reclaiming.decrementAndGet();
+        }
     }
 
     @Override
@@ -208,9 +268,10 @@ final class DaxLowLevel implements LowLevelFileSystem {
         fs.fsync(node, dataOnly);
     }
 
+    /** The request's uid decides: FALLOCATE carries no kill flag, and root holds CAP_FSETID. */
     @Override
     public void fallocate(Context c, long node, long fh, long offset, long length, int mode) {
-        fs.fallocate(node, mode, offset, length);
+        fs.fallocate(node, mode, offset, length, c.uid());
     }
 
     /** SEEK_DATA (3) and SEEK_HOLE (4); the kernel answers SEEK_SET/CUR/END itself. */
@@ -274,6 +335,9 @@ final class DaxLowLevel implements LowLevelFileSystem {
                 Entry entry = out.plus() ? plusEntry(e) : null;
                 if (!out.add(e.name().toByteArray(), e.ino(), e.kind().typeBits(), e.cookie(),
                         entry)) {
+                    if (entry != null && entry.nodeId() != 0) {
+                        fs.forget(entry.nodeId(), 1); // not sent: the kernel counts no lookup
+                    }
                     return;
                 }
                 cookie = e.cookie();
@@ -287,7 +351,7 @@ final class DaxLowLevel implements LowLevelFileSystem {
     /** A READDIRPLUS entry; a name removed since the batch was read is listed without attributes. */
     private Entry plusEntry(DirEntry e) {
         try {
-            return entry(fs.getattr(e.ino()));
+            return entry(fs.hold(e.ino()));
         } catch (FsException gone) {
             return dotEntry(e.ino());
         }
@@ -308,8 +372,17 @@ final class DaxLowLevel implements LowLevelFileSystem {
 
     // ---- filesystem ----
 
+    /**
+     * The kernel queues the FORGET of an unlinked file as unlink (or the RELEASE reply) returns
+     * and delivers it ahead of other requests, but another serving thread may still be deleting
+     * it: statfs waits for those (up to a second) so that {@code rm; df} shows the space back.
+     */
     @Override
     public StatfsReply statfs(Context c, long node) {
+        long deadline = System.nanoTime() + RECLAIM_WAIT_NS;
+        while (reclaiming.get() > 0 && System.nanoTime() < deadline) {
+            LockSupport.parkNanos(100_000);
+        }
         StatFs s = fs.statfs();
         return new StatfsReply(s.totalBlocks(), s.freeBlocks(), s.availableBlocks(), s.totalInodes(), s.freeInodes(),
                 (int) s.blockSize(), s.maxNameLength(), (int) s.blockSize());
@@ -362,7 +435,7 @@ final class DaxLowLevel implements LowLevelFileSystem {
         return switch (cmd) {
             case InodeFlagsIoctl.FS_IOC_FSGETXATTR, InodeFlagsIoctl.FS_IOC_GETFLAGS -> {
                 byte[] value = InodeFlagsIoctl.get(cmd, fs.getattr(node).flags());
-                yield new IoctlReply(0, java.util.Arrays.copyOf(value, Math.min(value.length, outSize)));
+                yield new IoctlReply(0, Arrays.copyOf(value, Math.min(value.length, outSize)));
             }
             case InodeFlagsIoctl.FS_IOC_FSSETXATTR, InodeFlagsIoctl.FS_IOC_SETFLAGS -> {
                 fs.setFlags(node, InodeFlagsIoctl.flagsToSet(cmd, in));
@@ -373,6 +446,11 @@ final class DaxLowLevel implements LowLevelFileSystem {
     }
 
     // ---- conversions ----
+
+    /** The entry of a new inode, counted as one lookup the kernel now holds. */
+    private Entry held(Attributes created) {
+        return entry(fs.hold(created.ino()));
+    }
 
     private static Entry entry(Attributes a) {
         return new Entry(a.ino(), a.generation(), attr(a));

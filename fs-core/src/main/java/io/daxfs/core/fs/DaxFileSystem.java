@@ -57,6 +57,8 @@ public final class DaxFileSystem implements AutoCloseable {
     private static final long DAY_SECONDS = 86_400;
     /** The caller that keeps set-id bits on write, truncate and fallocate (it has CAP_FSETID). */
     public static final int ROOT_UID = 0;
+    /** A caller without CAP_FSETID whatever its uid (FUSE's kill-suid/sgid flags): set-id bits go. */
+    public static final int UNPRIVILEGED_UID = -1;
     private static final long COPY_CHUNK = 1 << 20;
     private static final long PAGE = Layout.BLOCK_SIZE;
     private static final int S_ISUID = 04000;
@@ -438,11 +440,58 @@ public final class DaxFileSystem implements AutoCloseable {
         Inode inode = inode(ino);
         write(inode, () -> {
             inode.closed();
-            if (inode.openCount() == 0 && inode.nlink() == 0 && !inode.isDeleted() && !options.readOnly()) {
-                reaper.reap(inode);
+            reapIfUnused(inode);
+            return null;
+        });
+    }
+
+    /**
+     * Counts one lookup the FUSE kernel now holds on inode {@code ino} (a reply that gave it a
+     * node id: lookup, create and the like) and returns its attributes for that reply. While the
+     * kernel holds lookups, an unlinked inode is kept like an open one as long as an orphan slot
+     * can spare; one deleted meanwhile keeps its number until {@link #forget} (so a node id never
+     * names a newer file).
+     */
+    public Attributes hold(long ino) {
+        Inode inode = inode(ino);
+        return write(inode, () -> {
+            volume.addLookup(ino);
+            return inode.attributes();
+        });
+    }
+
+    /**
+     * The kernel's FORGET: drops {@code count} of the lookups {@link #hold} counted on {@code ino};
+     * at the last one an unlinked inode that is not open is deleted. A number the kernel never
+     * held is ignored (FORGET has no reply to fail).
+     */
+    public void forget(long ino, long count) {
+        guarded(() -> {
+            if (!volume.forgetLookups(ino, count)) {
+                return null;
+            }
+            Inode inode;
+            try {
+                inode = volume.inode(ino);
+            } catch (FsException gone) {
+                return null;
+            }
+            inode.lock().writeLock().lock();
+            try {
+                reapIfUnused(inode);
+            } finally {
+                inode.lock().writeLock().unlock();
             }
             return null;
         });
+    }
+
+    /** Deletes an unlinked inode once it is neither open nor looked up; the caller holds its lock. */
+    private void reapIfUnused(Inode inode) {
+        if (inode.openCount() == 0 && !volume.lookups().held(inode.ino()) && inode.nlink() == 0 && !inode.isDeleted()
+                && !options.readOnly()) {
+            reaper.reap(inode);
+        }
     }
 
     // ---- data ----
@@ -649,7 +698,12 @@ public final class DaxFileSystem implements AutoCloseable {
         guarded(() -> {
             writeback.syncfs(volume.residentInodes());
             for (Inode inode : volume.residentInodes()) {
-                read(inode, () -> null);
+                inode.lock().readLock().lock();
+                try {
+                    volume.settle(inode, false);
+                } finally {
+                    inode.lock().readLock().unlock();
+                }
             }
             return null;
         });
@@ -684,7 +738,9 @@ public final class DaxFileSystem implements AutoCloseable {
                 .append("deferred_bytes ").append(stats.deferredBytes()).append('\n')
                 .append("dirty_bytes ").append(stats.dirtyBytes()).append('\n')
                 .append("free_bytes ").append(stats.freeBytes()).append('\n')
-                .append("live_mappings ").append(stats.liveMappings()).append('\n');
+                .append("live_mappings ").append(stats.liveMappings()).append('\n')
+                .append("orphans ").append(stats.orphans()).append('\n')
+                .append("numbers_awaiting_forget ").append(stats.numbersAwaitingForget()).append('\n');
         for (DaxMapping m : mapper.liveMappings()) {
             text.append("mapping ino=").append(m.ino()).append(" offset=").append(m.fileOffset())
                     .append(" length=").append(m.length()).append(" mode=").append(m.mode())
@@ -698,7 +754,7 @@ public final class DaxFileSystem implements AutoCloseable {
         long block = Layout.BLOCK_SIZE;
         return new FsStats(volume.releaser().pinnedBlocks() * block, volume.releaser().deferredBlocks() * block,
                 Writeback.dirtyBytes(volume.residentInodes()), mapper.liveMappings().size(),
-                volume.allocator().freeBlocks() * block);
+                volume.allocator().freeBlocks() * block, volume.orphans().usedCount(), volume.lookups().awaitingForget());
     }
 
     // ---- attributes ----

@@ -51,6 +51,10 @@ public final class Inode {
     private final List<LiveMapping> mappings = new CopyOnWriteArrayList<>();
     /** Whether the volume holds this inode resident (see {@link #needsResidence}); set by the volume. */
     private volatile boolean resident;
+    /** Whether the volume's bounded cache holds this inode now; set by the volume. */
+    private volatile boolean cached;
+    /** Uses since mount, counted without synchronization: the cache records every eighth. */
+    private int uses;
     /** DRAM of the xattrs, counted as they change. */
     private long xattrBytes;
     /** What the inode cache last weighed this inode at. */
@@ -146,7 +150,7 @@ public final class Inode {
      * dropped: open handles, orphan or O_TMPFILE status, dirty pages awaiting fsync, live mappings.
      */
     public boolean needsResidence() {
-        return openCount > 0 || orphanSlot >= 0 || linkable || dirty.pages() > 0 || !mappings.isEmpty();
+        return openCount > 0 || orphanSlot >= 0 || linkable || !dirty.isClean() || !mappings.isEmpty();
     }
 
     public boolean isResident() {
@@ -155,6 +159,22 @@ public final class Inode {
 
     public void setResident(boolean resident) {
         this.resident = resident;
+    }
+
+    public boolean isCached() {
+        return cached;
+    }
+
+    public void setCached(boolean cached) {
+        this.cached = cached;
+    }
+
+    /**
+     * Counts a use; true for every eighth, which the cache records (recording each one would
+     * cost a hash lookup on every operation; the policy needs the pattern, not every count).
+     */
+    public boolean countUse() {
+        return (++uses & 7) == 0;
     }
 
     /**

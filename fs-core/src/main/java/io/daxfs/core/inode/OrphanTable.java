@@ -44,6 +44,19 @@ public final class OrphanTable {
         return slot;
     }
 
+    /**
+     * Reserves a slot for an unlinked file that only the kernel's lookups keep (no open file), or
+     * returns -1 when that would leave a quarter of the slots or fewer free: those stay for open
+     * files and O_TMPFILE, whose unlink or creation must not fail for want of a slot the kernel
+     * holds for a name it may forget late.
+     */
+    public synchronized int reserveSpare() {
+        if (Layout.ORPHAN_SLOTS - used.cardinality() <= Layout.ORPHAN_SLOTS / 4) {
+            return -1;
+        }
+        return reserve();
+    }
+
     public synchronized void release(int slot) {
         used.clear(slot);
     }

@@ -327,7 +327,11 @@ public final class Namespace {
         throw new FsException(Errno.ELOOP, "directory parents form a loop");
     }
 
-    /** Adds to {@code tx} what losing one name does to {@code victim}. */
+    /**
+     * Adds to {@code tx} what losing one name does to {@code victim}: at its last name an open
+     * file, or one the kernel still has looked up while a slot can spare, becomes an orphan;
+     * anything else is deleted now.
+     */
     private void dropLink(Transaction tx, Inode victim, long now) {
         long links = Integer.toUnsignedLong(victim.nlink()) - 1; // the count is a u32 on the media
         if (links > 0) {
@@ -335,8 +339,9 @@ public final class Namespace {
             return;
         }
         requireTrustedLinks(victim);
-        if (victim.openCount() > 0) {
-            int slot = volume.orphans().reserve();
+        int slot = victim.openCount() > 0 ? volume.orphans().reserve()
+                : volume.lookups().held(victim.ino()) ? volume.orphans().reserveSpare() : -1;
+        if (slot >= 0) {
             victim.setOrphanSlot(slot);
             tx.append(victim, withLinks(victim, 0, now)).setWord(OrphanTable.slotOffset(slot), victim.ino());
         } else {

@@ -36,6 +36,7 @@ public final class Volume {
     private final Journal journal;
     private final InodeTable inodeTable;
     private final OrphanTable orphans;
+    private final LookupCounts lookups = new LookupCounts();
     private final LogWriter logWriter;
     private final LogReader logReader;
     private final InodeLoader loader;
@@ -234,7 +235,12 @@ public final class Volume {
         releaser.release(block, count);
     }
 
-    /** Drops a deleted inode: its number and every block it held are free again. */
+    /**
+     * Drops a deleted inode: every block it held is free again, and so is its number, unless the
+     * kernel still has it looked up: that number stays taken (in DRAM only) until
+     * {@link #forgetLookups} drops the last lookup, so a node id the kernel still uses never
+     * names a newer file.
+     */
     void forget(Inode dead) {
         dead.markDeleted();
         inodes.remove(dead);
@@ -247,6 +253,33 @@ public final class Volume {
         for (long page : dead.log().pagesCopy()) {
             releaser.release(page, 1);
         }
-        inodeTable.release(dead.ino());
+        if (!lookups.keepNumber(dead.ino())) {
+            inodeTable.release(dead.ino());
+        }
+    }
+
+    /** The lookups the FUSE kernel holds, per inode number. */
+    public LookupCounts lookups() {
+        return lookups;
+    }
+
+    /** Counts one lookup of {@code ino}; the caller holds the inode's write lock. */
+    public void addLookup(long ino) {
+        lookups.add(ino);
+    }
+
+    /**
+     * A FORGET of {@code count} lookups of {@code ino}: true when the kernel holds none any more
+     * and the inode still exists (an unlinked one may now go); a deleted inode's number is freed.
+     */
+    public boolean forgetLookups(long ino, long count) {
+        return switch (lookups.drop(ino, count)) {
+            case RELEASED -> true;
+            case NUMBER_FREED -> {
+                inodeTable.release(ino);
+                yield false;
+            }
+            case UNKNOWN, STILL_HELD -> false;
+        };
     }
 }

@@ -2,6 +2,7 @@ package io.daxfs.fuse.kernel;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.Arrays;
 
 /**
  * The reply buffer of one READDIR or READDIRPLUS: the filesystem adds entries until
@@ -15,6 +16,8 @@ public final class DirectoryListing {
     private final boolean plus;
     private final EntryTimeouts timeouts;
     private long used;
+    private long[] counted = new long[0];
+    private int countedSize;
 
     DirectoryListing(MemorySegment buf, boolean plus, EntryTimeouts timeouts) {
         this.buf = buf;
@@ -50,10 +53,21 @@ public final class DirectoryListing {
         MemorySegment.copy(name, 0, buf, ValueLayout.JAVA_BYTE, at + DIRENT, name.length);
         buf.asSlice(at + DIRENT + name.length, used + size - (at + DIRENT + name.length)).fill((byte) 0);
         used += size;
+        if (plus && entry.nodeId() != 0) {
+            if (countedSize == counted.length) {
+                counted = Arrays.copyOf(counted, Math.max(16, 2 * countedSize));
+            }
+            counted[countedSize++] = entry.nodeId();
+        }
         return true;
     }
 
     long used() {
         return used;
+    }
+
+    /** The node ids whose entries count a lookup once the listing reaches the kernel. */
+    long[] countedNodes() {
+        return Arrays.copyOf(counted, countedSize);
     }
 }

@@ -161,10 +161,11 @@ public final class Dispatcher {
             case Wire.OPENDIR -> open(c, fs.opendir(c, node, Requests.OpenIn.parse(b).flags()), reply);
             case Wire.CREATE -> {
                 Requests.CreateIn in = Requests.CreateIn.parse(b);
-                LowLevelFileSystem.Created created = fs.create(c, node, in.name(), in.mode(), in.flags());
-                timeouts.writeEntry(out, 0, created.entry());
-                writeOpen(out, Entry.SIZE, created.open());
-                reply.ok(c.unique(), Entry.SIZE + 16);
+                created(c, fs.create(c, node, in.name(), in.mode(), in.flags()), reply);
+            }
+            case Wire.TMPFILE -> {
+                Requests.CreateIn in = Requests.CreateIn.parse(b);
+                created(c, fs.tmpfile(c, node, in.mode(), in.flags()), reply);
             }
             case Wire.READ -> read(c, Requests.ReadIn.parse(b), reply);
             case Wire.WRITE -> {
@@ -198,7 +199,11 @@ public final class Dispatcher {
                 DirectoryListing listing = new DirectoryListing(out.asSlice(0, room), opcode == Wire.READDIRPLUS,
                         timeouts);
                 fs.readdir(c, node, in.fh(), in.offset(), listing);
-                reply.ok(c.unique(), listing.used());
+                if (!reply.ok(c.unique(), listing.used())) {
+                    for (long counted : listing.countedNodes()) {
+                        fs.forget(counted, 1);
+                    }
+                }
             }
             case Wire.STATFS -> statfs(c, fs.statfs(c, node), reply);
             case Wire.ACCESS -> {
@@ -296,9 +301,22 @@ public final class Dispatcher {
         }
     }
 
+    /** An entry reply; one the kernel did not take gives its lookup back. */
     private void entry(Context c, Entry e, Reply reply) {
         timeouts.writeEntry(reply.payload(), 0, e);
-        reply.ok(c.unique(), Entry.SIZE);
+        if (!reply.ok(c.unique(), Entry.SIZE) && e.nodeId() != 0) {
+            fs.forget(e.nodeId(), 1);
+        }
+    }
+
+    /** CREATE and TMPFILE: the entry and the open handle. */
+    private void created(Context c, LowLevelFileSystem.Created created, Reply reply) {
+        MemorySegment out = reply.payload();
+        timeouts.writeEntry(out, 0, created.entry());
+        writeOpen(out, Entry.SIZE, created.open());
+        if (!reply.ok(c.unique(), Entry.SIZE + 16)) {
+            fs.forget(created.entry().nodeId(), 1);
+        }
     }
 
     private void attr(Context c, Attr a, Reply reply) {

@@ -87,11 +87,19 @@ public interface LowLevelFileSystem {
         throw enosys();
     }
 
+    /** O_TMPFILE: an open regular file without a name in {@code parent} (one lookup, as create). */
+    default Created tmpfile(Context c, long parent, int mode, int flags) {
+        throw enosys();
+    }
+
     default void read(Context c, long node, long fh, long offset, int size, ReadReply reply) {
         throw enosys();
     }
 
-    /** Returns the bytes written. */
+    /** {@code FUSE_WRITE_KILL_SUIDGID} in a WRITE's flags: the writer lacks CAP_FSETID (killpriv v2). */
+    int WRITE_KILL_SUIDGID = 1 << 2;
+
+    /** Returns the bytes written; {@code writeFlags} may hold {@link #WRITE_KILL_SUIDGID}. */
     default long write(Context c, long node, long fh, long offset, MemorySegment data, int writeFlags) {
         throw enosys();
     }

@@ -38,10 +38,14 @@ final class Reply {
         send(1, Wire.OUT_HEADER);
     }
 
-    /** Replies with the first {@code length} bytes of {@link #payload()}. */
-    void ok(long unique, long length) {
+    /**
+     * Replies with the first {@code length} bytes of {@link #payload()}; false when the kernel
+     * did not take it (the request was abandoned), so a reply that counted lookups can give
+     * them back.
+     */
+    boolean ok(long unique, long length) {
         header(unique, 0, Wire.OUT_HEADER + length);
-        send(1, Wire.OUT_HEADER + length);
+        return send(1, Wire.OUT_HEADER + length);
     }
 
     /** Replies with the header and then {@code segments}, as one writev. */
@@ -66,15 +70,17 @@ final class Reply {
     }
 
     /** iovec 0 is the first {@code firstLength} bytes of the out buffer; the rest are set by the caller. */
-    private void send(int count, long firstLength) {
+    private boolean send(int count, long firstLength) {
         iov.setAtIndex(ValueLayout.ADDRESS, 0, out);
         iov.setAtIndex(ValueLayout.JAVA_LONG, 1, firstLength);
         try {
             channel.writev(iov, count);
+            return true;
         } catch (ErrnoException e) {
             if (e.errno() != Syscalls.ENOENT) {
                 LOG.warn("reply to request {} not taken by the kernel: {}", out.get(Wire.U64, 8), e.getMessage());
             }
+            return false;
         }
     }
 }
