@@ -744,7 +744,8 @@ public final class DaxFileSystem implements AutoCloseable {
                 .append("free_bytes ").append(stats.freeBytes()).append('\n')
                 .append("live_mappings ").append(stats.liveMappings()).append('\n')
                 .append("orphans ").append(stats.orphans()).append('\n')
-                .append("numbers_awaiting_forget ").append(stats.numbersAwaitingForget()).append('\n');
+                .append("numbers_awaiting_forget ").append(stats.numbersAwaitingForget()).append('\n')
+                .append("dax_mode ").append(options.daxMode()).append('\n');
         for (DaxMapping m : mapper.liveMappings()) {
             text.append("mapping ino=").append(m.ino()).append(" offset=").append(m.fileOffset())
                     .append(" length=").append(m.length()).append(" mode=").append(m.mode())
