@@ -1,5 +1,7 @@
 package io.daxfs.bench;
 
+import io.daxfs.core.Attributes;
+import io.daxfs.core.DirEntry;
 import io.daxfs.core.FormatOptions;
 import io.daxfs.core.MountOptions;
 import io.daxfs.core.check.CheckReport;
@@ -94,8 +96,8 @@ public final class MillionBench {
             });
             rows.add(row("fsck (checker)", fsck[0], fsck[1], 0));
             long before = heapUsed();
-            walkUnbounded(image, before, rows);
-            walkBounded(image, before, rows);
+            long digest = walkUnbounded(image, before, rows);
+            walkBounded(image, before, digest, rows);
         } finally {
             Files.deleteIfExists(crash);
             Files.deleteIfExists(image);
@@ -109,26 +111,37 @@ public final class MillionBench {
     }
 
     /** Walks with every inode kept: the heap after the mount and with all loaded. */
-    private static void walkUnbounded(Path image, long before, List<String> rows) throws Exception {
+    private static long walkUnbounded(Path image, long before, List<String> rows) throws Exception {
         try (DaxDevice device = DaxDevice.open(image, DeviceOptions.defaults())) {
             DaxFileSystem fs = DaxFileSystem.mount(device, MountOptions.defaults().withIndexCacheBytes(Long.MAX_VALUE));
             long mounted = heapUsed();
-            long[] walk = timed(() -> walk(fs));
+            long[] digest = new long[1];
+            long[] walk = timed(() -> digest[0] = walk(fs));
             long walked = heapUsed();
             rows.add(row("walk: lookup + stat every file (no bound)", walk[0], walk[1], FILES));
             rows.add(String.format(Locale.ROOT, "| heap after clean mount | %.0f MiB | | |", (mounted - before) / (double) MIB));
             rows.add(String.format(Locale.ROOT, "| heap with every inode loaded (no bound) | %.0f MiB (%.0f bytes per file) | | |",
                     (walked - before) / (double) MIB, (walked - before) / (double) FILES));
             fs.close();
+            return digest[0];
         }
     }
 
-    /** Walks twice with the index_cache bound: time, reloads and the heap kept. */
-    private static void walkBounded(Path image, long before, List<String> rows) throws Exception {
+    /**
+     * Walks twice with the index_cache bound: time, reloads and the heap kept; both walks must see
+     * what the unbounded walk saw ({@code expected}).
+     */
+    private static void walkBounded(Path image, long before, long expected, List<String> rows) throws Exception {
         try (DaxDevice device = DaxDevice.open(image, DeviceOptions.defaults())) {
             DaxFileSystem fs = DaxFileSystem.mount(device, MountOptions.defaults().withIndexCacheBytes(BOUND));
-            long[] walk = timed(() -> walk(fs));
-            long[] again = timed(() -> walk(fs));
+            long[] digest = new long[2];
+            long[] walk = timed(() -> digest[0] = walk(fs));
+            long[] again = timed(() -> digest[1] = walk(fs));
+            if (digest[0] != expected || digest[1] != expected) {
+                throw new IllegalStateException("a bounded walk saw another tree: " + Long.toHexString(expected) + " vs "
+                        + Long.toHexString(digest[0]) + ", " + Long.toHexString(digest[1]));
+            }
+            rows.add("| the three walks (names, cookies, inode numbers, sizes, modes, times) | identical | | |");
             long walked = heapUsed();
             String bound = "index_cache=" + (BOUND / MIB) + "M";
             rows.add(row("walk: lookup + stat every file (" + bound + ")", walk[0], walk[1], FILES));
@@ -205,13 +218,31 @@ public final class MillionBench {
         }
     }
 
-    private static void walk(DaxFileSystem fs) {
+    /**
+     * Lists every directory and looks up and stats every file; returns a digest of what it saw
+     * (names, cookies, inode numbers, sizes, modes, link counts and times).
+     */
+    private static long walk(DaxFileSystem fs) {
+        long digest = 0;
         for (int d = 0; d < DIRS; d++) {
             long dir = fs.lookup(fs.rootIno(), "d" + d);
+            long after = 0;
+            for (List<DirEntry> batch; !(batch = fs.readdir(dir, after, 256)).isEmpty(); ) {
+                for (DirEntry e : batch) {
+                    after = e.cookie();
+                    digest = mix(mix(mix(digest, e.name().hashCode()), e.cookie()), e.ino());
+                }
+            }
             for (int i = d; i < FILES; i += DIRS) {
-                fs.getattr(fs.lookup(dir, "f" + i));
+                Attributes a = fs.getattr(fs.lookup(dir, "f" + i));
+                digest = mix(mix(mix(mix(digest, a.ino()), a.size()), a.mode() * 31L + a.nlink()), a.mtime().hashCode());
             }
         }
+        return digest;
+    }
+
+    private static long mix(long digest, long value) {
+        return (Long.rotateLeft(digest, 7) ^ value) * 0x9E3779B97F4A7C15L;
     }
 
     private static long heapUsed() throws InterruptedException {
