@@ -12,7 +12,7 @@ import java.util.BitSet;
 
 /**
  * The on-media inode table and the DRAM map of which records are in use. A record is 64 bytes:
- * {@code u64 tail} (the log's commit point; 0 = free), {@code u64 head block},
+ * {@code u64 tail} (the log's commit point; 0 = free), {@code u64 head} (a log page or slot, {@code log.LogSegment}),
  * {@code u64 generation}, reserved, {@code u32 crc32c} of bytes 16..60 at byte 60. The head is
  * outside the checksum because log compaction replaces it with a journaled 8-byte store; a
  * damaged head is caught by the log page it points at.
@@ -22,6 +22,8 @@ public final class InodeTable {
     public static final int HEAD = 8;
     public static final int GENERATION = 16;
     public static final int CRC = 60;
+    /** Records copied per step of {@link #scanUsed}: 64 KiB. */
+    private static final int SCAN_RECORDS = 1024;
 
     private final DaxDevice device;
     private final Layout layout;
@@ -33,9 +35,25 @@ public final class InodeTable {
         this.device = device;
         this.layout = layout;
         used.set(0);
-        for (long ino = 1; ino < layout.inodeCount(); ino++) {
-            if (device.getLong(layout.inodeOffset(ino)) != 0) {
-                used.set((int) ino);
+        scanUsed();
+    }
+
+    /**
+     * Marks the records whose tail is not 0, from copies of the table a chunk at a time: a device
+     * read per record costs a view each, which a freshly started daemon runs interpreted (a clean
+     * mount of a 1 GiB device spent ~0.1 s of CPU here).
+     */
+    private void scanUsed() {
+        int wordsPerRecord = Layout.INODE_SIZE / Long.BYTES;
+        long[] words = new long[SCAN_RECORDS * wordsPerRecord];
+        MemorySegment table = device.directAccess(layout.inodeOffset(0), layout.inodeCount() * Layout.INODE_SIZE);
+        for (long first = 0; first < layout.inodeCount(); first += SCAN_RECORDS) {
+            int records = (int) Math.min(SCAN_RECORDS, layout.inodeCount() - first);
+            MemorySegment.copy(table, Layouts.LONG, first * Layout.INODE_SIZE, words, 0, records * wordsPerRecord);
+            for (int r = 0; r < records; r++) {
+                if (words[r * wordsPerRecord + TAIL / Long.BYTES] != 0 && first + r > 0) {
+                    used.set((int) (first + r));
+                }
             }
         }
     }
@@ -92,18 +110,18 @@ public final class InodeTable {
      * Writes a fresh record (tail 0, not yet committed) for a new inode, flushed and fenced, so
      * that the journaled tail store alone brings it to life.
      */
-    public void writeNewRecord(long ino, long headBlock, long generation) {
+    public void writeNewRecord(long ino, long head, long generation) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment rec = arena.allocate(Layout.INODE_SIZE, 8);
-            encode(rec, headBlock, generation);
+            encode(rec, head, generation);
             device.copyIn(rec, layout.inodeOffset(ino));
             device.fence();
         }
     }
 
-    static void encode(MemorySegment rec, long headBlock, long generation) {
+    static void encode(MemorySegment rec, long head, long generation) {
         rec.fill((byte) 0);
-        rec.set(Layouts.LONG, HEAD, headBlock);
+        rec.set(Layouts.LONG, HEAD, head);
         rec.set(Layouts.LONG, GENERATION, generation);
         rec.set(Layouts.INT, CRC, Checksums.crc32c(rec, GENERATION, CRC - GENERATION));
     }
@@ -117,7 +135,7 @@ public final class InodeTable {
     }
 
     /** One inode record as read from media; {@code crcValid} says whether head and generation can be trusted. */
-    public record Record(long ino, long tail, long headBlock, long generation, boolean crcValid) {
+    public record Record(long ino, long tail, long head, long generation, boolean crcValid) {
         public boolean inUse() {
             return tail != 0;
         }
