@@ -1,5 +1,7 @@
 package io.daxfs.bench;
 
+import io.daxfs.core.Attributes;
+import io.daxfs.core.DirEntry;
 import io.daxfs.core.FormatOptions;
 import io.daxfs.core.MountOptions;
 import io.daxfs.core.check.CheckReport;
@@ -24,14 +26,19 @@ import java.util.concurrent.Future;
  * empty files (default 1,000,000) in {@code bench.millionDirs} directories (1000) on two threads,
  * then times the crash mount (the recovery scan, on every core; one round: it repairs the copy),
  * the clean mount, fsck (the checker) and a walk that stats every file, and shows the Java heap the mounted filesystem holds
- * after the mount and after the walk (every inode loaded). Each timing is the best of
+ * after the mount and after the walk (every inode loaded), then walks again with a small
+ * {@code index_cache} bound ({@code bench.indexCacheMiB}, default 16) and shows the time and the heap
+ * kept that way (inodes dropped and reloaded from their logs). Each timing is the best of
  * {@code bench.rounds} (2), with wall and process CPU time. The image (about 4 KiB per file) and its
- * crash copy live in /dev/shm and are deleted at the end.
+ * crash copy live in /dev/shm and are deleted at the end; {@code -Dbench.millionCrash=false} skips
+ * the crash copy and its mount (at 1M files two images may not fit beside the heap).
  */
 public final class MillionBench {
     private static final int FILES = Integer.getInteger("bench.millionFiles", 1_000_000);
     private static final int DIRS = Integer.getInteger("bench.millionDirs", 1000);
     private static final int ROUNDS = Integer.getInteger("bench.rounds", 2);
+    private static final long BOUND = Long.getLong("bench.indexCacheMiB", 16) << 20;
+    private static final boolean CRASH = Boolean.parseBoolean(System.getProperty("bench.millionCrash", "true"));
     private static final long MIB = 1L << 20;
     private static final ThreadMXBean MX = ManagementFactory.getThreadMXBean();
     private static final com.sun.management.OperatingSystemMXBean PROCESS =
@@ -54,16 +61,20 @@ public final class MillionBench {
                 DaxFileSystem fs = DaxFileSystem.mount(device, MountOptions.defaults());
                 long[] times = populate(fs);
                 rows.add(row("create (2 threads)", times[0], times[1], FILES));
-                Files.copy(image, crash, StandardCopyOption.REPLACE_EXISTING);
+                if (CRASH) {
+                    Files.copy(image, crash, StandardCopyOption.REPLACE_EXISTING);
+                }
                 fs.close();
             }
-            try (DaxDevice copy = DaxDevice.open(crash, DeviceOptions.defaults())) {
-                DaxFileSystem[] fs = new DaxFileSystem[1];
-                long[] t = timed(() -> fs[0] = DaxFileSystem.mount(copy, MountOptions.defaults()));
-                fs[0].close();
-                rows.add(row("mount after a crash (recovery scan, one round)", t[0], t[1], 0));
+            if (CRASH) {
+                try (DaxDevice copy = DaxDevice.open(crash, DeviceOptions.defaults())) {
+                    DaxFileSystem[] fs = new DaxFileSystem[1];
+                    long[] t = timed(() -> fs[0] = DaxFileSystem.mount(copy, MountOptions.defaults()));
+                    fs[0].close();
+                    rows.add(row("mount after a crash (recovery scan, one round)", t[0], t[1], 0));
+                }
+                Files.deleteIfExists(crash);
             }
-            Files.deleteIfExists(crash);
             double[] cleanMount = best(() -> {
                 try (DaxDevice device = DaxDevice.open(image, DeviceOptions.defaults())) {
                     DaxFileSystem[] fs = new DaxFileSystem[1];
@@ -84,18 +95,9 @@ public final class MillionBench {
                 }
             });
             rows.add(row("fsck (checker)", fsck[0], fsck[1], 0));
-            try (DaxDevice device = DaxDevice.open(image, DeviceOptions.defaults())) {
-                long before = heapUsed();
-                DaxFileSystem fs = DaxFileSystem.mount(device, MountOptions.defaults());
-                long mounted = heapUsed();
-                long[] walk = timed(() -> walk(fs));
-                long walked = heapUsed();
-                rows.add(row("walk: lookup + stat every file", walk[0], walk[1], FILES));
-                rows.add(String.format(Locale.ROOT, "| heap after clean mount | %.0f MiB | | |", (mounted - before) / (double) MIB));
-                rows.add(String.format(Locale.ROOT, "| heap with every inode loaded | %.0f MiB (%.0f bytes per file) | | |",
-                        (walked - before) / (double) MIB, (walked - before) / (double) FILES));
-                fs.close();
-            }
+            long before = heapUsed();
+            long digest = walkUnbounded(image, before, rows);
+            walkBounded(image, before, digest, rows);
         } finally {
             Files.deleteIfExists(crash);
             Files.deleteIfExists(image);
@@ -106,6 +108,49 @@ public final class MillionBench {
         rows.forEach(System.out::println);
         System.out.println();
         System.out.println("load average at the end: " + FsBench.loadAverage());
+    }
+
+    /** Walks with every inode kept: the heap after the mount and with all loaded. */
+    private static long walkUnbounded(Path image, long before, List<String> rows) throws Exception {
+        try (DaxDevice device = DaxDevice.open(image, DeviceOptions.defaults())) {
+            DaxFileSystem fs = DaxFileSystem.mount(device, MountOptions.defaults().withIndexCacheBytes(Long.MAX_VALUE));
+            long mounted = heapUsed();
+            long[] digest = new long[1];
+            long[] walk = timed(() -> digest[0] = walk(fs));
+            long walked = heapUsed();
+            rows.add(row("walk: lookup + stat every file (no bound)", walk[0], walk[1], FILES));
+            rows.add(String.format(Locale.ROOT, "| heap after clean mount | %.0f MiB | | |", (mounted - before) / (double) MIB));
+            rows.add(String.format(Locale.ROOT, "| heap with every inode loaded (no bound) | %.0f MiB (%.0f bytes per file) | | |",
+                    (walked - before) / (double) MIB, (walked - before) / (double) FILES));
+            fs.close();
+            return digest[0];
+        }
+    }
+
+    /**
+     * Walks twice with the index_cache bound: time, reloads and the heap kept; both walks must see
+     * what the unbounded walk saw ({@code expected}).
+     */
+    private static void walkBounded(Path image, long before, long expected, List<String> rows) throws Exception {
+        try (DaxDevice device = DaxDevice.open(image, DeviceOptions.defaults())) {
+            DaxFileSystem fs = DaxFileSystem.mount(device, MountOptions.defaults().withIndexCacheBytes(BOUND));
+            long[] digest = new long[2];
+            long[] walk = timed(() -> digest[0] = walk(fs));
+            long[] again = timed(() -> digest[1] = walk(fs));
+            if (digest[0] != expected || digest[1] != expected) {
+                throw new IllegalStateException("a bounded walk saw another tree: " + Long.toHexString(expected) + " vs "
+                        + Long.toHexString(digest[0]) + ", " + Long.toHexString(digest[1]));
+            }
+            rows.add("| the three walks (names, cookies, inode numbers, sizes, modes, times) | identical | | |");
+            long walked = heapUsed();
+            String bound = "index_cache=" + (BOUND / MIB) + "M";
+            rows.add(row("walk: lookup + stat every file (" + bound + ")", walk[0], walk[1], FILES));
+            rows.add(row("second walk (" + bound + ", " + fs.volume().inodeLoads() + " inode loads in both)",
+                    again[0], again[1], FILES));
+            rows.add(String.format(Locale.ROOT, "| heap after both walks (%s) | %.0f MiB (%.0f bytes per file) | | |",
+                    bound, (walked - before) / (double) MIB, (walked - before) / (double) FILES));
+            fs.close();
+        }
     }
 
     @FunctionalInterface
@@ -173,13 +218,31 @@ public final class MillionBench {
         }
     }
 
-    private static void walk(DaxFileSystem fs) {
+    /**
+     * Lists every directory and looks up and stats every file; returns a digest of what it saw
+     * (names, cookies, inode numbers, sizes, modes, link counts and times).
+     */
+    private static long walk(DaxFileSystem fs) {
+        long digest = 0;
         for (int d = 0; d < DIRS; d++) {
             long dir = fs.lookup(fs.rootIno(), "d" + d);
+            long after = 0;
+            for (List<DirEntry> batch; !(batch = fs.readdir(dir, after, 256)).isEmpty(); ) {
+                for (DirEntry e : batch) {
+                    after = e.cookie();
+                    digest = mix(mix(mix(digest, e.name().hashCode()), e.cookie()), e.ino());
+                }
+            }
             for (int i = d; i < FILES; i += DIRS) {
-                fs.getattr(fs.lookup(dir, "f" + i));
+                Attributes a = fs.getattr(fs.lookup(dir, "f" + i));
+                digest = mix(mix(mix(mix(digest, a.ino()), a.size()), a.mode() * 31L + a.nlink()), a.mtime().hashCode());
             }
         }
+        return digest;
+    }
+
+    private static long mix(long digest, long value) {
+        return (Long.rotateLeft(digest, 7) ^ value) * 0x9E3779B97F4A7C15L;
     }
 
     private static long heapUsed() throws InterruptedException {

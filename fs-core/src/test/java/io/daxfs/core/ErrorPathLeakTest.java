@@ -146,6 +146,17 @@ class ErrorPathLeakTest {
                 fs.rmdir(fs.rootIno(), LONG + "r" + round);
             }
         });
+        check("removexattr out of line", MountOptions.defaults(), new Op() {
+            @Override
+            public void setup(DaxFileSystem fs, int round) {
+                fs.setxattr(file(fs, "f"), "user." + LONG + round, new byte[20_000], 0);
+            }
+
+            @Override
+            public void run(DaxFileSystem fs, int round) {
+                fs.removexattr(file(fs, "f"), "user." + LONG + round);
+            }
+        });
         check("removexattr", MountOptions.defaults(), new Op() {
             @Override
             public void setup(DaxFileSystem fs, int round) {
@@ -164,6 +175,8 @@ class ErrorPathLeakTest {
         check("chmod", MountOptions.defaults(), (fs, r) -> fs.chmod(file(fs, "f"), 0600 + r % 8));
         check("setxattr", MountOptions.defaults(),
                 (fs, r) -> fs.setxattr(file(fs, "f"), "user.x" + r, new byte[100 + r * 60], 0));
+        check("setxattr out of line, replacing", MountOptions.defaults(),
+                (fs, r) -> fs.setxattr(file(fs, "f"), "user.big" + r % 3, new byte[3585 + r * 1300], 0));
     }
 
     @Test

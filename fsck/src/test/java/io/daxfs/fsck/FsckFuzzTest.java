@@ -26,6 +26,7 @@ import io.daxfs.core.log.LogCorruptException;
 import io.daxfs.core.log.LogEntry.DentryAdd;
 import io.daxfs.core.log.LogEntry.InodeEntry;
 import io.daxfs.core.log.LogEntry.WriteEntry;
+import io.daxfs.core.log.LogEntry.XattrRef;
 import io.daxfs.core.log.LogPage;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -244,7 +245,7 @@ class FsckFuzzTest {
         }
         long ino = live.get(r.nextInt(live.size()));
         long other = live.get(r.nextInt(live.size()));
-        int what = r.nextInt(13);
+        int what = r.nextInt(14);
         try {
             return switch (what) {
                 case 0 -> crossLink(c, r, ino, other);
@@ -339,6 +340,26 @@ class FsckFuzzTest {
                             sb.uuid(), sb.label(), sb.state(), sb.createdNs(), sb.lastMountNs(), sb.lastWriteNs(),
                             sb.mountCount(), sb.freeList()));
                     yield "inode count " + sb.inodeCount() + " -> " + inodes;
+                }
+                case 12 -> {
+                    List<Located> refs = new ArrayList<>();
+                    for (long candidate : live) { // the xattrs stored out of line, wherever they are
+                        if (refs.isEmpty()) {
+                            ino = candidate;
+                            refs = c.all(candidate, XattrRef.class);
+                        }
+                    }
+                    if (refs.isEmpty()) {
+                        yield "no xattr value out of line";
+                    }
+                    Located victim = refs.get(r.nextInt(refs.size()));
+                    XattrRef x = (XattrRef) victim.entry();
+                    long[] blocks = x.blocks().clone();
+                    long[] pages = c.logPages(other);
+                    long target = r.nextBoolean() ? pages[r.nextInt(pages.length)] : blocks[r.nextInt(blocks.length)];
+                    blocks[r.nextInt(blocks.length)] = target;
+                    c.replaceEntry(victim.offset(), new XattrRef(x.name(), x.length(), blocks, x.timeNs()));
+                    yield "xattr '" + x.name() + "' of " + ino + " keeps a block in " + target;
                 }
                 case 11 -> {
                     List<Located> inodes = c.all(ino, InodeEntry.class);

@@ -80,7 +80,8 @@ record MountConfig(Path device, Path mountPoint, boolean readOnly, Dax dax, Pers
 
     /** fs-core's view of the options. */
     MountOptions coreOptions() {
-        return new MountOptions(readOnly, writeback, atime, dirAtime, indexCacheBytes);
+        return new MountOptions(readOnly, writeback, atime, dirAtime, indexCacheBytes,
+                dax.name().toLowerCase(java.util.Locale.ROOT));
     }
 
     /**

@@ -243,10 +243,14 @@ class DaxfsMountIT {
         fx.daxfs(fx.image.toString(), mnt.toString(), "-o", "nodiratime,lazytime,dax,attr_timeout=0").ok();
         fx.sh(mnt, "mkdir d").ok();
         assertEquals("946684800", fx.sh(mnt, listThenCompare).ok().stdout().strip(), "nodiratime");
+        String stats = "getfattr --only-values -n user.daxfs.stats . | grep dax_mode";
+        assertEquals("dax_mode always", fx.sh(mnt, stats).ok().stdout().strip(),
+                "a bare dax is dax=always, and the stats xattr shows the active mode (/proc/mounts cannot)");
         fx.run(List.of("umount", mnt.toString())).ok();
         fx.daxfs(fx.image.toString(), mnt.toString(), "-o", "diratime,attr_timeout=0").ok();
         long atime = Long.parseLong(fx.sh(mnt, listThenCompare).ok().stdout().strip());
         assertTrue(atime > 946684800L, "diratime: listing moved the atime: " + atime);
+        assertEquals("dax_mode inode", fx.sh(mnt, stats).ok().stdout().strip(), "the default");
         fx.run(List.of("umount", mnt.toString())).ok();
 
         // An xattr name that is only a namespace prefix is invalid, as on local filesystems.

@@ -42,7 +42,7 @@ class MountConfigTest {
         assertEquals(MountOptions.Writeback.FSYNC, c.writeback());
         assertEquals(MountOptions.Atime.NOATIME, c.atime());
         assertEquals(new MountOptions(true, MountOptions.Writeback.FSYNC, MountOptions.Atime.NOATIME, true,
-                MountOptions.defaultIndexCacheBytes()), c.coreOptions());
+                MountOptions.defaultIndexCacheBytes(), "always"), c.coreOptions());
         assertEquals(Path.of("img").toAbsolutePath(), c.device());
         assertEquals(List.of("-o", "fsname=pm0,subtype=dx,hard_remove,use_ino,big_writes,max_write=65536,"
                 + "max_read=8192,attr_timeout=2.5,entry_timeout=0.0,ro,allow_other,default_permissions,nodev,nosuid",

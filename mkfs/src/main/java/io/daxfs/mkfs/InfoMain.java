@@ -476,6 +476,9 @@ public final class InfoMain {
                     e.value().length > 16 ? "..." : "", time(e.timeNs()));
             case LogEntry.XattrDel e -> String.format(Locale.ROOT,
                     "XATTR-   name=%s time=%s", quote(e.name()), time(e.timeNs()));
+            case LogEntry.XattrRef e -> String.format(Locale.ROOT,
+                    "XATTR+   name=%s length=%d blocks=%s time=%s", quote(e.name()), e.length(),
+                    java.util.Arrays.toString(e.blocks()), time(e.timeNs()));
         };
     }
 

@@ -29,7 +29,9 @@ import io.daxfs.core.log.LogEntry.DentryDel;
 import io.daxfs.core.log.LogEntry.InodeEntry;
 import io.daxfs.core.log.LogEntry.WriteEntry;
 import io.daxfs.core.log.LogEntry.XattrDel;
+import io.daxfs.core.log.LogEntry.XattrRef;
 import io.daxfs.core.log.LogEntry.XattrSet;
+import io.daxfs.core.log.LogEntry.XattrValue;
 import io.daxfs.core.log.LogPage;
 import io.daxfs.core.log.LogReader;
 import io.daxfs.core.rebuild.ParallelInodeScan;
@@ -521,6 +523,7 @@ public final class Checker {
                     : checkDentryAdd(e);
             case DentryDel e -> kind != FileKind.DIRECTORY ? "DENTRY_DEL in a " + kindName(kind) : null;
             case XattrSet e -> e.name().isEmpty() ? "XATTR_SET with an empty name" : null;
+            case XattrRef e -> checkXattrRef(e);
             case XattrDel e -> null;
         };
         if (bad != null) {
@@ -560,6 +563,18 @@ public final class Checker {
         }
         if (e.size() < 0 || e.size() > Layout.MAX_FILE_SIZE) {
             return "WRITE sets size " + e.size();
+        }
+        return null;
+    }
+
+    private String checkXattrRef(XattrRef e) {
+        if (e.name().isEmpty()) {
+            return "XATTR_REF with an empty name";
+        }
+        for (long block : e.blocks()) {
+            if (!a.layout.isDataBlock(block)) {
+                return "XATTR_REF '" + e.name() + "' points at block " + block + " outside the data area";
+            }
         }
         return null;
     }
@@ -616,6 +631,31 @@ public final class Checker {
                     reportDoubleRef(info, run.pgoff() + (clash - run.block()), clash);
                 }
                 used.set(from, to);
+            }
+        }
+        for (InodeInfo info : a.inodes.values()) {
+            if (info.live) {
+                xattrBlocks(info, used);
+            }
+        }
+    }
+
+    /** The blocks of out-of-line xattr values: owned after logs and file data, so a value is the one that gives way. */
+    private void xattrBlocks(InodeInfo info, BitSet used) {
+        for (XattrValue v : List.copyOf(info.inode.xattrs().values())) {
+            if (!(v instanceof XattrRef ref)) {
+                continue;
+            }
+            for (long block : ref.blocks()) {
+                if (used.get((int) block)) {
+                    long ino = info.ino;
+                    Name name = ref.name();
+                    a.add(Kind.XATTR_BLOCK_DOUBLE_REF, ino, block, "inode " + ino + ": xattr '" + name
+                            + "' keeps its value in block " + block + ", which is also used elsewhere; the xattr"
+                            + " will be removed", ctx -> ctx.removeXattr(ino, name));
+                    break;
+                }
+                used.set((int) block);
             }
         }
     }
@@ -925,6 +965,9 @@ public final class Checker {
             if (info.inode.extents() != null) {
                 data += info.inode.extents().mappedPages();
             }
+            long[] values = {0};
+            info.inode.forEachXattrBlock((block, count) -> values[0] += count);
+            data += values[0]; // xattr values stored out of line count as data
         }
         Layout layout = a.layout;
         long usedData = a.used.get((int) layout.dataStartBlock(), (int) layout.dataEndBlock()).cardinality();

@@ -55,6 +55,7 @@ public record Problem(Kind kind, long ino, long block, String message) {
         DENTRY_COOKIE_DUP(Severity.ERROR, 4, true, "directory entry reuses another entry's cookie; given a new one"),
         DIR_MULTIPLE_NAMES(Severity.ERROR, 4, false, "directory with more than one name; extra names removed"),
         BLOCK_DOUBLE_REF(Severity.ERROR, 4, false, "block referenced twice; the later owner gets a copy (or a hole)"),
+        XATTR_BLOCK_DOUBLE_REF(Severity.ERROR, 4, false, "an xattr value's block is used elsewhere too; the xattr is removed"),
         ORPHAN_SLOT_BAD(Severity.ERROR, 4, true, "orphan slot names no orphan; slot cleared"),
         // ---- tree ----
         DISCONNECTED(Severity.ERROR, 5, false, "inode not reachable from the root; moved to /lost+found"),

@@ -24,6 +24,7 @@ import io.daxfs.core.log.LogEntry.DentryAdd;
 import io.daxfs.core.log.LogEntry.DentryDel;
 import io.daxfs.core.log.LogEntry.InodeEntry;
 import io.daxfs.core.log.LogEntry.WriteEntry;
+import io.daxfs.core.log.LogEntry.XattrDel;
 import io.daxfs.core.log.LogWriter;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -292,6 +293,10 @@ public final class Repairer {
         }
 
         /** Gives {@code name} in {@code dirIno} a cookie of its own: the entry re-added under the next cookie. */
+        void removeXattr(long ino, Name name) {
+            append(inode(ino), List.of(new XattrDel(name, now)));
+        }
+
         void renumber(long dirIno, Name name) {
             Inode dir = inode(dirIno);
             DirEntry e = dir.directory().lookup(name);

@@ -18,13 +18,14 @@ import io.daxfs.core.dirty.Writeback;
 import io.daxfs.core.file.FileData;
 import io.daxfs.core.file.PinnedRead;
 import io.daxfs.core.file.ReadPinner;
+import io.daxfs.core.file.XattrValues;
 import io.daxfs.core.extent.FileExtents;
 import io.daxfs.core.format.Layout;
 import io.daxfs.core.gc.LogCompactor;
 import io.daxfs.core.inode.Inode;
 import io.daxfs.core.log.LogEntry.InodeEntry;
 import io.daxfs.core.log.LogEntry.XattrDel;
-import io.daxfs.core.log.LogEntry.XattrSet;
+import io.daxfs.core.log.LogEntry.XattrValue;
 import io.daxfs.core.namei.Names;
 import io.daxfs.core.namei.Namespace;
 import io.daxfs.core.volume.Mounter;
@@ -53,7 +54,8 @@ public final class DaxFileSystem implements AutoCloseable {
     public static final int XATTR_CREATE = 1;
     public static final int XATTR_REPLACE = 2;
     public static final int MAX_XATTR_NAME = 255;
-    public static final int MAX_XATTR_VALUE = 3584;
+    /** XATTR_SIZE_MAX: E2BIG above. */
+    public static final int MAX_XATTR_VALUE = XattrValues.MAX_VALUE;
     private static final long DAY_SECONDS = 86_400;
     /** The caller that keeps set-id bits on write, truncate and fallocate (it has CAP_FSETID). */
     public static final int ROOT_UID = 0;
@@ -71,6 +73,7 @@ public final class DaxFileSystem implements AutoCloseable {
     private final MountOptions options;
     private final Namespace namespace;
     private final FileData data;
+    private final XattrValues xattrValues;
     private final LogCompactor compactor;
     private final OrphanReaper reaper;
     private final Writeback writeback;
@@ -102,6 +105,7 @@ public final class DaxFileSystem implements AutoCloseable {
         this.namespace = new Namespace(volume);
         this.writeback = new Writeback(volume.device());
         this.data = new FileData(volume, writeback);
+        this.xattrValues = new XattrValues(volume);
         this.mapper = new Mapper(volume, writeback);
         this.readPinner = new ReadPinner(volume);
         this.compactor = new LogCompactor(volume);
@@ -698,7 +702,12 @@ public final class DaxFileSystem implements AutoCloseable {
         guarded(() -> {
             writeback.syncfs(volume.residentInodes());
             for (Inode inode : volume.residentInodes()) {
-                read(inode, () -> null);
+                inode.lock().readLock().lock();
+                try {
+                    volume.settle(inode, false);
+                } finally {
+                    inode.lock().readLock().unlock();
+                }
             }
             return null;
         });
@@ -735,7 +744,8 @@ public final class DaxFileSystem implements AutoCloseable {
                 .append("free_bytes ").append(stats.freeBytes()).append('\n')
                 .append("live_mappings ").append(stats.liveMappings()).append('\n')
                 .append("orphans ").append(stats.orphans()).append('\n')
-                .append("numbers_awaiting_forget ").append(stats.numbersAwaitingForget()).append('\n');
+                .append("numbers_awaiting_forget ").append(stats.numbersAwaitingForget()).append('\n')
+                .append("dax_mode ").append(options.daxMode()).append('\n');
         for (DaxMapping m : mapper.liveMappings()) {
             text.append("mapping ino=").append(m.ino()).append(" offset=").append(m.fileOffset())
                     .append(" length=").append(m.length()).append(" mode=").append(m.mode())
@@ -899,11 +909,9 @@ public final class DaxFileSystem implements AutoCloseable {
         if (name.equals(STATS_XATTR) || name.equals(STATS_JSON_XATTR)) {
             throw new FsException(Errno.EPERM, name + " is read-only");
         }
-        if (value.length > 65536) {
-            throw new FsException(Errno.E2BIG, "xattr value of " + value.length + " bytes");
-        }
         if (value.length > MAX_XATTR_VALUE) {
-            throw new FsException(Errno.ENOSPC, "xattr values are limited to " + MAX_XATTR_VALUE + " bytes");
+            throw new FsException(Errno.E2BIG, "xattr value of " + value.length + " bytes (at most "
+                    + MAX_XATTR_VALUE + ")");
         }
         Inode inode = inode(ino);
         write(inode, () -> {
@@ -914,7 +922,7 @@ public final class DaxFileSystem implements AutoCloseable {
             if ((flags & XATTR_REPLACE) != 0 && !exists) {
                 throw new FsException(Errno.ENODATA, "no xattr " + name);
             }
-            volume.begin().append(inode, new XattrSet(name, value.clone(), clock.nowNs())).commit();
+            xattrValues.set(inode, name, value, clock.nowNs());
             compactor.maybeCompact(inode);
             return null;
         });
@@ -938,11 +946,11 @@ public final class DaxFileSystem implements AutoCloseable {
         }
         Inode inode = inode(ino);
         return read(inode, () -> {
-            byte[] value = inode.xattrs().get(name);
+            XattrValue value = inode.xattrs().get(name);
             if (value == null) {
                 throw new FsException(Errno.ENODATA, "no xattr " + name);
             }
-            return value.clone();
+            return xattrValues.read(value);
         });
     }
 

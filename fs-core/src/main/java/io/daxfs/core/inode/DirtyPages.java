@@ -13,7 +13,8 @@ import java.util.TreeMap;
 public final class DirtyPages {
     /** first page → one past the last page. */
     private final TreeMap<Long, Long> ranges = new TreeMap<>();
-    private long pages;
+    /** Written under the monitor; volatile so that {@link #isClean} needs none. */
+    private volatile long pages;
 
     /** Marks pages {@code [pgoff, pgoff+count)} dirty. */
     public synchronized void mark(long pgoff, long count) {
@@ -53,5 +54,10 @@ public final class DirtyPages {
 
     public synchronized long pages() {
         return pages;
+    }
+
+    /** True when no page is dirty (without the monitor: a snapshot). */
+    public boolean isClean() {
+        return pages == 0;
     }
 }

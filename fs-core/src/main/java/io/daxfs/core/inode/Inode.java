@@ -15,7 +15,9 @@ import io.daxfs.core.log.LogEntry.DentryDel;
 import io.daxfs.core.log.LogEntry.InodeEntry;
 import io.daxfs.core.log.LogEntry.WriteEntry;
 import io.daxfs.core.log.LogEntry.XattrDel;
+import io.daxfs.core.log.LogEntry.XattrRef;
 import io.daxfs.core.log.LogEntry.XattrSet;
+import io.daxfs.core.log.LogEntry.XattrValue;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -39,7 +41,7 @@ public final class Inode {
     private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
     private final FileExtents extents;
     private final DirectoryIndex directory;
-    private final TreeMap<Name, byte[]> xattrs = new TreeMap<>();
+    private final TreeMap<Name, XattrValue> xattrs = new TreeMap<>();
     private InodeLog log;
     private InodeEntry attrs;
     private int openCount;
@@ -51,6 +53,10 @@ public final class Inode {
     private final List<LiveMapping> mappings = new CopyOnWriteArrayList<>();
     /** Whether the volume holds this inode resident (see {@link #needsResidence}); set by the volume. */
     private volatile boolean resident;
+    /** Whether the volume's bounded cache holds this inode now; set by the volume. */
+    private volatile boolean cached;
+    /** Uses since mount, counted without synchronization: the cache records every eighth. */
+    private int uses;
     /** DRAM of the xattrs, counted as they change. */
     private long xattrBytes;
     /** What the inode cache last weighed this inode at. */
@@ -127,8 +133,20 @@ public final class Inode {
         return directory;
     }
 
-    public Map<Name, byte[]> xattrs() {
+    /** The extended attributes: values in their entries, or references to their blocks. */
+    public Map<Name, XattrValue> xattrs() {
         return xattrs;
+    }
+
+    /** Blocks that hold xattr values, as (block, 1) each. */
+    public void forEachXattrBlock(BiConsumer<Long, Long> action) {
+        for (XattrValue v : xattrs.values()) {
+            if (v instanceof XattrRef ref) {
+                for (long block : ref.blocks()) {
+                    action.accept(block, 1L);
+                }
+            }
+        }
     }
 
     /** Link count: stored for files, derived from subdirectories for directories. */
@@ -146,7 +164,7 @@ public final class Inode {
      * dropped: open handles, orphan or O_TMPFILE status, dirty pages awaiting fsync, live mappings.
      */
     public boolean needsResidence() {
-        return openCount > 0 || orphanSlot >= 0 || linkable || dirty.pages() > 0 || !mappings.isEmpty();
+        return openCount > 0 || orphanSlot >= 0 || linkable || !dirty.isClean() || !mappings.isEmpty();
     }
 
     public boolean isResident() {
@@ -155,6 +173,22 @@ public final class Inode {
 
     public void setResident(boolean resident) {
         this.resident = resident;
+    }
+
+    public boolean isCached() {
+        return cached;
+    }
+
+    public void setCached(boolean cached) {
+        this.cached = cached;
+    }
+
+    /**
+     * Counts a use; true for every eighth, which the cache records (recording each one would
+     * cost a hash lookup on every operation; the policy needs the pattern, not every count).
+     */
+    public boolean countUse() {
+        return (++uses & 7) == 0;
     }
 
     /**
@@ -276,17 +310,40 @@ public final class Inode {
                 directory.remove(e.name());
                 attrs = withSizeAndTimes(attrs.size(), Timestamp.ofNanos(e.timeNs()), Timestamp.ofNanos(e.timeNs()));
             }
-            case XattrSet e -> {
-                byte[] old = xattrs.put(e.name(), e.value());
-                xattrBytes += e.value().length - (old == null ? -XATTR_BYTES - e.name().length() : old.length);
-                attrs = withSizeAndTimes(attrs.size(), attrs.mtime(), Timestamp.ofNanos(e.timeNs()));
-            }
+            case XattrSet e -> setXattr(e, e.timeNs(), freed);
+            case XattrRef e -> setXattr(e, e.timeNs(), freed);
             case XattrDel e -> {
-                byte[] old = xattrs.remove(e.name());
+                XattrValue old = xattrs.remove(e.name());
                 if (old != null) {
-                    xattrBytes -= XATTR_BYTES + e.name().length() + old.length;
+                    xattrBytes -= XATTR_BYTES + e.name().length() + dramBytes(old);
+                    releaseBlocks(old, freed);
                 }
                 attrs = withSizeAndTimes(attrs.size(), attrs.mtime(), Timestamp.ofNanos(e.timeNs()));
+            }
+        }
+    }
+
+    private void setXattr(XattrValue value, long timeNs, BiConsumer<Long, Long> freed) {
+        XattrValue old = xattrs.put(value.name(), value);
+        xattrBytes += dramBytes(value) - (old == null ? -XATTR_BYTES - value.name().length() : dramBytes(old));
+        if (old != null) {
+            releaseBlocks(old, freed);
+        }
+        attrs = withSizeAndTimes(attrs.size(), attrs.mtime(), Timestamp.ofNanos(timeNs));
+    }
+
+    private static long dramBytes(XattrValue value) {
+        return switch (value) {
+            case XattrSet s -> s.value().length;
+            case XattrRef r -> 8L * r.blocks().length;
+        };
+    }
+
+    /** A replaced or removed value stored out of line gives its blocks back. */
+    private static void releaseBlocks(XattrValue old, BiConsumer<Long, Long> freed) {
+        if (old instanceof XattrRef ref) {
+            for (long block : ref.blocks()) {
+                freed.accept(block, 1L);
             }
         }
     }
@@ -323,8 +380,11 @@ public final class Inode {
                 out.add(new DentryAdd(d.name(), d.ino(), d.kind().typeBits(), d.cookie(), time));
             }
         }
-        for (Map.Entry<Name, byte[]> x : xattrs.entrySet()) {
-            out.add(new XattrSet(x.getKey(), x.getValue(), time));
+        for (XattrValue x : xattrs.values()) {
+            out.add(switch (x) {
+                case XattrSet s -> new XattrSet(s.name(), s.value(), time);
+                case XattrRef r -> new XattrRef(r.name(), r.length(), r.blocks(), time);
+            });
         }
         if (out.size() > 1) {
             out.add(snapshotEntry());

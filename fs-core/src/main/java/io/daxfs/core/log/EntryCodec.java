@@ -4,11 +4,13 @@ import io.daxfs.core.Name;
 import io.daxfs.core.Timestamp;
 import io.daxfs.core.device.Layouts;
 import io.daxfs.core.format.Checksums;
+import io.daxfs.core.format.Layout;
 import io.daxfs.core.log.LogEntry.DentryAdd;
 import io.daxfs.core.log.LogEntry.DentryDel;
 import io.daxfs.core.log.LogEntry.InodeEntry;
 import io.daxfs.core.log.LogEntry.WriteEntry;
 import io.daxfs.core.log.LogEntry.XattrDel;
+import io.daxfs.core.log.LogEntry.XattrRef;
 import io.daxfs.core.log.LogEntry.XattrSet;
 import java.lang.foreign.MemorySegment;
 
@@ -26,6 +28,9 @@ public final class EntryCodec {
     static final int TYPE_DENTRY_DEL = 5;
     static final int TYPE_XATTR_SET = 6;
     static final int TYPE_XATTR_DEL = 7;
+    static final int TYPE_XATTR_REF = 8;
+    /** The largest value an XATTR_REF holds (XATTR_SIZE_MAX), in at most 16 blocks. */
+    public static final int MAX_XATTR_REF_LENGTH = 65536;
     private static final int CRC_OFFSET = 4;
     /** u32 × 6, u64 rdev and size, i64 seconds × 4, u32 nanoseconds × 4, u64 parent and cookie. */
     private static final int INODE_BODY = 104;
@@ -43,6 +48,7 @@ public final class EntryCodec {
             case DentryDel e -> 17 + e.name().length();
             case XattrSet e -> 12 + e.name().length() + e.value().length;
             case XattrDel e -> 9 + e.name().length();
+            case XattrRef e -> 16 + 8 * e.blocks().length + e.name().length();
         };
         return align8(HEADER + body);
     }
@@ -102,6 +108,16 @@ public final class EntryCodec {
                 buf.set(Layouts.LONG, p, e.timeNs());
                 putName(buf, p + 9, e.name(), p + 8);
                 yield TYPE_XATTR_DEL;
+            }
+            case XattrRef e -> {
+                buf.set(Layouts.LONG, p, e.timeNs());
+                buf.set(Layouts.INT, p + 8, e.length());
+                buf.set(Layouts.BYTE, p + 13, (byte) e.blocks().length);
+                for (int i = 0; i < e.blocks().length; i++) {
+                    buf.set(Layouts.LONG, p + 16 + 8L * i, e.blocks()[i]);
+                }
+                putName(buf, p + 16 + 8L * e.blocks().length, e.name(), p + 12);
+                yield TYPE_XATTR_REF;
             }
         };
         writeHeader(buf, offset, type, length);
@@ -169,11 +185,32 @@ public final class EntryCodec {
                 }
                 case TYPE_XATTR_DEL -> new XattrDel(getName(page, p + 9, p + 8, offset + length),
                         page.get(Layouts.LONG, p));
+                case TYPE_XATTR_REF -> decodeXattrRef(page, offset, p, offset + length);
                 default -> throw new LogCorruptException("unknown entry type " + type + " at page offset " + offset);
             };
         } catch (IndexOutOfBoundsException e) {
             throw new LogCorruptException("entry at page offset " + offset + " overruns its length");
         }
+    }
+
+    private static XattrRef decodeXattrRef(MemorySegment page, long offset, long p, long entryEnd) {
+        int valueLength = page.get(Layouts.INT, p + 8);
+        int count = Byte.toUnsignedInt(page.get(Layouts.BYTE, p + 13));
+        if (valueLength < 1 || valueLength > MAX_XATTR_REF_LENGTH || count != blocksFor(valueLength)) {
+            throw new LogCorruptException("xattr value at page offset " + offset + " of " + valueLength + " bytes in "
+                    + count + " blocks");
+        }
+        long[] blocks = new long[count];
+        for (int i = 0; i < count; i++) {
+            blocks[i] = page.get(Layouts.LONG, p + 16 + 8L * i);
+        }
+        return new XattrRef(getName(page, p + 16 + 8L * count, p + 12, entryEnd), valueLength, blocks,
+                page.get(Layouts.LONG, p));
+    }
+
+    /** Blocks an XATTR_REF of {@code valueLength} bytes has. */
+    public static int blocksFor(int valueLength) {
+        return (valueLength + Layout.BLOCK_SIZE - 1) / Layout.BLOCK_SIZE;
     }
 
     /** Length of the entry at {@code offset} as its header says (after {@link #decode} accepted it). */

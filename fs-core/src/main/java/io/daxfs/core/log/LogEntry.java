@@ -46,11 +46,36 @@ public sealed interface LogEntry {
         }
     }
 
-    /** Extended attribute {@code name} now has {@code value}. */
-    record XattrSet(Name name, byte[] value, long timeNs) implements LogEntry {
+    /** What an inode holds for one extended attribute: its value in the entry, or in blocks of its own. */
+    sealed interface XattrValue permits XattrSet, XattrRef {
+        Name name();
+
+        /** Bytes of the value. */
+        int length();
+    }
+
+    /** Extended attribute {@code name} now has {@code value}, stored in the entry. */
+    record XattrSet(Name name, byte[] value, long timeNs) implements LogEntry, XattrValue {
         public XattrSet {
             Objects.requireNonNull(name, "name");
             Objects.requireNonNull(value, "value");
+        }
+
+        @Override
+        public int length() {
+            return value.length;
+        }
+    }
+
+    /**
+     * Extended attribute {@code name} now has the {@code length}-byte value stored in
+     * {@code blocks} (one per 4 KiB of it, in order; the last one zero-padded). The blocks belong
+     * to the inode until the attribute is replaced or removed, or the inode deleted.
+     */
+    record XattrRef(Name name, int length, long[] blocks, long timeNs) implements LogEntry, XattrValue {
+        public XattrRef {
+            Objects.requireNonNull(name, "name");
+            Objects.requireNonNull(blocks, "blocks");
         }
     }
 

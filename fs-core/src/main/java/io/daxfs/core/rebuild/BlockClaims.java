@@ -10,7 +10,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The data blocks that inodes loaded since mount were using when they were loaded (their log
- * pages and file data). An inode loaded lazily after a clean mount must not use any of them: a
+ * pages, file data and xattr values). An inode loaded lazily after a clean mount must not use any of them: a
  * crafted or damaged log that points into another file's data, a directory's log or its own log
  * would otherwise be served through two owners, and freed by one while the other still uses it
  * (issue #13 point 1). The first owner loaded keeps the block; the second load fails with EIO.
@@ -44,6 +44,7 @@ public final class BlockClaims {
                 take(inode, mine, run.block(), run.count(), "file page " + run.pgoff() + "+" + run.count());
             }
         }
+        inode.forEachXattrBlock((block, count) -> take(inode, mine, block, count, "an xattr value"));
         claimed.or(mine);
     }
 

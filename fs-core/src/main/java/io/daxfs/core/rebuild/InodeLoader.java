@@ -65,6 +65,16 @@ public final class InodeLoader {
         }
     }
 
+    /** An xattr value's blocks are read at device offsets: they must be data blocks. */
+    private static void checkXattrRef(long ino, LogEntry.XattrRef ref, Layout layout) {
+        for (long block : ref.blocks()) {
+            if (!layout.isDataBlock(block)) {
+                throw new LogCorruptException("inode " + ino + ": xattr '" + ref.name() + "' names block " + block
+                        + " outside the data area");
+            }
+        }
+    }
+
     /**
      * Sizes and blocks that reads would turn into device offsets: a damaged entry with a good
      * checksum must not send a read outside the data area.
@@ -113,6 +123,8 @@ public final class InodeLoader {
             for (int i = 1; i < entries.size(); i++) {
                 if (entries.get(i) instanceof LogEntry.WriteEntry write) {
                     checkWrite(ino, write, reader.layout());
+                } else if (entries.get(i) instanceof LogEntry.XattrRef ref) {
+                    checkXattrRef(ino, ref, reader.layout());
                 }
                 inode.apply(entries.get(i), (block, count) -> { });
             }

@@ -22,7 +22,7 @@ import java.util.Set;
 
 /**
  * What every log on the device uses and names, read once on several threads: the blocks in use
- * (log pages and file data), the blocks two owners claim, and the names and link count of every
+ * (log pages, file data and xattr values), the blocks two owners claim, and the names and link count of every
  * inode. The one scan of the logs: the recovery after a crash and the verification of a clean
  * mount (issue #13) both take it ({@link Recovery}, {@link MountVerification}).
  *
@@ -288,6 +288,7 @@ public final class LogCensus {
                     mark(run.block(), run.count());
                 }
             }
+            inode.forEachXattrBlock(this::mark);
             if (inode.isDirectory()) {
                 for (DirEntry d : inode.directory().all()) {
                     addName(d.ino());

@@ -2,6 +2,7 @@ package io.daxfs.core.volume;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.RemovalCause;
 import io.daxfs.core.Errno;
 import io.daxfs.core.FsException;
 import io.daxfs.core.inode.Inode;
@@ -65,6 +66,7 @@ final class InodeCache {
         this.recent = Caffeine.newBuilder()
                 .maximumWeight(boundBytes)
                 .weigher((Long ino, Inode inode) -> (int) Math.min(Integer.MAX_VALUE, inode.weigh()))
+                .evictionListener((Long ino, Inode inode, RemovalCause cause) -> inode.setCached(false))
                 .executor(Runnable::run)
                 .build();
     }
@@ -127,6 +129,7 @@ final class InodeCache {
         recent.asMap().remove(dead.ino(), dead);
         resident.remove(dead.ino(), dead);
         dead.setResident(false);
+        dead.setCached(false);
     }
 
     /**
@@ -161,6 +164,7 @@ final class InodeCache {
     /** Weighs {@code inode} again after a change, if its indexes grew or shrank enough to matter. */
     void reweigh(Inode inode) {
         if (!inode.isResident() && !inode.isDeleted() && inode.outgrewWeight()) {
+            inode.setCached(true);
             recent.put(inode.ino(), inode);
         }
     }
@@ -199,10 +203,20 @@ final class InodeCache {
         }
     }
 
-    /** Marks {@code inode} recently used, so the bound keeps it longest. */
+    /**
+     * Marks {@code inode} used, so the bound keeps it: puts it in the cache if it is not there
+     * (the flag is cleared by the eviction listener, so no lookup is needed to know), else records
+     * every eighth use.
+     */
     private void touch(Inode inode) {
-        if (!inode.isResident() && !inode.isDeleted() && recent.getIfPresent(inode.ino()) != inode) {
+        if (inode.isResident() || inode.isDeleted()) {
+            return;
+        }
+        if (!inode.isCached()) {
+            inode.setCached(true); // before the put: an eviction during it clears the flag again
             recent.put(inode.ino(), inode);
+        } else if (inode.countUse()) {
+            recent.getIfPresent(inode.ino());
         }
     }
 

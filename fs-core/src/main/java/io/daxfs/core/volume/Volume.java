@@ -250,6 +250,7 @@ public final class Volume {
         if (dead.extents() != null) {
             dead.extents().runs().forEach(run -> releaser.release(run.block(), run.count()));
         }
+        dead.forEachXattrBlock(releaser::release);
         for (long page : dead.log().pagesCopy()) {
             releaser.release(page, 1);
         }

@@ -30,6 +30,7 @@ import io.daxfs.core.log.LogCorruptException;
 import io.daxfs.core.log.LogEntry.DentryAdd;
 import io.daxfs.core.log.LogEntry.InodeEntry;
 import io.daxfs.core.log.LogEntry.WriteEntry;
+import io.daxfs.core.log.LogEntry.XattrRef;
 import io.daxfs.core.log.LogReader;
 import java.lang.foreign.MemorySegment;
 import java.util.List;
@@ -343,6 +344,64 @@ class HostileImageTest {
                     assertEio(() -> FsFixture.readAll(fs, f));
                 }
             }
+        }
+    }
+
+    /**
+     * Issue 12 point 10: an xattr value stored out of line whose block is another file's data is
+     * never served or freed through both: the later inode to load gets EIO, fsck removes the xattr,
+     * and a replaced value's blocks (all its own) come back.
+     */
+    @Test
+    void anXattrValueNamingAnotherFilesBlockIsNeverServedThroughBoth() {
+        try (DaxDevice device = image(SIZE)) {
+            long f = ino(device, "/f");
+            long g;
+            try (DaxFileSystem fs = FsFixture.mount(device)) {
+                g = FsFixture.createFile(fs, fs.rootIno(), "g");
+                fs.setxattr(g, "user.big", TestImages.pattern(9000, 5), 0);
+            }
+            ImageCrafter crafter = new ImageCrafter(device);
+            long shared = firstDataBlock(crafter, f);
+            Located ref = crafter.first(g, XattrRef.class);
+            XattrRef r = (XattrRef) ref.entry();
+            long[] blocks = r.blocks().clone();
+            blocks[1] = shared;
+            crafter.replaceEntry(ref.offset(), new XattrRef(r.name(), r.length(), blocks, r.timeNs()));
+            CheckReport report = Checker.check(device);
+            assertTrue(report.has(Kind.XATTR_BLOCK_DOUBLE_REF), report.problems().toString());
+            try (DaxFileSystem fs = FsFixture.mount(device)) {
+                assertArrayEquals(CONTENT, FsFixture.readAll(fs, f));
+                long gi = fs.lookup(fs.rootIno(), "g");
+                assertEio(() -> fs.getxattr(gi, "user.big"));
+            }
+            Repairer.Result repaired = Repairer.repair(device);
+            assertTrue(repaired.after().clean(), repaired.after().problems().toString());
+            try (DaxFileSystem fs = FsFixture.mount(device)) {
+                assertArrayEquals(CONTENT, FsFixture.readAll(fs, f));
+                long gi = fs.lookup(fs.rootIno(), "g");
+                assertEquals(Errno.ENODATA, assertThrows(FsException.class, () -> fs.getxattr(gi, "user.big")).errno());
+            }
+        }
+    }
+
+    @Test
+    void anXattrValueOutsideTheDataAreaIsDamage() {
+        try (DaxDevice device = image(SIZE)) {
+            try (DaxFileSystem fs = FsFixture.mount(device)) {
+                fs.setxattr(fs.lookup(fs.rootIno(), "f"), "user.big", TestImages.pattern(5000, 5), 0);
+            }
+            ImageCrafter crafter = new ImageCrafter(device);
+            long f = ino(device, "/f");
+            Located ref = crafter.first(f, XattrRef.class);
+            XattrRef r = (XattrRef) ref.entry();
+            crafter.replaceEntry(ref.offset(), new XattrRef(r.name(), r.length(), new long[] {r.blocks()[0], 1},
+                    r.timeNs()));
+            assertTrue(Checker.check(device).has(Kind.LOG_DAMAGED));
+            try (DaxFileSystem fs = FsFixture.mount(device)) {
+                assertEio(() -> fs.getattr(fs.lookup(fs.rootIno(), "f")));
+            }
+            assertTrue(Repairer.repair(device).after().clean());
         }
     }
 

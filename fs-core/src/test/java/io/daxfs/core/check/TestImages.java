@@ -64,7 +64,8 @@ public final class TestImages {
         m.put("/holey", new Obj("/holey", FileKind.REGULAR, holey, null, Map.of(), 0644));
         m.put("/many", new Obj("/many", FileKind.REGULAR, bytes("many changes"), null, Map.of(), 0640));
         m.put("/d2", new Obj("/d2", FileKind.DIRECTORY, null, null, Map.of(), 0755));
-        m.put("/d2/e", new Obj("/d2/e", FileKind.REGULAR, pattern(100, 5), null, Map.of(), 0644));
+        m.put("/d2/e", new Obj("/d2/e", FileKind.REGULAR, pattern(100, 5), null,
+                Map.of("user.big", pattern(10_000, 6)), 0644)); // an xattr value stored out of line
         return m;
     }
 
@@ -101,6 +102,7 @@ public final class TestImages {
             long d2 = fs.mkdir(root, "d2", 0755, 0, 0).ino();
             long e = create(fs, d2, "e", 0644);
             write(fs, e, m.get("/d2/e").content());
+            fs.setxattr(e, "user.big", m.get("/d2/e").xattrs().get("user.big"), 0);
             // a name created and removed, so that directory logs hold deletions too
             create(fs, d2, "gone", 0644);
             fs.unlink(d2, "gone");

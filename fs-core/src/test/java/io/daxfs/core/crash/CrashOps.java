@@ -49,13 +49,14 @@ final class CrashOps {
         return b;
     }
 
-    /** /A (dir, xattr), /A/foo (5000 bytes), /A/sub (dir), /bar (8192 bytes). */
+    /** /A (dir, xattr), /A/foo (5000 bytes, a 20000-byte xattr), /A/sub (dir), /bar (8192 bytes). */
     static void setup(DaxFileSystem fs) {
         long a = fs.mkdir(fs.rootIno(), "A", 0755, 0, 0).ino();
         fs.setxattr(a, "user.dir", "d".getBytes(), 0);
         long foo = fs.create(a, "foo", FileKind.REGULAR.typeBits() | 0644, 0, 0, 0).ino();
         write(fs, foo, 0, 5000, 'f');
         fs.setxattr(foo, "user.x", "1".getBytes(), 0);
+        fs.setxattr(foo, "user.big", filled(20000, 'x'), 0);
         fs.mkdir(a, "sub", 0755, 0, 0);
         long bar = fs.create(fs.rootIno(), "bar", FileKind.REGULAR.typeBits() | 0644, 0, 0, 0).ino();
         write(fs, bar, 0, 8192, 'b');
@@ -109,6 +110,10 @@ final class CrashOps {
             new Op("noreplace A/foo bar", fs -> fs.rename(ino(fs, "A"), "foo", fs.rootIno(), "bar", 1)),
             new Op("symlink A/s", fs -> fs.symlink(ino(fs, "A"), "s", "/some/target", 0, 0)),
             new Op("setxattr bar", fs -> fs.setxattr(ino(fs, "bar"), "user.y", "2".getBytes(), 0)),
+            new Op("setxattr bar 64 KiB", fs -> fs.setxattr(ino(fs, "bar"), "user.big", filled(65536, 'v'), 0)),
+            new Op("replace A/foo's 20000-byte xattr", fs -> fs.setxattr(ino(fs, "A/foo"), "user.big", filled(9000, 'r'),
+                    0)),
+            new Op("removexattr A/foo 20000 bytes", fs -> fs.removexattr(ino(fs, "A/foo"), "user.big")),
             new Op("removexattr A/foo", fs -> fs.removexattr(ino(fs, "A/foo"), "user.x")),
             new Op("chmod bar", fs -> fs.chmod(ino(fs, "bar"), 0600)),
             new Op("chown A/foo", fs -> fs.chown(ino(fs, "A/foo"), 1000, 1000)),
@@ -143,7 +148,7 @@ final class CrashOps {
     static final List<String> INTERACTING = List.of("create A/new", "overwrite A/foo", "append bar", "truncate bar 100",
             "link bar A/bar2", "unlink bar", "rename bar A/bar", "rename A/foo bar (replace)", "rename A/sub sub2",
             "exchange A/foo bar", "setxattr bar", "open+unlink A/foo", "punch bar", "map bar past EOF, store, persist",
-            "O_TMPFILE in A, write, linkat A/tmp");
+            "O_TMPFILE in A, write, linkat A/tmp", "replace A/foo's 20000-byte xattr");
 
     static Op named(String name) {
         return ALL.stream().filter(op -> op.name().equals(name)).findFirst().orElseThrow();

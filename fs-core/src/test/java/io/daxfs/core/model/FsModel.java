@@ -24,7 +24,6 @@ final class FsModel {
     static final long MAX_FILE_SIZE = 1L << 44;
     static final int MAX_NAME = 255;
     static final int MAX_XATTR_NAME = 255;
-    static final int MAX_XATTR_VALUE = 3584;
     static final int XATTR_CREATE = 1;
     static final int XATTR_REPLACE = 2;
     static final int RENAME_NOREPLACE = 1;
@@ -618,9 +617,6 @@ final class FsModel {
             checkXattrName(name);
             if (value.length > 65536) {
                 throw new Fail(Errno.E2BIG);
-            }
-            if (value.length > MAX_XATTR_VALUE) {
-                throw new Fail(Errno.ENOSPC);
             }
             Node n = get(ino);
             boolean exists = n.xattrs.containsKey(name);
