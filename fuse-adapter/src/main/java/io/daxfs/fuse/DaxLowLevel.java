@@ -9,6 +9,7 @@ import io.daxfs.core.MountOptions;
 import io.daxfs.core.Name;
 import io.daxfs.core.StatFs;
 import io.daxfs.core.file.PinnedRead;
+import io.daxfs.core.fs.AttrChange;
 import io.daxfs.core.fs.DaxFileSystem;
 import io.daxfs.fuse.kernel.Attr;
 import io.daxfs.fuse.kernel.Context;
@@ -138,21 +139,26 @@ final class DaxLowLevel implements LowLevelFileSystem {
 
     @Override
     public Attr setattr(Context c, long node, SetattrIn in) {
+        AttrChange change = AttrChange.NONE;
         if (in.has(SetattrIn.MODE)) {
-            fs.chmod(node, in.mode());
+            change = change.withMode(in.mode());
         }
         if (in.has(SetattrIn.UID) || in.has(SetattrIn.GID)) {
-            fs.chown(node, in.has(SetattrIn.UID) ? in.uid() : -1, in.has(SetattrIn.GID) ? in.gid() : -1);
+            change = change.withOwner(in.has(SetattrIn.UID) ? in.uid() : AttrChange.KEEP,
+                    in.has(SetattrIn.GID) ? in.gid() : AttrChange.KEEP);
         }
         if (in.has(SetattrIn.SIZE)) {
-            fs.truncate(node, in.size(), killer(in.has(SetattrIn.KILL_SUIDGID)));
+            change = change.withSize(in.size());
         }
         if (in.has(SetattrIn.ATIME | SetattrIn.MTIME | SetattrIn.ATIME_NOW | SetattrIn.MTIME_NOW)) {
             long[] a = time(in, SetattrIn.ATIME, SetattrIn.ATIME_NOW, in.atimeSec(), in.atimeNsec());
             long[] m = time(in, SetattrIn.MTIME, SetattrIn.MTIME_NOW, in.mtimeSec(), in.mtimeNsec());
-            fs.utimens(node, a[0], a[1], m[0], m[1]);
+            change = change.withTimes(a[0], a[1], m[0], m[1]);
         }
-        return attr(fs.getattr(node));
+        // One transaction: the kernel sends a truncate with its mtime (and a chown with its mode) in
+        // one request, and a full device must not apply half of it. Set-id bits go with the size
+        // change when the kernel's kill flag says the caller lacks CAP_FSETID (killpriv v2).
+        return attr(fs.setattr(node, change, killer(in.has(SetattrIn.KILL_SUIDGID))));
     }
 
     private static long[] time(SetattrIn in, int set, int now, long sec, int nsec) {

@@ -130,11 +130,14 @@ public final class FileData {
     }
 
     /**
-     * Sets the size. Shrinking releases the pages past the new end; growing leaves a hole. Neither
-     * allocates: the bytes past the new end in its last page are zeroed in place after the commit
-     * (for mappings; a crash may leave them, which growing handles, see {@link #zeroPastEof}).
+     * Sets the size to {@code after.size()} and the attributes to {@code after}, in one commit (the
+     * caller builds {@code after}: set-id bits, owner, times). Shrinking releases the pages past
+     * the new end; growing leaves a hole. Neither allocates data blocks: the bytes past the new end
+     * in its last page are zeroed in place after the commit (for mappings; a crash may leave them,
+     * which growing handles, see {@link #zeroPastEof}).
      */
-    public void truncate(Inode inode, long newSize, long nowNs, int dropModeBits) {
+    public void truncate(Inode inode, InodeEntry after) {
+        long newSize = after.size();
         if (newSize < 0) {
             throw new FsException(Errno.EINVAL, "negative size " + newSize);
         }
@@ -146,10 +149,10 @@ public final class FileData {
         long firstWhole = (newSize + PAGE - 1) / PAGE;
         long end = mappedEnd(inode);
         if (end > firstWhole) {
-            holes.add(new WriteEntry(firstWhole, 0, end - firstWhole, newSize, nowNs));
+            holes.add(new WriteEntry(firstWhole, 0, end - firstWhole, newSize, after.ctime().toNanosSaturated()));
         }
         Transaction tx = newSize < inode.size() ? volume.begin().releasing() : volume.begin();
-        commit(tx, inode, Rewrite.EMPTY, concat(holes, sizeEntry(inode, newSize, nowNs, dropModeBits)));
+        commit(tx, inode, Rewrite.EMPTY, concat(holes, after));
         zeroInPlace(inode, newSize, firstWhole * PAGE);
     }
 

@@ -558,17 +558,7 @@ public final class DaxFileSystem implements AutoCloseable {
 
     /** Sets the size; a caller other than root clears set-id bits as {@link #write(long, long, MemorySegment, int)}. */
     public void truncate(long ino, long size, int callerUid) {
-        requireWritable();
-        Inode inode = inode(ino);
-        write(inode, () -> {
-            if (inode.isDirectory()) {
-                throw new FsException(Errno.EISDIR, "cannot truncate a directory");
-            }
-            requireRegular(inode);
-            data.truncate(inode, size, clock.nowNs(), setIdBitsToDrop(inode, callerUid));
-            compactor.maybeCompact(inode);
-            return null;
-        });
+        setattr(ino, AttrChange.NONE.withSize(size), callerUid);
     }
 
     /** {@link #fallocate(long, int, long, long, int)} by a privileged caller (set-id bits stay). */
@@ -764,23 +754,14 @@ public final class DaxFileSystem implements AutoCloseable {
 
     // ---- attributes ----
 
+    /** chmod: the permission bits of {@code mode} (the file type stays). */
     public Attributes chmod(long ino, int mode) {
-        return changeAttrs(ino, a -> new InodeEntry((a.mode() & FileKind.S_IFMT) | (mode & 07777), a.uid(), a.gid(),
-                a.flags(), a.nlink(), a.rdev(), a.size(), a.atime(), a.mtime(), now(), a.btime(),
-                a.parent(), a.nextCookie()));
+        return setattr(ino, AttrChange.NONE.withMode(mode), ROOT_UID);
     }
 
     /** chown; -1 leaves the uid or gid as it is. Clears set-uid/set-gid on non-directories as Linux does. */
     public Attributes chown(long ino, int uid, int gid) {
-        return changeAttrs(ino, a -> {
-            int mode = a.mode();
-            if (FileKind.fromMode(mode) != FileKind.DIRECTORY && (uid != -1 || gid != -1)) {
-                mode &= ~((mode & 010) != 0 ? 06000 : 04000);
-            }
-            return new InodeEntry(mode, uid == -1 ? a.uid() : uid, gid == -1 ? a.gid() : gid, a.flags(), a.nlink(),
-                    a.rdev(), a.size(), a.atime(), a.mtime(), now(), a.btime(), a.parent(),
-                    a.nextCookie());
-        });
+        return setattr(ino, AttrChange.NONE.withOwner(uid, gid), ROOT_UID);
     }
 
     /**
@@ -789,10 +770,48 @@ public final class DaxFileSystem implements AutoCloseable {
      * ({@link Timestamp#clamped}).
      */
     public Attributes utimens(long ino, long atimeSec, long atimeNsec, long mtimeSec, long mtimeNsec) {
-        Timestamp now = now();
-        return changeAttrs(ino, a -> new InodeEntry(a.mode(), a.uid(), a.gid(), a.flags(), a.nlink(), a.rdev(),
-                a.size(), pick(atimeSec, atimeNsec, a.atime(), now), pick(mtimeSec, mtimeNsec, a.mtime(), now),
-                now, a.btime(), a.parent(), a.nextCookie()));
+        return setattr(ino, AttrChange.NONE.withTimes(atimeSec, atimeNsec, mtimeSec, mtimeNsec), ROOT_UID);
+    }
+
+    /**
+     * Applies {@code change} (mode, owner, size, times) as ONE transaction: a crash leaves all of it
+     * or none, and a full device fails it whole. The parts apply in the order chmod, chown,
+     * truncate, utimensat, each with its own rules: a new owner clears set-uid (and set-gid when
+     * group-execute is set) of a non-directory; a size change by a caller other than root
+     * ({@code callerUid}) clears set-id bits as {@link #write(long, long, MemorySegment, int)} and
+     * sets mtime to now (unless the change gives mtime); ctime becomes now.
+     */
+    public Attributes setattr(long ino, AttrChange change, int callerUid) {
+        Objects.requireNonNull(change, "change");
+        requireWritable();
+        Inode inode = inode(ino);
+        return write(inode, () -> {
+            if (change.changesSize()) {
+                requireRegular(inode);
+            }
+            Timestamp now = now();
+            InodeEntry a = inode.snapshotEntry();
+            int mode = change.changesMode() ? (a.mode() & FileKind.S_IFMT) | change.mode() : a.mode();
+            if (change.changesOwner() && FileKind.fromMode(mode) != FileKind.DIRECTORY) {
+                mode &= ~((mode & S_IXGRP) != 0 ? S_ISUID | S_ISGID : S_ISUID);
+            }
+            if (change.changesSize()) {
+                mode &= ~setIdBitsToDrop(mode, callerUid);
+            }
+            Timestamp mtime = change.changesSize() ? now : a.mtime();
+            InodeEntry after = new InodeEntry(mode, change.uid() == AttrChange.KEEP ? a.uid() : change.uid(),
+                    change.gid() == AttrChange.KEEP ? a.gid() : change.gid(), a.flags(), a.nlink(), a.rdev(),
+                    change.changesSize() ? change.size() : a.size(), pick(change.atimeSec(), change.atimeNsec(),
+                    a.atime(), now), pick(change.mtimeSec(), change.mtimeNsec(), mtime, now), now, a.btime(),
+                    a.parent(), a.nextCookie());
+            if (change.changesSize()) {
+                data.truncate(inode, after);
+            } else {
+                volume.begin().append(inode, after).commit();
+            }
+            compactor.maybeCompact(inode);
+            return inode.attributes();
+        });
     }
 
     private static Timestamp pick(long sec, long nsec, Timestamp old, Timestamp now) {
@@ -828,7 +847,10 @@ public final class DaxFileSystem implements AutoCloseable {
      * stays), as local filesystems do.
      */
     private static int setIdBitsToDrop(Inode inode, int callerUid) {
-        int mode = inode.attrs().mode();
+        return setIdBitsToDrop(inode.attrs().mode(), callerUid);
+    }
+
+    private static int setIdBitsToDrop(int mode, int callerUid) {
         return callerUid == ROOT_UID ? 0 : mode & (S_ISUID | ((mode & S_IXGRP) != 0 ? S_ISGID : 0));
     }
 

@@ -22,6 +22,8 @@ public final class InodeTable {
     public static final int HEAD = 8;
     public static final int GENERATION = 16;
     public static final int CRC = 60;
+    /** Records copied per step of {@link #scanUsed}: 64 KiB. */
+    private static final int SCAN_RECORDS = 1024;
 
     private final DaxDevice device;
     private final Layout layout;
@@ -33,9 +35,25 @@ public final class InodeTable {
         this.device = device;
         this.layout = layout;
         used.set(0);
-        for (long ino = 1; ino < layout.inodeCount(); ino++) {
-            if (device.getLong(layout.inodeOffset(ino)) != 0) {
-                used.set((int) ino);
+        scanUsed();
+    }
+
+    /**
+     * Marks the records whose tail is not 0, from copies of the table a chunk at a time: a device
+     * read per record costs a view each, which a freshly started daemon runs interpreted (a clean
+     * mount of a 1 GiB device spent ~0.1 s of CPU here).
+     */
+    private void scanUsed() {
+        int wordsPerRecord = Layout.INODE_SIZE / Long.BYTES;
+        long[] words = new long[SCAN_RECORDS * wordsPerRecord];
+        MemorySegment table = device.directAccess(layout.inodeOffset(0), layout.inodeCount() * Layout.INODE_SIZE);
+        for (long first = 0; first < layout.inodeCount(); first += SCAN_RECORDS) {
+            int records = (int) Math.min(SCAN_RECORDS, layout.inodeCount() - first);
+            MemorySegment.copy(table, Layouts.LONG, first * Layout.INODE_SIZE, words, 0, records * wordsPerRecord);
+            for (int r = 0; r < records; r++) {
+                if (words[r * wordsPerRecord + TAIL / Long.BYTES] != 0 && first + r > 0) {
+                    used.set((int) (first + r));
+                }
             }
         }
     }

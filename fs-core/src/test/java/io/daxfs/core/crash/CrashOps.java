@@ -5,6 +5,7 @@ import io.daxfs.core.FsException;
 import io.daxfs.core.Name;
 import io.daxfs.core.dax.DaxMapping;
 import io.daxfs.core.file.FileData;
+import io.daxfs.core.fs.AttrChange;
 import io.daxfs.core.fs.DaxFileSystem;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -118,6 +119,10 @@ final class CrashOps {
             new Op("chmod bar", fs -> fs.chmod(ino(fs, "bar"), 0600)),
             new Op("chown A/foo", fs -> fs.chown(ino(fs, "A/foo"), 1000, 1000)),
             new Op("utimens bar", fs -> fs.utimens(ino(fs, "bar"), 1, 2, 3, 4)),
+            new Op("setattr bar: mode, owner, shrink to 100, times in one", fs -> fs.setattr(ino(fs, "bar"),
+                    AttrChange.NONE.withMode(06700).withOwner(1000, 1000).withSize(100).withTimes(1, 2, 3, 4), 1000)),
+            new Op("setattr A/foo: mode, grow to 20000, times in one", fs -> fs.setattr(ino(fs, "A/foo"),
+                    AttrChange.NONE.withMode(0600).withSize(20000).withTimes(5, 6, 7, 8), 0)),
             new Op("utimens bar to 1901 and 2446", fs -> fs.utimens(ino(fs, "bar"), -2_147_483_647L, 123_456_789,
                     15_032_385_534L, 999_999_999)),
             new Op("map bar past EOF, store, persist", fs -> {

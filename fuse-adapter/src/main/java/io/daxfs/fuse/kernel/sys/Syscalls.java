@@ -9,6 +9,7 @@ import java.lang.foreign.StructLayout;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.VarHandle;
+import java.lang.ref.Reference;
 
 /**
  * The Linux system calls the kernel-protocol transport needs, bound with the JDK's FFM API
@@ -16,6 +17,13 @@ import java.lang.invoke.VarHandle;
  * and umount2, socketpair and recvmsg (the descriptor fusermount3 passes back). Each call throws
  * {@link ErrnoException} with the C {@code errno} on failure; none retries by itself except on EINTR
  * where the call is idempotent.
+ *
+ * <p>All of them go through one downcall handle, libc's {@code long syscall(long number, ...)}, with
+ * the numbers of {@link Numbers}: making a handle generates classes at run time (the AOT cache cannot
+ * hold them), 10-20 ms of a cold daemon's start each, and a handle per call cost the mount ~0.1 s of
+ * CPU. Pointers go in as addresses, so segments must be native, and a reachability fence keeps the
+ * caller's alive across the call. Spawning fusermount3 (not root) uses libc's posix_spawnp and
+ * waitpid, bound when first needed.
  */
 public final class Syscalls {
     public static final int O_RDWR = 2;
@@ -30,6 +38,7 @@ public final class Syscalls {
     /** {@code struct iovec}: base pointer and length. */
     public static final StructLayout IOVEC = MemoryLayout.structLayout(ValueLayout.ADDRESS.withName("base"),
             ValueLayout.JAVA_LONG.withName("len"));
+    private static final long AT_FDCWD = -100;
 
     private static final Linker LINKER = Linker.nativeLinker();
     private static final StructLayout CAPTURE = Linker.Option.captureStateLayout();
@@ -42,37 +51,30 @@ public final class Syscalls {
     private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG;
     private static final java.lang.foreign.AddressLayout PTR = ValueLayout.ADDRESS;
 
-    // The handles are grouped by use and each group made when first used (its holder class's
-    // initialisation): making a handle generates classes at run time, ~10-20 ms each in a cold JVM,
-    // and a root mount needs neither fusermount3's calls nor umount2.
+    /** {@code long syscall(long number, long a, long b, long c, long d, long e)}, errno captured. */
+    private static final MethodHandle SYSCALL = LINKER.downcallHandle(
+            LINKER.defaultLookup().find("syscall").orElseThrow(() -> new UnsatisfiedLinkError("no C function syscall")),
+            FunctionDescriptor.of(LONG, LONG, LONG, LONG, LONG, LONG, LONG), Linker.Option.firstVariadicArg(1),
+            Linker.Option.captureCallState("errno"));
 
-    /** Serving the connection. */
-    private static final class Io {
-        static final MethodHandle OPEN = bind("open", FunctionDescriptor.of(INT, PTR, INT, INT));
-        static final MethodHandle CLOSE = bind("close", FunctionDescriptor.of(INT, INT));
-        static final MethodHandle READ = bind("read", FunctionDescriptor.of(LONG, INT, PTR, LONG));
-        static final MethodHandle WRITEV = bind("writev", FunctionDescriptor.of(LONG, INT, PTR, INT));
-        static final MethodHandle IOCTL = bind("ioctl", FunctionDescriptor.of(INT, INT, LONG, PTR));
+    /** System call numbers of this machine: x86-64, or aarch64 (which has no plain open). */
+    private static final class Numbers {
+        static final boolean AARCH64 = System.getProperty("os.arch", "").equals("aarch64");
+        static final long OPENAT = AARCH64 ? 56 : 257;
+        static final long CLOSE = AARCH64 ? 57 : 3;
+        static final long READ = AARCH64 ? 63 : 0;
+        static final long WRITEV = AARCH64 ? 66 : 20;
+        static final long IOCTL = AARCH64 ? 29 : 16;
+        static final long MOUNT = AARCH64 ? 40 : 165;
+        static final long UMOUNT2 = AARCH64 ? 39 : 166;
+        static final long SOCKETPAIR = AARCH64 ? 199 : 53;
+        static final long RECVMSG = AARCH64 ? 212 : 47;
+        static final long GETUID = AARCH64 ? 174 : 102;
+        static final long GETGID = AARCH64 ? 176 : 104;
     }
 
-    /** Mounting as root. */
-    private static final class Mounting {
-        static final MethodHandle MOUNT = bind("mount", FunctionDescriptor.of(INT, PTR, PTR, PTR, LONG, PTR));
-        static final MethodHandle GETUID = LINKER.downcallHandle(
-                LINKER.defaultLookup().find("getuid").orElseThrow(), FunctionDescriptor.of(INT));
-        static final MethodHandle GETGID = LINKER.downcallHandle(
-                LINKER.defaultLookup().find("getgid").orElseThrow(), FunctionDescriptor.of(INT));
-    }
-
-    /** Unmounting as root (a signal's shutdown). */
-    private static final class Unmounting {
-        static final MethodHandle UMOUNT2 = bind("umount2", FunctionDescriptor.of(INT, PTR, INT));
-    }
-
-    /** Mounting and unmounting through fusermount3 (not root). */
-    private static final class Fusermount {
-        static final MethodHandle SOCKETPAIR = bind("socketpair", FunctionDescriptor.of(INT, INT, INT, INT, PTR));
-        static final MethodHandle RECVMSG = bind("recvmsg", FunctionDescriptor.of(LONG, INT, PTR, INT));
+    /** Spawning fusermount3 (not root): libc's functions, bound when first used. */
+    private static final class Spawning {
         static final MethodHandle POSIX_SPAWNP =
                 bind("posix_spawnp", FunctionDescriptor.of(INT, PTR, PTR, PTR, PTR, PTR, PTR));
         static final MethodHandle WAITPID = bind("waitpid", FunctionDescriptor.of(INT, INT, PTR, INT));
@@ -87,6 +89,23 @@ public final class Syscalls {
                 Linker.Option.captureCallState("errno"));
     }
 
+    /** One system call; returns its result, or -1 with the errno in {@code state}. */
+    private static long call(MemorySegment state, long number, long a, long b, long c, long d, long e) {
+        try {
+            return (long) SYSCALL.invokeExact(state, number, a, b, c, d, e);
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
+
+    /** The address of a native segment, to pass to {@link #call}. */
+    private static long address(MemorySegment segment) {
+        if (!segment.isNative()) {
+            throw new IllegalArgumentException("a system call needs a native segment, not a heap segment");
+        }
+        return segment.address();
+    }
+
     private static int errno(MemorySegment state) {
         return (int) ERRNO.get(state, 0L);
     }
@@ -97,7 +116,7 @@ public final class Syscalls {
             MemorySegment cpath = arena.allocateFrom(path);
             while (true) {
                 MemorySegment state = STATE.get();
-                int fd = (int) Io.OPEN.invokeExact(state, cpath, flags, 0);
+                int fd = (int) call(state, Numbers.OPENAT, AT_FDCWD, cpath.address(), flags, 0, 0);
                 if (fd >= 0) {
                     return fd;
                 }
@@ -114,22 +133,14 @@ public final class Syscalls {
 
     /** close(2); errors are ignored (the descriptor is gone either way on Linux). */
     public static void close(int fd) {
-        try {
-            int ignored = (int) Io.CLOSE.invokeExact(STATE.get(), fd);
-        } catch (Throwable t) {
-            throw new AssertionError(t);
-        }
+        call(STATE.get(), Numbers.CLOSE, fd, 0, 0, 0, 0);
     }
 
     /** One read(2) into {@code buf}; returns the byte count. */
     public static long read(int fd, MemorySegment buf) throws ErrnoException {
-        long n;
         MemorySegment state = STATE.get();
-        try {
-            n = (long) Io.READ.invokeExact(state, fd, buf, buf.byteSize());
-        } catch (Throwable t) {
-            throw new AssertionError(t);
-        }
+        long n = call(state, Numbers.READ, fd, address(buf), buf.byteSize(), 0, 0);
+        Reference.reachabilityFence(buf);
         if (n < 0) {
             throw new ErrnoException("read", errno(state));
         }
@@ -138,13 +149,9 @@ public final class Syscalls {
 
     /** writev(2) of {@code count} iovecs at {@code iov}; returns the byte count. */
     public static long writev(int fd, MemorySegment iov, int count) throws ErrnoException {
-        long n;
         MemorySegment state = STATE.get();
-        try {
-            n = (long) Io.WRITEV.invokeExact(state, fd, iov, count);
-        } catch (Throwable t) {
-            throw new AssertionError(t);
-        }
+        long n = call(state, Numbers.WRITEV, fd, address(iov), count, 0, 0);
+        Reference.reachabilityFence(iov);
         if (n < 0) {
             throw new ErrnoException("writev", errno(state));
         }
@@ -153,13 +160,9 @@ public final class Syscalls {
 
     /** ioctl(2) with a pointer argument. */
     public static int ioctl(int fd, long request, MemorySegment arg) throws ErrnoException {
-        int r;
         MemorySegment state = STATE.get();
-        try {
-            r = (int) Io.IOCTL.invokeExact(state, fd, request, arg);
-        } catch (Throwable t) {
-            throw new AssertionError(t);
-        }
+        int r = (int) call(state, Numbers.IOCTL, fd, request, address(arg), 0, 0);
+        Reference.reachabilityFence(arg);
         if (r < 0) {
             throw new ErrnoException("ioctl", errno(state));
         }
@@ -171,8 +174,9 @@ public final class Syscalls {
             throws ErrnoException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = STATE.get();
-            int r = (int) Mounting.MOUNT.invokeExact(state, arena.allocateFrom(source), arena.allocateFrom(target),
-                    arena.allocateFrom(type), flags, arena.allocateFrom(data));
+            int r = (int) call(state, Numbers.MOUNT, arena.allocateFrom(source).address(),
+                    arena.allocateFrom(target).address(), arena.allocateFrom(type).address(), flags,
+                    arena.allocateFrom(data).address());
             if (r < 0) {
                 throw new ErrnoException("mount " + target, errno(state));
             }
@@ -187,7 +191,7 @@ public final class Syscalls {
     public static void umount2(String target, int flags) throws ErrnoException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = STATE.get();
-            int r = (int) Unmounting.UMOUNT2.invokeExact(state, arena.allocateFrom(target), flags);
+            int r = (int) call(state, Numbers.UMOUNT2, arena.allocateFrom(target).address(), flags, 0, 0, 0);
             if (r < 0) {
                 throw new ErrnoException("umount " + target, errno(state));
             }
@@ -203,7 +207,7 @@ public final class Syscalls {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment fds = arena.allocate(INT, 2);
             MemorySegment state = STATE.get();
-            int r = (int) Fusermount.SOCKETPAIR.invokeExact(state, AF_UNIX, SOCK_STREAM, 0, fds);
+            int r = (int) call(state, Numbers.SOCKETPAIR, AF_UNIX, SOCK_STREAM, 0, fds.address(), 0);
             if (r < 0) {
                 throw new ErrnoException("socketpair", errno(state));
             }
@@ -235,7 +239,7 @@ public final class Syscalls {
             msg.set(LONG, 40, 24L);
             while (true) {
                 MemorySegment state = STATE.get();
-                long n = (long) Fusermount.RECVMSG.invokeExact(state, sock, msg, 0);
+                long n = call(state, Numbers.RECVMSG, sock, msg.address(), 0, 0, 0);
                 if (n < 0 && errno(state) == EINTR) {
                     continue;
                 }
@@ -268,14 +272,14 @@ public final class Syscalls {
             MemorySegment cenv = strings(arena, env);
             MemorySegment pid = arena.allocate(INT);
             MemorySegment state = STATE.get();
-            int r = (int) Fusermount.POSIX_SPAWNP.invokeExact(state, pid, arena.allocateFrom(argv[0]), MemorySegment.NULL,
+            int r = (int) Spawning.POSIX_SPAWNP.invokeExact(state, pid, arena.allocateFrom(argv[0]), MemorySegment.NULL,
                     MemorySegment.NULL, cargv, cenv);
             if (r != 0) {
                 throw new ErrnoException("spawn " + argv[0], r);
             }
             MemorySegment status = arena.allocate(INT);
             while (true) {
-                int w = (int) Fusermount.WAITPID.invokeExact(STATE.get(), pid.get(INT, 0), status, 0);
+                int w = (int) Spawning.WAITPID.invokeExact(STATE.get(), pid.get(INT, 0), status, 0);
                 if (w >= 0) {
                     break;
                 }
@@ -302,18 +306,10 @@ public final class Syscalls {
     }
 
     public static int getuid() {
-        try {
-            return (int) Mounting.GETUID.invokeExact();
-        } catch (Throwable t) {
-            throw new AssertionError(t);
-        }
+        return (int) call(STATE.get(), Numbers.GETUID, 0, 0, 0, 0, 0);
     }
 
     public static int getgid() {
-        try {
-            return (int) Mounting.GETGID.invokeExact();
-        } catch (Throwable t) {
-            throw new AssertionError(t);
-        }
+        return (int) call(STATE.get(), Numbers.GETGID, 0, 0, 0, 0, 0);
     }
 }
