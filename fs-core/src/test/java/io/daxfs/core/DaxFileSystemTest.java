@@ -252,15 +252,15 @@ class DaxFileSystemTest {
             for (int i = 0; i < 1_000_000; i++) {
                 write(fs, f, 0, bytes("x" + i));
             }
-            assertTrue(fs.volume().inode(f).log().pageCount() <= 8,
-                    "file log pages: " + fs.volume().inode(f).log().pageCount());
+            assertTrue(fs.volume().inode(f).log().segmentCount() <= 8,
+                    "file log segments: " + fs.volume().inode(f).log().segmentCount());
             long d = fs.mkdir(fs.rootIno(), "d", 0755, 0, 0).ino();
             for (int i = 0; i < 1_000_000; i++) {
                 createFile(fs, d, "n" + i);
                 fs.unlink(d, "n" + i);
             }
-            assertTrue(fs.volume().inode(d).log().pageCount() <= 8,
-                    "dir log pages: " + fs.volume().inode(d).log().pageCount());
+            assertTrue(fs.volume().inode(d).log().segmentCount() <= 8,
+                    "dir log segments: " + fs.volume().inode(d).log().segmentCount());
         }
     }
 

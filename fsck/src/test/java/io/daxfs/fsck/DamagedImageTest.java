@@ -22,6 +22,7 @@ import io.daxfs.core.log.LogEntry.DentryAdd;
 import io.daxfs.core.log.LogEntry.InodeEntry;
 import io.daxfs.core.log.LogEntry.WriteEntry;
 import io.daxfs.core.log.LogPage;
+import io.daxfs.core.log.LogSegment;
 import io.daxfs.core.volume.Volume;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
@@ -143,17 +144,17 @@ class DamagedImageTest {
     void inodeRecordHead() throws IOException {
         damaged("record-head", d -> {
             long c = ino(d, "/dir1/sub/c.txt");
-            long otherPage = TestImages.logPages(d, ino(d, "/a.txt"))[0];
+            long otherPage = TestImages.logSegments(d, ino(d, "/a.txt"))[0];
             setWord(d, Superblock.read(d).layout().inodeOffset(c) + InodeTable.HEAD, otherPage);
-        }, "inode \\d+ is beyond saving: log page \\d+ belongs to inode", Set.of("/dir1/sub/c.txt"));
+        }, "inode \\d+ is beyond saving: log slot [\\d.]+ belongs to inode", Set.of("/dir1/sub/c.txt"));
     }
 
     @Test
     void logPageNextPointer() throws IOException {
         damaged("next-pointer", d -> {
-            long[] pages = TestImages.logPages(d, ino(d, "/many"));
-            assertTrue(pages.length >= 2);
-            setWord(d, Layout.offsetOf(pages[0]) + LogPage.NEXT_OFFSET, 3);
+            long[] pages = TestImages.logSegments(d, ino(d, "/many"));
+            assertTrue(pages.length >= 3);
+            setWord(d, LogSegment.offset(pages[1]) + LogPage.NEXT_OFFSET, 3);
         }, "inode \\d+: log page \\d+: next pointer 3 is outside the data area; log will be cut", Set.of("/many"));
     }
 
@@ -162,7 +163,7 @@ class DamagedImageTest {
         damaged("entry-crc", d -> {
             List<Long> entries = TestImages.entryOffsets(d, ino(d, "/dir1/b.bin"));
             flipByte(d, entries.getLast() + 12);
-        }, "inode \\d+: log page \\d+: entry at page offset \\d+ fails its checksum", Set.of("/dir1/b.bin"));
+        }, "inode \\d+: log (page \\d+|slot [\\d.]+): entry at page offset \\d+ fails its checksum", Set.of("/dir1/b.bin"));
     }
 
     @Test
@@ -194,9 +195,9 @@ class DamagedImageTest {
     @Test
     void cycleInLogChain() throws IOException {
         damaged("cycle", d -> {
-            long[] pages = TestImages.logPages(d, ino(d, "/many"));
-            assertTrue(pages.length >= 3, "the log of /many should span three pages");
-            setWord(d, Layout.offsetOf(pages[1]) + LogPage.NEXT_OFFSET, pages[0]);
+            long[] pages = TestImages.logSegments(d, ino(d, "/many"));
+            assertTrue(pages.length >= 4, "the log of /many should span a slot and three pages");
+            setWord(d, LogSegment.offset(pages[2]) + LogPage.NEXT_OFFSET, pages[1]);
         }, "inode \\d+: log page \\d+: next pointer \\d+ loops back into the chain \\(a cycle\\)", Set.of("/many"));
     }
 

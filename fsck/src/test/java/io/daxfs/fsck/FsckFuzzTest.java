@@ -28,6 +28,7 @@ import io.daxfs.core.log.LogEntry.InodeEntry;
 import io.daxfs.core.log.LogEntry.WriteEntry;
 import io.daxfs.core.log.LogEntry.XattrRef;
 import io.daxfs.core.log.LogPage;
+import io.daxfs.core.log.LogSegment;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
@@ -245,7 +246,7 @@ class FsckFuzzTest {
         }
         long ino = live.get(r.nextInt(live.size()));
         long other = live.get(r.nextInt(live.size()));
-        int what = r.nextInt(14);
+        int what = r.nextInt(16);
         try {
             return switch (what) {
                 case 0 -> crossLink(c, r, ino, other);
@@ -273,8 +274,8 @@ class FsckFuzzTest {
                     yield "journal record on byte " + word + " (inode " + ino + ")";
                 }
                 case 5 -> {
-                    long[] pages = c.logPages(ino);
-                    long[] target = r.nextBoolean() ? pages : c.logPages(other);
+                    long[] pages = c.logSegments(ino);
+                    long[] target = r.nextBoolean() ? pages : c.logSegments(other);
                     long from = pages[r.nextInt(pages.length)];
                     long to = target[r.nextInt(target.length)];
                     c.setNext(from, to);
@@ -355,7 +356,7 @@ class FsckFuzzTest {
                     Located victim = refs.get(r.nextInt(refs.size()));
                     XattrRef x = (XattrRef) victim.entry();
                     long[] blocks = x.blocks().clone();
-                    long[] pages = c.logPages(other);
+                    long[] pages = c.logBlocks(other);
                     long target = r.nextBoolean() ? pages[r.nextInt(pages.length)] : blocks[r.nextInt(blocks.length)];
                     blocks[r.nextInt(blocks.length)] = target;
                     c.replaceEntry(victim.offset(), new XattrRef(x.name(), x.length(), blocks, x.timeNs()));
@@ -372,6 +373,24 @@ class FsckFuzzTest {
                             value, nanos ? 4 : 8);
                     yield "time " + time + (nanos ? " nanoseconds" : " seconds") + " of an INODE entry of " + ino
                             + " = " + value;
+                }
+                case 13 -> {
+                    long[] target = c.logSegments(other);
+                    long block = LogSegment.block(target[r.nextInt(target.length)]);
+                    int index = r.nextInt(Layout.SLOTS_PER_BLOCK);
+                    c.moveSlot(ino, block, index);
+                    yield "slot of " + ino + " moved to " + block + "." + index + " (a log block of " + other + ")";
+                }
+                case 14 -> {
+                    List<Located> writes = c.all(other, WriteEntry.class).stream()
+                            .filter(l -> ((WriteEntry) l.entry()).block() != 0).toList();
+                    if (writes.isEmpty()) {
+                        yield "no data block of " + other + " to put a slot in";
+                    }
+                    long block = ((WriteEntry) writes.get(r.nextInt(writes.size())).entry()).block();
+                    int index = r.nextInt(Layout.SLOTS_PER_BLOCK);
+                    c.moveSlot(ino, block, index);
+                    yield "slot of " + ino + " moved into data block " + block + "." + index + " of " + other;
                 }
                 default -> {
                     c.markDirty();
@@ -395,10 +414,10 @@ class FsckFuzzTest {
         List<Located> otherWrites = c.all(other, WriteEntry.class).stream()
                 .filter(l -> ((WriteEntry) l.entry()).block() != 0).toList();
         long target = switch (r.nextInt(4)) {
-            case 0 -> otherWrites.isEmpty() ? c.logPages(other)[0]
+            case 0 -> otherWrites.isEmpty() ? c.logBlocks(other)[0]
                     : ((WriteEntry) otherWrites.get(r.nextInt(otherWrites.size())).entry()).block();
-            case 1 -> c.logPages(other)[0];
-            case 2 -> c.logPages(ino)[0];
+            case 1 -> c.logBlocks(other)[0];
+            case 2 -> c.logBlocks(ino)[0];
             default -> c.layout().dataStartBlock() + r.nextInt((int) (c.layout().dataBlocks() - w.count()));
         };
         long count = Math.min(w.count(), c.layout().dataEndBlock() - target);
@@ -415,7 +434,7 @@ class FsckFuzzTest {
         List<Extent> extents = new ArrayList<>(BlockAllocator.load(c.layout(), c.device(), sb.freeList())
                 .freeExtents());
         List<Long> used = new ArrayList<>();
-        for (long page : c.logPages(ino)) {
+        for (long page : c.logBlocks(ino)) {
             used.add(page);
         }
         for (Located l : c.all(ino, WriteEntry.class)) {
@@ -523,8 +542,8 @@ class FsckFuzzTest {
                 if (d.getLong(rec) == 0) {
                     continue;
                 }
-                for (long page : TestImages.logPages(d, ino)) {
-                    long pbase = Layout.offsetOf(page);
+                for (long page : TestImages.logSegments(d, ino)) {
+                    long pbase = LogSegment.offset(page);
                     groups.get(5).add(new Region("logpage" + page, pbase, LogPage.FIRST_ENTRY, 0, 0, 0, false));
                 }
                 for (long entry : TestImages.entryOffsets(d, ino)) {

@@ -19,6 +19,7 @@ import io.daxfs.core.log.InodeLog;
 import io.daxfs.core.log.LogCorruptException;
 import io.daxfs.core.log.LogEntry;
 import io.daxfs.core.log.LogReader;
+import io.daxfs.core.log.LogSegment;
 import io.daxfs.core.rebuild.InodeLoader;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -55,7 +56,7 @@ public final class InfoMain {
 
               -i INO   also print inode INO's record and every committed entry of its log,
                        one per line: device offset, type, fields
-              -l       also list every inode in use: number, kind, mode, links, size, log pages
+              -l       also list every inode in use: number, kind, mode, links, size, log segments
               -J       print the same as one JSON object (for scripts and monitoring)
               -V       print the version and exit
               -h       print this help and exit
@@ -249,7 +250,7 @@ public final class InfoMain {
         region("orphan table", Layout.ORPHAN_START_BLOCK, Layout.ORPHAN_BLOCKS, orphanState(device));
         region("inode table", Layout.INODE_TABLE_START_BLOCK, layout.inodeTableBlocks(),
                 layout.inodeCount() + " records of " + Layout.INODE_SIZE + " bytes");
-        region("data area", layout.dataStartBlock(), layout.dataBlocks(), "log pages and file data");
+        region("data area", layout.dataStartBlock(), layout.dataBlocks(), "log pages, packed log slots, file data");
         region("backup superblock", layout.backupSuperblockBlock(), 1, "");
     }
 
@@ -332,7 +333,7 @@ public final class InfoMain {
                 case DIRECTORY -> dirs++;
                 default -> other++;
             }
-            usedBlocks += inode.log().pageCount() + (inode.extents() == null ? 0 : inode.extents().mappedPages());
+            usedBlocks += inode.log().ownedBlocks() + (inode.extents() == null ? 0 : inode.extents().mappedPages());
         }
         out.println();
         String source;
@@ -374,7 +375,7 @@ public final class InfoMain {
 
     private void listing(List<Row> rows) {
         out.println();
-        out.printf("%10s  %-12s %6s %6s %14s %9s%n", "INO", "KIND", "MODE", "NLINK", "SIZE", "LOGPAGES");
+        out.printf("%10s  %-12s %6s %6s %14s %9s%n", "INO", "KIND", "MODE", "NLINK", "SIZE", "LOGSEGS");
         List<Object> inodes = new ArrayList<>();
         facts.put("inodes", inodes);
         for (Row row : rows) {
@@ -392,9 +393,10 @@ public final class InfoMain {
             f.put("mode", Integer.toOctalString(a.mode() & 07777));
             f.put("nlink", a.nlink());
             f.put("size", a.size());
-            f.put("log_pages", inode.log().pageCount());
+            f.put("log_segments", inode.log().segmentCount());
+            f.put("log_slot", inode.log().startsInSlot());
             out.printf("%10d  %-12s %6s %6d %14d %9d%n", row.ino(), kindName(inode.kind()),
-                    Integer.toOctalString(a.mode() & 07777), a.nlink(), a.size(), inode.log().pageCount());
+                    Integer.toOctalString(a.mode() & 07777), a.nlink(), a.size(), inode.log().segmentCount());
         }
     }
 
@@ -403,7 +405,7 @@ public final class InfoMain {
         Map<String, Object> f = section("inode");
         f.put("ino", ino);
         f.put("tail", rec.tail());
-        f.put("head_block", rec.headBlock());
+        f.put("head", rec.head());
         f.put("generation", rec.generation());
         f.put("checksum_ok", rec.crcValid());
         List<Object> entries = new ArrayList<>();
@@ -411,7 +413,8 @@ public final class InfoMain {
         out.println();
         out.printf("Inode %d: record at byte %d%n", ino, layout.inodeOffset(ino));
         out.printf("  tail:        %s%n", rec.tail() == 0 ? "0 (free)" : rec.tail() + " " + where(rec.tail()));
-        out.printf("  head block:  %d%n", rec.headBlock());
+        out.printf("  head:        %s%n", LogSegment.isSlot(rec.head()) ? LogSegment.describe(rec.head())
+                : "log page " + rec.head());
         out.printf("  generation:  %d%n", rec.generation());
         out.printf("  checksum:    %s%n", rec.crcValid() ? "ok" : "BAD (head and generation cannot be trusted)");
         if (!rec.inUse()) {
@@ -424,7 +427,7 @@ public final class InfoMain {
         out.println("Log entries (device offset, block+offset, type, fields):");
         InodeLog log;
         try {
-            log = new LogReader(device, layout).read(ino, rec.headBlock(), rec.tail(),
+            log = new LogReader(device, layout).read(ino, rec.head(), rec.tail(),
                     (entry, offset) -> {
                         out.printf("  %12d %-12s %s%n", offset, where(offset), describe(entry));
                         Map<String, Object> e = new LinkedHashMap<>();
@@ -439,10 +442,12 @@ public final class InfoMain {
             return;
         }
         StringBuilder pages = new StringBuilder();
-        for (int i = 0; i < log.pageCount(); i++) {
-            pages.append(i == 0 ? "" : " -> ").append(log.page(i));
+        for (int i = 0; i < log.segmentCount(); i++) {
+            long segment = log.segment(i);
+            pages.append(i == 0 ? "" : " -> ").append(LogSegment.isSlot(segment)
+                    ? "slot " + LogSegment.block(segment) + "." + LogSegment.slotIndex(segment) : segment);
         }
-        out.printf("Log pages (%d): %s%n", log.pageCount(), pages);
+        out.printf("Log segments (%d): %s%n", log.segmentCount(), pages);
         try {
             var a = loader.loadOrThrow(ino).attributes();
             out.printf("Replayed: %s, mode %s, uid %d, gid %d, nlink %d, size %d, %d blocks, mtime %s%n",

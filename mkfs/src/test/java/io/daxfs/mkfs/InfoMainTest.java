@@ -97,7 +97,7 @@ class InfoMainTest {
         assertTrue(out.contains("checksum:    ok"), out);
         assertTrue(out.lines().anyMatch(l -> l.matches(" +\\d+ \\(22\\+32\\) +INODE +mode=040755 .* nlink=2 .* parent=1 .*")),
                 out);
-        assertTrue(out.contains("Log pages (1): 22"), out);
+        assertTrue(out.contains("Log segments (1): slot 22.0"), out);
         assertTrue(out.contains("Replayed: directory, mode 755"), out);
     }
 

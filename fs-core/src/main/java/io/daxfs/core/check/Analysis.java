@@ -2,6 +2,7 @@ package io.daxfs.core.check;
 
 import io.daxfs.core.FileKind;
 import io.daxfs.core.Name;
+import io.daxfs.core.balloc.SlotSet;
 import io.daxfs.core.device.DaxDevice;
 import io.daxfs.core.format.Layout;
 import io.daxfs.core.format.Superblock;
@@ -68,7 +69,10 @@ final class Analysis {
     final TreeMap<Long, InodeInfo> inodes = new TreeMap<>();
     /** Valid orphans: inode to slot. */
     final Map<Long, Integer> orphans = new HashMap<>();
+    /** Blocks in use: log pages, packed pages and file data. */
     final BitSet used = new BitSet();
+    /** The log slots that live logs start in. */
+    final SlotSet slots = new SlotSet();
     final List<Finding> findings = new ArrayList<>();
     CheckReport.Stats stats = CheckReport.Stats.NONE;
 

@@ -33,6 +33,7 @@ import io.daxfs.core.log.LogEntry.XattrRef;
 import io.daxfs.core.log.LogEntry.XattrSet;
 import io.daxfs.core.log.LogEntry.XattrValue;
 import io.daxfs.core.log.LogPage;
+import io.daxfs.core.log.LogSegment;
 import io.daxfs.core.log.LogReader;
 import io.daxfs.core.rebuild.ParallelInodeScan;
 import io.daxfs.core.namei.Names;
@@ -421,26 +422,32 @@ public final class Checker {
         long block = head;
         long maxPages = layout.dataBlocks();
         while (true) {
-            if (!layout.isDataBlock(block)) {
-                w.error = (w.pages.isEmpty() ? "head" : "log page " + w.pages.getLast() + ": next")
-                        + " pointer " + block + " is outside the data area";
+            String where = w.pages.isEmpty() ? "head" : LogSegment.describe(w.pages.getLast()) + ": next";
+            if (!LogSegment.isValid(block, layout)) {
+                w.error = where + " pointer " + block + " is outside the data area";
+                return w;
+            }
+            if (!w.pages.isEmpty() && LogSegment.isSlot(block)) {
+                w.error = where + " pointer " + block + " names a log slot (only a head may)";
                 return w;
             }
             if (!visited.add(block) || visited.size() > maxPages) {
-                w.error = "log page " + w.pages.getLast() + ": next pointer " + block
+                w.error = LogSegment.describe(w.pages.getLast()) + ": next pointer " + block
                         + " loops back into the chain (a cycle)";
                 return w;
             }
-            long base = Layout.offsetOf(block);
-            MemorySegment page = device.directAccess(base, Layout.BLOCK_SIZE);
-            if (page.get(Layouts.LONG, 0) != LogPage.MAGIC) {
-                w.error = "block " + block + (w.pages.isEmpty() ? " (head)" : " (after page " + w.pages.getLast() + ")")
-                        + " is not a log page (bad magic)";
+            long base = LogSegment.offset(block);
+            int size = LogSegment.size(block);
+            MemorySegment page = device.directAccess(base, size);
+            if (page.get(Layouts.LONG, 0) != LogSegment.magic(block)) {
+                w.error = (LogSegment.isSlot(block) ? LogSegment.describe(block) : "block " + block)
+                        + (w.pages.isEmpty() ? " (head)" : " (after " + LogSegment.describe(w.pages.getLast()) + ")")
+                        + " is not a log " + (LogSegment.isSlot(block) ? "slot" : "page") + " (bad magic)";
                 return w;
             }
             long owner = page.get(Layouts.LONG, LogPage.OWNER_OFFSET);
             if (owner != ino) {
-                w.error = "log page " + block + " belongs to inode " + owner;
+                w.error = LogSegment.describe(block) + " belongs to inode " + owner;
                 return w;
             }
             w.pages.add(block);
@@ -448,19 +455,19 @@ public final class Checker {
                 // The head page: a cut before any entry would leave nothing.
                 w.goodPages = 0;
             }
-            boolean tailHere = tail > base && tail <= base + Layout.BLOCK_SIZE;
-            long end = tailHere ? tail - base : Layout.BLOCK_SIZE;
+            boolean tailHere = tail > base && tail <= base + size;
+            long end = tailHere ? tail - base : size;
             if (tailHere && (end < LogPage.FIRST_ENTRY || end % 8 != 0)) {
-                w.error = "tail " + tail + " is not at an entry boundary of log page " + block;
+                w.error = "tail " + tail + " is not at an entry boundary of " + LogSegment.describe(block);
                 return w;
             }
             long pos = LogPage.FIRST_ENTRY;
             while (pos < end) {
                 LogEntry entry;
                 try {
-                    entry = EntryCodec.decode(page, pos, Layout.BLOCK_SIZE - pos);
+                    entry = EntryCodec.decode(page, pos, size - pos);
                 } catch (LogCorruptException e) {
-                    w.error = "log page " + block + ": " + e.getMessage();
+                    w.error = LogSegment.describe(block) + ": " + e.getMessage();
                     return w;
                 }
                 int length = EntryCodec.lengthAt(page, pos);
@@ -471,7 +478,7 @@ public final class Checker {
                 if (entry != null) {
                     String bad = accept(w, ino, entry);
                     if (bad != null) {
-                        w.error = "log entry at byte " + (base + pos) + " (page " + block + "): " + bad;
+                        w.error = "log entry at byte " + (base + pos) + " (" + LogSegment.describe(block) + "): " + bad;
                         return w;
                     }
                 }
@@ -486,7 +493,7 @@ public final class Checker {
             }
             long next = page.get(Layouts.LONG, LogPage.NEXT_OFFSET);
             if (next == 0) {
-                w.error = "log ends at page " + block + " before reaching its tail " + tail;
+                w.error = "log ends at " + LogSegment.describe(block) + " before reaching its tail " + tail;
                 return w;
             }
             block = next;
@@ -510,7 +517,7 @@ public final class Checker {
                 return bad;
             }
             w.inode = new Inode(ino, 0, first, new InodeLog(new long[] {w.pages.getFirst()}, 1,
-                    LogPage.firstEntryOffset(w.pages.getFirst())));
+                    LogSegment.firstEntryOffset(w.pages.getFirst())));
             return null;
         }
         FileKind kind = w.inode.kind();
@@ -604,17 +611,30 @@ public final class Checker {
                 continue;
             }
             InodeLog log = info.inode.log();
-            for (int i = 0; i < log.pageCount(); i++) {
-                long page = log.page(i);
+            for (int i = info.inode.log().startsInSlot() ? 1 : 0; i < log.segmentCount(); i++) {
+                long page = log.segment(i);
                 if (used.get((int) page)) {
                     // Impossible while pages carry their owner; kept as a safety net.
-                    info.live = false;
-                    long ino = info.ino;
-                    a.add(Kind.INODE_LOST, ino, page, "inode " + ino + ": log page " + page
-                            + " is also used by another log", ctx -> ctx.publish(ctx.tailOffset(ino), 0));
+                    logLost(info, page, "log page " + page + " is also used by another log");
                     break;
                 }
                 used.set((int) page);
+            }
+        }
+        // Slots after whole pages: a slot inside another log's page is the one that is lost.
+        for (InodeInfo info : a.inodes.values()) {
+            if (!info.live || !info.inode.log().startsInSlot()) {
+                continue;
+            }
+            long slot = info.inode.log().head();
+            long block = LogSegment.block(slot);
+            if (used.get((int) block) && !a.slots.isPacked(block)) {
+                logLost(info, block, LogSegment.describe(slot) + " lies in a block another log uses as a whole page");
+            } else if (!a.slots.add(LogSegment.offset(slot))) {
+                // Impossible while slots carry their owner; kept as a safety net.
+                logLost(info, block, LogSegment.describe(slot) + " is also the head of another log");
+            } else {
+                used.set((int) block);
             }
         }
         for (InodeInfo info : a.inodes.values()) {
@@ -660,6 +680,13 @@ public final class Checker {
         }
     }
 
+    /** A log that shares a page or slot with another log is beyond saving: its inode is cleared. */
+    private void logLost(InodeInfo info, long block, String why) {
+        info.live = false;
+        long ino = info.ino;
+        a.add(Kind.INODE_LOST, ino, block, "inode " + ino + ": " + why, ctx -> ctx.publish(ctx.tailOffset(ino), 0));
+    }
+
     private void reportDoubleRef(InodeInfo info, long pgoff, long block) {
         long ino = info.ino;
         String other = null;
@@ -667,9 +694,10 @@ public final class Checker {
         for (InodeInfo o : a.inodes.values()) {
             if (o.live && other == null) {
                 InodeLog log = o.inode.log();
-                for (int i = 0; i < log.pageCount(); i++) {
-                    if (log.page(i) == block) {
-                        other = "log page of inode " + o.ino;
+                for (int i = 0; i < log.segmentCount(); i++) {
+                    if (LogSegment.block(log.segment(i)) == block) {
+                        other = (LogSegment.isSlot(log.segment(i)) ? "a packed page holding the log slot of inode "
+                                : "log page of inode ") + o.ino;
                     }
                 }
             }
@@ -961,7 +989,7 @@ public final class Checker {
                 case SYMLINK -> symlinks++;
                 default -> other++;
             }
-            logs += info.inode.log().pageCount();
+            logs += info.inode.log().ownedBlocks();
             if (info.inode.extents() != null) {
                 data += info.inode.extents().mappedPages();
             }
@@ -969,6 +997,7 @@ public final class Checker {
             info.inode.forEachXattrBlock((block, count) -> values[0] += count);
             data += values[0]; // xattr values stored out of line count as data
         }
+        logs += a.slots.pages().cardinality();
         Layout layout = a.layout;
         long usedData = a.used.get((int) layout.dataStartBlock(), (int) layout.dataEndBlock()).cardinality();
         a.stats = new CheckReport.Stats(layout.inodeCount(), inodesUsed, files, dirs, symlinks, other,

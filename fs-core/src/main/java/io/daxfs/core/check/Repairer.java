@@ -7,6 +7,7 @@ import io.daxfs.core.Name;
 import io.daxfs.core.FsException;
 import io.daxfs.core.Timestamp;
 import io.daxfs.core.balloc.BlockAllocator;
+import io.daxfs.core.balloc.SlotAllocator;
 import io.daxfs.core.check.Analysis.Finding;
 import io.daxfs.core.check.Analysis.InodeInfo;
 import io.daxfs.core.check.Analysis.NameRef;
@@ -207,7 +208,7 @@ public final class Repairer {
 
         private LogWriter writer() {
             if (writer == null) {
-                writer = new LogWriter(device, allocator());
+                writer = new LogWriter(device, allocator(), SlotAllocator.empty(allocator()));
             }
             return writer;
         }
@@ -354,7 +355,7 @@ public final class Repairer {
             InodeLog log = writer().newLog(ino, BlockAllocator.Use.RELEASE);
             InodeEntry first = new InodeEntry(mode, 0, 0, 0, 2, 0, 0, Timestamp.ofNanos(now), Timestamp.ofNanos(now), Timestamp.ofNanos(now), Timestamp.ofNanos(now),
                     parent == null ? ino : parent.ino(), 0);
-            table().writeNewRecord(ino, log.headBlock(), generation);
+            table().writeNewRecord(ino, log.head(), generation);
             Inode inode = new Inode(ino, generation, first, log);
             if (parent == null) {
                 LogWriter.Staged staged = writer().stage(ino, log, List.of(first), BlockAllocator.Use.RELEASE);

@@ -32,6 +32,9 @@ public record Layout(long totalBlocks, long inodeCount) {
     /** Largest file size: 16 TiB, as ext4 with 4 KiB blocks. */
     public static final long MAX_FILE_SIZE = 1L << 44;
     public static final long MAX_INODES = Integer.MAX_VALUE / INODES_PER_BLOCK * INODES_PER_BLOCK;
+    /** A log slot: the small first segment of a log, packed {@link #SLOTS_PER_BLOCK} to a block. */
+    public static final int SLOT_SIZE = 512;
+    public static final int SLOTS_PER_BLOCK = BLOCK_SIZE / SLOT_SIZE;
 
     public Layout {
         if (totalBlocks < MIN_BLOCKS) {

@@ -14,7 +14,9 @@ import java.util.List;
  * past what its live state needs, write the live state as a fresh log and switch head and tail to
  * it in one journaled commit, then free the old pages. Keeps every log within about twice its
  * live size, so a file overwritten a million times or a directory with a million create/unlink
- * cycles keeps a small log. The caller holds the inode's write lock.
+ * cycles keeps a small log. A log that starts in a slot is looked at as soon as it spills into a
+ * page, and goes back into a slot when its live state fits one (docs/FORMAT.md, "Log pages and
+ * slots"). The caller holds the inode's write lock.
  */
 public final class LogCompactor {
     private final Volume volume;
@@ -34,7 +36,7 @@ public final class LogCompactor {
         InodeLog fresh;
         LogWriter.Staged staged;
         try {
-            fresh = writer.newLog(inode.ino(), BlockAllocator.Use.METADATA);
+            fresh = writer.newLog(inode.ino(), LogWriter.encodedLength(live), BlockAllocator.Use.METADATA);
         } catch (FsException e) {
             return false;
         }
@@ -55,12 +57,14 @@ public final class LogCompactor {
         long ino = inode.ino();
         volume.journal().commit(
                 new long[] {volume.inodeTable().headOffset(ino), volume.inodeTable().tailOffset(ino)},
-                new long[] {fresh.headBlock(), fresh.tail()});
+                new long[] {fresh.head(), fresh.tail()});
         inode.replaceLog(fresh);
-        inode.setCompactionThreshold(fresh.usedBytes() * 2);
-        for (long page : old.pagesCopy()) {
-            volume.releaser().release(page, 1);
+        if (fresh.startsInSlot()) {
+            inode.compactedIntoSlot();
+        } else {
+            inode.setCompactionThreshold(fresh.usedBytes() * 2);
         }
+        writer.discard(old);
         return true;
     }
 }

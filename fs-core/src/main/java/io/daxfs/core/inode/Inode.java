@@ -48,7 +48,7 @@ public final class Inode {
     private int orphanSlot = -1;
     private boolean linkable;
     private boolean deleted;
-    private long compactionThreshold = MIN_COMPACTION_THRESHOLD;
+    private long compactionThreshold;
     private final DirtyPages dirty = new DirtyPages();
     private final List<LiveMapping> mappings = new CopyOnWriteArrayList<>();
     /** Whether the volume holds this inode resident (see {@link #needsResidence}); set by the volume. */
@@ -71,8 +71,13 @@ public final class Inode {
     /** DRAM of one xattr besides its name and value bytes. */
     private static final long XATTR_BYTES = 96;
 
-    /** Logs smaller than this are never compacted. */
+    /** Logs smaller than this are never compacted, unless they spilled out of a slot. */
     public static final long MIN_COMPACTION_THRESHOLD = 4 * Layout.BLOCK_SIZE;
+    /**
+     * A log that starts in a slot is worth a look as soon as it spills into a page: its live state
+     * may fit a slot again (a file's attributes changed a few times, a directory that shrank).
+     */
+    private static final long SPILL_THRESHOLD = Layout.SLOT_SIZE + 1;
 
     /** An inode whose first entry (its attribute snapshot) is {@code first}. */
     public Inode(long ino, long generation, InodeEntry first, InodeLog log) {
@@ -81,6 +86,7 @@ public final class Inode {
         this.kind = FileKind.fromMode(first.mode());
         this.attrs = first;
         this.log = log;
+        this.compactionThreshold = initialThreshold(log);
         this.extents = kind == FileKind.DIRECTORY ? null : new FileExtents();
         this.directory = kind == FileKind.DIRECTORY ? new DirectoryIndex() : null;
     }
@@ -109,10 +115,24 @@ public final class Inode {
         return log;
     }
 
-    /** Swaps in a compacted log. */
+    /** Swaps in a compacted log; the caller sets the next compaction threshold. */
     public void replaceLog(InodeLog compacted) {
         this.log = compacted;
     }
+
+    /**
+     * The log was compacted back into a slot: the next spill is looked at only once the log is
+     * twice as long as this time, so a log that keeps spilling (a file appended to in small
+     * steps) is compacted ever less often, up to the usual threshold.
+     */
+    public void compactedIntoSlot() {
+        compactionThreshold = Math.min(MIN_COMPACTION_THRESHOLD, 2 * compactionThreshold);
+    }
+
+    private static long initialThreshold(InodeLog log) {
+        return log.startsInSlot() ? SPILL_THRESHOLD : MIN_COMPACTION_THRESHOLD;
+    }
+
 
     /** The latest attribute snapshot (size, times, mode… as entries left them). */
     public InodeEntry attrs() {
@@ -196,7 +216,7 @@ public final class Inode {
      * and safe without the lock (it then reads a slightly stale estimate).
      */
     public long memoryBytes() {
-        long bytes = BASE_BYTES + 8L * log.pageCount();
+        long bytes = BASE_BYTES + 8L * log.segmentCount();
         if (extents != null) {
             bytes += extents.memoryBytes();
         }

@@ -12,7 +12,7 @@ import java.util.BitSet;
 
 /**
  * The on-media inode table and the DRAM map of which records are in use. A record is 64 bytes:
- * {@code u64 tail} (the log's commit point; 0 = free), {@code u64 head block},
+ * {@code u64 tail} (the log's commit point; 0 = free), {@code u64 head} (a log page or slot, {@code log.LogSegment}),
  * {@code u64 generation}, reserved, {@code u32 crc32c} of bytes 16..60 at byte 60. The head is
  * outside the checksum because log compaction replaces it with a journaled 8-byte store; a
  * damaged head is caught by the log page it points at.
@@ -110,18 +110,18 @@ public final class InodeTable {
      * Writes a fresh record (tail 0, not yet committed) for a new inode, flushed and fenced, so
      * that the journaled tail store alone brings it to life.
      */
-    public void writeNewRecord(long ino, long headBlock, long generation) {
+    public void writeNewRecord(long ino, long head, long generation) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment rec = arena.allocate(Layout.INODE_SIZE, 8);
-            encode(rec, headBlock, generation);
+            encode(rec, head, generation);
             device.copyIn(rec, layout.inodeOffset(ino));
             device.fence();
         }
     }
 
-    static void encode(MemorySegment rec, long headBlock, long generation) {
+    static void encode(MemorySegment rec, long head, long generation) {
         rec.fill((byte) 0);
-        rec.set(Layouts.LONG, HEAD, headBlock);
+        rec.set(Layouts.LONG, HEAD, head);
         rec.set(Layouts.LONG, GENERATION, generation);
         rec.set(Layouts.INT, CRC, Checksums.crc32c(rec, GENERATION, CRC - GENERATION));
     }
@@ -135,7 +135,7 @@ public final class InodeTable {
     }
 
     /** One inode record as read from media; {@code crcValid} says whether head and generation can be trusted. */
-    public record Record(long ino, long tail, long headBlock, long generation, boolean crcValid) {
+    public record Record(long ino, long tail, long head, long generation, boolean crcValid) {
         public boolean inUse() {
             return tail != 0;
         }

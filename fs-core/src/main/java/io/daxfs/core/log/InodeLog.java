@@ -1,41 +1,52 @@
 package io.daxfs.core.log;
 
-import io.daxfs.core.format.Layout;
 import java.util.Arrays;
 
 /**
- * DRAM view of one inode's log: its chain of pages in order and its committed tail (a device byte
- * offset just past the last committed entry). Guarded by the owning inode's lock.
+ * DRAM view of one inode's log: its chain of segments in order (see {@link LogSegment}: the first
+ * may be a slot, the others are whole pages) and its committed tail (a device byte offset just past
+ * the last committed entry). Guarded by the owning inode's lock.
  */
 public final class InodeLog {
-    private long[] pages;
-    private int pageCount;
+    private long[] segments;
+    private int segmentCount;
     private long tail;
 
-    /** A log of the given pages with the given committed tail. */
-    public InodeLog(long[] pages, int pageCount, long tail) {
-        if (pageCount < 1) {
-            throw new IllegalArgumentException("a log has at least one page");
+    /** A log of the given segments with the given committed tail. */
+    public InodeLog(long[] segments, int segmentCount, long tail) {
+        if (segmentCount < 1) {
+            throw new IllegalArgumentException("a log has at least one segment");
         }
-        this.pages = pages;
-        this.pageCount = pageCount;
+        this.segments = segments;
+        this.segmentCount = segmentCount;
         this.tail = tail;
     }
 
-    public long headBlock() {
-        return pages[0];
+    /** The head as the inode record holds it: a page's block, or a slot's address. */
+    public long head() {
+        return segments[0];
     }
 
-    public long lastBlock() {
-        return pages[pageCount - 1];
+    /** True if the log starts in a slot of a packed page. */
+    public boolean startsInSlot() {
+        return LogSegment.isSlot(segments[0]);
     }
 
-    public int pageCount() {
-        return pageCount;
+    public long lastSegment() {
+        return segments[segmentCount - 1];
     }
 
-    public long page(int index) {
-        return pages[index];
+    public int segmentCount() {
+        return segmentCount;
+    }
+
+    public long segment(int index) {
+        return segments[index];
+    }
+
+    /** Whole 4 KiB blocks the log owns alone (every page; a slot shares its block). */
+    public int ownedBlocks() {
+        return startsInSlot() ? segmentCount - 1 : segmentCount;
     }
 
     public long tail() {
@@ -44,21 +55,25 @@ public final class InodeLog {
 
     /** Bytes of log in use: what compaction weighs against the live state. */
     public long usedBytes() {
-        return (long) (pageCount - 1) * Layout.BLOCK_SIZE + (tail - Layout.offsetOf(lastBlock()));
+        long bytes = tail - LogSegment.offset(lastSegment());
+        for (int i = 0; i < segmentCount - 1; i++) {
+            bytes += LogSegment.size(segments[i]);
+        }
+        return bytes;
     }
 
     /** Takes in the result of a committed append. */
     void commit(long[] newPages, int newPageCount, long newTail) {
-        if (pageCount + newPageCount > pages.length) {
-            pages = Arrays.copyOf(pages, Math.max(pages.length * 2, pageCount + newPageCount));
+        if (segmentCount + newPageCount > segments.length) {
+            segments = Arrays.copyOf(segments, Math.max(segments.length * 2, segmentCount + newPageCount));
         }
-        System.arraycopy(newPages, 0, pages, pageCount, newPageCount);
-        pageCount += newPageCount;
+        System.arraycopy(newPages, 0, segments, segmentCount, newPageCount);
+        segmentCount += newPageCount;
         tail = newTail;
     }
 
-    /** A copy of the page blocks, for freeing them. */
-    public long[] pagesCopy() {
-        return Arrays.copyOf(pages, pageCount);
+    /** A copy of the segment addresses, for freeing them. */
+    public long[] segmentsCopy() {
+        return Arrays.copyOf(segments, segmentCount);
     }
 }

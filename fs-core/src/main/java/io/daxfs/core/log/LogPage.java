@@ -5,8 +5,9 @@ import io.daxfs.core.format.Layout;
 import java.lang.foreign.MemorySegment;
 
 /**
- * The header of a 4 KiB log page: {@code u64 magic, u64 next block (0 = last), u64 owner inode,
- * u64 reserved}; entries follow from byte {@link #FIRST_ENTRY}.
+ * The header of a 4 KiB log page, and of a log slot ({@link LogSegment}): {@code u64 magic,
+ * u64 next block (0 = last), u64 owner inode, u64 reserved}; entries follow from byte
+ * {@link #FIRST_ENTRY}.
  */
 public final class LogPage {
     /** "DXLOGPG1" read as a little-endian long. */
@@ -19,10 +20,10 @@ public final class LogPage {
 
     private LogPage() {}
 
-    /** Writes a fresh header (next = 0) into {@code buf} at 0. */
-    static void encodeHeader(MemorySegment buf, long ownerIno) {
+    /** Writes a fresh header (next = 0) with {@code magic} into {@code buf} at 0. */
+    static void encodeHeader(MemorySegment buf, long magic, long ownerIno) {
         buf.asSlice(0, FIRST_ENTRY).fill((byte) 0);
-        buf.set(Layouts.LONG, 0, MAGIC);
+        buf.set(Layouts.LONG, 0, magic);
         buf.set(Layouts.LONG, OWNER_OFFSET, ownerIno);
     }
 

@@ -39,18 +39,18 @@ public final class LogReader {
     }
 
     /**
-     * Visits the committed entries of the log of {@code ino} from {@code headBlock} to
-     * {@code tail}; returns the log's pages.
+     * Visits the committed entries of the log of {@code ino} from {@code head} (a segment
+     * address, {@link LogSegment}) to {@code tail}; returns the log's segments.
      *
      * @throws LogCorruptException naming what is wrong and where
      */
-    public InodeLog read(long ino, long headBlock, long tail, Visitor visitor) {
+    public InodeLog read(long ino, long head, long tail, Visitor visitor) {
         long[] pages = new long[4];
         int count = 0;
         Set<Long> visited = null;
-        long block = headBlock;
+        long block = head;
         while (true) {
-            checkPage(ino, block);
+            checkSegment(ino, block, count == 0);
             if (count == SHORT_CHAIN) {
                 visited = new HashSet<>();
                 for (int i = 0; i < count; i++) {
@@ -58,27 +58,29 @@ public final class LogReader {
                 }
             }
             if (visited != null ? !visited.add(block) : contains(pages, count, block)) {
-                throw new LogCorruptException("inode " + ino + ": log page " + pages[count - 1]
+                throw new LogCorruptException("inode " + ino + ": " + LogSegment.describe(pages[count - 1])
                         + " links back to page " + block + " of the same chain (a cycle)");
             }
             if (count == pages.length) {
                 pages = Arrays.copyOf(pages, count * 2);
             }
             pages[count++] = block;
-            long base = Layout.offsetOf(block);
-            MemorySegment page = device.directAccess(base, Layout.BLOCK_SIZE);
+            long base = LogSegment.offset(block);
+            int size = LogSegment.size(block);
+            MemorySegment page = device.directAccess(base, size);
             long pos = LogPage.FIRST_ENTRY;
-            boolean tailHere = tail > base && tail <= base + Layout.BLOCK_SIZE;
-            long end = tailHere ? tail - base : Layout.BLOCK_SIZE;
+            boolean tailHere = tail > base && tail <= base + size;
+            long end = tailHere ? tail - base : size;
             if (tailHere && (end < LogPage.FIRST_ENTRY || end % 8 != 0)) {
                 throw new LogCorruptException("inode " + ino + ": tail " + tail + " is not at an entry boundary");
             }
             while (pos < end) {
                 LogEntry entry;
                 try {
-                    entry = EntryCodec.decode(page, pos, Layout.BLOCK_SIZE - pos);
+                    entry = EntryCodec.decode(page, pos, size - pos);
                 } catch (LogCorruptException e) {
-                    throw new LogCorruptException("inode " + ino + ": log page " + block + ": " + e.getMessage());
+                    throw new LogCorruptException("inode " + ino + ": " + LogSegment.describe(block) + ": "
+                            + e.getMessage());
                 }
                 if (entry != null) {
                     visitor.entry(entry, base + pos);
@@ -93,7 +95,7 @@ public final class LogReader {
             }
             block = page.get(Layouts.LONG, LogPage.NEXT_OFFSET);
             if (block == 0) {
-                throw new LogCorruptException("inode " + ino + ": log ends at page " + pages[count - 1]
+                throw new LogCorruptException("inode " + ino + ": log ends at " + LogSegment.describe(pages[count - 1])
                         + " before reaching its tail " + tail);
             }
         }
@@ -108,17 +110,22 @@ public final class LogReader {
         return false;
     }
 
-    private void checkPage(long ino, long block) {
-        if (!layout.isDataBlock(block)) {
-            throw new LogCorruptException("inode " + ino + ": log page pointer " + block + " is outside the data area");
+    /** A segment must lie in the data area and carry its kind's magic and its owner; only a head may be a slot. */
+    private void checkSegment(long ino, long segment, boolean isHead) {
+        if (!LogSegment.isValid(segment, layout) || (!isHead && LogSegment.isSlot(segment))) {
+            throw new LogCorruptException("inode " + ino + ": log " + (isHead ? "head " : "page pointer ") + segment
+                    + " is outside the data area" + (isHead ? "" : " or names a slot"));
         }
-        MemorySegment header = device.directAccess(Layout.offsetOf(block), LogPage.FIRST_ENTRY);
-        if (header.get(Layouts.LONG, 0) != LogPage.MAGIC) {
-            throw new LogCorruptException("inode " + ino + ": block " + block + " is not a log page (bad magic)");
+        MemorySegment header = device.directAccess(LogSegment.offset(segment), LogPage.FIRST_ENTRY);
+        if (header.get(Layouts.LONG, 0) != LogSegment.magic(segment)) {
+            throw new LogCorruptException("inode " + ino + ": block " + LogSegment.block(segment)
+                    + (LogSegment.isSlot(segment) ? " is not a packed page with a log slot " + LogSegment.slotIndex(segment)
+                    : " is not a log page") + " (bad magic)");
         }
         long owner = header.get(Layouts.LONG, LogPage.OWNER_OFFSET);
         if (owner != ino) {
-            throw new LogCorruptException("inode " + ino + ": log page " + block + " belongs to inode " + owner);
+            throw new LogCorruptException("inode " + ino + ": " + LogSegment.describe(segment) + " belongs to inode "
+                    + owner);
         }
     }
 }

@@ -1,6 +1,7 @@
 package io.daxfs.core.log;
 
 import io.daxfs.core.balloc.BlockAllocator;
+import io.daxfs.core.balloc.SlotAllocator;
 import io.daxfs.core.device.DaxDevice;
 import io.daxfs.core.format.Layout;
 import java.lang.foreign.Arena;
@@ -21,10 +22,12 @@ public final class LogWriter {
 
     private final DaxDevice device;
     private final BlockAllocator allocator;
+    private final SlotAllocator slots;
 
-    public LogWriter(DaxDevice device, BlockAllocator allocator) {
+    public LogWriter(DaxDevice device, BlockAllocator allocator, SlotAllocator slots) {
         this.device = device;
         this.allocator = allocator;
+        this.slots = slots;
     }
 
     /** Entries written behind a tail, not yet committed. */
@@ -51,19 +54,51 @@ public final class LogWriter {
     }
 
     /**
-     * Starts a new log for inode {@code ino}: one page with a fresh header. The returned log's
-     * tail (its first entry offset) is not on the media until the creation commits.
+     * Starts a new log for inode {@code ino} in a slot of a packed page: what every new inode
+     * gets, so a small file costs an eighth of a block of log. The returned log's tail (its first
+     * entry offset) is not on the media until the creation commits.
      */
     public InodeLog newLog(long ino, BlockAllocator.Use use) {
-        long block = allocator.allocateOne(use);
-        writeHeader(block, ino);
-        return new InodeLog(new long[] {block, 0, 0, 0}, 1, LogPage.firstEntryOffset(block));
+        return newLog(ino, 0, use);
     }
 
-    /** Frees every page of a log that was never committed (a failed creation). */
+    /**
+     * Starts a new log for inode {@code ino} whose first entries take {@code firstBytes} (see
+     * {@link #encodedLength}): in a slot if they fit one, else in a whole page (log compaction).
+     * A new block (a page, or a packed page for the slot) is taken as {@code use} allows.
+     */
+    public InodeLog newLog(long ino, long firstBytes, BlockAllocator.Use use) {
+        long segment = firstBytes <= LogSegment.SLOT_CAPACITY ? LogSegment.ofSlot(slots.allocate(use))
+                : allocator.allocateOne(use);
+        writeHeader(segment, ino);
+        return new InodeLog(new long[] {segment, 0, 0, 0}, 1, LogSegment.firstEntryOffset(segment));
+    }
+
+    /** Bytes {@code entries} take in a log (in one page, without padding). */
+    public static long encodedLength(List<LogEntry> entries) {
+        long bytes = 0;
+        for (LogEntry entry : entries) {
+            bytes += EntryCodec.encodedLength(entry);
+        }
+        return bytes;
+    }
+
+    /**
+     * Frees every segment of a log that was never committed (a failed creation or compaction), or
+     * that a durable commit stopped using (a deletion, a compaction). Log pages are never pinned
+     * by mappings, so they go straight back.
+     */
     public void discard(InodeLog log) {
-        for (int i = 0; i < log.pageCount(); i++) {
-            allocator.free(log.page(i), 1);
+        for (int i = 0; i < log.segmentCount(); i++) {
+            freeSegment(log.segment(i));
+        }
+    }
+
+    private void freeSegment(long segment) {
+        if (LogSegment.isSlot(segment)) {
+            slots.free(LogSegment.offset(segment));
+        } else {
+            allocator.free(segment, 1);
         }
     }
 
@@ -79,33 +114,33 @@ public final class LogWriter {
         long[] newPages = new long[2];
         int newCount = 0;
         long pos = log.tail();
-        long lastPage = log.lastBlock();
+        long last = log.lastSegment();
         long chunkStart = pos;
         try {
             for (LogEntry entry : entries) {
                 int length = EntryCodec.encodedLength(entry);
-                long pageEnd = Layout.offsetOf(lastPage) + Layout.BLOCK_SIZE;
-                if (pos + length > pageEnd) {
-                    if (pos < pageEnd) {
-                        EntryCodec.encodePad(buf, pos - Layout.offsetOf(lastPage), (int) (pageEnd - pos));
-                        pos = pageEnd;
+                long segmentEnd = LogSegment.offset(last) + LogSegment.size(last);
+                if (pos + length > segmentEnd) {
+                    if (pos < segmentEnd) {
+                        EntryCodec.encodePad(buf, pos - LogSegment.offset(last), (int) (segmentEnd - pos));
+                        pos = segmentEnd;
                     }
-                    flushChunk(buf, lastPage, chunkStart, pos);
+                    flushChunk(buf, last, chunkStart, pos);
                     long page = allocator.allocateOne(use);
                     if (newCount == newPages.length) {
                         newPages = Arrays.copyOf(newPages, newCount * 2);
                     }
                     newPages[newCount++] = page;
                     writeHeader(page, ino);
-                    link(lastPage, page);
-                    lastPage = page;
+                    link(last, page);
+                    last = page;
                     pos = LogPage.firstEntryOffset(page);
                     chunkStart = pos;
                 }
-                EntryCodec.encode(entry, buf, pos - Layout.offsetOf(lastPage));
+                EntryCodec.encode(entry, buf, pos - LogSegment.offset(last));
                 pos += length;
             }
-            flushChunk(buf, lastPage, chunkStart, pos);
+            flushChunk(buf, last, chunkStart, pos);
             device.fence();
             return new Staged(newPages, newCount, pos);
         } catch (RuntimeException e) {
@@ -123,23 +158,23 @@ public final class LogWriter {
         }
     }
 
-    /** Copies the bytes {@code [from, to)} of page {@code block}, encoded in {@code buf}, to the device. */
-    private void flushChunk(MemorySegment buf, long block, long from, long to) {
+    /** Copies the bytes {@code [from, to)} of segment {@code segment}, encoded in {@code buf}, to the device. */
+    private void flushChunk(MemorySegment buf, long segment, long from, long to) {
         if (to > from) {
-            long base = Layout.offsetOf(block);
+            long base = LogSegment.offset(segment);
             device.copyIn(buf.asSlice(from - base, to - from), from);
         }
     }
 
-    private void writeHeader(long block, long ino) {
+    private void writeHeader(long segment, long ino) {
         MemorySegment buf = PAGE_BUFFER.get();
-        LogPage.encodeHeader(buf, ino);
-        device.copyIn(buf.asSlice(0, LogPage.FIRST_ENTRY), Layout.offsetOf(block));
+        LogPage.encodeHeader(buf, LogSegment.magic(segment), ino);
+        device.copyIn(buf.asSlice(0, LogPage.FIRST_ENTRY), LogSegment.offset(segment));
     }
 
-    /** Points page {@code from}'s next field at {@code to}; beyond the tail, so not yet a commit. */
+    /** Points segment {@code from}'s next field at page {@code to}; beyond the tail, so not yet a commit. */
     private void link(long from, long to) {
-        long offset = Layout.offsetOf(from) + LogPage.NEXT_OFFSET;
+        long offset = LogSegment.offset(from) + LogPage.NEXT_OFFSET;
         device.storeRelease(offset, to);
         device.flush(offset, Long.BYTES);
     }

@@ -65,7 +65,7 @@ public final class Namespace {
         try {
             log = volume.logWriter().newLog(ino, BlockAllocator.Use.DATA);
             long generation = table.read(ino).generation() + 1;
-            table.writeNewRecord(ino, log.headBlock(), generation);
+            table.writeNewRecord(ino, log.head(), generation);
             int flags = dir.attrs().flags() & io.daxfs.core.Attributes.FLAG_DAX;
             List<LogEntry> entries = new ArrayList<>();
             long size = 0;
@@ -115,7 +115,7 @@ public final class Namespace {
             slot = volume.orphans().reserve();
             log = volume.logWriter().newLog(ino, BlockAllocator.Use.DATA);
             long generation = table.read(ino).generation() + 1;
-            table.writeNewRecord(ino, log.headBlock(), generation);
+            table.writeNewRecord(ino, log.head(), generation);
             int flags = dir.attrs().flags() & io.daxfs.core.Attributes.FLAG_DAX;
             Timestamp t = Timestamp.ofNanos(now);
             InodeEntry attrs = new InodeEntry(mode, uid, gid, flags, 0, 0, 0, t, t, t, t, dir.ino(), 0);

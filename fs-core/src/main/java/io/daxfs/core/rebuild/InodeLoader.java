@@ -113,7 +113,7 @@ public final class InodeLoader {
             throw new LogCorruptException("inode " + ino + ": record fails its checksum");
         }
         List<LogEntry> entries = new ArrayList<>();
-        InodeLog log = reader.read(ino, record.headBlock(), record.tail(), (entry, offset) -> entries.add(entry));
+        InodeLog log = reader.read(ino, record.head(), record.tail(), (entry, offset) -> entries.add(entry));
         if (entries.isEmpty() || !(entries.getFirst() instanceof InodeEntry first)) {
             throw new LogCorruptException("inode " + ino + ": log does not start with an inode entry");
         }

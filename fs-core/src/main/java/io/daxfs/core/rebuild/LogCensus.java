@@ -4,6 +4,7 @@ import io.daxfs.core.DirEntry;
 import io.daxfs.core.Errno;
 import io.daxfs.core.FileKind;
 import io.daxfs.core.FsException;
+import io.daxfs.core.balloc.SlotSet;
 import io.daxfs.core.extent.FileExtents;
 import io.daxfs.core.format.Layout;
 import io.daxfs.core.inode.Inode;
@@ -14,6 +15,7 @@ import io.daxfs.core.log.LogEntry.DentryAdd;
 import io.daxfs.core.log.LogEntry.InodeEntry;
 import io.daxfs.core.log.LogEntry.WriteEntry;
 import io.daxfs.core.log.LogReader;
+import io.daxfs.core.log.LogSegment;
 import java.util.Arrays;
 import java.util.BitSet;
 import java.util.HashSet;
@@ -22,8 +24,9 @@ import java.util.Set;
 
 /**
  * What every log on the device uses and names, read once on several threads: the blocks in use
- * (log pages, file data and xattr values), the blocks two owners claim, and the names and link count of every
- * inode. The one scan of the logs: the recovery after a crash and the verification of a clean
+ * (log pages, packed pages of log slots, file data and xattr values), the log slots in use, the blocks two owners
+ * claim (a slot claimed twice, or a packed page also used whole, makes its page one), and the names
+ * and link count of every inode. The one scan of the logs: the recovery after a crash and the verification of a clean
  * mount (issue #13) both take it ({@link Recovery}, {@link MountVerification}).
  *
  * <p>It builds no inodes. Each log is walked with the engine's {@link LogReader} (so it checks
@@ -34,8 +37,10 @@ import java.util.Set;
  * inode, so the census always says what a load of that inode would use and name.
  */
 public final class LogCensus {
-    /** Blocks used by the inodes counted. */
+    /** Blocks used by the inodes counted, packed pages included. */
     private final BitSet used;
+    /** The log slots the counted logs start in. */
+    private final SlotSet slots;
     /** Blocks used twice (by two inodes, or twice by one). */
     private final BitSet shared;
     private final long inodes;
@@ -48,6 +53,8 @@ public final class LogCensus {
 
     private LogCensus(Counter merged) {
         this.used = merged.used;
+        this.used.or(merged.packed);
+        this.slots = merged.slots;
         this.shared = merged.shared;
         this.inodes = merged.inodes;
         this.loadedWhole = merged.loadedWhole;
@@ -77,6 +84,11 @@ public final class LogCensus {
     /** The blocks the counted inodes use. */
     public BitSet used() {
         return used;
+    }
+
+    /** The log slots in use (each inode's log starts in one, or in a whole page). */
+    public SlotSet slots() {
+        return slots;
     }
 
     /** Blocks used by two owners (or twice by one); empty on a consistent image. */
@@ -129,7 +141,11 @@ public final class LogCensus {
         private final LogReader reader;
         private final InodeLoader loader;
         private final Layout layout;
+        /** Blocks used whole: log pages and file data. */
         final BitSet used;
+        final SlotSet slots = new SlotSet();
+        /** The blocks of {@link #slots}. */
+        final BitSet packed = new BitSet();
         final BitSet shared;
         long inodes;
         long loadedWhole;
@@ -175,7 +191,7 @@ public final class LogCensus {
                 pagesEnd = 0;
                 seen.clear();
                 try {
-                    log = reader.read(ino, record.headBlock(), record.tail(), this);
+                    log = reader.read(ino, record.head(), record.tail(), this);
                     if (entries == 0 || size < 0 || size > (symlink ? Layout.BLOCK_SIZE - 1 : Layout.MAX_FILE_SIZE)) {
                         log = null;
                     }
@@ -188,9 +204,7 @@ public final class LogCensus {
                 return;
             }
             inodes++;
-            for (int i = 0; i < log.pageCount(); i++) {
-                mark(log.page(i), 1);
-            }
+            markLog(log);
             for (int i = 0; i < runCount; i += 2) {
                 mark(runs[i], runs[i + 1]);
             }
@@ -279,10 +293,7 @@ public final class LogCensus {
             }
             inodes++;
             loadedWhole++;
-            InodeLog log = inode.log();
-            for (int i = 0; i < log.pageCount(); i++) {
-                mark(log.page(i), 1);
-            }
+            markLog(inode.log());
             if (inode.extents() != null) {
                 for (FileExtents.Run run : inode.extents().runs()) {
                     mark(run.block(), run.count());
@@ -298,9 +309,25 @@ public final class LogCensus {
                     : Integer.toUnsignedLong(inode.attrs().nlink()));
         }
 
+        private void markLog(InodeLog log) {
+            for (int i = 0; i < log.segmentCount(); i++) {
+                long segment = log.segment(i);
+                if (LogSegment.isSlot(segment)) {
+                    int block = (int) LogSegment.block(segment);
+                    if (!slots.add(LogSegment.offset(segment)) || used.get(block)) {
+                        shared.set(block);
+                    }
+                    packed.set(block);
+                } else {
+                    mark(segment, 1);
+                }
+            }
+        }
+
+        /** Marks blocks used whole; one already used, or a packed page, is shared. */
         private void mark(long block, long count) {
             if (count == 1) {
-                if (used.get((int) block)) {
+                if (used.get((int) block) || packed.get((int) block)) {
                     shared.set((int) block);
                 } else {
                     used.set((int) block);
@@ -310,6 +337,9 @@ public final class LogCensus {
             int from = (int) block;
             int to = (int) (block + count);
             for (int b = used.nextSetBit(from); b >= 0 && b < to; b = used.nextSetBit(b + 1)) {
+                shared.set(b);
+            }
+            for (int b = packed.nextSetBit(from); b >= 0 && b < to; b = packed.nextSetBit(b + 1)) {
                 shared.set(b);
             }
             used.set(from, to);
@@ -334,8 +364,16 @@ public final class LogCensus {
             BitSet both = (BitSet) used.clone();
             both.and(other.used);
             shared.or(both);
+            both = (BitSet) used.clone();
+            both.and(other.packed);
+            shared.or(both);
+            both = (BitSet) packed.clone();
+            both.and(other.used);
+            shared.or(both);
+            slots.addAll(other.slots, shared);
             shared.or(other.shared);
             used.or(other.used);
+            packed.or(other.packed);
             inodes += other.inodes;
             loadedWhole += other.loadedWhole;
             for (int i = 0; i < names.length; i++) {

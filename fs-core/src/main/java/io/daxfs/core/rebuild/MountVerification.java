@@ -3,6 +3,7 @@ package io.daxfs.core.rebuild;
 import io.daxfs.core.Errno;
 import io.daxfs.core.FsException;
 import io.daxfs.core.balloc.BlockAllocator;
+import io.daxfs.core.balloc.SlotAllocator;
 import io.daxfs.core.inode.InodeTable;
 import io.daxfs.core.log.LogCorruptException;
 import io.daxfs.core.log.LogReader;
@@ -18,7 +19,8 @@ import org.slf4j.LoggerFactory;
  * every inode. Until it is done the allocator hands nothing out and operations on names wait
  * ({@link #await}); reads, lookups and writes into blocks a file already has go on meanwhile, so
  * mount stays as fast as before. Then blocks the saved free list wrongly calls free are withheld,
- * blocks used by two owners are never given out again, and an inode whose link count disagrees
+ * blocks used by two owners are never given out again, the log slots in use are handed to the
+ * {@link SlotAllocator} (nothing on the media lists them), and an inode whose link count disagrees
  * with its names is never deleted. If a log cannot be read, nothing is handed out and names do not
  * change: the volume is read-only.
  *
@@ -49,22 +51,28 @@ public final class MountVerification {
         return v;
     }
 
-    /** Starts verifying the inodes in use at a clean mount; {@code allocator} waits for the result. */
-    public static MountVerification start(InodeTable table, LogReader reader, BlockAllocator allocator) {
+    /**
+     * Starts verifying the inodes in use at a clean mount; {@code allocator} and {@code slots}
+     * wait for the result.
+     */
+    public static MountVerification start(InodeTable table, LogReader reader, BlockAllocator allocator,
+            SlotAllocator slots) {
         MountVerification v = new MountVerification();
         BitSet inUse = table.usedSnapshot();
         InodeLoader loader = new InodeLoader(table, reader);
         Thread.ofPlatform().daemon().name("daxfs-mount-verify").start(() -> v.run(table, reader, loader, inUse,
-                allocator));
+                allocator, slots));
         return v;
     }
 
-    private void run(InodeTable table, LogReader reader, InodeLoader loader, BitSet inUse, BlockAllocator allocator) {
+    private void run(InodeTable table, LogReader reader, InodeLoader loader, BitSet inUse, BlockAllocator allocator,
+            SlotAllocator slots) {
         long started = System.nanoTime();
         try {
             int threads = Math.max(1, Math.min(Runtime.getRuntime().availableProcessors(), 8));
             LogCensus census = LogCensus.take(table, reader, loader, inUse, threads);
             long withheld = allocator.verified(census.used(), census.shared());
+            slots.adopt(census.slots(), census.shared(), census.used());
             wrongLinkCounts = census.wrongLinkCounts();
             LOG.info("clean mount verified: {} inodes ({} loaded whole), {} blocks in use, {} ms", census.inodes(),
                     census.loadedWhole(), census.used().cardinality(), (System.nanoTime() - started) / 1_000_000);
@@ -79,18 +87,19 @@ public final class MountVerification {
             }
             report(wrongLinkCounts);
         } catch (LogCorruptException | FsException e) {
-            fail(allocator, e.getMessage() + "; the filesystem is read-only until fsck.daxfs repairs it");
+            fail(allocator, slots, e.getMessage() + "; the filesystem is read-only until fsck.daxfs repairs it");
         } catch (RuntimeException | Error e) {
-            fail(allocator, "verification failed (" + e + "); the filesystem is read-only");
+            fail(allocator, slots, "verification failed (" + e + "); the filesystem is read-only");
             throw e;
         } finally {
             done.countDown();
         }
     }
 
-    private void fail(BlockAllocator allocator, String why) {
+    private void fail(BlockAllocator allocator, SlotAllocator slots, String why) {
         failure = why;
         allocator.refuse(why);
+        slots.refuse(why);
         LOG.error("clean mount verification: {}", why);
     }
 

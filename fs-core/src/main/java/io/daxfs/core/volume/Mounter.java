@@ -5,6 +5,7 @@ import io.daxfs.core.FormatOptions;
 import io.daxfs.core.FsException;
 import io.daxfs.core.Timestamp;
 import io.daxfs.core.balloc.BlockAllocator;
+import io.daxfs.core.balloc.SlotAllocator;
 import io.daxfs.core.device.DaxDevice;
 import io.daxfs.core.format.CorruptImageException;
 import io.daxfs.core.format.Layout;
@@ -55,14 +56,14 @@ public final class Mounter {
         device.fence();
 
         BlockAllocator allocator = BlockAllocator.allFree(layout);
-        LogWriter writer = new LogWriter(device, allocator);
+        LogWriter writer = new LogWriter(device, allocator, SlotAllocator.empty(allocator));
         InodeTable table = new InodeTable(device, layout);
         InodeLog rootLog = writer.newLog(Layout.ROOT_INO, BlockAllocator.Use.RELEASE);
         InodeEntry root = new InodeEntry(FileKind.DIRECTORY.typeBits() | 0755, options.rootUid(), options.rootGid(),
                 0, 2, 0, 0, Timestamp.ofNanos(nowNs), Timestamp.ofNanos(nowNs), Timestamp.ofNanos(nowNs),
                 Timestamp.ofNanos(nowNs), Layout.ROOT_INO, 0);
         LogWriter.Staged staged = writer.stage(Layout.ROOT_INO, rootLog, List.of(root), BlockAllocator.Use.RELEASE);
-        table.writeNewRecord(Layout.ROOT_INO, rootLog.headBlock(), 1);
+        table.writeNewRecord(Layout.ROOT_INO, rootLog.head(), 1);
         long tailWord = table.tailOffset(Layout.ROOT_INO);
         device.storeRelease(tailWord, staged.newTail());
         device.flush(tailWord, Long.BYTES);
@@ -91,11 +92,13 @@ public final class Mounter {
         InodeTable table = new InodeTable(device, layout);
         OrphanTable orphanTable = new OrphanTable(device);
         BlockAllocator allocator = null;
+        SlotAllocator slots = null;
         LogCensus census = null;
         MountVerification verification = MountVerification.none();
         if (sb.state() == State.CLEAN && sb.freeList().present()) {
             try {
                 allocator = BlockAllocator.load(layout, device, sb.freeList());
+                slots = SlotAllocator.pending(allocator);
             } catch (IllegalStateException e) {
                 LOG.warn("saved allocator unusable ({}); scanning the logs", e.getMessage());
             }
@@ -111,6 +114,7 @@ public final class Mounter {
             table = new InodeTable(device, layout);
             census = Recovery.scan(table, reader, new InodeLoader(table, reader));
             allocator = BlockAllocator.fromUsed(layout, census.used());
+            slots = SlotAllocator.of(allocator, census.slots());
             verification = MountVerification.of(census);
         }
         boolean crashed = sb.state() != State.CLEAN;
@@ -120,7 +124,7 @@ public final class Mounter {
         List<Inode> orphans = crashed && !readOnly ? orphanCandidates(orphanTable, table, census, reader) : List.of();
         BlockClaims claims = new BlockClaims(new BitSet());
         orphans.forEach(claims::claim);
-        Volume volume = new Volume(device, sb, allocator, table, orphanTable, orphans, claims, indexCacheBytes);
+        Volume volume = new Volume(device, sb, allocator, slots, table, orphanTable, orphans, claims, indexCacheBytes);
         requireUsableRoot(volume);
         if (!readOnly) {
             Superblock dirty = sb.withState(State.DIRTY, FreeList.NONE, nowNs, true);
@@ -128,7 +132,7 @@ public final class Mounter {
             volume.setSuperblock(dirty);
             new OrphanReaper(volume).reapAtMount(crashed ? census : null);
             if (census == null) {
-                verification = MountVerification.start(table, reader, allocator);
+                verification = MountVerification.start(table, reader, allocator, slots);
             }
         }
         volume.setVerification(verification);

@@ -3,6 +3,7 @@ package io.daxfs.core.volume;
 import io.daxfs.core.Errno;
 import io.daxfs.core.FsException;
 import io.daxfs.core.balloc.BlockAllocator;
+import io.daxfs.core.balloc.SlotAllocator;
 import io.daxfs.core.device.DaxDevice;
 import io.daxfs.core.format.Layout;
 import io.daxfs.core.format.Superblock;
@@ -33,6 +34,7 @@ public final class Volume {
     private final DaxDevice device;
     private final Layout layout;
     private final BlockAllocator allocator;
+    private final SlotAllocator slots;
     private final Journal journal;
     private final InodeTable inodeTable;
     private final OrphanTable orphans;
@@ -52,16 +54,18 @@ public final class Volume {
     private volatile MountVerification verification = MountVerification.none();
     private volatile Superblock superblock;
 
-    Volume(DaxDevice device, Superblock superblock, BlockAllocator allocator, InodeTable inodeTable,
-            OrphanTable orphans, Iterable<Inode> loaded, BlockClaims claims, long indexCacheBytes) {
+    Volume(DaxDevice device, Superblock superblock, BlockAllocator allocator, SlotAllocator slots,
+            InodeTable inodeTable, OrphanTable orphans, Iterable<Inode> loaded, BlockClaims claims,
+            long indexCacheBytes) {
         this.device = device;
         this.superblock = superblock;
         this.layout = superblock.layout();
         this.allocator = allocator;
+        this.slots = slots;
         this.journal = new Journal(device);
         this.inodeTable = inodeTable;
         this.orphans = orphans;
-        this.logWriter = new LogWriter(device, allocator);
+        this.logWriter = new LogWriter(device, allocator, slots);
         this.logReader = new LogReader(device, layout);
         this.loader = new InodeLoader(inodeTable, logReader);
         this.releaser = new BlockReleaser(allocator);
@@ -91,6 +95,11 @@ public final class Volume {
 
     public BlockAllocator allocator() {
         return allocator;
+    }
+
+    /** The log slots of packed pages (small logs). */
+    public SlotAllocator slots() {
+        return slots;
     }
 
     public Journal journal() {
@@ -251,9 +260,7 @@ public final class Volume {
             dead.extents().runs().forEach(run -> releaser.release(run.block(), run.count()));
         }
         dead.forEachXattrBlock(releaser::release);
-        for (long page : dead.log().pagesCopy()) {
-            releaser.release(page, 1);
-        }
+        logWriter.discard(dead.log());
         if (!lookups.keepNumber(dead.ino())) {
             inodeTable.release(dead.ino());
         }

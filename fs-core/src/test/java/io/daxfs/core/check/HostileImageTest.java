@@ -32,6 +32,7 @@ import io.daxfs.core.log.LogEntry.InodeEntry;
 import io.daxfs.core.log.LogEntry.WriteEntry;
 import io.daxfs.core.log.LogEntry.XattrRef;
 import io.daxfs.core.log.LogReader;
+import io.daxfs.core.log.LogSegment;
 import java.lang.foreign.MemorySegment;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
@@ -118,13 +119,13 @@ class HostileImageTest {
             }
             long many = ino(device, "/big");
             ImageCrafter crafter = new ImageCrafter(device);
-            long[] pages = crafter.logPages(many);
-            assertTrue(pages.length >= 3, "pages " + pages.length);
-            crafter.setNext(pages[1], pages[0]);
+            long[] pages = crafter.logSegments(many);
+            assertTrue(pages.length >= 4, "segments " + pages.length);
+            crafter.setNext(pages[2], pages[1]);
             InodeTable.Record rec = new InodeTable(device, crafter.layout()).read(many);
             AtomicLong visited = new AtomicLong();
             LogCorruptException e = assertThrows(LogCorruptException.class, () -> new LogReader(device,
-                    crafter.layout()).read(many, rec.headBlock(), rec.tail(), (entry, at) -> visited.incrementAndGet()));
+                    crafter.layout()).read(many, rec.head(), rec.tail(), (entry, at) -> visited.incrementAndGet()));
             assertTrue(e.getMessage().contains("cycle"), e.getMessage());
             assertTrue(visited.get() <= 2 * Layout.BLOCK_SIZE / 8, "entries visited: " + visited.get());
             try (DaxFileSystem fs = FsFixture.mount(device)) {
@@ -153,8 +154,13 @@ class HostileImageTest {
         for (long[] field : bad) {
             try (DaxDevice device = image(SIZE)) {
                 long many = ino(device, "/many");
+                try (DaxFileSystem fs = FsFixture.mount(device)) {
+                    fs.chmod(many, 0640); // may compact the log back into a slot with one INODE entry
+                    fs.chmod(many, 0640); // an INODE entry after the first
+                }
                 ImageCrafter crafter = new ImageCrafter(device);
                 List<Located> inodes = crafter.all(many, InodeEntry.class);
+                assertTrue(inodes.size() >= 2, "INODE entries of /many: " + inodes.size());
                 crafter.patchEntry(inodes.getLast().offset(), (int) field[0], field[1], (int) field[2]);
                 CheckReport report = Checker.check(device);
                 assertTrue(report.has(Kind.LOG_DAMAGED), report.problems().toString());
@@ -408,14 +414,14 @@ class HostileImageTest {
     @Test
     void aFileNamingALogPageIsRefused() {
         try (DaxDevice device = image(SIZE)) {
-            long g = crossLink(device, (c, self) -> c.logPages(Layout.ROOT_INO)[0]);
+            long g = crossLink(device, (c, self) -> c.logBlocks(Layout.ROOT_INO)[0]);
             try (DaxFileSystem fs = FsFixture.mount(device)) {
                 assertEio(() -> FsFixture.readAll(fs, g));
                 assertEquals(4, fs.readdir(fs.rootIno(), 0, 100).size(), "root lists f, d, many, g");
             }
         }
         try (DaxDevice device = image(SIZE)) {
-            long g = crossLink(device, (c, self) -> c.logPages(self)[0]);
+            long g = crossLink(device, (c, self) -> c.logBlocks(self)[0]);
             try (DaxFileSystem fs = FsFixture.mount(device)) {
                 assertEio(() -> FsFixture.readAll(fs, g));
             }
@@ -451,6 +457,63 @@ class HostileImageTest {
         fs.volume().device().fence();
         assertEquals(0, fs.statfs().freeBlocks(), "the device is full");
         reserve.forEach(allocator::free);
+    }
+
+    // ---- issue #11 point 3: log slots ----
+
+    @Test
+    void aSlotClaimedByTwoLogsIsNeverServedToBoth() {
+        try (DaxDevice device = image(SIZE)) {
+            long f = ino(device, "/f");
+            long x = ino(device, "/d/x");
+            ImageCrafter crafter = new ImageCrafter(device);
+            long xSlot = crafter.logSegments(x)[0];
+            assertTrue(LogSegment.isSlot(xSlot));
+            crafter.moveSlot(f, LogSegment.block(xSlot), LogSegment.slotIndex(xSlot));
+            try (DaxFileSystem fs = FsFixture.mount(device)) {
+                assertArrayEquals(CONTENT, FsFixture.readAll(fs, f));
+                long d = fs.lookup(fs.rootIno(), "d");
+                assertEio(() -> FsFixture.readAll(fs, fs.lookup(d, "x")));
+            }
+            CheckReport r = Checker.check(device);
+            assertTrue(r.has(Kind.INODE_LOST), r.toString());
+            Repairer.repair(device);
+            assertEquals(List.of(), Checker.check(device).problems());
+            try (DaxFileSystem fs = FsFixture.mount(device)) {
+                assertArrayEquals(CONTENT, FsFixture.readAll(fs, f));
+            }
+        }
+    }
+
+    @Test
+    void aSlotInsideAnotherFilesDataIsRefused() {
+        try (DaxDevice device = image(SIZE)) {
+            long f = ino(device, "/f");
+            long x = ino(device, "/d/x");
+            ImageCrafter crafter = new ImageCrafter(device);
+            long dataOfF = ((WriteEntry) crafter.first(f, WriteEntry.class).entry()).block();
+            crafter.moveSlot(x, dataOfF, 3);
+            try (DaxFileSystem fs = FsFixture.mount(device)) {
+                assertEquals(CONTENT.length, FsFixture.readAll(fs, f).length, "the first owner read is served");
+                long d = fs.lookup(fs.rootIno(), "d");
+                assertEio(() -> FsFixture.readAll(fs, fs.lookup(d, "x")));
+            }
+            try (DaxDevice crashed = MemoryDevice.fromImage(MemoryDevice.snapshot(device))) {
+                new ImageCrafter(crashed).markDirty();
+                CorruptImageException e = assertThrows(CorruptImageException.class, () -> FsFixture.mount(crashed));
+                assertTrue(e.getMessage().contains("run fsck.daxfs") && !e.getMessage().contains("\n"),
+                        e.getMessage());
+            }
+            CheckReport r = Checker.check(device);
+            assertTrue(r.has(Kind.BLOCK_DOUBLE_REF), r.toString());
+            Repairer.repair(device);
+            assertEquals(List.of(), Checker.check(device).problems());
+            try (DaxFileSystem fs = FsFixture.mount(device)) {
+                long d = fs.lookup(fs.rootIno(), "d");
+                assertArrayEquals(FsFixture.bytes("x"), FsFixture.readAll(fs, fs.lookup(d, "x")));
+                assertEquals(CONTENT.length, FsFixture.readAll(fs, f).length);
+            }
+        }
     }
 
     private static void assertEio(org.junit.jupiter.api.function.Executable op) {

@@ -13,6 +13,7 @@ import io.daxfs.core.log.EntryCodec;
 import io.daxfs.core.log.InodeLog;
 import io.daxfs.core.log.LogEntry;
 import io.daxfs.core.log.LogPage;
+import io.daxfs.core.log.LogSegment;
 import io.daxfs.core.log.LogReader;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -57,15 +58,20 @@ public final class ImageCrafter {
     public List<Located> entries(long ino) {
         InodeTable.Record rec = new InodeTable(device, layout).read(ino);
         List<Located> out = new ArrayList<>();
-        new LogReader(device, layout).read(ino, rec.headBlock(), rec.tail(), (e, at) -> out.add(new Located(at, e)));
+        new LogReader(device, layout).read(ino, rec.head(), rec.tail(), (e, at) -> out.add(new Located(at, e)));
         return out;
     }
 
-    /** The log pages of inode {@code ino}, in chain order. */
-    public long[] logPages(long ino) {
+    /** The log segments of inode {@code ino} in chain order: the first may be a slot ({@link LogSegment}). */
+    public long[] logSegments(long ino) {
         InodeTable.Record rec = new InodeTable(device, layout).read(ino);
-        InodeLog log = new LogReader(device, layout).read(ino, rec.headBlock(), rec.tail(), (e, at) -> { });
-        return log.pagesCopy();
+        InodeLog log = new LogReader(device, layout).read(ino, rec.head(), rec.tail(), (e, at) -> { });
+        return log.segmentsCopy();
+    }
+
+    /** The blocks holding inode {@code ino}'s log segments (a slot's packed page first, if it starts in one). */
+    public long[] logBlocks(long ino) {
+        return java.util.Arrays.stream(logSegments(ino)).map(LogSegment::block).toArray();
     }
 
     /** The first committed entry of {@code ino} of the given type. */
@@ -133,9 +139,35 @@ public final class ImageCrafter {
         setWord(OrphanTable.slotOffset(slot), ino);
     }
 
-    /** Points log page {@code page}'s next link at {@code next}. */
-    public void setNext(long page, long next) {
-        setWord(Layout.offsetOf(page) + LogPage.NEXT_OFFSET, next);
+    /** Points log segment {@code segment}'s next link at {@code next}. */
+    public void setNext(long segment, long next) {
+        setWord(LogSegment.offset(segment) + LogPage.NEXT_OFFSET, next);
+    }
+
+    /**
+     * Moves the slot inode {@code ino}'s log starts in to slot {@code index} of {@code block}
+     * (another log's slot, a free slot, a slot inside a data block or a log page): its 512 bytes
+     * are copied there, its head and (if the tail lies in the slot) its tail follow, so header,
+     * owner and entry checksums stay valid.
+     *
+     * @throws IllegalArgumentException if the log does not start in a slot
+     */
+    public void moveSlot(long ino, long block, int index) {
+        InodeTable.Record rec = new InodeTable(device, layout).read(ino);
+        if (!LogSegment.isSlot(rec.head())) {
+            throw new IllegalArgumentException("inode " + ino + "'s log starts in a page");
+        }
+        long from = LogSegment.offset(rec.head());
+        long to = Layout.offsetOf(block) + (long) index * Layout.SLOT_SIZE;
+        byte[] bytes = new byte[Layout.SLOT_SIZE];
+        MemorySegment.copy(device.directAccess(from, Layout.SLOT_SIZE), java.lang.foreign.ValueLayout.JAVA_BYTE, 0,
+                bytes, 0, bytes.length);
+        device.copyIn(MemorySegment.ofArray(bytes), to);
+        device.fence();
+        setWord(layout.inodeOffset(ino) + InodeTable.HEAD, LogSegment.ofSlot(to));
+        if (rec.tail() > from && rec.tail() <= from + Layout.SLOT_SIZE) {
+            setWord(layout.inodeOffset(ino) + InodeTable.TAIL, rec.tail() - from + to);
+        }
     }
 
     /** Rewrites inode {@code ino}'s record with {@code head} and {@code generation}, checksum recomputed. */

@@ -32,6 +32,17 @@ public final class TestImages {
     public static final long SIZE = 4L << 20;
 
     /** What one path should hold. */
+    /** The xattrs of /many: their live state does not fit a log slot. */
+    private static final Map<String, byte[]> MANY_XATTRS = manyXattrs();
+
+    private static Map<String, byte[]> manyXattrs() {
+        Map<String, byte[]> m = new java.util.TreeMap<>();
+        for (int i = 0; i < 8; i++) {
+            m.put("user.many" + i, pattern(64, i));
+        }
+        return m;
+    }
+
     public record Obj(String path, FileKind kind, byte[] content, String target, Map<String, byte[]> xattrs, int mode) {}
 
     private TestImages() {}
@@ -62,7 +73,7 @@ public final class TestImages {
         byte[] holey = new byte[9 * 4096 + 10];
         System.arraycopy(pattern(10, 4), 0, holey, 9 * 4096, 10);
         m.put("/holey", new Obj("/holey", FileKind.REGULAR, holey, null, Map.of(), 0644));
-        m.put("/many", new Obj("/many", FileKind.REGULAR, bytes("many changes"), null, Map.of(), 0640));
+        m.put("/many", new Obj("/many", FileKind.REGULAR, bytes("many changes"), null, MANY_XATTRS, 0640));
         m.put("/d2", new Obj("/d2", FileKind.DIRECTORY, null, null, Map.of(), 0755));
         m.put("/d2/e", new Obj("/d2/e", FileKind.REGULAR, pattern(100, 5), null,
                 Map.of("user.big", pattern(10_000, 6)), 0644)); // an xattr value stored out of line
@@ -96,6 +107,10 @@ public final class TestImages {
             fs.write(holey, 9 * 4096, MemorySegment.ofArray(pattern(10, 4)));
             long many = create(fs, root, "many", 0644);
             write(fs, many, bytes("many changes"));
+            // more than a slot holds, so its log stays in pages: a slot and three pages after the chmods
+            for (Map.Entry<String, byte[]> x : MANY_XATTRS.entrySet()) {
+                fs.setxattr(many, x.getKey(), x.getValue(), 0);
+            }
             for (int i = 0; i < 100; i++) {
                 fs.chmod(many, (i % 2 == 0) ? 0600 : 0640); // ends at 0640
             }
@@ -147,15 +162,15 @@ public final class TestImages {
             Volume v = fs.volume();
             var record = v.inodeTable().read(ino);
             List<Long> offsets = new ArrayList<>();
-            new LogReader(device, v.layout()).read(ino, record.headBlock(), record.tail(), (e, off) -> offsets.add(off));
+            new LogReader(device, v.layout()).read(ino, record.head(), record.tail(), (e, off) -> offsets.add(off));
             return offsets;
         }
     }
 
-    /** The log pages of inode {@code ino}. */
-    public static long[] logPages(DaxDevice device, long ino) {
+    /** The log segments of inode {@code ino}: the first may be a slot ({@code log.LogSegment}). */
+    public static long[] logSegments(DaxDevice device, long ino) {
         try (DaxFileSystem fs = DaxFileSystem.mount(device, MountOptions.defaults().withReadOnly(true))) {
-            return fs.volume().inode(ino).log().pagesCopy();
+            return fs.volume().inode(ino).log().segmentsCopy();
         }
     }
 

@@ -146,6 +146,15 @@ final class CrashOps {
                     default -> fs.symlink(fs.rootIno(), Name.of("ff"), FF_NAME.toByteArray(), 0, 0);
                 }
             }),
+            new Op("chmod A/sub 6 times (its log spills out of its slot, compaction puts it back in one)", 6,
+                    (fs, i) -> fs.chmod(ino(fs, "A/sub"), 0700 + i)),
+            new Op("unlink bar, create A/new2 (it takes the slot bar's log had), write it", 3, (fs, step) -> {
+                switch (step) {
+                    case 0 -> fs.unlink(fs.rootIno(), "bar");
+                    case 1 -> fs.create(ino(fs, "A"), "new2", FileKind.REGULAR.typeBits() | 0644, 0, 0, 0);
+                    default -> write(fs, ino(fs, "A/new2"), 0, 4096, 'n');
+                }
+            }),
             new Op("400 small writes (compaction)", 400,
                     (fs, i) -> write(fs, ino(fs, "bar"), (i * 37L) % 8000, 16, (char) ('A' + i % 26))));
 

@@ -17,6 +17,7 @@ import io.daxfs.core.inode.Inode;
 import io.daxfs.core.inode.InodeTable;
 import io.daxfs.core.log.LogEntry.DentryAdd;
 import io.daxfs.core.log.LogReader;
+import io.daxfs.core.log.LogSegment;
 import java.util.BitSet;
 import java.util.HashMap;
 import java.util.Map;
@@ -109,8 +110,8 @@ class LogCensusTest {
         BitSet inUse = table.usedSnapshot();
         for (int ino = inUse.nextSetBit(1); ino >= 0; ino = inUse.nextSetBit(ino + 1)) {
             Inode inode = loader.loadOrThrow(ino);
-            for (long page : inode.log().pagesCopy()) {
-                used.set((int) page);
+            for (long segment : inode.log().segmentsCopy()) {
+                used.set((int) LogSegment.block(segment));
             }
             if (inode.extents() != null) {
                 for (FileExtents.Run run : inode.extents().runs()) {

@@ -1,0 +1,178 @@
+package io.daxfs.core.balloc;
+
+import io.daxfs.core.Errno;
+import io.daxfs.core.FsException;
+import io.daxfs.core.format.Layout;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.List;
+
+/**
+ * Hands out log slots (docs/FORMAT.md, "Log pages and slots"): 512-byte first segments of small
+ * logs, packed eight to a block. A packed page is taken from the {@link BlockAllocator} when no
+ * packed page has a free slot, and given back when its last slot is freed. Nothing about slots is
+ * stored: which slots are in use is learnt from the logs' heads by the scan that follows a crash
+ * ({@link #of}), or by the background verification of a clean mount ({@link #adopt}); until then
+ * nothing is handed out and frees wait, as the block allocator does. Used by the log writer and
+ * {@code volume.Volume}; thread-safe.
+ */
+public final class SlotAllocator {
+    private static final int FULL = (1 << Layout.SLOTS_PER_BLOCK) - 1;
+
+    private final BlockAllocator blocks;
+    private final SlotSet used = new SlotSet();
+    /** Packed pages with at least one free slot. */
+    private final BitSet partial = new BitSet();
+    /** Packed pages found claimed twice: their slots are never handed out, nor the page freed. */
+    private final BitSet quarantined = new BitSet();
+    /** Frees made before {@link #adopt}; null once the slots in use are known. */
+    private List<Long> pendingFrees;
+    /** Why the slots in use could not be learnt; then nothing is ever handed out. */
+    private String refused;
+    private int cursor;
+
+    private SlotAllocator(BlockAllocator blocks, boolean known) {
+        this.blocks = blocks;
+        this.pendingFrees = known ? null : new ArrayList<>();
+    }
+
+    /** No slot in use (a new filesystem, or the checker's repairs, which only add logs). */
+    public static SlotAllocator empty(BlockAllocator blocks) {
+        return new SlotAllocator(blocks, true);
+    }
+
+    /** The slots in {@code inUse} are taken (the scan after a crash read every log). */
+    public static SlotAllocator of(BlockAllocator blocks, SlotSet inUse) {
+        SlotAllocator slots = new SlotAllocator(blocks, true);
+        slots.take(inUse);
+        return slots;
+    }
+
+    /** Slots in use unknown until {@link #adopt} (a clean mount: the verification reads the logs). */
+    public static SlotAllocator pending(BlockAllocator blocks) {
+        return new SlotAllocator(blocks, false);
+    }
+
+    /**
+     * A free slot, as its device offset; its page is a packed page with a free slot, or a new
+     * block taken as {@code use} allows (the metadata reserve).
+     *
+     * @throws FsException ENOSPC when a new page is needed and none is free; EROFS if the slots
+     *     in use could not be learnt
+     */
+    public synchronized long allocate(BlockAllocator.Use use) {
+        awaitKnown();
+        int block = partial.nextSetBit(cursor);
+        if (block < 0) {
+            block = partial.nextSetBit(0);
+        }
+        if (block < 0) {
+            block = (int) blocks.allocateOne(use);
+            partial.set(block);
+        }
+        cursor = block;
+        int mask = used.mask(block);
+        int index = Integer.numberOfTrailingZeros(~mask);
+        long offset = SlotSet.slotOffset(block, index);
+        used.add(offset);
+        if ((mask | 1 << index) == FULL) {
+            partial.clear(block);
+        }
+        return offset;
+    }
+
+    /** Gives back the slot at {@code slotOffset}; its page too if it was the page's last slot in use. */
+    public synchronized void free(long slotOffset) {
+        if (pendingFrees != null) {
+            pendingFrees.add(slotOffset);
+            return;
+        }
+        long block = SlotSet.blockOf(slotOffset);
+        if (!used.contains(slotOffset)) {
+            throw new IllegalStateException("freeing slot " + slotOffset + ", which is not in use");
+        }
+        int left = used.remove(slotOffset);
+        if (quarantined.get((int) block)) {
+            return;
+        }
+        if (left == 0) {
+            partial.clear((int) block);
+            blocks.free(block, 1);
+        } else {
+            partial.set((int) block);
+        }
+    }
+
+    /**
+     * The verification of a clean mount is done: {@code inUse} are the slots the logs start in,
+     * {@code keep} the blocks a slot's page must not be freed for (used otherwise, or by two
+     * owners). Slots in pages of {@code shared} are never handed out. The frees made meanwhile are
+     * applied, and allocation starts.
+     */
+    public synchronized void adopt(SlotSet inUse, BitSet shared, BitSet keep) {
+        BitSet sharedPages = (BitSet) shared.clone();
+        sharedPages.and(inUse.pages());
+        quarantined.or(sharedPages);
+        take(inUse);
+        List<Long> frees = pendingFrees == null ? List.of() : pendingFrees;
+        pendingFrees = null;
+        BitSet freedPages = new BitSet();
+        for (long slot : frees) {
+            int block = (int) SlotSet.blockOf(slot);
+            if (used.contains(slot)) {
+                free(slot);
+            } else if (!used.isPacked(block) && !keep.get(block) && !quarantined.get(block) && !freedPages.get(block)) {
+                // the last slots of a page whose owners were deleted before the verification read them
+                freedPages.set(block);
+                blocks.free(block, 1);
+            }
+        }
+        notifyAll();
+    }
+
+    /** The slots in use could not be learnt: nothing is handed out, ever (the volume is read-only). */
+    public synchronized void refuse(String why) {
+        refused = why;
+        notifyAll();
+    }
+
+    /** Slots in use. */
+    public synchronized long slotsInUse() {
+        return used.size();
+    }
+
+    /** Blocks holding slots in use. */
+    public synchronized long packedPages() {
+        return used.pages().cardinality();
+    }
+
+    private void take(SlotSet inUse) {
+        inUse.forEachPage((block, mask) -> {
+            for (int i = 0; i < Layout.SLOTS_PER_BLOCK; i++) {
+                if ((mask & 1 << i) != 0) {
+                    used.add(SlotSet.slotOffset(block, i));
+                }
+            }
+            if (used.mask(block) != FULL && !quarantined.get((int) block)) {
+                partial.set((int) block);
+            }
+        });
+    }
+
+    private void awaitKnown() {
+        boolean interrupted = false;
+        while (pendingFrees != null && refused == null) {
+            try {
+                wait();
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+        if (refused != null) {
+            throw new FsException(Errno.EROFS, refused);
+        }
+    }
+}
