@@ -5,6 +5,7 @@ import io.daxfs.core.DirEntry;
 import io.daxfs.core.Errno;
 import io.daxfs.core.FileKind;
 import io.daxfs.core.FsException;
+import io.daxfs.core.MountOptions;
 import io.daxfs.core.Name;
 import io.daxfs.core.StatFs;
 import io.daxfs.core.file.PinnedRead;
@@ -79,6 +80,17 @@ final class DaxLowLevel implements LowLevelFileSystem {
     @Override
     public boolean handlesKillPriv() {
         return true;
+    }
+
+    /**
+     * The kernel's writeback cache only under {@code writeback=fsync}, where a write is durable at
+     * fsync anyway (measured faster there, docs/BENCHMARKS.md); under {@code writeback=sync} a
+     * write must be durable when it returns, so it goes straight through. Direct-I/O files
+     * (dax=always, DAX files) bypass it either way.
+     */
+    @Override
+    public boolean wantsWritebackCache() {
+        return fs.options().writeback() == MountOptions.Writeback.FSYNC;
     }
 
     /** The caller uid fs-core clears set-id bits for: any but root when the kernel's kill flag is set. */

@@ -461,6 +461,51 @@ class KernelTransportMountIT {
         assertEquals("write 0o777\nftruncate 0o777\ntrunc 0o777\nfallocate 0o777\nnogx 0o2766\nroot 6777\n", out);
     }
 
+    /**
+     * writeback=fsync with dax=never: the kernel's writeback cache is on (INIT flag 1 << 16), a
+     * shared mapping of a page-cache file works, and fsync keeps its meaning: what was fsynced
+     * survives a SIGKILLed daemon.
+     */
+    @Test
+    void writebackCacheKeepsFsyncDurableAcrossAKilledDaemon() throws Exception {
+        fx.format(64 * MIB);
+        Path mnt = fx.mountPoint("mnt");
+        Path info = fx.base.resolve("info.log");
+        Path logback = Files.writeString(fx.base.resolve("logback.xml"), """
+                <configuration><appender name="F" class="ch.qos.logback.core.FileAppender"><file>%s</file>
+                <encoder><pattern>%%msg%%n</pattern></encoder></appender><root level="INFO"><appender-ref ref="F"/>
+                </root></configuration>""".formatted(info));
+        fx.run(List.of("env", "DAXFS_LOGBACK=" + logback, MountFixture.REPO.resolve("bin/daxfs").toString(),
+                fx.image.toString(), mnt.toString(), "-o", KERNEL + ",dax=never,writeback=fsync")).ok();
+        fx.sh(mnt, "ls >/dev/null").ok(); // INIT is answered before any request
+        java.util.regex.Matcher init = java.util.regex.Pattern.compile("flags 0x([0-9a-f]+)").matcher("");
+        for (int i = 0; i < 100 && !init.reset(Files.exists(info) ? Files.readString(info) : "").find(); i++) {
+            Thread.sleep(100); // the daemon's log is written a moment after
+        }
+        assertTrue(init.find(0), "INIT logged");
+        assertTrue((Long.parseLong(init.group(1), 16) & (1L << 16)) != 0, "FUSE_WRITEBACK_CACHE agreed");
+        String script = """
+                import hashlib, mmap, os
+                data = bytes(range(256)) * 4096 * 3
+                fd = os.open('synced', os.O_CREAT | os.O_WRONLY, 0o644)
+                for off in range(0, len(data), 12345):
+                    os.pwrite(fd, data[off:off + 12345], off)
+                os.fsync(fd); os.close(fd)
+                m = os.open('mapped', os.O_CREAT | os.O_RDWR, 0o644); os.ftruncate(m, 8192)
+                mm = mmap.mmap(m, 8192, mmap.MAP_SHARED); mm[100:105] = b'hello'; mm.flush(); os.fsync(m)
+                print(hashlib.md5(data).hexdigest(), os.pread(m, 5, 100))
+                """;
+        String before = fx.py(mnt, script).ok().stdout();
+        fx.signalDaemon("KILL");
+        fx.awaitDaemonGone();
+        fx.daxfs(fx.image.toString(), mnt.toString(), "-o", KERNEL).ok();
+        String after = fx.py(mnt, """
+                import hashlib, os
+                print(hashlib.md5(open('synced', 'rb').read()).hexdigest(), open('mapped', 'rb').read()[100:105])
+                """).ok().stdout();
+        assertEquals(before, after);
+    }
+
     private String procMounts(Path mnt) throws Exception {
         return Files.readAllLines(Path.of("/proc/mounts")).stream().filter(l -> l.split(" ")[1].equals(mnt.toString()))
                 .findFirst().orElse("(not mounted)");

@@ -266,7 +266,7 @@ public final class Dispatcher {
         long wanted = Wire.ASYNC_READ | Wire.EXPORT_SUPPORT | Wire.BIG_WRITES | Wire.HAS_IOCTL_DIR
                 | Wire.DO_READDIRPLUS | Wire.READDIRPLUS_AUTO | Wire.ASYNC_DIO | Wire.PARALLEL_DIROPS | Wire.MAX_PAGES
                 | Wire.CACHE_SYMLINKS | Wire.INIT_EXT | Wire.DIRECT_IO_ALLOW_MMAP
-                | (fs.handlesKillPriv() ? Wire.HANDLE_KILLPRIV_V2 : 0);
+                | (fs.handlesKillPriv() ? Wire.HANDLE_KILLPRIV_V2 : 0) | (fs.wantsWritebackCache() ? Wire.WRITEBACK_CACHE : 0);
         long flags = in.flags() & wanted;
         int minor = Math.min(in.minor(), Wire.KERNEL_MINOR);
         int pages = (options.maxWrite() + 4095) / 4096;

@@ -16,6 +16,15 @@ public interface LowLevelFileSystem {
     }
 
     /**
+     * Whether the kernel should cache writes to files that are not direct I/O and send them later
+     * (FUSE_WRITEBACK_CACHE): write() then returns before the data reaches the filesystem, and
+     * fsync writes it back first.
+     */
+    default boolean wantsWritebackCache() {
+        return false;
+    }
+
+    /**
      * The errno for an exception of the filesystem's own that is not a {@link FuseError}, or 0 when
      * it is unexpected (the dispatcher then logs it and answers EIO).
      */
