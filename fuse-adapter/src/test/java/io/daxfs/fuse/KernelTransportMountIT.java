@@ -3,6 +3,7 @@ package io.daxfs.fuse;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.daxfs.core.FormatOptions;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -232,8 +233,7 @@ class KernelTransportMountIT {
         assertEquals("0 5 1 False\n0\n", fx.py(mnt, script).ok().stdout());
         fx.run(List.of("umount", mnt.toString())).ok();
         fx.awaitDaemonGone();
-        fx.run(List.of(MountFixture.REPO.resolve("bin/fsck.daxfs").toString(), "-f", "-n", fx.image.toString()))
-                .ok();
+        fx.assertCheckerClean();
     }
 
     /**
@@ -244,8 +244,7 @@ class KernelTransportMountIT {
      */
     @Test
     void unlinkingThousandsOfLookedUpFilesNeverRunsOutOfOrphanSlots() throws Exception {
-        fx.run(List.of(MountFixture.REPO.resolve("bin/mkfs.daxfs").toString(), "-q", "-s", "32M", "-N", "1800",
-                fx.image.toString())).ok();
+        fx.format(32 * MIB, FormatOptions.defaults().withInodeCount(1800));
         Path mnt = fx.mountPoint("mnt");
         fx.daxfs(fx.image.toString(), mnt.toString(), "-o", KERNEL + ",attr_timeout=0").ok();
         String script = STATS + """
@@ -277,8 +276,7 @@ class KernelTransportMountIT {
         assertEquals("1536 164 1536 164\n0\n0 0\n", fx.py(mnt, script).ok().stdout());
         fx.run(List.of("umount", mnt.toString())).ok();
         fx.awaitDaemonGone();
-        fx.run(List.of(MountFixture.REPO.resolve("bin/fsck.daxfs").toString(), "-f", "-n", fx.image.toString()))
-                .ok();
+        fx.assertCheckerClean();
     }
 
     @Test
@@ -303,8 +301,7 @@ class KernelTransportMountIT {
         assertEquals("0 0o640 []\n0 1 b'unnamed'\n0 ['named']\n", fx.py(mnt, script).ok().stdout());
         fx.run(List.of("umount", mnt.toString())).ok();
         fx.awaitDaemonGone();
-        fx.run(List.of(MountFixture.REPO.resolve("bin/fsck.daxfs").toString(), "-f", "-n", fx.image.toString()))
-                .ok();
+        fx.assertCheckerClean();
     }
 
     /**

@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.daxfs.core.FormatOptions;
+import io.daxfs.core.check.CheckReport;
+import io.daxfs.core.check.Checker;
 import io.daxfs.core.device.DaxDevice;
 import io.daxfs.core.device.DeviceOptions;
 import io.daxfs.core.fs.DaxFileSystem;
@@ -49,11 +51,27 @@ final class MountFixture implements AutoCloseable {
 
     /** Formats the image as a fresh daxfs of {@code size} bytes. */
     MountFixture format(long size) throws IOException {
+        return format(size, FormatOptions.defaults());
+    }
+
+    /** A fresh image of {@code size} bytes formatted with {@code options}, in process (mkfs's own jar is built after this module). */
+    MountFixture format(long size, FormatOptions options) throws IOException {
         Files.deleteIfExists(image);
         try (DaxDevice device = DaxDevice.open(image, DeviceOptions.defaults().withCreateSize(size))) {
-            DaxFileSystem.format(device, FormatOptions.defaults());
+            DaxFileSystem.format(device, options);
         }
         return this;
+    }
+
+    /**
+     * Asserts that the unmounted image has nothing {@code fsck.daxfs -f -n} would report, running
+     * the same checker in process (fsck's own jar is built after this module).
+     */
+    void assertCheckerClean() throws IOException {
+        try (DaxDevice device = DaxDevice.open(image, DeviceOptions.defaults().withReadOnly(true))) {
+            CheckReport report = Checker.check(device);
+            assertTrue(report.problems().isEmpty(), report.toString());
+        }
     }
 
     /** A new empty directory that {@link #close} unmounts and removes. */
