@@ -608,6 +608,15 @@ cell_spread() {
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a ~ /^[0-9.]+$/ && b ~ /^[0-9.]+$/ && b > 0) printf "%.2f", a / b; else printf "-" }'; }
 
+# table_head LEADING-CELLS... -- COLUMNS...: a markdown table's header and alignment rows.
+table_head() {
+  local c head="|" rule="|"
+  while [[ $1 != -- ]]; do head+=" $1 |" && rule+="---|" && shift; done
+  shift
+  for c in "$@"; do head+=" $c |" && rule+="---:|"; done
+  echo "$head" && echo "$rule"
+}
+
 # Two jobs against one on the random rows, per target: how far a second client thread gets.
 scaling_table() {
   [[ " ${WORKLOADS[*]} " == *" randr2 "* || " ${WORKLOADS[*]} " == *" randw2 "* ]] || return 0
@@ -615,8 +624,7 @@ scaling_table() {
   echo
   echo "Scaling (median of 2 jobs / median of 1 job):"
   echo
-  line="| workload |" && for t in "${MEASURED[@]}"; do line+=" $t |"; done && echo "$line"
-  line="|---|" && for t in "${MEASURED[@]}"; do line+="---:|"; done && echo "$line"
+  table_head workload -- "${MEASURED[@]}"
   line="| random 4 KiB read |" && for t in "${MEASURED[@]}"; do line+=" $(ratio "$(cell randr2 "$t")" "$(cell randr1 "$t")") |"; done && echo "$line"
   line="| random 4 KiB write |" && for t in "${MEASURED[@]}"; do line+=" $(ratio "$(cell randw2 "$t")" "$(cell randw1 "$t")") |"; done && echo "$line"
 }
@@ -628,8 +636,7 @@ write_markdown() {
   echo
   echo "Median of $REPEAT round(s); higher is better. Run time $(elapsed)."
   echo
-  line="| workload | unit |" && for t in "${TARGETS[@]}"; do line+=" $t |"; done && echo "$line"
-  line="|---|---|" && for t in "${TARGETS[@]}"; do line+="---:|"; done && echo "$line"
+  table_head workload unit -- "${TARGETS[@]}"
   for w in "${WORKLOADS[@]}"; do
     line="| ${W_LABEL[$w]} | ${W_UNIT[$w]} |"
     for t in "${TARGETS[@]}"; do line+=" $(cell "$w" "$t") |"; done
@@ -639,8 +646,7 @@ write_markdown() {
   if ((${#pairs[@]})); then
     echo "Ratios of medians (target / peer; above 1 = the target is faster):"
     echo
-    line="| workload |" && for p in "${pairs[@]}"; do line+=" $p |"; done && echo "$line"
-    line="|---|" && for p in "${pairs[@]}"; do line+="---:|"; done && echo "$line"
+    table_head workload -- "${pairs[@]}"
     for w in "${WORKLOADS[@]}"; do
       line="| ${W_LABEL[$w]} |"
       for p in "${pairs[@]}"; do line+=" $(ratio "$(cell "$w" "${p%/*}")" "$(cell "$w" "${p#*/}")") |"; done
@@ -652,8 +658,7 @@ write_markdown() {
   echo
   echo "Spread of each cell over its rounds ((worst - best) / median):"
   echo
-  line="| workload |" && for t in "${MEASURED[@]}"; do line+=" $t |"; done && echo "$line"
-  line="|---|" && for t in "${MEASURED[@]}"; do line+="---:|"; done && echo "$line"
+  table_head workload -- "${MEASURED[@]}"
   for w in "${WORKLOADS[@]}"; do
     line="| ${W_LABEL[$w]} |"
     for t in "${MEASURED[@]}"; do line+=" $(cell_spread "$w" "$t") |"; done
