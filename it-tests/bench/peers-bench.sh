@@ -52,8 +52,8 @@ Environment (defaults in brackets; --quick changes those marked *):
               (seqr needs seqw, stat and unlink need create); for quick comparisons of two builds
   SCRATCH [/dev/shm]  where backing directories and daxfs images live (must be memory)
   OUT_DIR [bench-results/<timestamp>]
-  DAXFS_TARGETS ["daxfs-default: daxfs-always:-o dax=always daxfs-kernel:-o transport=kernel
-                 daxfs-kernel-always:-o transport=kernel,dax=always"]
+  DAXFS_TARGETS ["daxfs-default: daxfs-always:-o dax=always daxfs-jnr:-o transport=jnr"]
+      (the default transport is daxfs's own kernel-protocol one; daxfs-jnr is the libfuse2 path)
       NAME:MOUNT-OPTIONS pairs; a word of the form NAME: (no leading '-') starts the next target,
       so "daxfs-inode:-o dax=inode daxfs-always:-o dax=always" works as written.
   DAXFS_BIN [bin/daxfs]  the targets are skipped if it is not executable
@@ -93,7 +93,7 @@ set_knobs() {
   : "${SEQ_SIZE:=256M}" "${RAND_SIZE:=64M}" "${RUNTIME:=3}" "${NFILES:=10000}" "${REPEAT:=3}"
   : "${PEERS:=tmpfs f2-hl-bw f2-hl-dio f3-ll jnr-bw}" "${RATIO_BASES:=f3-ll f2-hl-bw jnr-bw}"
   : "${SCRATCH:=/dev/shm}" "${OUT_DIR:=$DAXFS_HOME/bench-results/$(date +%Y%m%d-%H%M%S)}"
-  : "${DAXFS_TARGETS:=daxfs-default: daxfs-always:-o dax=always daxfs-kernel:-o transport=kernel daxfs-kernel-always:-o transport=kernel,dax=always}"
+  : "${DAXFS_TARGETS:=daxfs-default: daxfs-always:-o dax=always daxfs-jnr:-o transport=jnr}"
   : "${DAXFS_BIN:=$DAXFS_HOME/bin/daxfs}" "${DAXFS_SIZE:=2G}"
   : "${DAXFS_MKFS_CMD:=bin/mkfs.daxfs -f -s \"\$SIZE\" \"\$IMAGE\"}"
   : "${DAXFS_MOUNT_CMD:=\"\$DAXFS_BIN\" \"\$IMAGE\" \"\$MNT\" \$OPTS}"
