@@ -342,8 +342,9 @@ start_peer() {
       ;;
     kernel-null)
       T_LABEL[$name]="do-nothing fs on daxfs's own FUSE transport (NullFileSystem, 4 threads), JDK $(java_major "$JAVA_HOME")"
+      module_classpath fuse-adapter || die "fuse-adapter is not built (bin/mvnw install -DskipTests)"
       spawn "$name" "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED \
-        -cp "$(module_classpath fuse-adapter):$DAXFS_HOME/fuse-adapter/target/test-classes" \
+        -cp "$DAXFS_CLASSPATH:$DAXFS_HOME/fuse-adapter/target/test-classes" \
         io.daxfs.fuse.kernel.NullFileSystem "${T_MNT[$name]}" 4
       ;;
     f3-ll)
