@@ -59,7 +59,7 @@ final class Analysis {
         /** The one name kept for a directory (the namespace check), or null. */
         NameRef name;
         /** The inodes a directory's kept entries name (the namespace check), for the tree walk. */
-        long[] children = NO_CHILDREN;
+        InodeInfo[] children = NO_CHILDREN;
         int childCount;
 
         InodeInfo(long ino) {
@@ -83,7 +83,7 @@ final class Analysis {
             dataPages = data[0];
         }
 
-        void addChild(long child) {
+        void addChild(InodeInfo child) {
             if (childCount == children.length) {
                 children = java.util.Arrays.copyOf(children, Math.max(4, 2 * childCount));
             }
@@ -91,7 +91,7 @@ final class Analysis {
         }
     }
 
-    private static final long[] NO_CHILDREN = {};
+    private static final InodeInfo[] NO_CHILDREN = {};
 
     /**
      * A counted directory's entries in log order: the inode each names and the kind it gives it,
@@ -106,8 +106,11 @@ final class Analysis {
     Layout layout;
     /** Commit words as an active journal's roll-back will leave them. */
     final Map<Long, Long> overlay = new HashMap<>();
-    /** Every in-use inode, in inode order (a sorted array: a million take no boxed keys). */
+    /** Every in-use inode, in inode order (an array: a million take no boxed keys). */
     InodeInfo[] inodes = {};
+    /** The in-use inode numbers as bits, and per word of them the number of bits set before it. */
+    private long[] inUse = {};
+    private int[] rank = {};
     /** Valid orphans: inode to slot. */
     final Map<Long, Integer> orphans = new HashMap<>();
     /** Blocks in use: log pages, packed pages and file data. */
@@ -131,22 +134,29 @@ final class Analysis {
         return v != null ? v : device.getLong(offset);
     }
 
-    /** The in-use inode {@code ino}, or null. */
-    InodeInfo info(long ino) {
-        int lo = 0;
-        int hi = inodes.length - 1;
-        while (lo <= hi) {
-            int mid = (lo + hi) >>> 1;
-            long at = inodes[mid].ino;
-            if (at < ino) {
-                lo = mid + 1;
-            } else if (at > ino) {
-                hi = mid - 1;
-            } else {
-                return inodes[mid];
-            }
+    /** Takes {@code infos}, one per bit of {@code used}, in inode order. */
+    void setInodes(InodeInfo[] infos, BitSet used) {
+        inUse = used.toLongArray();
+        rank = new int[inUse.length];
+        int before = 0;
+        for (int w = 0; w < inUse.length; w++) {
+            rank[w] = before;
+            before += Long.bitCount(inUse[w]);
         }
-        return null;
+        if (before != infos.length) {
+            throw new IllegalStateException(infos.length + " inodes read, " + before + " in use");
+        }
+        inodes = infos;
+    }
+
+    /** The in-use inode {@code ino}, or null: its rank among the bits in use is its index. */
+    InodeInfo info(long ino) {
+        if (ino < 0 || (ino >>> 6) >= inUse.length) {
+            return null;
+        }
+        int w = (int) (ino >>> 6);
+        long bit = 1L << ino;
+        return (inUse[w] & bit) == 0 ? null : inodes[rank[w] + Long.bitCount(inUse[w] & (bit - 1))];
     }
 
     InodeInfo live(long ino) {

@@ -291,7 +291,7 @@ public final class Checker {
         }
         // Each part is in inode order: the sort merges runs.
         infos.sort(Comparator.comparingLong(info -> info.ino));
-        a.inodes = infos.toArray(InodeInfo[]::new);
+        a.setInodes(infos.toArray(InodeInfo[]::new), inUse);
         findings.sort(Comparator.comparingLong(f -> f.problem().ino()));
         a.findings.addAll(findings);
         listener.progress("inodes", count, count);
@@ -897,7 +897,7 @@ public final class Checker {
             List<NameRef> refs = e.getValue();
             NameRef keep = refs.stream().filter(r -> r.dir() == dir.parent).findFirst().orElse(refs.getFirst());
             dir.name = keep;
-            a.live(keep.dir()).addChild(dir.ino);
+            a.live(keep.dir()).addChild(dir);
             for (NameRef r : refs) {
                 if (r != keep) {
                     dropName(Kind.DIR_MULTIPLE_NAMES, r.dir(), new DirEntry(r.name(), dir.ino, FileKind.DIRECTORY,
@@ -930,7 +930,7 @@ public final class Checker {
                 dirNames.computeIfAbsent(target.ino, k -> new ArrayList<>()).add(dirRefs.next());
             } else {
                 target.nameCount++;
-                dir.addChild(target.ino);
+                dir.addChild(target);
             }
         }
         dir.entries = null;
@@ -974,7 +974,7 @@ public final class Checker {
                 dirNames.computeIfAbsent(d.ino(), k -> new ArrayList<>()).add(new NameRef(dir.ino, d.name(), d.cookie()));
             } else {
                 target.nameCount++;
-                dir.addChild(d.ino());
+                dir.addChild(target);
             }
         }
     }
@@ -1038,12 +1038,11 @@ public final class Checker {
             while (!queue.isEmpty()) {
                 InodeInfo dir = queue.poll();
                 for (int i = 0; i < dir.childCount; i++) {
-                    long child = dir.children[i];
-                    if (!reachable.get((int) child)) {
-                        reachable.set((int) child);
-                        InodeInfo info = a.live(child);
-                        if (info.kind() == FileKind.DIRECTORY) {
-                            queue.add(info);
+                    InodeInfo child = dir.children[i];
+                    if (!reachable.get((int) child.ino)) {
+                        reachable.set((int) child.ino);
+                        if (child.kind() == FileKind.DIRECTORY) {
+                            queue.add(child);
                         }
                     }
                 }
