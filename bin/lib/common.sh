@@ -83,14 +83,21 @@ module_classpath() {
 }
 
 # JVM flags for main class $1: its AOT cache when the package has one (a cache that does not match
-# this JVM or these jars is ignored silently), the package's native library, and for the short
-# tools a small, quick-starting JVM.
+# this JVM or these jars is ignored silently), the package's native library, the command's logging
+# named as SLF4J's provider (io.daxfs.logging.ConsoleLogging: no service lookups over the jars), and
+# for the short tools a small, quick-starting JVM.
 java_flags() {
-  local main=$1 name
+  local main=$1 name logging=""
   name=${main##*.}
   name=${name%Main}
   name=${name,,}
+  case $name in
+    daxfs) logging=io.daxfs.fuse.DaemonLogging ;;
+    fsck) logging=io.daxfs.fsck.FsckLogging ;;
+    mkfs | info) logging=io.daxfs.mkfs.MkfsLogging ;;
+  esac
   DAXFS_JVM_FLAGS=(--enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow -XX:-UsePerfData)
+  [[ -z $logging ]] || DAXFS_JVM_FLAGS+=("-Dslf4j.provider=$logging" -Dslf4j.internal.verbosity=WARN)
   if [[ -f $DAXFS_HOME/jars/aot/$name.aot ]]; then
     DAXFS_JVM_FLAGS+=(-XX:AOTMode=auto "-XX:AOTCache=$DAXFS_HOME/jars/aot/$name.aot" -Xlog:aot=off -Xlog:cds=off)
   fi

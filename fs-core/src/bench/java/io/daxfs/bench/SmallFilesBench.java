@@ -17,7 +17,7 @@ import java.nio.file.Path;
 /**
  * Small files cost one block ({@code bin/bench smallfiles}, issue 11 point 3): fills a device of
  * {@code bench.smallSizeMiB} (default 6144) in /dev/shm with {@code bench.smallFiles} files of 4 KiB
- * (default 1,000,000) in 1000 directories, one inode per 4 KiB of device, and reports the blocks
+ * (default 1,000,000) in 1000 directories, with the default inode count (one per 4 KiB block), and reports the blocks
  * used per file (data, log slots, directories' logs), then checks the image with fsck's checker
  * and remounts it. The image is deleted at the end.
  */
@@ -37,7 +37,7 @@ public final class SmallFilesBench {
                 SIZE_MIB, FsBench.loadAverage());
         try {
             try (DaxDevice device = DaxDevice.open(image, DeviceOptions.defaults().withCreateSize(size))) {
-                DaxFileSystem.format(device, FormatOptions.defaults().withInodeCount(size / Layout.BLOCK_SIZE));
+                DaxFileSystem.format(device, FormatOptions.defaults());
                 try (DaxFileSystem fs = DaxFileSystem.mount(device, MountOptions.defaults())) {
                     StatFs empty = fs.statfs();
                     long start = System.nanoTime();

@@ -6,7 +6,7 @@ import java.util.UUID;
 /**
  * What mkfs decides about a new filesystem.
  *
- * @param inodeCount inodes in the table, 0 for the default (one per 16 KiB of device)
+ * @param inodeCount inodes in the table, 0 for the default (one per 4 KiB block of device)
  * @param rootUid owner of the root directory
  * @param rootGid group of the root directory
  */

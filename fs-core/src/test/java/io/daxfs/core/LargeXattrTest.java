@@ -66,6 +66,7 @@ class LargeXattrTest {
                 fs.setxattr(f, "user.small" + i, value(200, i), 0);
             }
             assertTrue(free - fs.statfs().freeBlocks() >= 1600, "100 values of 16 blocks each");
+            assertEquals(1600 * 8, fs.getattr(f).blocks(), "st_blocks (512-byte units) counts the value blocks");
             for (int i = 0; i < 100; i++) { // replacing: copy-on-write, the old blocks come back
                 fs.setxattr(f, "user.x" + i, value(5000, -i), DaxFileSystem.XATTR_REPLACE);
             }
@@ -81,11 +82,13 @@ class LargeXattrTest {
                 assertArrayEquals(value(5000, -i), fs.getxattr(f, "user.x" + i), "x" + i);
             }
             assertEquals(50 + 300, fs.listxattr(f).size());
+            assertEquals(50 * 2 * 8, fs.getattr(f).blocks(), "50 values of 5000 bytes, 2 blocks each");
         }
         assertClean(device);
         try (DaxFileSystem fs = mount(device)) {
             long f = fs.lookup(fs.rootIno(), "f");
             assertArrayEquals(value(5000, -99), fs.getxattr(f, "user.x99"));
+            assertEquals(50 * 2 * 8, fs.getattr(f).blocks(), "after a remount");
             long before = fs.statfs().freeBlocks();
             fs.unlink(fs.rootIno(), "f");
             fs.syncfs();

@@ -17,6 +17,8 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -82,6 +84,34 @@ class LookupHoldTest {
             assertEquals(0, fs.volume().lookups().awaitingForget());
             fs.forget(held.getFirst(), 1); // a second FORGET of a gone number does nothing
             assertTrue(Checker.check(device).errors().isEmpty());
+        }
+    }
+
+    @Test
+    void statfsWaitsForTheForgetOfAFileJustUnlinked() throws Exception {
+        try (DaxFileSystem fs = mount(formattedDevice(8 << 20))) {
+            long ino = createFile(fs, fs.rootIno(), "f");
+            fs.hold(ino);
+            long freeBefore = fs.statfs().freeInodes();
+            fs.unlink(fs.rootIno(), "f");
+            // the kernel's FORGET is served by another thread, later than statfs is asked
+            CompletableFuture<StatFs> df = CompletableFuture.supplyAsync(fs::statfs);
+            Thread.sleep(200);
+            fs.forget(ino, 1);
+            assertEquals(freeBefore + 1, df.get(10, TimeUnit.SECONDS).freeInodes(), "statfs after rm shows the inode back");
+        }
+    }
+
+    @Test
+    void statfsGivesUpOnAFileStillLookedUp() {
+        try (DaxFileSystem fs = mount(formattedDevice(8 << 20))) {
+            long ino = createFile(fs, fs.rootIno(), "f");
+            fs.hold(ino);
+            fs.unlink(fs.rootIno(), "f");
+            long free = fs.statfs().freeInodes(); // the FORGET does not come: gives up after a second
+            assertEquals(free, fs.statfs().freeInodes(), "still looked up: not deleted");
+            fs.forget(ino, 1);
+            assertEquals(free + 1, fs.statfs().freeInodes());
         }
     }
 }

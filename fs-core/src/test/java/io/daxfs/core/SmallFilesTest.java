@@ -72,16 +72,30 @@ class SmallFilesTest {
     }
 
     /**
+     * The default table of a 6 GiB device holds a million files in 1000 directories, and its data
+     * area their blocks at the cost the test below measures (N + N/8 + a page per directory).
+     */
+    @Test
+    void theDefaultLayoutOfSixGibHasRoomForAMillionFourKibFiles() {
+        long files = 1_000_000;
+        long dirs = 1000;
+        Layout layout = new Layout((6L << 30) / Layout.BLOCK_SIZE, Layout.defaultInodeCount((6L << 30) / Layout.BLOCK_SIZE));
+        assertTrue(layout.inodeCount() > files + dirs + 1, layout.inodeCount() + " inodes");
+        long blocks = files + (files + dirs + 1 + Layout.SLOTS_PER_BLOCK - 1) / Layout.SLOTS_PER_BLOCK + dirs * 12;
+        assertTrue(layout.dataBlocks() > blocks, layout.dataBlocks() + " data blocks for " + blocks);
+    }
+
+    /**
      * The scaled form of "a million 4 KiB files fit on a 6 GiB device": the same ratio of device
-     * bytes per file (6.29 KiB), 100k files on 600 MiB, in 100 directories (one inode per 4 KiB
-     * of device: the default of one per 16 KiB would run out of inodes first).
+     * bytes per file (6.29 KiB), 100k files on 600 MiB, in 100 directories, formatted with the
+     * default inode count (one per 4 KiB block: one per 16 KiB would run out of inodes first).
      */
     @Test
     void aHundredThousandFilesOfFourKibFitOnSixHundredMib() {
         int files = 100_000;
         long bytes = 600 * MIB;
         try (DaxDevice device = MemoryDevice.allocate(bytes)) {
-            DaxFileSystem.format(device, FormatOptions.defaults().withInodeCount(bytes / Layout.BLOCK_SIZE));
+            DaxFileSystem.format(device, FormatOptions.defaults());
             try (DaxFileSystem fs = FsFixture.mount(device)) {
                 long[] dir = new long[100];
                 for (int d = 0; d < dir.length; d++) {

@@ -99,7 +99,7 @@ class FsckCliTest {
         Path f = file("clean.img", image);
         FsckRunner quick = fsck("-n", f.toString());
         assertEquals(FsckMain.OK, quick.code());
-        assertTrue(quick.out().contains(": clean, 13/255 inodes"), quick.toString());
+        assertTrue(quick.out().contains(": clean, 13/1023 inodes"), quick.toString());
         FsckRunner full = fsck("-fy", f.toString());
         assertEquals(FsckMain.OK, full.code(), full.toString());
         assertTrue(full.out().contains("7 files, 4 directories, 1 symlinks, 1 other"), full.toString());

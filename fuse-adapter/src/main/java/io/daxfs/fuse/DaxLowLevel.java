@@ -28,8 +28,6 @@ import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.locks.LockSupport;
 
 /**
  * The daxfs binding of the kernel-protocol transport: FUSE low-level operations on the inode
@@ -58,13 +56,10 @@ final class DaxLowLevel implements LowLevelFileSystem {
     private static final int SEEK_DATA = 3;
     private static final int SEEK_HOLE = 4;
 
-    private static final long RECLAIM_WAIT_NS = 1_000_000_000L;
     /** Marks the handle of a direct-I/O open under dax=inode; inode numbers stay far below it. */
     static final long DIRECT_HANDLE = 1L << 62;
 
     private final DaxFileSystem fs;
-    /** FORGET and RELEASE requests being served: each may delete an unlinked file. */
-    private final AtomicInteger reclaiming = new AtomicInteger();
     private final MountConfig.Dax dax;
     private final DirectOpens directOpens = new DirectOpens();
     private final boolean readOnly;
@@ -127,14 +122,9 @@ final class DaxLowLevel implements LowLevelFileSystem {
 
     @Override
     public void forget(long node, long nlookup) {
-        reclaiming.incrementAndGet();
-        try {
-            fs.forget(node, nlookup);
-            if (!fs.volume().lookups().held(node)) {
-                directOpens.forgotten(node);
-            }
-        } finally {
-            reclaiming.decrementAndGet();
+        fs.forget(node, nlookup);
+        if (!fs.volume().lookups().held(node)) {
+            directOpens.forgotten(node);
         }
     }
 
@@ -279,14 +269,9 @@ final class DaxLowLevel implements LowLevelFileSystem {
 
     @Override
     public void release(Context c, long node, long fh) {
-        reclaiming.incrementAndGet();
-        try {
-            fs.release(ino(fh));
-            if ((fh & DIRECT_HANDLE) != 0) {
-                directOpens.released(ino(fh));
-            }
-        } finally {
-            reclaiming.decrementAndGet();
+        fs.release(ino(fh));
+        if ((fh & DIRECT_HANDLE) != 0) {
+            directOpens.released(ino(fh));
         }
     }
 
@@ -417,17 +402,8 @@ final class DaxLowLevel implements LowLevelFileSystem {
 
     // ---- filesystem ----
 
-    /**
-     * The kernel queues the FORGET of an unlinked file as unlink (or the RELEASE reply) returns
-     * and delivers it ahead of other requests, but another serving thread may still be deleting
-     * it: statfs waits for those (up to a second) so that {@code rm; df} shows the space back.
-     */
     @Override
     public StatfsReply statfs(Context c, long node) {
-        long deadline = System.nanoTime() + RECLAIM_WAIT_NS;
-        while (reclaiming.get() > 0 && System.nanoTime() < deadline) {
-            LockSupport.parkNanos(100_000);
-        }
         StatFs s = fs.statfs();
         return new StatfsReply(s.totalBlocks(), s.freeBlocks(), s.availableBlocks(), s.totalInodes(), s.freeInodes(),
                 (int) s.blockSize(), s.maxNameLength(), (int) s.blockSize());

@@ -65,8 +65,11 @@ public final class NativePmem {
     private final Downcall mmap;
     private final Downcall munmap;
     private final Downcall strerror;
-    private final FlushInstruction flushInstruction;
-    private final int copyWidth;
+    private final Downcall flushKind;
+    private final Downcall copyWidth;
+    /** What the library found in CPUID, asked for when first wanted (each downcall handle costs start-up). */
+    private volatile FlushInstruction flushInstruction;
+    private volatile int copyWidthBytes;
 
     private NativePmem(SymbolLookup library, Path libraryPath) {
         this.libraryPath = libraryPath;
@@ -85,13 +88,8 @@ public final class NativePmem {
         this.strerror = new Downcall(library, "daxfs_strerror", FunctionDescriptor.of(ValueLayout.ADDRESS,
                 ValueLayout.JAVA_INT));
         FunctionDescriptor intResult = FunctionDescriptor.of(ValueLayout.JAVA_INT);
-        try {
-            this.flushInstruction = FlushInstruction.fromCode(
-                    (int) new Downcall(library, "daxfs_flush_kind", intResult).get().invokeExact());
-            this.copyWidth = (int) new Downcall(library, "daxfs_copy_width", intResult).get().invokeExact();
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        this.flushKind = new Downcall(library, "daxfs_flush_kind", intResult);
+        this.copyWidth = new Downcall(library, "daxfs_copy_width", intResult);
     }
 
     /**
@@ -142,8 +140,10 @@ public final class NativePmem {
         private static Optional<NativePmem> load() {
             try {
                 NativePmem pmem = tryLoad();
-                LOG.info("persistence primitives: native libdaxfs ({}-bit streaming stores, {}, sfence) from {}",
-                        pmem.copyWidth * 8, pmem.flushInstruction.mnemonic(), pmem.libraryPath);
+                if (LOG.isInfoEnabled()) {
+                    LOG.info("persistence primitives: native libdaxfs ({}-bit streaming stores, {}, sfence) from {}",
+                            pmem.streamingStoreBits(), pmem.flushInstruction().mnemonic(), pmem.libraryPath);
+                }
                 return Optional.of(pmem);
             } catch (IOException | LinkageError | RuntimeException e) {
                 reason = e.getMessage();
@@ -191,17 +191,35 @@ public final class NativePmem {
 
     /** The cache-line write-back instruction in use. */
     public FlushInstruction flushInstruction() {
-        return flushInstruction;
+        FlushInstruction instruction = flushInstruction;
+        if (instruction == null) {
+            instruction = FlushInstruction.fromCode(callInt(flushKind));
+            flushInstruction = instruction;
+        }
+        return instruction;
     }
 
     /** Width in bits of the streaming stores in use: 512, 256 or 128. */
     public int streamingStoreBits() {
-        return copyWidth * 8;
+        int bytes = copyWidthBytes;
+        if (bytes == 0) {
+            bytes = callInt(copyWidth);
+            copyWidthBytes = bytes;
+        }
+        return bytes * 8;
     }
 
     /** Short description for logs, e.g. "native 512-bit nt, clwb". */
     public String describe() {
-        return "native " + streamingStoreBits() + "-bit nt, " + flushInstruction.mnemonic();
+        return "native " + streamingStoreBits() + "-bit nt, " + flushInstruction().mnemonic();
+    }
+
+    private static int callInt(Downcall function) {
+        try {
+            return (int) function.get().invokeExact();
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
     }
 
     /**

@@ -57,23 +57,17 @@ public final class BlockAllocator {
     private final ThreadLocal<FreeRegion> home;
     /** Allocations left before an injected ENOSPC (0: none injected); see {@link #failAllocation}. */
     private final AtomicLong failCountdown = new AtomicLong();
-    /** Guards the verification state below; allocations wait on it until a loaded list is verified. */
-    private final Object gate = new Object();
-    /** False from {@link #load} until {@link #verified}: the hot paths read only this. */
-    private volatile boolean verifiedOrFresh = true;
     /**
-     * Frees made while a loaded list is not verified yet ({@link #load}); null once it is. Until
-     * then nothing is handed out, and frees wait here, because the trees may still hold blocks a
-     * crafted list calls free while a file uses them (issue #13 point 2).
+     * Shut from {@link #load} until {@link #verified}: the trees may still hold blocks a crafted
+     * list calls free while a file uses them (issue #13 point 2).
      */
-    private List<Extent> unverifiedFrees;
-    /** Why the list could not be verified; then nothing is ever handed out. */
-    private String refused;
+    private final VerificationGate<Extent> gate;
     /** Blocks found used by two owners: never handed out, even when one owner frees them (null: none). */
     private volatile BitSet quarantined;
 
-    private BlockAllocator(Layout layout, int regionCount) {
+    private BlockAllocator(Layout layout, int regionCount, VerificationGate<Extent> gate) {
         this.layout = layout;
+        this.gate = gate;
         long first = layout.dataStartBlock();
         long blocks = layout.dataBlocks();
         this.reserve = Math.min(MAX_RESERVE, Math.max(MIN_RESERVE, blocks / 256));
@@ -85,27 +79,27 @@ public final class BlockAllocator {
         this.home = ThreadLocal.withInitial(() -> regions[Math.floorMod(nextHome.getAndIncrement(), regions.length)]);
     }
 
-    private BlockAllocator(Layout layout) {
-        this(layout, Runtime.getRuntime().availableProcessors());
+    private BlockAllocator(Layout layout, VerificationGate<Extent> gate) {
+        this(layout, Runtime.getRuntime().availableProcessors(), gate);
     }
 
     /** An allocator with the whole data area free (a new filesystem). */
     public static BlockAllocator allFree(Layout layout) {
-        BlockAllocator allocator = new BlockAllocator(layout);
+        BlockAllocator allocator = new BlockAllocator(layout, VerificationGate.opened());
         allocator.insert(layout.dataStartBlock(), layout.dataBlocks());
         return allocator;
     }
 
     /** As {@link #allFree(Layout)} with up to {@code regions} regions (tests). */
     static BlockAllocator allFree(Layout layout, int regions) {
-        BlockAllocator allocator = new BlockAllocator(layout, regions);
+        BlockAllocator allocator = new BlockAllocator(layout, regions, VerificationGate.opened());
         allocator.insert(layout.dataStartBlock(), layout.dataBlocks());
         return allocator;
     }
 
     /** An allocator whose free blocks are the data blocks not set in {@code used}. */
     public static BlockAllocator fromUsed(Layout layout, BitSet used) {
-        BlockAllocator allocator = new BlockAllocator(layout);
+        BlockAllocator allocator = new BlockAllocator(layout, VerificationGate.opened());
         long block = layout.dataStartBlock();
         long end = layout.dataEndBlock();
         while (block < end) {
@@ -160,7 +154,7 @@ public final class BlockAllocator {
         if (count <= 0) {
             throw new IllegalArgumentException("count must be positive: " + count);
         }
-        awaitVerified();
+        gate.awaitOpen();
         countDownInjectedFailure();
         checkReserve(count, use);
         FreeRegion mine = home.get();
@@ -226,7 +220,7 @@ public final class BlockAllocator {
         if (count <= 0) {
             throw new IllegalArgumentException("count must be positive: " + count);
         }
-        awaitVerified();
+        gate.awaitOpen();
         countDownInjectedFailure();
         checkReserve(count, Use.DATA);
         return allLocked(() -> {
@@ -311,13 +305,8 @@ public final class BlockAllocator {
         if (count <= 0 || !layout.isDataBlock(start) || !layout.isDataBlock(start + count - 1)) {
             throw new IllegalArgumentException("freeing blocks outside the data area: " + start + "+" + count);
         }
-        if (!verifiedOrFresh) {
-            synchronized (gate) {
-                if (unverifiedFrees != null) {
-                    unverifiedFrees.add(new Extent(start, count));
-                    return;
-                }
-            }
+        if (gate.deferIfShut(new Extent(start, count))) {
+            return;
         }
         BitSet shared = quarantined;
         if (shared != null) {
@@ -453,28 +442,6 @@ public final class BlockAllocator {
 
     // ---- a loaded list is verified before anything from it is handed out (issue #13) ----
 
-    private void awaitVerified() {
-        if (verifiedOrFresh) {
-            return;
-        }
-        synchronized (gate) {
-            boolean interrupted = false;
-            while (unverifiedFrees != null && refused == null) {
-                try {
-                    gate.wait();
-                } catch (InterruptedException e) {
-                    interrupted = true;
-                }
-            }
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
-            if (refused != null) {
-                throw new FsException(Errno.EROFS, refused);
-            }
-        }
-    }
-
     /**
      * The verification of a loaded list is done: {@code used} are the blocks the logs used at
      * mount, {@code shared} those used by two owners. Blocks the list called free but that are in
@@ -483,42 +450,29 @@ public final class BlockAllocator {
      * of blocks withheld.
      */
     public long verified(BitSet used, BitSet shared) {
-        synchronized (gate) {
-            long withheld = allLocked(() -> {
-                drainAllSingles();
-                long n = 0;
+        return gate.open(frees -> allLocked(() -> {
+            drainAllSingles();
+            long n = 0;
+            for (FreeRegion r : regions) {
+                n += r.withhold(used);
+            }
+            quarantined = shared.isEmpty() ? null : (BitSet) shared.clone();
+            for (Extent e : frees) {
                 for (FreeRegion r : regions) {
-                    n += r.withhold(used);
-                }
-                quarantined = shared.isEmpty() ? null : (BitSet) shared.clone();
-                List<Extent> frees = unverifiedFrees == null ? List.of() : unverifiedFrees;
-                unverifiedFrees = null;
-                for (Extent e : frees) {
-                    for (FreeRegion r : regions) {
-                        long from = Math.max(e.start(), r.start);
-                        long to = Math.min(e.end(), r.end);
-                        if (from < to) {
-                            r.insertMissing(from, to - from, shared);
-                        }
+                    long from = Math.max(e.start(), r.start);
+                    long to = Math.min(e.end(), r.end);
+                    if (from < to) {
+                        r.insertMissing(from, to - from, shared);
                     }
                 }
-                return n;
-            });
-            if (refused == null) {
-                verifiedOrFresh = true;
             }
-            gate.notifyAll();
-            return withheld;
-        }
+            return n;
+        }));
     }
 
     /** The loaded list could not be verified: nothing is handed out, ever (the volume is read-only). */
     public void refuse(String why) {
-        synchronized (gate) {
-            refused = why;
-            verifiedOrFresh = false;
-            gate.notifyAll();
-        }
+        gate.refuse(why);
     }
 
     /** True if every block of {@code [start, start+count)} is free. */
@@ -548,10 +502,8 @@ public final class BlockAllocator {
      * a loaded list was never verified (the next mount then scans the logs).
      */
     public FreeList save(DaxDevice device) {
-        synchronized (gate) {
-            if (refused != null || unverifiedFrees != null) {
-                return FreeList.NONE;
-            }
+        if (!gate.isOpen()) {
+            return FreeList.NONE;
         }
         return allLocked(() -> {
             drainAllSingles();
@@ -601,7 +553,7 @@ public final class BlockAllocator {
         if (Checksums.crc32c(saved, 0, bytes) != list.crc()) {
             throw new IllegalStateException("saved free list fails its checksum");
         }
-        BlockAllocator allocator = new BlockAllocator(layout);
+        BlockAllocator allocator = new BlockAllocator(layout, VerificationGate.shut());
         for (long at = 0; at < bytes; at += 16) {
             long start = saved.get(Layouts.LONG, at);
             long count = saved.get(Layouts.LONG, at + 8);
@@ -610,8 +562,6 @@ public final class BlockAllocator {
             }
             allocator.insert(start, count);
         }
-        allocator.unverifiedFrees = new ArrayList<>();
-        allocator.verifiedOrFresh = false;
         return allocator;
     }
 }

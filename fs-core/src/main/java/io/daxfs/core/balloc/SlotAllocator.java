@@ -1,11 +1,8 @@
 package io.daxfs.core.balloc;
 
-import io.daxfs.core.Errno;
 import io.daxfs.core.FsException;
 import io.daxfs.core.format.Layout;
-import java.util.ArrayList;
 import java.util.BitSet;
-import java.util.List;
 
 /**
  * Hands out log slots (docs/FORMAT.md, "Log pages and slots"): 512-byte first segments of small
@@ -25,32 +22,30 @@ public final class SlotAllocator {
     private final BitSet partial = new BitSet();
     /** Packed pages found claimed twice: their slots are never handed out, nor the page freed. */
     private final BitSet quarantined = new BitSet();
-    /** Frees made before {@link #adopt}; null once the slots in use are known. */
-    private List<Long> pendingFrees;
-    /** Why the slots in use could not be learnt; then nothing is ever handed out. */
-    private String refused;
+    /** Shut until {@link #adopt} when the slots in use are not known yet (a clean mount). */
+    private final VerificationGate<Long> gate;
     private int cursor;
 
-    private SlotAllocator(BlockAllocator blocks, boolean known) {
+    private SlotAllocator(BlockAllocator blocks, VerificationGate<Long> gate) {
         this.blocks = blocks;
-        this.pendingFrees = known ? null : new ArrayList<>();
+        this.gate = gate;
     }
 
     /** No slot in use (a new filesystem, or the checker's repairs, which only add logs). */
     public static SlotAllocator empty(BlockAllocator blocks) {
-        return new SlotAllocator(blocks, true);
+        return new SlotAllocator(blocks, VerificationGate.opened());
     }
 
     /** The slots in {@code inUse} are taken (the scan after a crash read every log). */
     public static SlotAllocator of(BlockAllocator blocks, SlotSet inUse) {
-        SlotAllocator slots = new SlotAllocator(blocks, true);
+        SlotAllocator slots = new SlotAllocator(blocks, VerificationGate.opened());
         slots.take(inUse);
         return slots;
     }
 
     /** Slots in use unknown until {@link #adopt} (a clean mount: the verification reads the logs). */
     public static SlotAllocator pending(BlockAllocator blocks) {
-        return new SlotAllocator(blocks, false);
+        return new SlotAllocator(blocks, VerificationGate.shut());
     }
 
     /**
@@ -60,31 +55,32 @@ public final class SlotAllocator {
      * @throws FsException ENOSPC when a new page is needed and none is free; EROFS if the slots
      *     in use could not be learnt
      */
-    public synchronized long allocate(BlockAllocator.Use use) {
-        awaitKnown();
-        int block = partial.nextSetBit(cursor);
-        if (block < 0) {
-            block = partial.nextSetBit(0);
+    public long allocate(BlockAllocator.Use use) {
+        gate.awaitOpen(); // not under this object's lock: adopt needs it to open the gate
+        synchronized (this) {
+            int block = partial.nextSetBit(cursor);
+            if (block < 0) {
+                block = partial.nextSetBit(0);
+            }
+            if (block < 0) {
+                block = (int) blocks.allocateOne(use);
+                partial.set(block);
+            }
+            cursor = block;
+            int mask = used.mask(block);
+            int index = Integer.numberOfTrailingZeros(~mask);
+            long offset = SlotSet.slotOffset(block, index);
+            used.add(offset);
+            if ((mask | 1 << index) == FULL) {
+                partial.clear(block);
+            }
+            return offset;
         }
-        if (block < 0) {
-            block = (int) blocks.allocateOne(use);
-            partial.set(block);
-        }
-        cursor = block;
-        int mask = used.mask(block);
-        int index = Integer.numberOfTrailingZeros(~mask);
-        long offset = SlotSet.slotOffset(block, index);
-        used.add(offset);
-        if ((mask | 1 << index) == FULL) {
-            partial.clear(block);
-        }
-        return offset;
     }
 
     /** Gives back the slot at {@code slotOffset}; its page too if it was the page's last slot in use. */
     public synchronized void free(long slotOffset) {
-        if (pendingFrees != null) {
-            pendingFrees.add(slotOffset);
+        if (gate.deferIfShut(slotOffset)) {
             return;
         }
         long block = SlotSet.blockOf(slotOffset);
@@ -114,26 +110,26 @@ public final class SlotAllocator {
         sharedPages.and(inUse.pages());
         quarantined.or(sharedPages);
         take(inUse);
-        List<Long> frees = pendingFrees == null ? List.of() : pendingFrees;
-        pendingFrees = null;
-        BitSet freedPages = new BitSet();
-        for (long slot : frees) {
-            int block = (int) SlotSet.blockOf(slot);
-            if (used.contains(slot)) {
-                free(slot);
-            } else if (!used.isPacked(block) && !keep.get(block) && !quarantined.get(block) && !freedPages.get(block)) {
-                // the last slots of a page whose owners were deleted before the verification read them
-                freedPages.set(block);
-                blocks.free(block, 1);
+        gate.open(frees -> {
+            BitSet freedPages = new BitSet();
+            for (long slot : frees) {
+                int block = (int) SlotSet.blockOf(slot);
+                if (used.contains(slot)) {
+                    free(slot);
+                } else if (!used.isPacked(block) && !keep.get(block) && !quarantined.get(block)
+                        && !freedPages.get(block)) {
+                    // the last slots of a page whose owners were deleted before the verification read them
+                    freedPages.set(block);
+                    blocks.free(block, 1);
+                }
             }
-        }
-        notifyAll();
+            return null;
+        });
     }
 
     /** The slots in use could not be learnt: nothing is handed out, ever (the volume is read-only). */
-    public synchronized void refuse(String why) {
-        refused = why;
-        notifyAll();
+    public void refuse(String why) {
+        gate.refuse(why);
     }
 
     /** Slots in use. */
@@ -157,22 +153,5 @@ public final class SlotAllocator {
                 partial.set((int) block);
             }
         });
-    }
-
-    private void awaitKnown() {
-        boolean interrupted = false;
-        while (pendingFrees != null && refused == null) {
-            try {
-                wait();
-            } catch (InterruptedException e) {
-                interrupted = true;
-            }
-        }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
-        }
-        if (refused != null) {
-            throw new FsException(Errno.EROFS, refused);
-        }
     }
 }

@@ -240,7 +240,9 @@ final class DeviceOpener {
     }
 
     private static DaxDevice opened(DaxDevice device) {
-        LOG.info("opened {}", device.describe());
+        if (LOG.isInfoEnabled()) { // describe() asks the native library what it uses: downcalls cost start-up
+            LOG.info("opened {}", device.describe());
+        }
         return device;
     }
 

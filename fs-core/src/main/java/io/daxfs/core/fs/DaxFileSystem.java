@@ -62,6 +62,7 @@ public final class DaxFileSystem implements AutoCloseable {
     /** A caller without CAP_FSETID whatever its uid (FUSE's kill-suid/sgid flags): set-id bits go. */
     public static final int UNPRIVILEGED_UID = -1;
     private static final long COPY_CHUNK = 1 << 20;
+    private static final long RECLAIM_WAIT_NS = 1_000_000_000L;
     private static final long PAGE = Layout.BLOCK_SIZE;
     private static final int S_ISUID = 04000;
     private static final int S_ISGID = 02000;
@@ -441,12 +442,17 @@ public final class DaxFileSystem implements AutoCloseable {
     }
 
     public void release(long ino) {
-        Inode inode = inode(ino);
-        write(inode, () -> {
-            inode.closed();
-            reapIfUnused(inode);
-            return null;
-        });
+        volume.pendingReclaims().beginServing();
+        try {
+            Inode inode = inode(ino);
+            write(inode, () -> {
+                inode.closed();
+                reapIfUnused(inode);
+                return null;
+            });
+        } finally {
+            volume.pendingReclaims().endServing(ino, false);
+        }
     }
 
     /**
@@ -470,30 +476,45 @@ public final class DaxFileSystem implements AutoCloseable {
      * held is ignored (FORGET has no reply to fail).
      */
     public void forget(long ino, long count) {
-        guarded(() -> {
-            if (!volume.forgetLookups(ino, count)) {
+        volume.pendingReclaims().beginServing();
+        try {
+            guarded(() -> {
+                if (volume.forgetLookups(ino, count)) {
+                    reapIfUnused(ino);
+                }
                 return null;
-            }
-            Inode inode;
-            try {
-                inode = volume.inode(ino);
-            } catch (FsException gone) {
-                return null;
-            }
-            inode.lock().writeLock().lock();
-            try {
-                reapIfUnused(inode);
-            } finally {
-                inode.lock().writeLock().unlock();
-            }
-            return null;
-        });
+            });
+        } finally {
+            volume.pendingReclaims().endServing(ino, !volume.lookups().held(ino));
+        }
     }
 
-    /** Deletes an unlinked inode once it is neither open nor looked up; the caller holds its lock. */
+    private void reapIfUnused(long ino) {
+        Inode inode;
+        try {
+            inode = volume.inode(ino);
+        } catch (FsException gone) {
+            return;
+        }
+        inode.lock().writeLock().lock();
+        try {
+            reapIfUnused(inode);
+        } finally {
+            inode.lock().writeLock().unlock();
+        }
+    }
+
+    /**
+     * Deletes an unlinked inode once it is neither open nor looked up (one still looked up is due
+     * at the kernel's FORGET); the caller holds its lock.
+     */
     private void reapIfUnused(Inode inode) {
-        if (inode.openCount() == 0 && !volume.lookups().held(inode.ino()) && inode.nlink() == 0 && !inode.isDeleted()
-                && !options.readOnly()) {
+        if (inode.openCount() != 0 || inode.nlink() != 0 || inode.isDeleted() || options.readOnly()) {
+            return;
+        }
+        if (volume.lookups().held(inode.ino())) {
+            volume.pendingReclaims().due(inode.ino());
+        } else {
             reaper.reap(inode);
         }
     }
@@ -634,9 +655,7 @@ public final class DaxFileSystem implements AutoCloseable {
         return read(inode, () -> {
             requireRegular(inode);
             long size = inode.size();
-            if (offset < 0 || offset >= size) {
-                throw new FsException(Errno.ENXIO, "offset " + offset + " is not before EOF " + size);
-            }
+            requireBeforeEof(offset, size);
             long page = offset / PAGE;
             if (inode.extents().blockOf(page) != 0) {
                 return offset;
@@ -649,6 +668,12 @@ public final class DaxFileSystem implements AutoCloseable {
         });
     }
 
+    private static void requireBeforeEof(long offset, long size) {
+        if (offset < 0 || offset >= size) {
+            throw new FsException(Errno.ENXIO, "offset " + offset + " is not before EOF " + size);
+        }
+    }
+
     /**
      * lseek SEEK_HOLE: the first offset at or after {@code offset} in a hole, EOF counting as
      * one; ENXIO at or past EOF.
@@ -658,9 +683,7 @@ public final class DaxFileSystem implements AutoCloseable {
         return read(inode, () -> {
             requireRegular(inode);
             long size = inode.size();
-            if (offset < 0 || offset >= size) {
-                throw new FsException(Errno.ENXIO, "offset " + offset + " is not before EOF " + size);
-            }
+            requireBeforeEof(offset, size);
             long pos = offset;
             long endPage = (size - 1) / PAGE + 1;
             for (FileExtents.Run run = inode.extents().find(pos / PAGE, endPage); run != null && pos < size;
@@ -1025,7 +1048,12 @@ public final class DaxFileSystem implements AutoCloseable {
 
     // ---- filesystem ----
 
+    /**
+     * Block and inode counts. Waits (up to a second) for deletions the kernel has just set off, so
+     * that {@code rm; df} shows the space back (see {@link io.daxfs.core.volume.PendingReclaims}).
+     */
     public StatFs statfs() {
+        volume.pendingReclaims().awaitSettled(RECLAIM_WAIT_NS);
         Layout layout = volume.layout();
         long totalInodes = layout.inodeCount() - 1;
         return new StatFs(Layout.BLOCK_SIZE, layout.dataBlocks(), volume.allocator().freeBlocks(),

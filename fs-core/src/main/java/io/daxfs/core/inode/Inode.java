@@ -59,6 +59,8 @@ public final class Inode {
     private int uses;
     /** DRAM of the xattrs, counted as they change. */
     private long xattrBytes;
+    /** Device blocks of out-of-line xattr values, counted as they change (stat's st_blocks has them). */
+    private long xattrBlocks;
     /** What the inode cache last weighed this inode at. */
     private long weighedBytes;
 
@@ -336,6 +338,7 @@ public final class Inode {
                 XattrValue old = xattrs.remove(e.name());
                 if (old != null) {
                     xattrBytes -= XATTR_BYTES + e.name().length() + dramBytes(old);
+                    xattrBlocks -= deviceBlocks(old);
                     releaseBlocks(old, freed);
                 }
                 attrs = withSizeAndTimes(attrs.size(), attrs.mtime(), Timestamp.ofNanos(e.timeNs()));
@@ -346,10 +349,15 @@ public final class Inode {
     private void setXattr(XattrValue value, long timeNs, BiConsumer<Long, Long> freed) {
         XattrValue old = xattrs.put(value.name(), value);
         xattrBytes += dramBytes(value) - (old == null ? -XATTR_BYTES - value.name().length() : dramBytes(old));
+        xattrBlocks += deviceBlocks(value) - (old == null ? 0 : deviceBlocks(old));
         if (old != null) {
             releaseBlocks(old, freed);
         }
         attrs = withSizeAndTimes(attrs.size(), attrs.mtime(), Timestamp.ofNanos(timeNs));
+    }
+
+    private static long deviceBlocks(XattrValue value) {
+        return value instanceof XattrRef r ? r.blocks().length : 0;
     }
 
     private static long dramBytes(XattrValue value) {
@@ -415,7 +423,8 @@ public final class Inode {
     /** What stat shows. */
     public Attributes attributes() {
         InodeEntry a = attrs;
-        long blocks = extents == null ? 8 : extents.mappedPages() * (Layout.BLOCK_SIZE / 512);
+        long pages = (extents == null ? 1 : extents.mappedPages()) + xattrBlocks;
+        long blocks = pages * (Layout.BLOCK_SIZE / 512);
         return new Attributes(ino, generation, a.mode(), nlink(), a.uid(), a.gid(), a.rdev(), a.size(), blocks,
                 a.atime(), a.mtime(), a.ctime(), a.btime(), a.flags());
     }

@@ -339,8 +339,11 @@ public final class Namespace {
             return;
         }
         requireTrustedLinks(victim);
-        int slot = victim.openCount() > 0 ? volume.orphans().reserve()
-                : volume.lookups().held(victim.ino()) ? volume.orphans().reserveSpare() : -1;
+        boolean heldOnly = victim.openCount() == 0 && volume.lookups().held(victim.ino());
+        if (heldOnly) {
+            volume.pendingReclaims().due(victim.ino());
+        }
+        int slot = victim.openCount() > 0 ? volume.orphans().reserve() : heldOnly ? volume.orphans().reserveSpare() : -1;
         if (slot >= 0) {
             victim.setOrphanSlot(slot);
             tx.append(victim, withLinks(victim, 0, now)).setWord(OrphanTable.slotOffset(slot), victim.ino());

@@ -39,6 +39,7 @@ public final class Volume {
     private final InodeTable inodeTable;
     private final OrphanTable orphans;
     private final LookupCounts lookups = new LookupCounts();
+    private final PendingReclaims pendingReclaims = new PendingReclaims();
     private final LogWriter logWriter;
     private final LogReader logReader;
     private final InodeLoader loader;
@@ -269,6 +270,11 @@ public final class Volume {
     /** The lookups the FUSE kernel holds, per inode number. */
     public LookupCounts lookups() {
         return lookups;
+    }
+
+    /** Deletions waiting for the kernel's FORGET or being served (statfs waits for them). */
+    public PendingReclaims pendingReclaims() {
+        return pendingReclaims;
     }
 
     /** Counts one lookup of {@code ino}; the caller holds the inode's write lock. */

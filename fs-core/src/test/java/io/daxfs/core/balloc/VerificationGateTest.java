@@ -1,0 +1,56 @@
+package io.daxfs.core.balloc;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.daxfs.core.Errno;
+import io.daxfs.core.FsException;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/** {@link VerificationGate}: what a shut gate keeps, what opening hands over, what a refusal does. */
+class VerificationGateTest {
+    @Test
+    void anOpenedGateDefersNothing() {
+        VerificationGate<Long> gate = VerificationGate.opened();
+        assertTrue(gate.isOpen());
+        assertFalse(gate.deferIfShut(7L));
+        gate.awaitOpen();
+    }
+
+    @Test
+    void freesMadeWhileShutAreHandedToOpenAndAllocationWaitsForIt() throws Exception {
+        VerificationGate<Long> gate = VerificationGate.shut();
+        assertTrue(gate.deferIfShut(1L));
+        assertTrue(gate.deferIfShut(2L));
+        CompletableFuture<Boolean> waiter = CompletableFuture.supplyAsync(() -> {
+            gate.awaitOpen();
+            return gate.isOpen();
+        });
+        Thread.sleep(100);
+        assertFalse(waiter.isDone(), "an allocation waits while the gate is shut");
+        List<Long> handed = gate.open(frees -> {
+            assertFalse(gate.deferIfShut(3L), "a free made while opening is not deferred");
+            return List.copyOf(frees);
+        });
+        assertEquals(List.of(1L, 2L), handed);
+        assertTrue(waiter.get(10, TimeUnit.SECONDS));
+        assertFalse(gate.deferIfShut(4L));
+    }
+
+    @Test
+    void aRefusedGateNeverOpens() throws Exception {
+        VerificationGate<Long> gate = VerificationGate.shut();
+        CompletableFuture<Errno> waiter = CompletableFuture.supplyAsync(
+                () -> assertThrows(FsException.class, gate::awaitOpen).errno());
+        gate.refuse("the saved list lies");
+        assertEquals(Errno.EROFS, waiter.get(10, TimeUnit.SECONDS));
+        gate.open(frees -> null);
+        assertFalse(gate.isOpen(), "a refusal stays");
+        assertEquals(Errno.EROFS, assertThrows(FsException.class, gate::awaitOpen).errno());
+    }
+}
