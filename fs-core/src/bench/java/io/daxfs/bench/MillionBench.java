@@ -31,7 +31,11 @@ import java.util.concurrent.Future;
  * kept that way (inodes dropped and reloaded from their logs). Each timing is the best of
  * {@code bench.rounds} (2), with wall and process CPU time. The image (about 4 KiB per file) and its
  * crash copy live in /dev/shm and are deleted at the end; {@code -Dbench.millionCrash=false} skips
- * the crash copy and its mount (at 1M files two images may not fit beside the heap).
+ * the crash copy and its mount (at 1M files two images may not fit beside the heap). The device
+ * gets the default inode count ({@code bench.millionInodes} sets another) and a size for the files
+ * ({@code bench.millionDeviceMiB} sets another). {@code -Dbench.millionImage=PATH} keeps the image
+ * (and its crash copy, PATH.crash) and uses them again in later runs, so two builds can be timed on
+ * the same image one after the other; {@code -Dbench.millionWalk=false} skips the walks.
  */
 public final class MillionBench {
     private static final int FILES = Integer.getInteger("bench.millionFiles", 1_000_000);
@@ -39,6 +43,9 @@ public final class MillionBench {
     private static final int ROUNDS = Integer.getInteger("bench.rounds", 2);
     private static final long BOUND = Long.getLong("bench.indexCacheMiB", 16) << 20;
     private static final boolean CRASH = Boolean.parseBoolean(System.getProperty("bench.millionCrash", "true"));
+    private static final long INODES = Long.getLong("bench.millionInodes", 0);
+    private static final String KEEP = System.getProperty("bench.millionImage", "");
+    private static final boolean WALK = Boolean.parseBoolean(System.getProperty("bench.millionWalk", "true"));
     private static final long MIB = 1L << 20;
     private static final ThreadMXBean MX = ManagementFactory.getThreadMXBean();
     private static final com.sun.management.OperatingSystemMXBean PROCESS =
@@ -49,27 +56,38 @@ public final class MillionBench {
     public static void main(String[] args) throws Exception {
         ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME))
                 .setLevel(ch.qos.logback.classic.Level.WARN);
-        Path image = Path.of("/dev/shm/daxfs-million-" + ProcessHandle.current().pid() + ".img");
-        Path crash = Path.of(image + ".crash");
-        long size = (long) FILES * 4096 * 11 / 10 + (long) DIRS * 8192 + 512 * MIB;
+        boolean keep = !KEEP.isEmpty();
+        Path image = Path.of(keep ? KEEP : "/dev/shm/daxfs-million-" + ProcessHandle.current().pid() + ".img");
+        Path kept = Path.of(image + ".crash");
+        Path crash = keep ? Path.of(image + ".crash.copy") : kept;
+        long size = Long.getLong("bench.millionDeviceMiB", ((long) FILES * 4096 * 11 / 10 + (long) DIRS * 8192) / MIB + 512)
+                * MIB;
         List<String> rows = new ArrayList<>();
         System.out.printf("%d files in %d directories, %d MiB device in /dev/shm, %d cores, load %s%n", FILES, DIRS,
                 size / MIB, Runtime.getRuntime().availableProcessors(), FsBench.loadAverage());
         try {
-            try (DaxDevice device = DaxDevice.open(image, DeviceOptions.defaults().withCreateSize(size))) {
-                DaxFileSystem.format(device, FormatOptions.defaults().withInodeCount(FILES + DIRS + 4096L));
-                DaxFileSystem fs = DaxFileSystem.mount(device, MountOptions.defaults());
-                long[] times = populate(fs);
-                rows.add(row("create (2 threads)", times[0], times[1], FILES));
-                if (CRASH) {
-                    Files.copy(image, crash, StandardCopyOption.REPLACE_EXISTING);
+            if (keep && Files.exists(image) && (!CRASH || Files.exists(kept))) {
+                System.out.println("using the image made earlier: " + image);
+            } else {
+                try (DaxDevice device = DaxDevice.open(image, DeviceOptions.defaults().withCreateSize(size))) {
+                    DaxFileSystem.format(device, FormatOptions.defaults().withInodeCount(INODES));
+                    DaxFileSystem fs = DaxFileSystem.mount(device, MountOptions.defaults());
+                    long[] times = populate(fs);
+                    rows.add(row("create (2 threads)", times[0], times[1], FILES));
+                    if (CRASH) {
+                        Files.copy(image, kept, StandardCopyOption.REPLACE_EXISTING);
+                    }
+                    fs.close();
                 }
-                fs.close();
             }
             if (CRASH) {
+                if (keep) {
+                    Files.copy(kept, crash, StandardCopyOption.REPLACE_EXISTING);
+                }
                 try (DaxDevice copy = DaxDevice.open(crash, DeviceOptions.defaults())) {
                     DaxFileSystem[] fs = new DaxFileSystem[1];
                     long[] t = timed(() -> fs[0] = DaxFileSystem.mount(copy, MountOptions.defaults()));
+                    System.out.printf(Locale.ROOT, "  crash mount: %d inodes in the table%n", fs[0].volume().layout().inodeCount());
                     fs[0].close();
                     rows.add(row("mount after a crash (recovery scan, one round)", t[0], t[1], 0));
                 }
@@ -95,12 +113,16 @@ public final class MillionBench {
                 }
             });
             rows.add(row("fsck (checker)", fsck[0], fsck[1], 0));
-            long before = heapUsed();
-            long digest = walkUnbounded(image, before, rows);
-            walkBounded(image, before, digest, rows);
+            if (WALK) {
+                long before = heapUsed();
+                long digest = walkUnbounded(image, before, rows);
+                walkBounded(image, before, digest, rows);
+            }
         } finally {
             Files.deleteIfExists(crash);
-            Files.deleteIfExists(image);
+            if (!keep) {
+                Files.deleteIfExists(image);
+            }
         }
         System.out.println();
         System.out.println("| operation | wall | on-CPU (all threads) | rate |");
@@ -176,6 +198,7 @@ public final class MillionBench {
         double[] best = {Double.MAX_VALUE, 0};
         for (int i = 0; i < ROUNDS; i++) {
             long[] t = timed.run();
+            System.out.printf(Locale.ROOT, "  round %d: %.0f ms, CPU %.0f ms%n", i + 1, t[0] / 1e6, t[1] / 1e6);
             if (t[0] < best[0]) {
                 best = new double[] {t[0], t[1]};
             }

@@ -31,7 +31,10 @@ public final class Name implements Comparable<Name> {
 
     /** The name made of {@code length} bytes of {@code segment} from {@code offset}. */
     public static Name of(MemorySegment segment, long offset, int length) {
-        return new Name(segment.asSlice(offset, length).toArray(ValueLayout.JAVA_BYTE));
+        byte[] bytes = new byte[length];
+        // MemorySegment.toArray looks its element type up by reflection on every call.
+        MemorySegment.copy(segment, ValueLayout.JAVA_BYTE, offset, bytes, 0, length);
+        return new Name(bytes);
     }
 
     public int length() {

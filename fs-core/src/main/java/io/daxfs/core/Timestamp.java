@@ -29,7 +29,12 @@ public record Timestamp(long seconds, int nanos) implements Comparable<Timestamp
         return seconds >= MIN_SECONDS && seconds <= MAX_SECONDS && nanos >= 0 && nanos < NANOS_PER_SECOND;
     }
 
-    /** A clock reading in nanoseconds since the epoch (always within range). */
+    /** Whether {@code epochNanos} makes a storable time (a damaged entry's may be before 1901). */
+    public static boolean validNanos(long epochNanos) {
+        return valid(Math.floorDiv(epochNanos, NANOS_PER_SECOND), Math.floorMod(epochNanos, NANOS_PER_SECOND));
+    }
+
+    /** A clock reading in nanoseconds since the epoch (within range unless before 1901). */
     public static Timestamp ofNanos(long epochNanos) {
         return new Timestamp(Math.floorDiv(epochNanos, NANOS_PER_SECOND),
                 (int) Math.floorMod(epochNanos, NANOS_PER_SECOND));

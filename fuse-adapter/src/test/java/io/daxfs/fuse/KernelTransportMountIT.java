@@ -34,11 +34,35 @@ class KernelTransportMountIT {
         fx.close();
     }
 
+    /**
+     * Formats the fixture's image ({@code size} bytes) and mounts it on the kernel transport with
+     * {@code options} (each after a comma).
+     */
+    private Path mounted(long size, FormatOptions format, String options) throws Exception {
+        fx.format(size, format);
+        Path mnt = fx.mountPoint("mnt");
+        fx.daxfs(fx.image.toString(), mnt.toString(), "-o", KERNEL + options).ok();
+        return mnt;
+    }
+
+    private Path mounted(long size, String options) throws Exception {
+        return mounted(size, FormatOptions.defaults(), options);
+    }
+
+    private Path mounted(long size) throws Exception {
+        return mounted(size, "");
+    }
+
+    /** umount, the daemon exits by itself, and the image it left is clean. */
+    private void unmountAndCheck(Path mnt) throws Exception {
+        fx.run(List.of("umount", mnt.toString())).ok();
+        fx.awaitDaemonGone();
+        fx.assertCheckerClean();
+    }
+
     @Test
     void everyNameOfAHardLinkedFileShowsAChangeAtOnce() throws Exception {
-        fx.format(64 * MIB);
-        Path mnt = fx.mountPoint("mnt");
-        fx.daxfs(fx.image.toString(), mnt.toString(), "-o", KERNEL + ",attr_timeout=30,entry_timeout=30").ok();
+        Path mnt = mounted(64 * MIB, ",attr_timeout=30,entry_timeout=30");
         String out = fx.sh(mnt, "echo data > a; ln a b; stat -c '%a %h' b >/dev/null; chmod 600 a; chown 7:8 a; "
                 + "ln a c; stat -c '%a %u %g %h %i' b; [ \"$(stat -c %Z a)\" = \"$(stat -c %Z b)\" ] && echo same-ctime")
                 .ok().stdout();
@@ -48,9 +72,7 @@ class KernelTransportMountIT {
 
     @Test
     void anOpenFileKeepsWorkingAfterItsLastNameIsGone() throws Exception {
-        fx.format(64 * MIB);
-        Path mnt = fx.mountPoint("mnt");
-        fx.daxfs(fx.image.toString(), mnt.toString(), "-o", KERNEL).ok();
+        Path mnt = mounted(64 * MIB);
         String script = """
                 import os
                 fd = os.open('f', os.O_CREAT | os.O_RDWR, 0o644)
@@ -73,9 +95,7 @@ class KernelTransportMountIT {
 
     @Test
     void renameat2NoreplaceAndExchange() throws Exception {
-        fx.format(64 * MIB);
-        Path mnt = fx.mountPoint("mnt");
-        fx.daxfs(fx.image.toString(), mnt.toString(), "-o", KERNEL).ok();
+        Path mnt = mounted(64 * MIB);
         String script = """
                 import ctypes, os
                 libc = ctypes.CDLL(None, use_errno=True)
@@ -90,9 +110,7 @@ class KernelTransportMountIT {
 
     @Test
     void sharedMappingsOfDirectIoFilesUnderDaxAlways() throws Exception {
-        fx.format(64 * MIB);
-        Path mnt = fx.mountPoint("mnt");
-        fx.daxfs(fx.image.toString(), mnt.toString(), "-o", KERNEL + ",dax=always").ok();
+        Path mnt = mounted(64 * MIB, ",dax=always");
         String script = """
                 import mmap, os
                 fd = os.open('m', os.O_CREAT | os.O_RDWR, 0o644); os.ftruncate(fd, 8192)
@@ -104,9 +122,7 @@ class KernelTransportMountIT {
 
     @Test
     void seekDataHoleAndCopyFileRange() throws Exception {
-        fx.format(64 * MIB);
-        Path mnt = fx.mountPoint("mnt");
-        fx.daxfs(fx.image.toString(), mnt.toString(), "-o", KERNEL).ok();
+        Path mnt = mounted(64 * MIB);
         String script = """
                 import os
                 fd = os.open('s', os.O_CREAT | os.O_RDWR, 0o644); os.pwrite(fd, b'x' * 4096, 1 << 20)
@@ -119,9 +135,7 @@ class KernelTransportMountIT {
 
     @Test
     void fsnameAndSubtypeInProcMounts() throws Exception {
-        fx.format(64 * MIB);
-        Path mnt = fx.mountPoint("mnt");
-        fx.daxfs(fx.image.toString(), mnt.toString(), "-o", KERNEL + ",fsname=pm0,subtype=dx").ok();
+        Path mnt = mounted(64 * MIB, ",fsname=pm0,subtype=dx");
         assertTrue(procMounts(mnt).startsWith("pm0 " + mnt + " fuse.dx rw,nosuid,nodev"), procMounts(mnt));
         fx.run(List.of("umount", mnt.toString())).ok();
         fx.awaitDaemonGone();
@@ -131,9 +145,7 @@ class KernelTransportMountIT {
 
     @Test
     void lifecycleFusermountUmountSigtermAndSigkill() throws Exception {
-        fx.format(64 * MIB);
-        Path mnt = fx.mountPoint("mnt");
-        fx.daxfs(fx.image.toString(), mnt.toString(), "-o", KERNEL).ok();
+        Path mnt = mounted(64 * MIB);
         fx.sh(mnt, "echo kept > file").ok();
         fx.run(List.of("fusermount", "-u", mnt.toString())).ok();
         MountFixture.awaitUnmounted(mnt);
@@ -158,9 +170,7 @@ class KernelTransportMountIT {
 
     @Test
     void severalThreadsServeParallelClients() throws Exception {
-        fx.format(256 * MIB);
-        Path mnt = fx.mountPoint("mnt");
-        fx.daxfs(fx.image.toString(), mnt.toString(), "-o", KERNEL + ",loop=multi").ok();
+        Path mnt = mounted(256 * MIB, ",loop=multi");
         String out = fx.sh(mnt, "for i in 1 2 3 4 5 6 7 8; do (mkdir d$i && for j in $(seq 50); do "
                 + "head -c $((j * 3000)) /dev/urandom > d$i/f$j; done; cat d$i/f* | md5sum > sum$i; "
                 + "cat d$i/f* | md5sum > again$i) & done; wait; for i in 1 2 3 4 5 6 7 8; do cmp sum$i again$i; done; "
@@ -217,9 +227,7 @@ class KernelTransportMountIT {
 
     @Test
     void anUnlinkedInodeLivesUntilClosedAndForgotten() throws Exception {
-        fx.format(64 * MIB);
-        Path mnt = fx.mountPoint("mnt");
-        fx.daxfs(fx.image.toString(), mnt.toString(), "-o", KERNEL + ",attr_timeout=0").ok();
+        Path mnt = mounted(64 * MIB, ",attr_timeout=0");
         String script = STATS + """
                 fd = os.open('f', os.O_CREAT | os.O_RDWR, 0o644); os.write(fd, b'hello')
                 p = os.open('f', os.O_PATH)
@@ -231,9 +239,7 @@ class KernelTransportMountIT {
                 print(settle('orphans', '0'))
                 """;
         assertEquals("0 5 1 False\n0\n", fx.py(mnt, script).ok().stdout());
-        fx.run(List.of("umount", mnt.toString())).ok();
-        fx.awaitDaemonGone();
-        fx.assertCheckerClean();
+        unmountAndCheck(mnt);
     }
 
     /**
@@ -244,9 +250,7 @@ class KernelTransportMountIT {
      */
     @Test
     void unlinkingThousandsOfLookedUpFilesNeverRunsOutOfOrphanSlots() throws Exception {
-        fx.format(32 * MIB, FormatOptions.defaults().withInodeCount(1800));
-        Path mnt = fx.mountPoint("mnt");
-        fx.daxfs(fx.image.toString(), mnt.toString(), "-o", KERNEL + ",attr_timeout=0").ok();
+        Path mnt = mounted(32 * MIB, FormatOptions.defaults().withInodeCount(1800), ",attr_timeout=0");
         String script = STATS + """
                 import errno, resource, stat
                 resource.setrlimit(resource.RLIMIT_NOFILE, (4096, 4096))
@@ -274,16 +278,12 @@ class KernelTransportMountIT {
                 print(settle('orphans', '0'), settle('numbers_awaiting_forget', '0'))
                 """;
         assertEquals("1536 164 1536 164\n0\n0 0\n", fx.py(mnt, script).ok().stdout());
-        fx.run(List.of("umount", mnt.toString())).ok();
-        fx.awaitDaemonGone();
-        fx.assertCheckerClean();
+        unmountAndCheck(mnt);
     }
 
     @Test
     void tmpfileIsOpenWithoutANameUntilLinkatNamesIt() throws Exception {
-        fx.format(64 * MIB);
-        Path mnt = fx.mountPoint("mnt");
-        fx.daxfs(fx.image.toString(), mnt.toString(), "-o", KERNEL).ok();
+        Path mnt = mounted(64 * MIB);
         String script = STATS + """
                 libc = ctypes.CDLL(None, use_errno=True)
                 os.umask(0o022)
@@ -299,9 +299,7 @@ class KernelTransportMountIT {
                 print(settle('orphans', '0'), os.listdir('.'))
                 """;
         assertEquals("0 0o640 []\n0 1 b'unnamed'\n0 ['named']\n", fx.py(mnt, script).ok().stdout());
-        fx.run(List.of("umount", mnt.toString())).ok();
-        fx.awaitDaemonGone();
-        fx.assertCheckerClean();
+        unmountAndCheck(mnt);
     }
 
     /**
@@ -310,9 +308,7 @@ class KernelTransportMountIT {
      */
     @Test
     void fileHandlesOpenFilesAndDirectoriesAndGoStaleWhenDeleted() throws Exception {
-        fx.format(64 * MIB);
-        Path mnt = fx.mountPoint("mnt");
-        fx.daxfs(fx.image.toString(), mnt.toString(), "-o", KERNEL).ok();
+        Path mnt = mounted(64 * MIB);
         String script = STATS + """
                 import errno
                 libc = ctypes.CDLL(None, use_errno=True)
@@ -356,9 +352,7 @@ class KernelTransportMountIT {
      */
     @Test
     void readsRacingTruncatePunchAndOverwriteSeeOnlyLegalPages() throws Exception {
-        fx.format(32 * MIB);
-        Path mnt = fx.mountPoint("mnt");
-        fx.daxfs(fx.image.toString(), mnt.toString(), "-o", KERNEL + ",dax=always").ok();
+        Path mnt = mounted(32 * MIB, ",dax=always");
         String out = fx.py(mnt, """
                 import ctypes, os, struct, time, multiprocessing as mp
                 libc = ctypes.CDLL(None, use_errno=True)
@@ -501,6 +495,41 @@ class KernelTransportMountIT {
                 print(hashlib.md5(open('synced', 'rb').read()).hexdigest(), open('mapped', 'rb').read()[100:105])
                 """).ok().stdout();
         assertEquals(before, after);
+    }
+
+    /**
+     * dax=inode (the default): the page cache keeps a non-DAX file's pages across opens, as local
+     * filesystems do (fincore opens the file, then counts its resident pages), and drops them at the
+     * next open once the file was written around it through a direct-I/O handle, opened while the
+     * file had the DAX flag, so that no stale page is read.
+     */
+    @Test
+    void thePageCacheKeepsAFileAcrossOpensUntilWrittenAroundIt() throws Exception {
+        fx.format(64 * MIB);
+        Path mnt = fx.mountPoint("mnt");
+        fx.daxfs(fx.image.toString(), mnt.toString(), "-o", KERNEL).ok();
+        String out = fx.py(mnt, """
+                import os, subprocess
+                def pages(name):
+                    return subprocess.run(['fincore', '-n', '-o', 'PAGES', name], capture_output=True, text=True,
+                                          check=True).stdout.strip()
+                def dax(flag):
+                    subprocess.run(['xfs_io', '-c', 'chattr %sx' % flag, 'f'], check=True)
+                with open('f', 'wb') as f:
+                    f.write(b'a' * (1 << 20))
+                open('f', 'rb').read()
+                print(pages('f'))
+                dax('+')
+                direct = os.open('f', os.O_RDWR)
+                dax('-')
+                cached = os.open('f', os.O_RDONLY)
+                os.pread(cached, 1 << 20, 0)
+                os.pwrite(direct, b'b' * (1 << 20), 0)
+                os.close(direct)
+                os.close(cached)
+                print(open('f', 'rb').read(4096).count(b'b'), open('f', 'rb').read().count(b'a'), pages('f'))
+                """).ok().stdout();
+        assertEquals("256\n4096 0 256\n", out);
     }
 
     private String procMounts(Path mnt) throws Exception {

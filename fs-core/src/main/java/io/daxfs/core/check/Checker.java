@@ -35,6 +35,8 @@ import io.daxfs.core.log.LogEntry.XattrValue;
 import io.daxfs.core.log.LogPage;
 import io.daxfs.core.log.LogSegment;
 import io.daxfs.core.log.LogReader;
+import io.daxfs.core.rebuild.BlockTally;
+import io.daxfs.core.rebuild.LogShape;
 import io.daxfs.core.rebuild.ParallelInodeScan;
 import io.daxfs.core.namei.Names;
 import java.lang.foreign.MemorySegment;
@@ -46,6 +48,7 @@ import java.util.Comparator;
 import java.util.Deque;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -62,6 +65,13 @@ import java.util.Set;
  * referenced twice; the orphan slots; directory entries (live target of the right kind), one
  * name per directory and its parent field, a tree connected from the root, link counts of
  * non-directories; and on a clean image, the saved free list against the used blocks.
+ *
+ * <p>It counts as the mount's log census does: a log that is whole, of the shape nearly every
+ * log has ({@link LogShape}) and valid for its kind is read once, by the engine's own
+ * {@link LogReader} (so the checker is never more lenient than mount), into its kind, links,
+ * parent, names and a {@link BlockTally}, with no inode built. Only the other logs are walked
+ * entry by entry and replayed, and only an image with a block of two owners has every inode
+ * replayed to tell which owner keeps it. A million small files take one read of each log.
  *
  * <p>It never throws on any input (an unexpected failure becomes a {@link Kind#CHECK_ABORTED}
  * problem), never reads outside the device, and every walk is bounded by the number of data
@@ -93,6 +103,8 @@ public final class Checker {
     private final DaxDevice device;
     private final Listener listener;
     private final Analysis a;
+    /** The blocks the counted inodes use (taken in by {@link #blocks}). */
+    private BlockTally tally;
 
     private Checker(DaxDevice device, Listener listener) {
         this.device = device;
@@ -267,17 +279,23 @@ public final class Checker {
         Thread caller = Thread.currentThread();
         List<LogChecks> parts = ParallelInodeScan.run(inUse, count, Runtime.getRuntime().availableProcessors(),
                 () -> new LogChecks(caller, count));
+        List<InodeInfo> infos = new ArrayList<>(inUse.cardinality());
         List<Analysis.Finding> findings = new ArrayList<>();
+        tally = parts.getFirst().tally;
         for (LogChecks part : parts) {
-            for (InodeInfo info : part.infos) {
-                a.inodes.put(info.ino, info);
-            }
+            infos.addAll(part.infos);
             findings.addAll(part.findings);
+            if (part != parts.getFirst()) {
+                tally.merge(part.tally);
+            }
         }
+        // Each part is in inode order: the sort merges runs.
+        infos.sort(Comparator.comparingLong(info -> info.ino));
+        a.setInodes(infos.toArray(InodeInfo[]::new), inUse);
         findings.sort(Comparator.comparingLong(f -> f.problem().ino()));
         a.findings.addAll(findings);
         listener.progress("inodes", count, count);
-        InodeInfo root = a.inodes.get(Layout.ROOT_INO);
+        InodeInfo root = a.info(Layout.ROOT_INO);
         if (root == null || !root.live || root.kind() != FileKind.DIRECTORY) {
             String why = root == null ? "its inode record is free" : !root.live ? "its inode is damaged"
                     : "inode 1 is a " + root.kind().name().toLowerCase() + ", not a directory";
@@ -294,12 +312,26 @@ public final class Checker {
         }
     }
 
-    /** One checking thread's share of the logs: the records it read and what it found, in its order. */
-    private final class LogChecks implements ParallelInodeScan.Visitor {
+    /** An inode record as the roll-back leaves it: commit words, generation, checksum. */
+    private record Record(long ino, long tail, long head, long generation, boolean crcValid) {}
+
+    /**
+     * One checking thread's share of the logs: the inodes it read, what it found, in its order,
+     * and the blocks the counted ones use. A log that is whole, of the simple shape and valid for
+     * its kind is read once by the engine's {@link LogReader} and counted ({@link LogShape}); any
+     * other is walked by the checker, which says where and how it is damaged, and replayed.
+     */
+    private final class LogChecks implements ParallelInodeScan.Visitor, LogReader.Visitor {
         private final Thread caller;
         private final long count;
+        private final LogReader reader = new LogReader(device, a.layout);
+        private final LogShape shape = new LogShape(a.layout, this);
+        final BlockTally tally = new BlockTally(a.layout.totalBlocks());
         final List<InodeInfo> infos = new ArrayList<>();
         final List<Analysis.Finding> findings = new ArrayList<>();
+        /** Names of directories the directory being counted adds. */
+        private final List<NameRef> dirNames = new ArrayList<>();
+        private long walking;
 
         LogChecks(Thread caller, long count) {
             this.caller = caller;
@@ -318,10 +350,81 @@ public final class Checker {
             MemorySegment rec = device.directAccess(recordOffset, Layout.INODE_SIZE);
             boolean crcValid = rec.get(Layouts.INT, InodeTable.CRC)
                     == Checksums.crc32c(rec, InodeTable.GENERATION, InodeTable.CRC - InodeTable.GENERATION);
-            InodeInfo info = new InodeInfo(ino, a.word(recordOffset + InodeTable.TAIL),
+            Record record = new Record(ino, a.word(recordOffset + InodeTable.TAIL),
                     a.word(recordOffset + InodeTable.HEAD), rec.get(Layouts.LONG, InodeTable.GENERATION), crcValid);
+            InodeInfo info = crcValid ? counted(record) : null;
+            if (info == null) {
+                info = new InodeInfo(ino);
+                checkInode(info, record, findings);
+            }
             infos.add(info);
-            checkInode(info, findings);
+        }
+
+        /** The inode counted from its log, or null if the checker must walk it. */
+        private InodeInfo counted(Record record) {
+            long ino = record.ino();
+            walking = ino;
+            dirNames.clear();
+            InodeLog log;
+            try {
+                log = shape.read(reader, ino, record.head(), record.tail());
+            } catch (RuntimeException e) {
+                return null; // damaged: the walk says where and how
+            }
+            if (log == null || (shape.kind() == FileKind.SYMLINK && !symlinkWhole())) {
+                return null;
+            }
+            InodeInfo info = new InodeInfo(ino);
+            info.live = true;
+            info.kind = shape.kind();
+            info.nlink = (int) shape.links();
+            info.parent = shape.parent();
+            info.logBlocks = log.ownedBlocks();
+            tally.markLog(log);
+            for (int i = 0; i < shape.runs(); i++) {
+                tally.mark(shape.runBlock(i), shape.runCount(i));
+                info.dataPages += shape.runCount(i);
+            }
+            if (info.kind == FileKind.DIRECTORY) {
+                long[] targets = new long[shape.names()];
+                int[] kinds = new int[targets.length];
+                for (int i = 0; i < targets.length; i++) {
+                    targets[i] = shape.target(i);
+                    kinds[i] = shape.targetKind(i);
+                }
+                info.entries = new Analysis.Entries(targets, kinds, List.copyOf(dirNames));
+            }
+            return info;
+        }
+
+        /** A symlink's target: one block at page 0 and a size of 1..4095 (else the walk says what is wrong). */
+        private boolean symlinkWhole() {
+            return shape.size() >= 1 && shape.runs() == 1 && shape.runPage(0) == 0 && shape.runCount(0) == 1;
+        }
+
+        /** Every entry of a counted log must be valid for its kind, as the walk requires. */
+        @Override
+        public void entry(LogEntry entry, long deviceOffset) {
+            if (invalidFor(shape.kind(), entry) != null) {
+                throw LogShape.NOT_SIMPLE;
+            }
+            if (entry instanceof DentryAdd d) {
+                if (d.name().isEmpty() || !validName(d.name())) {
+                    throw LogShape.NOT_SIMPLE; // the namespace check of the replayed directory says why
+                }
+                if (FileKind.fromMode(d.kindBits()) == FileKind.DIRECTORY) {
+                    dirNames.add(new NameRef(walking, d.name(), d.cookie()));
+                }
+            }
+        }
+    }
+
+    private static boolean validName(Name name) {
+        try {
+            Names.check(name);
+            return true;
+        } catch (FsException e) {
+            return false;
         }
     }
 
@@ -336,12 +439,12 @@ public final class Checker {
         String error;
     }
 
-    /** Checks one inode's record and log; what it finds goes to {@code out}. */
-    private void checkInode(InodeInfo info, List<Analysis.Finding> out) {
+    /** Walks one inode's log and replays its valid prefix; what it finds goes to {@code out}. */
+    private void checkInode(InodeInfo info, Record record, List<Analysis.Finding> out) {
         long ino = info.ino;
-        Walk w = walk(ino, info.head, info.tail);
+        Walk w = walk(ino, record.head(), record.tail());
         if (w.error == null) {
-            String engine = engineDisagrees(info);
+            String engine = engineDisagrees(record);
             if (engine != null) {
                 w.error = "the engine's log reader rejects it: " + engine;
             }
@@ -349,11 +452,11 @@ public final class Checker {
         if (w.inode == null) {
             String why = w.error != null ? w.error : "log has no valid first entry";
             out.add(Analysis.finding(Kind.INODE_LOST, ino, 0, "inode " + ino + " is beyond saving: " + why
-                    + (info.crcValid ? "" : " (and its record fails its checksum)"),
+                    + (record.crcValid() ? "" : " (and its record fails its checksum)"),
                     ctx -> ctx.publish(ctx.tailOffset(ino), 0)));
             return;
         }
-        if (w.error != null && !info.crcValid) {
+        if (w.error != null && !record.crcValid()) {
             out.add(Analysis.finding(Kind.INODE_LOST, ino, 0, "inode " + ino + ": record fails its checksum and its log is damaged: "
                     + w.error, ctx -> ctx.publish(ctx.tailOffset(ino), 0)));
             return;
@@ -361,20 +464,20 @@ public final class Checker {
         info.live = true;
         List<Long> kept = w.error == null ? w.pages : w.pages.subList(0, w.goodPages);
         long[] pages = kept.stream().mapToLong(Long::longValue).toArray();
-        info.validTail = w.error == null ? info.tail : w.lastGoodEnd;
-        w.inode.replaceLog(new InodeLog(pages.length == 0 ? new long[] {info.head} : pages,
-                Math.max(1, pages.length), info.validTail));
-        info.inode = w.inode;
+        long validTail = w.error == null ? record.tail() : w.lastGoodEnd;
+        w.inode.replaceLog(new InodeLog(pages.length == 0 ? new long[] {record.head()} : pages,
+                Math.max(1, pages.length), validTail));
+        info.replayed(w.inode);
         if (w.error != null) {
-            long cut = info.validTail;
-            long lost = info.tail - cut;
+            long cut = validTail;
+            long lost = record.tail() - cut;
             out.add(Analysis.finding(Kind.LOG_DAMAGED, ino, 0, "inode " + ino + ": " + w.error + "; log will be cut at byte " + cut
                     + (w.pages.size() == w.goodPages && lost > 0 && lost < Layout.BLOCK_SIZE
                             ? " (" + lost + " bytes of entries lost)" : ""),
                     ctx -> ctx.publish(ctx.tailOffset(ino), cut)));
-        } else if (!info.crcValid) {
-            long head = info.head;
-            long generation = info.generation;
+        } else if (!record.crcValid()) {
+            long head = record.head();
+            long generation = record.generation();
             out.add(Analysis.finding(Kind.INODE_RECORD_CHECKSUM, ino, 0, "inode " + ino + ": record fails its checksum (its log is whole)",
                     ctx -> ctx.rewriteRecord(ino, head, generation)));
         }
@@ -400,9 +503,9 @@ public final class Checker {
      * Runs the engine's own {@link LogReader} over a log this checker found whole, so that the
      * checker is never more lenient than mount. Returns its complaint, or null.
      */
-    private String engineDisagrees(InodeInfo info) {
+    private String engineDisagrees(Record record) {
         try {
-            new LogReader(device, a.layout).read(info.ino, info.head, info.tail, (entry, offset) -> { });
+            new LogReader(device, a.layout).read(record.ino(), record.head(), record.tail(), (entry, offset) -> { });
             return null;
         } catch (LogCorruptException e) {
             return e.getMessage();
@@ -521,7 +624,21 @@ public final class Checker {
             return null;
         }
         FileKind kind = w.inode.kind();
-        String bad = switch (entry) {
+        String bad = invalidFor(kind, entry);
+        if (bad != null) {
+            return bad;
+        }
+        try {
+            w.inode.apply(entry, (block, count) -> { });
+        } catch (RuntimeException e) {
+            return "entry does not fit a " + kindName(kind) + ": " + e.getMessage();
+        }
+        return null;
+    }
+
+    /** What makes {@code entry} invalid in the log of a {@code kind} (the first entry included), or null. */
+    private String invalidFor(FileKind kind, LogEntry entry) {
+        return switch (entry) {
             case InodeEntry e -> (e.mode() & FileKind.S_IFMT) != kind.typeBits()
                     ? "INODE entry changes the file type to mode " + Integer.toOctalString(e.mode())
                     : checkAttrs(e, kind);
@@ -533,15 +650,6 @@ public final class Checker {
             case XattrRef e -> checkXattrRef(e);
             case XattrDel e -> null;
         };
-        if (bad != null) {
-            return bad;
-        }
-        try {
-            w.inode.apply(entry, (block, count) -> { });
-        } catch (RuntimeException e) {
-            return "entry does not fit a " + kindName(kind) + ": " + e.getMessage();
-        }
-        return null;
     }
 
     private static String kindName(FileKind kind) {
@@ -602,11 +710,46 @@ public final class Checker {
 
     // ---- blocks ----
 
+    /**
+     * The blocks in use. The counted inodes were tallied as their logs were read; the replayed
+     * ones join the tally now. If no block has two owners, that is all. Otherwise every inode is
+     * replayed and the blocks are given out one by one in the order that decides which owner
+     * keeps a block ({@link #blocksOneByOne}): damaged images only pay for that.
+     */
     private void blocks() {
         listener.progress("blocks", 0, 1);
+        for (InodeInfo info : a.inodes) {
+            if (info.live && info.inode != null) {
+                tally.markInode(info.inode);
+            }
+        }
+        if (tally.shared().isEmpty()) {
+            a.used = tally.used();
+            a.slots = tally.slots();
+            tally = null;
+            return;
+        }
+        tally = null;
+        for (InodeInfo info : a.inodes) {
+            if (info.live && info.inode == null) {
+                List<Analysis.Finding> none = new ArrayList<>();
+                Record record = new Record(info.ino, a.word(a.layout.inodeOffset(info.ino) + InodeTable.TAIL),
+                        a.word(a.layout.inodeOffset(info.ino) + InodeTable.HEAD), 0, true);
+                checkInode(info, record, none);
+                a.findings.addAll(none); // none: the log was read whole and valid once already
+            }
+        }
+        blocksOneByOne();
+    }
+
+    /**
+     * Gives out blocks one owner at a time: log pages, then log slots, then file data in inode
+     * order, then xattr values; an owner that comes to a block already given out loses it.
+     */
+    private void blocksOneByOne() {
         Layout layout = a.layout;
         BitSet used = a.used;
-        for (InodeInfo info : a.inodes.values()) {
+        for (InodeInfo info : a.inodes) {
             if (!info.live) {
                 continue;
             }
@@ -622,7 +765,7 @@ public final class Checker {
             }
         }
         // Slots after whole pages: a slot inside another log's page is the one that is lost.
-        for (InodeInfo info : a.inodes.values()) {
+        for (InodeInfo info : a.inodes) {
             if (!info.live || !info.inode.log().startsInSlot()) {
                 continue;
             }
@@ -637,7 +780,7 @@ public final class Checker {
                 used.set((int) block);
             }
         }
-        for (InodeInfo info : a.inodes.values()) {
+        for (InodeInfo info : a.inodes) {
             if (!info.live || info.inode.extents() == null) {
                 continue;
             }
@@ -653,7 +796,7 @@ public final class Checker {
                 used.set(from, to);
             }
         }
-        for (InodeInfo info : a.inodes.values()) {
+        for (InodeInfo info : a.inodes) {
             if (info.live) {
                 xattrBlocks(info, used);
             }
@@ -691,7 +834,7 @@ public final class Checker {
         long ino = info.ino;
         String other = null;
         boolean otherIsData = false;
-        for (InodeInfo o : a.inodes.values()) {
+        for (InodeInfo o : a.inodes) {
             if (o.live && other == null) {
                 InodeLog log = o.inode.log();
                 for (int i = 0; i < log.segmentCount(); i++) {
@@ -702,7 +845,7 @@ public final class Checker {
                 }
             }
         }
-        for (InodeInfo o : a.inodes.values()) {
+        for (InodeInfo o : a.inodes) {
             if (other != null || o.ino > ino) {
                 break;
             }
@@ -727,65 +870,111 @@ public final class Checker {
 
     // ---- names ----
 
+    /**
+     * Checks every entry of every live directory (a live target of the kind it says, not the
+     * root, a valid name, a cookie of its own), counts the names of files and keeps one name per
+     * directory. A counted directory whose entries all pass is counted; one with a bad entry is
+     * replayed, and its entries are dropped one by one.
+     */
     private void namespace() {
         listener.progress("directories", 0, 1);
         Map<Long, List<NameRef>> dirNames = new HashMap<>();
-        for (InodeInfo dir : a.inodes.values()) {
+        for (InodeInfo dir : a.inodes) {
             if (!dir.live || dir.kind() != FileKind.DIRECTORY) {
                 continue;
             }
-            for (Name name : dir.inode.directory().renumbered()) {
-                long dirIno = dir.ino;
-                a.add(Kind.DENTRY_COOKIE_DUP, dirIno, 0, "directory " + dirIno + ": entry '" + name
-                        + "' was added with the cookie of another entry", ctx -> ctx.renumber(dirIno, name));
-            }
-            for (DirEntry d : dir.inode.directory().all()) {
-                String bad = null;
-                Kind kind = null;
-                try {
-                    Names.check(d.name());
-                } catch (FsException e) {
-                    kind = Kind.DENTRY_BAD_NAME;
-                    bad = "has an invalid name (" + e.getMessage() + ")";
-                }
-                InodeInfo target = a.live(d.ino());
-                if (bad == null && target == null) {
-                    kind = Kind.DENTRY_TO_FREE_INODE;
-                    bad = d.ino() <= 0 || d.ino() >= a.layout.inodeCount()
-                            ? "points at inode " + d.ino() + ", outside the inode table"
-                            : a.inodes.containsKey(d.ino()) ? "points at damaged inode " + d.ino()
-                                    : "points at free inode " + d.ino();
-                } else if (bad == null && d.ino() == Layout.ROOT_INO) {
-                    kind = Kind.DENTRY_TO_ROOT;
-                    bad = "names the root directory";
-                } else if (bad == null && target.kind() != d.kind()) {
-                    kind = Kind.DENTRY_KIND_MISMATCH;
-                    bad = "says " + kindName(d.kind()) + " but inode " + d.ino() + " is a " + kindName(target.kind());
-                }
-                if (bad != null) {
-                    dropName(kind, dir.ino, d, "directory " + dir.ino + ": entry '" + d.name() + "' " + bad);
-                    continue;
-                }
-                NameRef ref = new NameRef(dir.ino, d.name(), d.cookie());
-                if (target.kind() == FileKind.DIRECTORY) {
-                    dirNames.computeIfAbsent(d.ino(), k -> new ArrayList<>()).add(ref);
-                } else {
-                    target.names.add(ref);
-                }
+            InodeInfo[] targets = dir.entries == null ? null : passingTargets(dir.entries);
+            if (targets != null) {
+                countEntries(dir, targets, dirNames);
+            } else {
+                dir.entries = null;
+                a.inode(dir);
+                checkEntries(dir, dirNames);
             }
         }
         for (Map.Entry<Long, List<NameRef>> e : dirNames.entrySet()) {
             InodeInfo dir = a.live(e.getKey());
             List<NameRef> refs = e.getValue();
-            NameRef keep = refs.stream().filter(r -> r.dir() == dir.inode.attrs().parent()).findFirst()
-                    .orElse(refs.getFirst());
-            dir.names.add(keep);
+            NameRef keep = refs.stream().filter(r -> r.dir() == dir.parent).findFirst().orElse(refs.getFirst());
+            dir.name = keep;
+            a.live(keep.dir()).addChild(dir);
             for (NameRef r : refs) {
                 if (r != keep) {
                     dropName(Kind.DIR_MULTIPLE_NAMES, r.dir(), new DirEntry(r.name(), dir.ino, FileKind.DIRECTORY,
                             r.cookie()), "directory " + dir.ino + " has a second name '" + r.name() + "' in directory "
                             + r.dir() + " (kept '" + keep.name() + "' in " + keep.dir() + ")");
                 }
+            }
+        }
+    }
+
+    /** The inodes the counted entries name, or null unless each is live, of its kind and not the root. */
+    private InodeInfo[] passingTargets(Analysis.Entries entries) {
+        long[] inos = entries.targets();
+        InodeInfo[] targets = new InodeInfo[inos.length];
+        for (int i = 0; i < inos.length; i++) {
+            InodeInfo target = a.live(inos[i]);
+            if (target == null || inos[i] == Layout.ROOT_INO
+                    || target.kind().typeBits() != (entries.kindBits()[i] & FileKind.S_IFMT)) {
+                return null;
+            }
+            targets[i] = target;
+        }
+        return targets;
+    }
+
+    private void countEntries(InodeInfo dir, InodeInfo[] targets, Map<Long, List<NameRef>> dirNames) {
+        Iterator<NameRef> dirRefs = dir.entries.dirNames().iterator();
+        for (InodeInfo target : targets) {
+            if (target.kind() == FileKind.DIRECTORY) {
+                dirNames.computeIfAbsent(target.ino, k -> new ArrayList<>()).add(dirRefs.next());
+            } else {
+                target.nameCount++;
+                dir.addChild(target);
+            }
+        }
+        dir.entries = null;
+    }
+
+    /** The entries of a replayed directory, one by one: a bad one is dropped and says why. */
+    private void checkEntries(InodeInfo dir, Map<Long, List<NameRef>> dirNames) {
+        for (Name name : dir.inode.directory().renumbered()) {
+            long dirIno = dir.ino;
+            a.add(Kind.DENTRY_COOKIE_DUP, dirIno, 0, "directory " + dirIno + ": entry '" + name
+                    + "' was added with the cookie of another entry", ctx -> ctx.renumber(dirIno, name));
+        }
+        for (DirEntry d : dir.inode.directory().all()) {
+            String bad = null;
+            Kind kind = null;
+            try {
+                Names.check(d.name());
+            } catch (FsException e) {
+                kind = Kind.DENTRY_BAD_NAME;
+                bad = "has an invalid name (" + e.getMessage() + ")";
+            }
+            InodeInfo target = a.live(d.ino());
+            if (bad == null && target == null) {
+                kind = Kind.DENTRY_TO_FREE_INODE;
+                bad = d.ino() <= 0 || d.ino() >= a.layout.inodeCount()
+                        ? "points at inode " + d.ino() + ", outside the inode table"
+                        : a.info(d.ino()) != null ? "points at damaged inode " + d.ino()
+                                : "points at free inode " + d.ino();
+            } else if (bad == null && d.ino() == Layout.ROOT_INO) {
+                kind = Kind.DENTRY_TO_ROOT;
+                bad = "names the root directory";
+            } else if (bad == null && target.kind() != d.kind()) {
+                kind = Kind.DENTRY_KIND_MISMATCH;
+                bad = "says " + kindName(d.kind()) + " but inode " + d.ino() + " is a " + kindName(target.kind());
+            }
+            if (bad != null) {
+                dropName(kind, dir.ino, d, "directory " + dir.ino + ": entry '" + d.name() + "' " + bad);
+                continue;
+            }
+            if (target.kind() == FileKind.DIRECTORY) {
+                dirNames.computeIfAbsent(d.ino(), k -> new ArrayList<>()).add(new NameRef(dir.ino, d.name(), d.cookie()));
+            } else {
+                target.nameCount++;
+                dir.addChild(target);
             }
         }
     }
@@ -814,9 +1003,8 @@ public final class Checker {
                 bad = "names inode " + ino + ", which is free or damaged";
             } else if (info.kind() == FileKind.DIRECTORY) {
                 bad = "names directory " + ino;
-            } else if (info.inode.attrs().nlink() != 0 || !info.names.isEmpty()) {
-                bad = "names inode " + ino + ", which still has " + Math.max(info.inode.attrs().nlink(),
-                        info.names.size()) + " link(s)";
+            } else if (info.nlink != 0 || info.nameCount != 0) {
+                bad = "names inode " + ino + ", which still has " + Math.max(info.nlink, info.nameCount) + " link(s)";
             } else if (a.orphans.containsKey(ino)) {
                 bad = "names inode " + ino + " again (also in slot " + a.orphans.get(ino) + ")";
             }
@@ -842,20 +1030,20 @@ public final class Checker {
     private void tree() {
         listener.progress("connectivity", 0, 1);
         InodeInfo root = a.live(Layout.ROOT_INO);
-        Set<Long> reachable = new HashSet<>();
+        BitSet reachable = new BitSet();
         if (root != null && root.kind() == FileKind.DIRECTORY) {
             Deque<InodeInfo> queue = new ArrayDeque<>();
-            reachable.add(root.ino);
+            reachable.set((int) root.ino);
             queue.add(root);
             while (!queue.isEmpty()) {
                 InodeInfo dir = queue.poll();
-                for (DirEntry d : dir.inode.directory().all()) {
-                    InodeInfo child = a.live(d.ino());
-                    if (child == null || child.names.stream().noneMatch(r -> r.dir() == dir.ino && r.name().equals(d.name()))) {
-                        continue; // an entry the namespace check drops
-                    }
-                    if (reachable.add(child.ino) && child.kind() == FileKind.DIRECTORY) {
-                        queue.add(child);
+                for (int i = 0; i < dir.childCount; i++) {
+                    InodeInfo child = dir.children[i];
+                    if (!reachable.get((int) child.ino)) {
+                        reachable.set((int) child.ino);
+                        if (child.kind() == FileKind.DIRECTORY) {
+                            queue.add(child);
+                        }
                     }
                 }
             }
@@ -864,45 +1052,44 @@ public final class Checker {
         }
         List<InodeInfo> unreachableDirs = new ArrayList<>();
         boolean topFound = false;
-        for (InodeInfo info : a.inodes.values()) {
-            if (!info.live || reachable.contains(info.ino)) {
+        for (InodeInfo info : a.inodes) {
+            if (!info.live || reachable.get((int) info.ino)) {
                 continue;
             }
             long ino = info.ino;
             if (info.kind() == FileKind.DIRECTORY) {
                 unreachableDirs.add(info);
-                if (info.names.isEmpty()) {
+                if (info.name == null) {
                     topFound = true;
                     a.add(Kind.DISCONNECTED, ino, 0, "directory " + ino + " has no name (unreachable from the root)",
                             ctx -> ctx.attach(ino, null));
                 }
-            } else if (info.names.isEmpty() && !a.orphans.containsKey(ino)) {
+            } else if (info.nameCount == 0 && !a.orphans.containsKey(ino)) {
                 a.add(Kind.DISCONNECTED, ino, 0, kindName(info.kind()) + " " + ino + " has no name (link count "
-                        + info.inode.attrs().nlink() + ") and is not on the orphan list", ctx -> ctx.attach(ino, null));
+                        + info.nlink + ") and is not on the orphan list", ctx -> ctx.attach(ino, null));
             }
         }
         if (!topFound && !unreachableDirs.isEmpty()) {
             InodeInfo breaker = unreachableDirs.getFirst();
-            NameRef name = breaker.names.getFirst();
+            NameRef name = breaker.name;
             a.add(Kind.DISCONNECTED, breaker.ino, 0, "directories " + unreachableDirs.stream().map(i -> "" + i.ino)
                     .limit(8).toList() + " form a cycle unreachable from the root (directory " + breaker.ino
                     + " is named '" + name.name() + "' in " + name.dir() + ")", ctx -> ctx.attach(breaker.ino, name));
         }
-        for (InodeInfo info : a.inodes.values()) {
-            if (!info.live || !reachable.contains(info.ino)) {
+        for (InodeInfo info : a.inodes) {
+            if (!info.live || !reachable.get((int) info.ino)) {
                 continue;
             }
             long ino = info.ino;
-            InodeEntry attrs = info.inode.attrs();
             if (info.kind() == FileKind.DIRECTORY) {
-                long parent = ino == Layout.ROOT_INO ? Layout.ROOT_INO : info.names.getFirst().dir();
-                if (attrs.parent() != parent) {
-                    a.add(Kind.DIR_PARENT_WRONG, ino, 0, "directory " + ino + ": parent field says " + attrs.parent()
+                long parent = ino == Layout.ROOT_INO ? Layout.ROOT_INO : info.name.dir();
+                if (info.parent != parent) {
+                    a.add(Kind.DIR_PARENT_WRONG, ino, 0, "directory " + ino + ": parent field says " + info.parent
                             + ", but its name is in " + parent, ctx -> ctx.setParent(ino, parent));
                 }
-            } else if (attrs.nlink() != info.names.size()) {
-                int names = info.names.size();
-                a.add(Kind.LINK_COUNT, ino, 0, kindName(info.kind()) + " " + ino + ": link count is " + attrs.nlink()
+            } else if (info.nlink != info.nameCount) {
+                int names = info.nameCount;
+                a.add(Kind.LINK_COUNT, ino, 0, kindName(info.kind()) + " " + ino + ": link count is " + info.nlink
                         + ", but it has " + names + " name" + (names == 1 ? "" : "s"), ctx -> ctx.setLinks(ino, names));
             }
         }
@@ -978,7 +1165,7 @@ public final class Checker {
         long data = 0;
         long logs = 0;
         long inodesUsed = 0;
-        for (InodeInfo info : a.inodes.values()) {
+        for (InodeInfo info : a.inodes) {
             if (!info.live) {
                 continue;
             }
@@ -989,13 +1176,8 @@ public final class Checker {
                 case SYMLINK -> symlinks++;
                 default -> other++;
             }
-            logs += info.inode.log().ownedBlocks();
-            if (info.inode.extents() != null) {
-                data += info.inode.extents().mappedPages();
-            }
-            long[] values = {0};
-            info.inode.forEachXattrBlock((block, count) -> values[0] += count);
-            data += values[0]; // xattr values stored out of line count as data
+            logs += info.logBlocks;
+            data += info.dataPages; // xattr values stored out of line count as data
         }
         logs += a.slots.pages().cardinality();
         Layout layout = a.layout;

@@ -229,7 +229,7 @@ public final class Repairer {
             if (info == null) {
                 throw new IllegalStateException("inode " + ino + " is not live");
             }
-            return info.inode;
+            return a.inode(info);
         }
 
         /** Rewrites head, generation, reserved bytes and checksum of a record; the tail stays. */
@@ -416,7 +416,7 @@ public final class Repairer {
                 appends.put(target, List.of(attrs(target, target.attrs().nlink(), lf.ino())));
             } else {
                 InodeInfo info = a.live(ino);
-                int names = info == null ? 0 : info.names.size();
+                int names = info == null ? 0 : info.nameCount;
                 appends.put(target, List.of(attrs(target, names + 1, target.attrs().parent())));
             }
             appendAll(appends);

@@ -655,9 +655,7 @@ public final class DaxFileSystem implements AutoCloseable {
         return read(inode, () -> {
             requireRegular(inode);
             long size = inode.size();
-            if (offset < 0 || offset >= size) {
-                throw new FsException(Errno.ENXIO, "offset " + offset + " is not before EOF " + size);
-            }
+            requireBeforeEof(offset, size);
             long page = offset / PAGE;
             if (inode.extents().blockOf(page) != 0) {
                 return offset;
@@ -670,6 +668,12 @@ public final class DaxFileSystem implements AutoCloseable {
         });
     }
 
+    private static void requireBeforeEof(long offset, long size) {
+        if (offset < 0 || offset >= size) {
+            throw new FsException(Errno.ENXIO, "offset " + offset + " is not before EOF " + size);
+        }
+    }
+
     /**
      * lseek SEEK_HOLE: the first offset at or after {@code offset} in a hole, EOF counting as
      * one; ENXIO at or past EOF.
@@ -679,9 +683,7 @@ public final class DaxFileSystem implements AutoCloseable {
         return read(inode, () -> {
             requireRegular(inode);
             long size = inode.size();
-            if (offset < 0 || offset >= size) {
-                throw new FsException(Errno.ENXIO, "offset " + offset + " is not before EOF " + size);
-            }
+            requireBeforeEof(offset, size);
             long pos = offset;
             long endPage = (size - 1) / PAGE + 1;
             for (FileExtents.Run run = inode.extents().find(pos / PAGE, endPage); run != null && pos < size;
