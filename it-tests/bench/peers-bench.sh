@@ -11,9 +11,10 @@ usage() {
   cat <<EOF
 Usage: it-tests/bench/peers-bench.sh [--quick] [--with-null] [--install] [--help]
 
-Mounts every target at once, then runs each workload on every target in turn, REPEAT rounds, and keeps
-the median of each cell's rounds (the machine is shared and noisy: compare ratios, not absolute figures;
-a second table gives each cell's spread between rounds, every round is in raw.csv).
+Mounts every target at once, then runs each workload on every target in turn, WARMUP unmeasured rounds
+and REPEAT measured ones, and keeps the median of each cell's measured rounds (the machine is shared and
+noisy: compare ratios, not absolute figures; a second table gives each cell's spread between rounds,
+every round is in raw.csv).
 Writes bench-results/<timestamp>/{results.md,results.csv,raw.csv,chart.png,logs/}.
 
 Targets (columns):
@@ -46,7 +47,10 @@ Options:
   --help       this text
 
 Environment (defaults in brackets; --quick changes those marked *):
-  SEQ_SIZE* [256M]  RAND_SIZE* [64M]  RUNTIME* [3] s  NFILES* [10000]  REPEAT* [3]
+  SEQ_SIZE* [256M]  RAND_SIZE* [64M]  RUNTIME* [3] s  NFILES* [10000]  REPEAT* [3]  WARMUP* [1]
+              WARMUP rounds run first on every target alike and are kept out of the medians and spreads (a
+              JVM daemon compiles its hot paths in its first few thousand requests); raw.csv has them as
+              rounds 1-WARMUP .. 0, and results.md shows the first one against each cell's median
   PEERS [tmpfs f2-hl-bw f2-hl-dio f3-ll jnr-bw]   RATIO_BASES [f3-ll f2-hl-bw jnr-bw]
   ROWS [all]  workloads to run, a subset of: seqw seqr randr1 randr2 randw1 randw2 create stat unlink
               (seqr needs seqw, stat and unlink need create); for quick comparisons of two builds
@@ -88,9 +92,9 @@ parse_args() {
 
 set_knobs() {
   if ((QUICK)); then
-    : "${SEQ_SIZE:=64M}" "${RAND_SIZE:=16M}" "${RUNTIME:=2}" "${NFILES:=500}" "${REPEAT:=1}"
+    : "${SEQ_SIZE:=64M}" "${RAND_SIZE:=16M}" "${RUNTIME:=2}" "${NFILES:=500}" "${REPEAT:=1}" "${WARMUP:=0}"
   fi
-  : "${SEQ_SIZE:=256M}" "${RAND_SIZE:=64M}" "${RUNTIME:=3}" "${NFILES:=10000}" "${REPEAT:=3}"
+  : "${SEQ_SIZE:=256M}" "${RAND_SIZE:=64M}" "${RUNTIME:=3}" "${NFILES:=10000}" "${REPEAT:=3}" "${WARMUP:=1}"
   : "${PEERS:=tmpfs f2-hl-bw f2-hl-dio f3-ll jnr-bw}" "${RATIO_BASES:=f3-ll f2-hl-bw jnr-bw}"
   : "${SCRATCH:=/dev/shm}" "${OUT_DIR:=$DAXFS_HOME/bench-results/$(date +%Y%m%d-%H%M%S)}"
   : "${DAXFS_TARGETS:=daxfs-default: daxfs-always:-o dax=always daxfs-jnr:-o transport=jnr}"
@@ -98,6 +102,7 @@ set_knobs() {
   : "${DAXFS_MKFS_CMD:=bin/mkfs.daxfs -f -s \"\$SIZE\" \"\$IMAGE\"}"
   : "${DAXFS_MOUNT_CMD:=\"\$DAXFS_BIN\" \"\$IMAGE\" \"\$MNT\" \$OPTS}"
   ((WITH_NULL)) && PEERS+=" jnr-null f3-null kernel-null"
+  [[ $REPEAT =~ ^[1-9][0-9]*$ && $WARMUP =~ ^[0-9]+$ ]] || die "REPEAT must be 1 or more and WARMUP 0 or more"
   if [[ -n ${ROWS:-} ]]; then
     local w
     for w in $ROWS; do [[ -n ${W_LABEL[$w]:-} ]] || die "unknown workload '$w' in ROWS"; done
@@ -520,6 +525,7 @@ declare -A BEST # "workload,target" -> best figure so far
 record() {
   local key=$2,$3
   echo "$1,$2,$3,$4" >>"$OUT_DIR/raw.csv"
+  (($1 > 0)) || return 0 # a warm-up round
   if [[ $4 =~ ^[0-9.]+$ ]]; then
     if [[ ! ${BEST[$key]:-} =~ ^[0-9.]+$ ]] || awk -v a="$4" -v b="${BEST[$key]}" 'BEGIN { exit !(a > b) }'; then
       BEST[$key]=$4
@@ -540,10 +546,13 @@ run_rounds() {
   done
   MEASURED=()
   for t in "${TARGETS[@]}"; do [[ -z ${T_FAILED[$t]:-} ]] && MEASURED+=("$t"); done
-  for ((round = 1; round <= REPEAT; round++)); do
+  local label
+  # Warm-up rounds are numbered 1 - WARMUP .. 0.
+  for ((round = 1 - WARMUP; round <= REPEAT; round++)); do
     for w in "${WORKLOADS[@]}"; do
       [[ $w == stat || $w == unlink ]] && sleep "$MD_DELAY"
-      line="round $round/$REPEAT ${W_LABEL[$w]} (${W_UNIT[$w]}):"
+      label="round $round/$REPEAT" && ((round <= 0)) && label="warm-up round $((round + WARMUP))/$WARMUP"
+      line="$label ${W_LABEL[$w]} (${W_UNIT[$w]}):"
       for t in "${MEASURED[@]}"; do
         v=$(measure "$w" "$t")
         record "$round" "$w" "$t" "$v"
@@ -563,7 +572,7 @@ run_rounds() {
 cell() { # cell WORKLOAD TARGET: the median of the rounds, or why there is none
   if [[ -n ${T_FAILED[$2]:-} ]]; then echo fail; return; fi
   local median
-  median=$(awk -F, -v w="$1" -v t="$2" '$2 == w && $3 == t && $4 ~ /^[0-9.]+$/ { print $4 }' "$OUT_DIR/raw.csv" |
+  median=$(awk -F, -v w="$1" -v t="$2" '$1 > 0 && $2 == w && $3 == t && $4 ~ /^[0-9.]+$/ { print $4 }' "$OUT_DIR/raw.csv" |
     sort -g | awk '{ v[NR] = $1 } END { if (NR) print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2) }')
   echo "${median:-${BEST[$1,$2]:-err}}"
 }
@@ -601,7 +610,7 @@ ratio_pairs() {
 
 # cell_spread WORKLOAD TARGET: (worst - best) / median of the rounds, in %, or "-" for a single round.
 cell_spread() {
-  awk -F, -v w="$1" -v t="$2" '$2 == w && $3 == t && $4 ~ /^[0-9.]+$/ { print $4 }' "$OUT_DIR/raw.csv" |
+  awk -F, -v w="$1" -v t="$2" '$1 > 0 && $2 == w && $3 == t && $4 ~ /^[0-9.]+$/ { print $4 }' "$OUT_DIR/raw.csv" |
     sort -g | awk '{ v[NR] = $1 } END { if (NR < 2) { printf "-"; exit }
       m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
       if (m > 0) printf "%.0f%%", 100 * (v[NR] - v[1]) / m; else printf "-" }'
@@ -616,6 +625,25 @@ table_head() {
   shift
   for c in "$@"; do head+=" $c |" && rule+="---:|"; done
   echo "$head" && echo "$rule"
+}
+
+# The first warm-up round against the median, per cell: what a cold daemon (a JVM that has not yet
+# compiled its hot paths) gives, hidden from the medians and spreads above.
+warmup_table() {
+  ((WARMUP > 0)) || return 0
+  local w t line
+  echo
+  echo "First warm-up round / median (not in the medians or spreads; below 1 = slower while cold):"
+  echo
+  table_head workload -- "${MEASURED[@]}"
+  for w in "${WORKLOADS[@]}"; do
+    line="| ${W_LABEL[$w]} |"
+    for t in "${MEASURED[@]}"; do
+      line+=" $(ratio "$(awk -F, -v r=$((1 - WARMUP)) -v w="$w" -v t="$t" '$1 == r && $2 == w && $3 == t { print $4 }' \
+        "$OUT_DIR/raw.csv")" "$(cell "$w" "$t")") |"
+    done
+    echo "$line"
+  done
 }
 
 # Two jobs against one on the random rows, per target: how far a second client thread gets.
@@ -635,7 +663,7 @@ write_markdown() {
   mapfile -t pairs < <(ratio_pairs)
   echo "# daxfs beside its FUSE peers, $(date '+%F %R')"
   echo
-  echo "Median of $REPEAT round(s); higher is better. Run time $(elapsed)."
+  echo "Median of $REPEAT round(s) after $WARMUP warm-up round(s); higher is better. Run time $(elapsed)."
   echo
   table_head workload unit -- "${TARGETS[@]}"
   for w in "${WORKLOADS[@]}"; do
@@ -666,6 +694,7 @@ write_markdown() {
     echo "$line"
   done
   scaling_table
+  warmup_table
   echo
   echo "Targets:"
   echo
@@ -705,7 +734,7 @@ main() {
   SCRATCH_RUN=$(mktemp -d "$SCRATCH/daxfs-peers-bench.XXXXXX")
   MNT_ROOT=$(mktemp -d /tmp/daxfs-peers-bench.XXXXXX)
   build_tools
-  log "targets: ${TARGETS[*]}; SEQ_SIZE=$SEQ_SIZE RAND_SIZE=$RAND_SIZE RUNTIME=$RUNTIME NFILES=$NFILES REPEAT=$REPEAT"
+  log "targets: ${TARGETS[*]}; SEQ_SIZE=$SEQ_SIZE RAND_SIZE=$RAND_SIZE RUNTIME=$RUNTIME NFILES=$NFILES REPEAT=$REPEAT WARMUP=$WARMUP"
   mount_all
   run_rounds
   write_csv >"$OUT_DIR/results.csv"

@@ -34,8 +34,8 @@ import java.util.Objects;
  * operations of {@link DaxFileSystem}. A node id is the daxfs inode number (the root is inode 1,
  * FUSE's root id) and the entry's generation is the inode's, so a reused number is a new file to
  * the kernel; every name of a hard-linked file is one kernel inode. An open file's handle is its
- * inode number, and fs-core keeps an unlinked file alive while it is open, so fstat, fchmod and
- * ftruncate work on it.
+ * inode number ({@link #DIRECT_HANDLE} added when it was opened for direct I/O under dax=inode),
+ * and fs-core keeps an unlinked file alive while it is open, so fstat, fchmod and ftruncate work on it.
  *
  * <p>Lookup counts: every reply that gives the kernel a node id (lookup, mknod, mkdir, symlink,
  * link, create, tmpfile, READDIRPLUS entries other than "." and "..") counts one lookup in fs-core
@@ -56,8 +56,12 @@ final class DaxLowLevel implements LowLevelFileSystem {
     private static final int SEEK_DATA = 3;
     private static final int SEEK_HOLE = 4;
 
+    /** Marks the handle of a direct-I/O open under dax=inode; inode numbers stay far below it. */
+    static final long DIRECT_HANDLE = 1L << 62;
+
     private final DaxFileSystem fs;
     private final MountConfig.Dax dax;
+    private final DirectOpens directOpens = new DirectOpens();
     private final boolean readOnly;
 
     DaxLowLevel(DaxFileSystem fs, MountConfig.Dax dax) {
@@ -119,6 +123,9 @@ final class DaxLowLevel implements LowLevelFileSystem {
     @Override
     public void forget(long node, long nlookup) {
         fs.forget(node, nlookup);
+        if (!fs.volume().lookups().held(node)) {
+            directOpens.forgotten(node);
+        }
     }
 
     @Override
@@ -214,7 +221,7 @@ final class DaxLowLevel implements LowLevelFileSystem {
     public OpenReply open(Context c, long node, int flags) {
         Attributes a = fs.getattr(node);
         fs.open(node);
-        return new OpenReply(node, cacheMode(a));
+        return opened(a);
     }
 
     @Override
@@ -222,7 +229,7 @@ final class DaxLowLevel implements LowLevelFileSystem {
         Owner owner = Owner.of(fs.getattr(parent), c.uid(), c.gid());
         Attributes a = fs.create(parent, Name.of(name), mode, owner.uid(), owner.gid(), 0);
         fs.open(a.ino());
-        return new Created(held(a), new OpenReply(a.ino(), cacheMode(a)));
+        return new Created(held(a), opened(a));
     }
 
     /** O_TMPFILE: fs-core counts the file open once; linkat through /proc/self/fd names it. */
@@ -230,7 +237,7 @@ final class DaxLowLevel implements LowLevelFileSystem {
     public Created tmpfile(Context c, long parent, int mode, int flags) {
         Owner owner = Owner.of(fs.getattr(parent), c.uid(), c.gid());
         Attributes a = fs.tmpfile(parent, mode, owner.uid(), owner.gid());
-        return new Created(held(a), new OpenReply(a.ino(), cacheMode(a)));
+        return new Created(held(a), opened(a));
     }
 
     /**
@@ -240,7 +247,7 @@ final class DaxLowLevel implements LowLevelFileSystem {
      */
     @Override
     public void read(Context c, long node, long fh, long offset, int size, ReadReply reply) {
-        try (PinnedRead pinned = fs.pinRead(fh, offset, size)) {
+        try (PinnedRead pinned = fs.pinRead(ino(fh), offset, size)) {
             List<MemorySegment> segments = pinned.segments();
             if (segments.size() <= reply.maxSegments()) {
                 reply.sendSegments(segments.toArray(MemorySegment[]::new));
@@ -257,12 +264,15 @@ final class DaxLowLevel implements LowLevelFileSystem {
 
     @Override
     public long write(Context c, long node, long fh, long offset, MemorySegment data, int writeFlags) {
-        return fs.write(fh, offset, data, killer((writeFlags & WRITE_KILL_SUIDGID) != 0));
+        return fs.write(ino(fh), offset, data, killer((writeFlags & WRITE_KILL_SUIDGID) != 0));
     }
 
     @Override
     public void release(Context c, long node, long fh) {
-        fs.release(fh);
+        fs.release(ino(fh));
+        if ((fh & DIRECT_HANDLE) != 0) {
+            directOpens.released(ino(fh));
+        }
     }
 
     @Override
@@ -296,16 +306,30 @@ final class DaxLowLevel implements LowLevelFileSystem {
     }
 
     /**
-     * direct_io bypasses the kernel page cache (every read and write reaches the device); with
-     * FUSE_DIRECT_IO_ALLOW_MMAP such files can still be mapped MAP_SHARED. keep_cache is safe only
-     * when no file is direct_io, since all changes then pass through the kernel's page cache.
+     * The handle and cache mode of a file just opened. direct_io bypasses the kernel page cache
+     * (every read and write reaches the device); with FUSE_DIRECT_IO_ALLOW_MMAP such files can
+     * still be mapped MAP_SHARED. The page cache keeps a file's pages across opens (keep_cache)
+     * while nothing wrote around it: always under dax=never, where every change passes through
+     * it, and under dax=inode unless a direct-I/O handle of a DAX file may have ({@link DirectOpens}).
      */
-    private int cacheMode(Attributes a) {
+    private OpenReply opened(Attributes a) {
+        long ino = a.ino();
         return switch (dax) {
-            case ALWAYS -> OpenReply.DIRECT_IO;
-            case NEVER -> OpenReply.KEEP_CACHE;
-            case INODE -> (a.flags() & Attributes.FLAG_DAX) != 0 ? OpenReply.DIRECT_IO : 0;
+            case ALWAYS -> new OpenReply(ino, OpenReply.DIRECT_IO);
+            case NEVER -> new OpenReply(ino, OpenReply.KEEP_CACHE);
+            case INODE -> {
+                if ((a.flags() & Attributes.FLAG_DAX) != 0) {
+                    directOpens.opened(ino);
+                    yield new OpenReply(ino | DIRECT_HANDLE, OpenReply.DIRECT_IO);
+                }
+                yield new OpenReply(ino, directOpens.cacheStillValid(ino) ? OpenReply.KEEP_CACHE : 0);
+            }
         };
+    }
+
+    /** The inode number of an open file's handle. */
+    private static long ino(long fh) {
+        return fh & ~DIRECT_HANDLE;
     }
 
     // ---- directories ----

@@ -497,6 +497,41 @@ class KernelTransportMountIT {
         assertEquals(before, after);
     }
 
+    /**
+     * dax=inode (the default): the page cache keeps a non-DAX file's pages across opens, as local
+     * filesystems do (fincore opens the file, then counts its resident pages), and drops them at the
+     * next open once the file was written around it through a direct-I/O handle, opened while the
+     * file had the DAX flag, so that no stale page is read.
+     */
+    @Test
+    void thePageCacheKeepsAFileAcrossOpensUntilWrittenAroundIt() throws Exception {
+        fx.format(64 * MIB);
+        Path mnt = fx.mountPoint("mnt");
+        fx.daxfs(fx.image.toString(), mnt.toString(), "-o", KERNEL).ok();
+        String out = fx.py(mnt, """
+                import os, subprocess
+                def pages(name):
+                    return subprocess.run(['fincore', '-n', '-o', 'PAGES', name], capture_output=True, text=True,
+                                          check=True).stdout.strip()
+                def dax(flag):
+                    subprocess.run(['xfs_io', '-c', 'chattr %sx' % flag, 'f'], check=True)
+                with open('f', 'wb') as f:
+                    f.write(b'a' * (1 << 20))
+                open('f', 'rb').read()
+                print(pages('f'))
+                dax('+')
+                direct = os.open('f', os.O_RDWR)
+                dax('-')
+                cached = os.open('f', os.O_RDONLY)
+                os.pread(cached, 1 << 20, 0)
+                os.pwrite(direct, b'b' * (1 << 20), 0)
+                os.close(direct)
+                os.close(cached)
+                print(open('f', 'rb').read(4096).count(b'b'), open('f', 'rb').read().count(b'a'), pages('f'))
+                """).ok().stdout();
+        assertEquals("256\n4096 0 256\n", out);
+    }
+
     private String procMounts(Path mnt) throws Exception {
         return Files.readAllLines(Path.of("/proc/mounts")).stream().filter(l -> l.split(" ")[1].equals(mnt.toString()))
                 .findFirst().orElse("(not mounted)");
