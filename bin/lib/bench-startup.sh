@@ -4,12 +4,12 @@
 # compare launchers side by side, e.g. an installed /usr/share/daxfs/bin; "::transport=kernel" adds
 # mount options) and per step, the median of ROUNDS (10) runs
 # with min and max, rounds interleaved so a load change hits every variant alike:
-#   mkfs     mkfs.daxfs -f -q -s 1G of a fresh image in /dev/shm
-#   mount    daxfs IMAGE MNT until the mount is live (the launcher returns then)
-#   cpu      CPU time (user+sys, all threads) the daemon had used by then, which depends less on
-#            the machine's load than the elapsed times do
-#   fsck     fsck.daxfs -n of the clean 1 GiB image
-#   umount   fusermount -u MNT until the daemon process has exited
+#   mkfs       mkfs.daxfs -f -q -s 1G of a fresh image in /dev/shm
+#   mount      daxfs IMAGE MNT until the mount is live (the launcher returns then)
+#   fsck       fsck.daxfs -n of the clean 1 GiB image
+#   umount     fusermount -u MNT until the daemon process has exited
+#   *-cpu      CPU time (user+sys, all threads) of mkfs and fsck, and of the daemon until the mount
+#              was live, which depends less on the machine's load than the elapsed times do
 # and the load average (1 min) before and after. Not a test: timings on a shared machine are noisy;
 # compare variants of one run.
 set -euo pipefail
@@ -32,7 +32,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
-now() { date +%s%N; }
+exec {err}>&2
+# Sets variable $1 to the microseconds since the epoch, without starting a process.
+now() { printf -v "$1" '%s' "${EPOCHREALTIME/./}"; }
 # Sleeps a few milliseconds without starting a process (a read that times out).
 exec {never}<> <(:)
 nap() { read -r -t 0.005 -u "$never" _ || true; }
@@ -50,24 +52,42 @@ running() {
   read -ra fields <<<"${stat##*) }"
   [[ ${fields[0]} != Z ]]
 }
-# Seconds since $1 (nanoseconds from now()).
-since() { local t; t=$(now); printf '%d.%06d' $(((t - $1) / 1000000000)) $((((t - $1) % 1000000000) / 1000)); }
+# Sets variable $1 to the seconds since $2 (from now).
+since() { local n d; now n; d=$((n - $2)); printf -v "$1" '%d.%06d' $((d / 1000000)) $((d % 1000000)); }
+# Runs a command (output discarded, errors shown); sets WALL and CPU (user+sys of it and its
+# children) in seconds, measured by bash's time without another process.
+timed() {
+  local TIMEFORMAT='%3R %3U %3S' user sys ms
+  { time "$@" >/dev/null 2>&"$err"; } 2>"$work/time"
+  read -r WALL user sys <"$work/time"
+  ms=$((10#${user/./} + 10#${sys/./}))
+  printf -v CPU '%d.%03d' $((ms / 1000)) $((ms % 1000))
+}
 
 # Runs one round of the four steps with the launchers in $1; appends "variant step seconds" lines.
 round() {
-  local bin=${1%%::*} options="" variant=$2 img=$work/img-$2 t pid
+  local bin=${1%%::*} options="" variant=$2 img=$work/img-$2 t s pid
   [[ $1 == *::* ]] && options=${1#*::}
   rm -f -- "$img"
-  t=$(now); "$bin/mkfs.daxfs" -f -q -s 1G "$img" >/dev/null; echo "$variant mkfs $(since "$t")"
-  t=$(now); "$bin/daxfs" "$img" "$mnt" ${options:+-o "$options"}; echo "$variant mount $(since "$t")"
+  timed "$bin/mkfs.daxfs" -f -q -s 1G "$img"
+  echo "$variant mkfs $WALL"
+  echo "$variant mkfs-cpu $CPU"
+  now t
+  "$bin/daxfs" "$img" "$mnt" ${options:+-o "$options"}
+  since s "$t"
+  echo "$variant mount $s"
   mountpoint -q "$mnt" || { echo "bench startup: $mnt is not mounted" >&2; exit 1; }
   pid=$(fuser "$img" 2>/dev/null) && pid=${pid//[^0-9]/}
   [[ -n $pid ]] || { echo "bench startup: no daemon holds $img" >&2; exit 1; }
-  echo "$variant cpu $(cpu_of "$pid")"
-  t=$(now); fusermount -u "$mnt"
+  echo "$variant mount-cpu $(cpu_of "$pid")"
+  now t
+  fusermount -u "$mnt"
   while running "$pid"; do nap; done
-  echo "$variant umount $(since "$t")"
-  t=$(now); "$bin/fsck.daxfs" -n "$img" >/dev/null; echo "$variant fsck $(since "$t")"
+  since s "$t"
+  echo "$variant umount $s"
+  timed "$bin/fsck.daxfs" -n "$img"
+  echo "$variant fsck $WALL"
+  echo "$variant fsck-cpu $CPU"
 }
 
 samples=$work/samples
@@ -78,13 +98,13 @@ for ((r = 0; r < rounds; r++)); do
   done
 done
 
-printf '%-40s %-7s %8s %8s %8s\n' launchers step median min max
+printf '%-40s %-9s %8s %8s %8s\n' launchers step median min max
 for i in "${!bins[@]}"; do
-  for step in mkfs mount cpu fsck umount; do
+  for step in mkfs mkfs-cpu mount mount-cpu fsck fsck-cpu umount; do
     awk -v v="$i" -v s="$step" '$1 == v && $2 == s { print $3 }' "$samples" | sort -g |
       awk -v b="${bins[$i]}" -v s="$step" '{ x[NR] = $1 } END {
         m = NR % 2 ? x[(NR + 1) / 2] : (x[NR / 2] + x[NR / 2 + 1]) / 2
-        printf "%-40s %-7s %8.3f %8.3f %8.3f\n", b, s, m, x[1], x[NR] }'
+        printf "%-40s %-9s %8.3f %8.3f %8.3f\n", b, s, m, x[1], x[NR] }'
   done
 done
 echo "load average (1 min): $load_before before, $(cut -d' ' -f1 /proc/loadavg) after; $(nproc) cores"

@@ -105,9 +105,13 @@ java_flags() {
   if [[ -f $DAXFS_HOME/jars/libdaxfs.so ]]; then
     DAXFS_JVM_FLAGS+=("-Ddaxfs.native.library=$DAXFS_HOME/jars/libdaxfs.so")
   fi
+  # Higher JIT thresholds (CompileThresholdScaling): compiled code runs as fast, but fewer methods
+  # that run only while starting are compiled. Before the mount is live the daemon's compiler threads
+  # took ~45% of its CPU; mkfs of 1 GiB gains nothing from its ~600 compilations (docs/BENCHMARKS.md).
   case $name in
-    mkfs) DAXFS_JVM_FLAGS+=(-XX:+UseSerialGC -XX:TieredStopAtLevel=1) ;;
+    mkfs) DAXFS_JVM_FLAGS+=(-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:CompileThresholdScaling=50) ;;
     fsck | info) DAXFS_JVM_FLAGS+=(-XX:+UseSerialGC) ;;
+    daxfs) DAXFS_JVM_FLAGS+=(-XX:CompileThresholdScaling=4) ;;
   esac
 }
 

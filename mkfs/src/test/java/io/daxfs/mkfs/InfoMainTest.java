@@ -50,8 +50,8 @@ class InfoMainTest {
         for (String expected : new String[] {
             "\"uuid\":\"11111111-2222-4333-8444-555555555555\"", "\"label\":\"inspect-me\"",
             "\"format_version\":" + io.daxfs.core.format.Superblock.FORMAT_VERSION, "\"state\":\"clean\"",
-            "\"block_count\":4096", "\"inode_count\":1024", "\"last_mounted\":null",
-            "\"inode_table\":{\"first_block\":6,\"blocks\":16", "\"inodes_used\":1", "\"directories\":1",
+            "\"block_count\":4096", "\"inode_count\":4096", "\"last_mounted\":null",
+            "\"inode_table\":{\"first_block\":6,\"blocks\":64", "\"inodes_used\":1", "\"directories\":1",
             "\"inodes\":[{\"ino\":1,\"kind\":\"directory\",\"mode\":\"755\"", "\"inode\":{\"ino\":1",
             "\"entry\":\"INODE    mode=040755", "\"damaged\":false}"}) {
             assertTrue(json.contains(expected), expected + " in " + json);
@@ -73,15 +73,15 @@ class InfoMainTest {
             "Features:             none",
             "State:                clean",
             "Block count:          4096 (16 MiB)",
-            "Inode count:          1024",
+            "Inode count:          4096",
             "Mount count:          0",
             "Last mounted:         never",
-            "inode table        blocks 6-21 (16)",
+            "inode table        blocks 6-69 (64)",
             "backup superblock  block 4095",
             "journal            block 1                    idle",
             "Usage (read-only mount):",
-            "inodes in use:      1 of 1023 (files 0, directories 1, other 0)",
-            "data blocks used:   1 of 4073",
+            "inodes in use:      1 of 4095 (files 0, directories 1, other 0)",
+            "data blocks used:   1 of 4025",
         }) {
             assertTrue(out.contains(expected), "missing '" + expected + "' in:\n" + out);
         }
@@ -95,9 +95,9 @@ class InfoMainTest {
         String out = r.out();
         assertTrue(out.contains("Inode 1: record at byte " + (6 * 4096 + 64)), out);
         assertTrue(out.contains("checksum:    ok"), out);
-        assertTrue(out.lines().anyMatch(l -> l.matches(" +\\d+ \\(22\\+32\\) +INODE +mode=040755 .* nlink=2 .* parent=1 .*")),
+        assertTrue(out.lines().anyMatch(l -> l.matches(" +\\d+ \\(70\\+32\\) +INODE +mode=040755 .* nlink=2 .* parent=1 .*")),
                 out);
-        assertTrue(out.contains("Log segments (1): slot 22.0"), out);
+        assertTrue(out.contains("Log segments (1): slot 70.0"), out);
         assertTrue(out.contains("Replayed: directory, mode 755"), out);
     }
 
@@ -118,7 +118,7 @@ class InfoMainTest {
         assertEquals(0, r.code(), r.toString());
         String out = r.out();
         assertTrue(out.contains("Mount count:          1"), out);
-        assertTrue(out.contains("inodes in use:      5 of 1023 (files 2, directories 2, other 1)"), out);
+        assertTrue(out.contains("inodes in use:      5 of 4095 (files 2, directories 2, other 1)"), out);
         assertTrue(out.lines().anyMatch(l -> l.matches(" +" + fileIno + " +regular +644 +1 +13000 +1")), out);
         assertTrue(out.lines().anyMatch(l -> l.matches(" +\\d+ +symlink +777 +1 +13 +1")), out);
         assertTrue(out.lines().anyMatch(l -> l.contains("WRITE    pgoff=0 count=4 block=")), out);
@@ -142,7 +142,7 @@ class InfoMainTest {
         assertEquals(0, r.code(), r.toString());
         assertTrue(r.out().contains("State:                dirty"), r.out());
         assertTrue(r.out().contains("NEEDS RECOVERY"), r.out());
-        assertTrue(r.out().contains("inodes in use:      2 of 1023 (files 0, directories 2, other 0)"), r.out());
+        assertTrue(r.out().contains("inodes in use:      2 of 4095 (files 0, directories 2, other 0)"), r.out());
     }
 
     @Test

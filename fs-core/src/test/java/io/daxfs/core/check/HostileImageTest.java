@@ -179,6 +179,35 @@ class HostileImageTest {
         }
     }
 
+    /**
+     * A name added at a time before 1901 (the replay of the log refuses it): the census that
+     * counts logs without replaying them must not take that log as whole, or a crash mount would
+     * accept what the load of the directory then refuses; the checker, which counts the same way,
+     * must find it.
+     */
+    @Test
+    void aNameAddedBefore1901IsDamageToTheCensusTheLoadAndTheChecker() {
+        try (DaxDevice device = image(SIZE)) {
+            long d = ino(device, "/d");
+            ImageCrafter crafter = new ImageCrafter(device);
+            Located add = crafter.first(d, DentryAdd.class);
+            DentryAdd e = (DentryAdd) add.entry();
+            crafter.replaceEntry(add.offset(), new DentryAdd(e.name(), e.ino(), e.kindBits(), e.cookie(), Long.MIN_VALUE));
+            CheckReport report = Checker.check(device);
+            assertTrue(report.has(Kind.LOG_DAMAGED), report.problems().toString());
+            try (DaxFileSystem fs = FsFixture.mount(device)) {
+                long dir = fs.lookup(fs.rootIno(), "d");
+                assertEquals(Errno.EIO, assertThrows(FsException.class, () -> fs.lookup(dir, "x")).errno());
+                assertArrayEquals(CONTENT, FsFixture.readAll(fs, fs.lookup(fs.rootIno(), "f")));
+            }
+            crafter.markDirty();
+            CorruptImageException refused = assertThrows(CorruptImageException.class,
+                    () -> DaxFileSystem.mount(device, MountOptions.defaults()).close());
+            assertTrue(refused.getMessage().contains("inode " + d) && refused.getMessage().contains("fsck.daxfs"),
+                    refused.getMessage());
+        }
+    }
+
     // ---- point 5: an unusable root ----
 
     @Test
