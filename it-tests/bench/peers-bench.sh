@@ -49,8 +49,9 @@ Options:
 Environment (defaults in brackets; --quick changes those marked *):
   SEQ_SIZE* [256M]  RAND_SIZE* [64M]  RUNTIME* [3] s  NFILES* [10000]  REPEAT* [3]  WARMUP* [1]
               WARMUP rounds run first on every target alike and are kept out of the medians and spreads (a
-              JVM daemon compiles its hot paths in its first few thousand requests); raw.csv has them as
-              rounds 1-WARMUP .. 0, and results.md shows the first one against each cell's median
+              JVM daemon compiles its hot paths in its first few thousand requests; their metadata rows
+              use at least 10000 files); raw.csv has them as rounds 1-WARMUP .. 0, and results.md
+              shows the first one against each cell's median
   PEERS [tmpfs f2-hl-bw f2-hl-dio f3-ll jnr-bw]   RATIO_BASES [f3-ll f2-hl-bw jnr-bw]
   ROWS [all]  workloads to run, a subset of: seqw seqr randr1 randr2 randw1 randw2 create stat unlink
               (seqr needs seqw, stat and unlink need create); for quick comparisons of two builds
@@ -110,6 +111,8 @@ set_knobs() {
   fi
   # Entry/attr caches of libfuse and jnr-fuse last 1 s; stat and unlink start after this pause.
   MD_DELAY=1.1
+  # A JVM daemon's metadata path is compiled after some 15,000 operations (docs/BENCHMARKS.md).
+  WARMUP_FILES=10000
   # Caps one sequential pass, so that a pathologically slow target cannot stall the run.
   SEQ_CAP=60
   TOOLS=$DAXFS_HOME/it-tests/target/bench-tools
@@ -515,7 +518,7 @@ measure() {
     randr2) fio_figure "$t.$w" "$d" 8 "${two[@]}" --rw=randread "${rand[@]}" ;;
     randw1) fio_figure "$t.$w" "$d" 49 --filename=rand.0 --rw=randwrite "${rand[@]}" ;;
     randw2) fio_figure "$t.$w" "$d" 49 "${two[@]}" --rw=randwrite "${rand[@]}" ;;
-    create | stat | unlink) "$TOOLS/mdbench" "$d/md" "$NFILES" "$w" 2>>"$LOGS/$t.mdbench.err" || echo err ;;
+    create | stat | unlink) "$TOOLS/mdbench" "$d/md" "$MD_FILES" "$w" 2>>"$LOGS/$t.mdbench.err" || echo err ;;
   esac
 }
 
@@ -549,6 +552,8 @@ run_rounds() {
   local label
   # Warm-up rounds are numbered 1 - WARMUP .. 0.
   for ((round = 1 - WARMUP; round <= REPEAT; round++)); do
+    # A warm-up round's metadata rows use at least WARMUP_FILES files, whatever NFILES is.
+    MD_FILES=$NFILES && ((round <= 0 && NFILES < WARMUP_FILES)) && MD_FILES=$WARMUP_FILES
     for w in "${WORKLOADS[@]}"; do
       [[ $w == stat || $w == unlink ]] && sleep "$MD_DELAY"
       label="round $round/$REPEAT" && ((round <= 0)) && label="warm-up round $((round + WARMUP))/$WARMUP"
