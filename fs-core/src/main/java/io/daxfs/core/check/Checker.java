@@ -260,21 +260,26 @@ public final class Checker {
     // ---- inodes and their logs ----
 
     /**
-     * Reads every in-use record (as the journal's roll-back will leave it), then checks the logs
+     * Reads which records are in use as mount does ({@link InodeTable}) and as the journal's
+     * roll-back will leave them, then checks the logs
      * on every processor ({@link ParallelInodeScan}); the results are taken in inode order, so the
      * report reads as a check on one thread would write it.
      */
     private void inodes() {
         Layout layout = a.layout;
         long count = layout.inodeCount();
-        BitSet inUse = new BitSet();
-        for (long ino = 1; ino < count; ino++) {
-            if ((ino & 65535) == 1 && listener.cancelled()) {
-                throw new CancelledException();
+        BitSet inUse = new InodeTable(device, layout).usedSnapshot();
+        inUse.clear(0);
+        // The roll-back may give a record a tail or take it away.
+        long tableStart = layout.inodeOffset(0);
+        for (Map.Entry<Long, Long> undo : a.overlay.entrySet()) {
+            long at = undo.getKey() - tableStart;
+            if (at >= Layout.INODE_SIZE && at < count * Layout.INODE_SIZE && at % Layout.INODE_SIZE == InodeTable.TAIL) {
+                inUse.set((int) (at / Layout.INODE_SIZE), undo.getValue() != 0);
             }
-            if (a.word(layout.inodeOffset(ino) + InodeTable.TAIL) != 0) {
-                inUse.set((int) ino);
-            }
+        }
+        if (listener.cancelled()) {
+            throw new CancelledException();
         }
         Thread caller = Thread.currentThread();
         List<LogChecks> parts = ParallelInodeScan.run(inUse, count, Runtime.getRuntime().availableProcessors(),
