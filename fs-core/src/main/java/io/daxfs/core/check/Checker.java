@@ -712,18 +712,22 @@ public final class Checker {
 
     /**
      * The blocks in use. The counted inodes were tallied as their logs were read; the replayed
-     * ones join the tally now. If no block has two owners, that is all. Otherwise every inode is
+     * ones join the tally now. If no block has two owners (and no counted inode was lost since),
+     * that is all. Otherwise every live inode is
      * replayed and the blocks are given out one by one in the order that decides which owner
      * keeps a block ({@link #blocksOneByOne}): damaged images only pay for that.
      */
     private void blocks() {
         listener.progress("blocks", 0, 1);
+        boolean countedThenLost = false;
         for (InodeInfo info : a.inodes) {
             if (info.live && info.inode != null) {
                 tally.markInode(info.inode);
             }
+            // A root that is not a directory was counted, then found unusable: its blocks are not in use.
+            countedThenLost |= !info.live && info.inode == null && info.kind != null;
         }
-        if (tally.shared().isEmpty()) {
+        if (tally.shared().isEmpty() && !countedThenLost) {
             a.used = tally.used();
             a.slots = tally.slots();
             tally = null;

@@ -157,6 +157,9 @@ public final class ImageCrafter {
         if (!LogSegment.isSlot(rec.head())) {
             throw new IllegalArgumentException("inode " + ino + "'s log starts in a page");
         }
+        if (!LogSegment.isValid(rec.head(), layout)) {
+            throw new IllegalArgumentException("inode " + ino + "'s head " + rec.head() + " is no slot of the data area");
+        }
         long from = LogSegment.offset(rec.head());
         long to = Layout.offsetOf(block) + (long) index * Layout.SLOT_SIZE;
         byte[] bytes = new byte[Layout.SLOT_SIZE];
