@@ -84,7 +84,7 @@ module_classpath() {
 
 # JVM flags for main class $1: its AOT cache when the package has one (a cache that does not match
 # this JVM or these jars is ignored silently), the package's native library, the command's logging
-# named as SLF4J's provider (io.daxfs.logging.ConsoleLogging: no service lookups over the jars), and
+# named as SLF4J's provider (io.daxfs.core.logging.ConsoleLogging: no service lookups over the jars), and
 # for the short tools a small, quick-starting JVM.
 java_flags() {
   local main=$1 name logging=""
