@@ -107,10 +107,11 @@ java_flags() {
   fi
   # Higher JIT thresholds (CompileThresholdScaling): compiled code runs as fast, but fewer methods
   # that run only while starting are compiled. Before the mount is live the daemon's compiler threads
-  # took ~45% of its CPU; mkfs of 1 GiB gains nothing from its ~600 compilations (docs/BENCHMARKS.md).
+  # took ~45% of its CPU; mkfs of 1 GiB gains nothing from its ~600 compilations; fsck keeps 2, as
+  # a full check warms up later with more (docs/BENCHMARKS.md).
   case $name in
     mkfs) DAXFS_JVM_FLAGS+=(-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:CompileThresholdScaling=50) ;;
-    fsck | info) DAXFS_JVM_FLAGS+=(-XX:+UseSerialGC) ;;
+    fsck | info) DAXFS_JVM_FLAGS+=(-XX:+UseSerialGC -XX:CompileThresholdScaling=2) ;;
     daxfs) DAXFS_JVM_FLAGS+=(-XX:CompileThresholdScaling=4) ;;
   esac
 }
