@@ -84,7 +84,7 @@ module_classpath() {
 
 # JVM flags for main class $1: its AOT cache when the package has one (a cache that does not match
 # this JVM or these jars is ignored silently), the package's native library, the command's logging
-# named as SLF4J's provider (io.daxfs.logging.ConsoleLogging: no service lookups over the jars), and
+# named as SLF4J's provider (io.daxfs.core.logging.ConsoleLogging: no service lookups over the jars), and
 # for the short tools a small, quick-starting JVM.
 java_flags() {
   local main=$1 name logging=""
@@ -107,10 +107,11 @@ java_flags() {
   fi
   # Higher JIT thresholds (CompileThresholdScaling): compiled code runs as fast, but fewer methods
   # that run only while starting are compiled. Before the mount is live the daemon's compiler threads
-  # took ~45% of its CPU; mkfs of 1 GiB gains nothing from its ~600 compilations (docs/BENCHMARKS.md).
+  # took ~45% of its CPU; mkfs of 1 GiB gains nothing from its ~600 compilations; fsck keeps 2, as
+  # a full check warms up later with more (docs/BENCHMARKS.md).
   case $name in
     mkfs) DAXFS_JVM_FLAGS+=(-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:CompileThresholdScaling=50) ;;
-    fsck | info) DAXFS_JVM_FLAGS+=(-XX:+UseSerialGC) ;;
+    fsck | info) DAXFS_JVM_FLAGS+=(-XX:+UseSerialGC -XX:CompileThresholdScaling=2) ;;
     daxfs) DAXFS_JVM_FLAGS+=(-XX:CompileThresholdScaling=4) ;;
   esac
 }

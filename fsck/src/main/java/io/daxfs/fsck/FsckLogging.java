@@ -1,7 +1,7 @@
 package io.daxfs.fsck;
 
 import ch.qos.logback.classic.Level;
-import io.daxfs.logging.ConsoleLogging;
+import io.daxfs.core.logging.ConsoleLogging;
 
 /**
  * The logging of fsck.daxfs, which talks to the user itself: the engine's log stays quiet unless

@@ -1,7 +1,7 @@
 package io.daxfs.fuse;
 
 import ch.qos.logback.classic.Level;
-import io.daxfs.logging.ConsoleLogging;
+import io.daxfs.core.logging.ConsoleLogging;
 
 /**
  * The daemon's logging: warnings and errors on stderr (the daemon's log file when it runs in the

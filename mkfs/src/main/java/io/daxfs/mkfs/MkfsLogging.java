@@ -1,7 +1,7 @@
 package io.daxfs.mkfs;
 
 import ch.qos.logback.classic.Level;
-import io.daxfs.logging.ConsoleLogging;
+import io.daxfs.core.logging.ConsoleLogging;
 
 /**
  * The logging of mkfs.daxfs and daxfs-info, which print their own results: only fs-core's warnings

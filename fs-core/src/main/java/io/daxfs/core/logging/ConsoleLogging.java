@@ -1,4 +1,4 @@
-package io.daxfs.logging;
+package io.daxfs.core.logging;
 
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.LoggerContext;
