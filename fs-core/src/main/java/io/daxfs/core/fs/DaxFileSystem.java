@@ -38,7 +38,6 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.locks.Lock;
-import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Supplier;
 
 /**
@@ -82,11 +81,10 @@ public final class DaxFileSystem implements AutoCloseable {
     private final ReadPinner readPinner;
     private final Clock clock;
     private volatile boolean closed;
-    /**
-     * Every operation holds the read side while it runs; {@link #close} takes the write side, so it
-     * waits for operations in flight and none starts (or touches the device) after it.
-     */
-    private final ReentrantReadWriteLock lifecycle = new ReentrantReadWriteLock();
+    /** Every operation runs inside it; {@link #close} shuts it and waits for those in flight. */
+    private final InFlight inFlight = new InFlight();
+    /** Makes a second {@link #close} wait until the first has finished. */
+    private final Object closing = new Object();
 
     /** Where time comes from: nanoseconds since the epoch (tests may fix it). */
     @FunctionalInterface
@@ -1068,11 +1066,11 @@ public final class DaxFileSystem implements AutoCloseable {
      */
     @Override
     public void close() {
-        lifecycle.writeLock().lock();
-        try {
+        synchronized (closing) {
             if (closed) {
                 return;
             }
+            inFlight.shutAndDrain();
             closed = true;
             mapper.closeAll();
             readPinner.closeAll();
@@ -1080,8 +1078,6 @@ public final class DaxFileSystem implements AutoCloseable {
                 writeback.syncfs(volume.residentInodes());
                 reapOrphansAndUnmount();
             }
-        } finally {
-            lifecycle.writeLock().unlock();
         }
     }
 
@@ -1142,14 +1138,13 @@ public final class DaxFileSystem implements AutoCloseable {
 
     /** Runs {@code op} as an operation of the mounted filesystem: EIO once it is closed. */
     private <T> T guarded(Supplier<T> op) {
-        lifecycle.readLock().lock();
+        if (!inFlight.enter()) {
+            throw new FsException(Errno.EIO, "filesystem is unmounted");
+        }
         try {
-            if (closed) {
-                throw new FsException(Errno.EIO, "filesystem is unmounted");
-            }
             return op.get();
         } finally {
-            lifecycle.readLock().unlock();
+            inFlight.exit();
         }
     }
 
