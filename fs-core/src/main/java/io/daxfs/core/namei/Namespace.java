@@ -340,9 +340,6 @@ public final class Namespace {
         }
         requireTrustedLinks(victim);
         boolean heldOnly = victim.openCount() == 0 && volume.lookups().held(victim.ino());
-        if (heldOnly) {
-            volume.pendingReclaims().due(victim.ino());
-        }
         int slot = victim.openCount() > 0 ? volume.orphans().reserve() : heldOnly ? volume.orphans().reserveSpare() : -1;
         if (slot >= 0) {
             victim.setOrphanSlot(slot);
@@ -364,7 +361,11 @@ public final class Namespace {
         }
     }
 
-    /** Commits, giving back a reserved orphan slot if the commit fails. */
+    /**
+     * Commits, giving back a reserved orphan slot if the commit fails. Once committed, a victim
+     * kept only because the kernel still has it looked up is due at its FORGET; the caller still
+     * holds its lock, so that FORGET cannot settle it before it is recorded.
+     */
     private void commitDropping(Transaction tx, Inode victim) {
         try {
             tx.commit();
@@ -374,6 +375,9 @@ public final class Namespace {
                 victim.setOrphanSlot(-1);
             }
             throw e;
+        }
+        if (victim != null && victim.nlink() == 0 && victim.orphanSlot() >= 0 && victim.openCount() == 0) {
+            volume.pendingReclaims().due(victim.ino());
         }
     }
 
