@@ -195,7 +195,11 @@ public final class FsBench {
         PersistenceMode mode = MODES[m];
         try (DaxDevice device = open("data-" + mode.optionName(), DATA_DEVICE, mode);
                 DaxDevice raw = open("raw-" + mode.optionName(), 2 * FILE_SIZE, mode);
-                Arena arena = Arena.ofShared()) {
+                Arena arena0 = Arena.ofShared();
+                Arena arena1 = Arena.ofShared()) {
+            // Each thread's buffers in an arena of its own, as independent writers have: a downcall
+            // acquires the scope of its segments, a compare-and-set on the arena's one counter.
+            Arena[] arenas = {arena0, arena1};
             deviceDescriptions[m] = device.describe();
             MemorySegment[] src = new MemorySegment[2];
             MemorySegment[] dst = new MemorySegment[2];
@@ -203,9 +207,9 @@ public final class FsBench {
             for (int t = 0; t < 2; t++) {
                 byte[] noise = new byte[CHUNK];
                 random.nextBytes(noise);
-                src[t] = arena.allocate(CHUNK, PAGE);
+                src[t] = arenas[t].allocate(CHUNK, PAGE);
                 MemorySegment.copy(MemorySegment.ofArray(noise), 0, src[t], 0, CHUNK);
-                dst[t] = arena.allocate(CHUNK, PAGE);
+                dst[t] = arenas[t].allocate(CHUNK, PAGE);
             }
             // Fault in every page of the new tmpfs files first: otherwise whatever touches a page first
             // (the raw copy, or the engine's copy-on-write into fresh blocks) pays the page fault.
