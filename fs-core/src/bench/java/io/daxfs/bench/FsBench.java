@@ -30,16 +30,18 @@ import java.util.concurrent.Future;
 /**
  * The fs-core engine's costs in one table ({@code bin/bench engine}), side by side for one and two
  * threads with {@code flush=none} and {@code flush=cpu}: 4 KiB and 1 MiB write and read throughput
- * next to the raw flushcache copy bandwidth of the same device (the limit); create, stat and
+ * next to the raw flushcache copy bandwidth of a device like it (the limit); create, stat and
  * unlink rates; and mount time, clean and after a crash, per GiB of data and per 100k files.
  * Each row carries its target from the engine issue and whether this run meets it. A second table
- * shows how two threads scale against one (issue 11 point 1): the 2T/1T ratio of the medians over
- * every timed batch or round, with their spread, on-CPU and wall, and 1 MiB writes against the raw
- * copy at two threads.
+ * shows how two threads scale against one (issue 11 point 1): one and two threads (and the raw copy
+ * beside 1 MiB writes) are measured interleaved round by round after a common warm-up, so each
+ * ratio is taken per round; the table gives median rates with min–max and the median (min–max) of
+ * the per-round ratios, on-CPU and wall.
  *
  * <p>Sizes can be changed with system properties (through {@code DAXFS_JAVA_OPTS}):
  * {@code bench.fileMiB} (per thread, default 256), {@code bench.files} (default 100000),
- * {@code bench.mountGiB} (default 1), {@code bench.rounds} (metadata and mount repetitions, 3).
+ * {@code bench.mountGiB} (default 1), {@code bench.batches} (data rounds, 7),
+ * {@code bench.metadataRounds} (5), {@code bench.rounds} (mount repetitions, 2).
  */
 public final class FsBench {
     private static final long MIB = 1L << 20;
@@ -52,7 +54,8 @@ public final class FsBench {
     private static final int FILES = Integer.getInteger("bench.files", 100_000);
     private static final long MOUNT_DATA = Long.getLong("bench.mountGiB", 1) << 30;
     private static final int ROUNDS = Integer.getInteger("bench.rounds", 2);
-    private static final int METADATA_ROUNDS = Integer.getInteger("bench.metadataRounds", 3);
+    private static final int BATCHES = Integer.getInteger("bench.batches", 7);
+    private static final int METADATA_ROUNDS = Integer.getInteger("bench.metadataRounds", 5);
     private static final ThreadMXBean MX = ManagementFactory.getThreadMXBean();
     /** Two files of FILE_SIZE, room for copy-on-write, and one 4 KiB log page per created file. */
     private static final long DATA_DEVICE = 2 * FILE_SIZE + 512 * MIB + (long) FILES * 2 * PAGE + 256 * MIB;
@@ -64,7 +67,7 @@ public final class FsBench {
 
     private final Path dir = Path.of("/dev/shm");
     private final List<Path> files = new ArrayList<>();
-    private final Parallel parallel = new Parallel(80_000_000, 300_000_000, 5);
+    private final Parallel parallel = new Parallel(200_000_000, 300_000_000, BATCHES);
     private final ExecutorService pool = Executors.newFixedThreadPool(2);
     /** Row name → one value per column (NaN where not measured). */
     private final Map<String, double[]> results = new LinkedHashMap<>();
@@ -105,8 +108,10 @@ public final class FsBench {
                         + "relatime); metadata: %d files in one directory (two threads: half each in two "
                         + "directories); mount: %d MiB in 1 MiB writes, and %d empty files%n",
                 FILE_SIZE / MIB, DATA_DEVICE / MIB, FILES, MOUNT_DATA / MIB, FILES);
-        System.out.println("throughput: best of 5 timed batches after warm-up; metadata: best of "
-                + METADATA_ROUNDS + " rounds; mount: best of " + ROUNDS + "; load average at start: " + loadAverage());
+        System.out.println("throughput: " + BATCHES + " rounds after a warm-up, one timed batch of 1 and of 2 threads "
+                + "each per round (and of the raw copy beside 1 MiB writes); metadata: " + METADATA_ROUNDS + " rounds "
+                + "of 1 and 2 threads after an untimed one; cells of the first table: best round; mount: best of "
+                + ROUNDS + "; load average at start: " + loadAverage());
         System.out.println();
         for (PersistenceMode mode : MODES) {
             warmUp(mode);
@@ -136,18 +141,41 @@ public final class FsBench {
         })[column] = value;
     }
 
-    /** Measures {@code work} and records its wall and CPU nanoseconds per operation. */
-    private void measure(String row, int column, int threads, Parallel.Work work) throws Exception {
-        Parallel.Result r = parallel.nanosPerOp(threads, work);
-        put(results, row, column, r.wallNanos());
-        put(cpuResults, row, column, r.cpuNanos());
-        for (int i = 0; i < r.wallRuns().length; i++) {
-            sample(row, column, r.wallRuns()[i], r.cpuRuns()[i]);
+    /** One cell of the tables: a row at {@code THREADS[threadIndex]} threads, and its work. */
+    private record Cell(String row, int threadIndex, Parallel.Work work) {}
+
+    /** Measures {@code row}'s work on one and on two threads, interleaved. */
+    private void oneAndTwo(int m, String row, Parallel.Work work) throws Exception {
+        interleaved(m, new Cell(row, 0, work), new Cell(row, 1, work));
+    }
+
+    /** Measures {@code cells} of flush mode {@code m} interleaved round by round ({@link Parallel#interleaved}). */
+    private void interleaved(int m, Cell... cells) throws Exception {
+        List<Parallel.Cell> work = new ArrayList<>();
+        for (Cell c : cells) {
+            work.add(new Parallel.Cell(THREADS[c.threadIndex()], c.work()));
+        }
+        Parallel.Rounds rounds = parallel.interleaved(work);
+        for (int i = 0; i < cells.length; i++) {
+            for (int r = 0; r < parallel.rounds(); r++) {
+                sample(cells[i].row(), column(m, cells[i].threadIndex()), rounds.wall()[i][r], rounds.cpu()[i][r]);
+            }
         }
     }
 
-    /** Keeps one batch's or round's nanoseconds per operation, for the scaling table. */
+    /**
+     * Keeps one batch's or round's nanoseconds per operation, for the scaling table (in the order
+     * they ran: the same index of two cells measured together is the same round), and the best.
+     */
     private void sample(String row, int column, double wallNs, double cpuNs) {
+        double[] bestWall = results.get(row);
+        if (bestWall == null || Double.isNaN(bestWall[column]) || wallNs < bestWall[column]) {
+            put(results, row, column, wallNs);
+        }
+        double[] bestCpu = cpuResults.get(row);
+        if (bestCpu == null || Double.isNaN(bestCpu[column]) || cpuNs < bestCpu[column]) {
+            put(cpuResults, row, column, cpuNs);
+        }
         for (var map : List.of(wallSamples, cpuSamples)) {
             map.computeIfAbsent(row, k -> {
                 List<List<Double>> columns = new ArrayList<>();
@@ -166,6 +194,7 @@ public final class FsBench {
     private void engine(int m) throws Exception {
         PersistenceMode mode = MODES[m];
         try (DaxDevice device = open("data-" + mode.optionName(), DATA_DEVICE, mode);
+                DaxDevice raw = open("raw-" + mode.optionName(), 2 * FILE_SIZE, mode);
                 Arena arena = Arena.ofShared()) {
             deviceDescriptions[m] = device.describe();
             MemorySegment[] src = new MemorySegment[2];
@@ -178,26 +207,12 @@ public final class FsBench {
                 MemorySegment.copy(MemorySegment.ofArray(noise), 0, src[t], 0, CHUNK);
                 dst[t] = arena.allocate(CHUNK, PAGE);
             }
-            // Fault in every page of the new tmpfs file first: otherwise whatever touches a page first
+            // Fault in every page of the new tmpfs files first: otherwise whatever touches a page first
             // (the raw copy, or the engine's copy-on-write into fresh blocks) pays the page fault.
-            device.zero(0, device.size());
-            device.fence();
-            // The limit: the flushcache copy of 1 MiB chunks, cycling over each thread's half of the
-            // device before it is formatted.
-            long half = DATA_DEVICE / 2 / CHUNK * CHUNK;
-            for (int ti = 0; ti < THREADS.length; ti++) {
-                long[] cursor = new long[2];
-                measure("raw", column(m, ti), THREADS[ti], (t, n) -> {
-                    long base = t * half;
-                    long off = cursor[t];
-                    for (long k = 0; k < n; k++) {
-                        device.copyIn(src[t], base + off);
-                        off = (off + CHUNK) % half;
-                    }
-                    cursor[t] = off;
-                });
+            for (DaxDevice d : List.of(device, raw)) {
+                d.zero(0, d.size());
+                d.fence();
             }
-
             DaxFileSystem.format(device, FormatOptions.defaults().withInodeCount(INODES));
             try (DaxFileSystem fs = DaxFileSystem.mount(device, MountOptions.defaults())) {
                 long[] ino = new long[2];
@@ -208,16 +223,13 @@ public final class FsBench {
                     }
                 }
                 indexBytesPerPage("sequential", m, fs, ino[0]);
-                for (int ti = 0; ti < THREADS.length; ti++) {
-                    dataRows(fs, m, ti, ino, src, dst);
-                }
+                dataRows(fs, raw, m, ino, src, dst);
                 fragmentedRows(fs, m, ino[0], src[0]);
-                for (int ti = 0; ti < THREADS.length; ti++) {
-                    metadataRows(fs, m, ti);
-                }
+                metadataRows(fs, m);
             }
         } finally {
             delete("data-" + mode.optionName());
+            delete("raw-" + mode.optionName());
         }
     }
 
@@ -262,23 +274,37 @@ public final class FsBench {
         }
     }
 
-    private void dataRows(DaxFileSystem fs, int m, int ti, long[] ino, MemorySegment[] src, MemorySegment[] dst)
-            throws Exception {
-        int threads = THREADS[ti];
-        int col = column(m, ti);
+    /**
+     * The data rows, each on one and two threads interleaved; 1 MiB writes interleaved with the
+     * limit they are judged against: the raw flushcache copy of 1 MiB chunks, cycling over each
+     * thread's half of the (pre-faulted) device {@code raw}.
+     */
+    private void dataRows(DaxFileSystem fs, DaxDevice raw, int m, long[] ino, MemorySegment[] src,
+            MemorySegment[] dst) throws Exception {
         long pages = FILE_SIZE / PAGE;
         long[] cursor = new long[2];
+        long[] rawCursor = new long[2];
         long[] seed = {0x9E3779B97F4A7C15L, 0xD1B54A32D192ED03L};
 
-        measure("w1m", col, threads, (t, n) -> {
+        Parallel.Work rawCopy = (t, n) -> {
+            long off = rawCursor[t];
+            for (long k = 0; k < n; k++) {
+                raw.copyIn(src[t], t * FILE_SIZE + off);
+                off = (off + CHUNK) % FILE_SIZE;
+            }
+            rawCursor[t] = off;
+        };
+        Parallel.Work write1m = (t, n) -> {
             long off = cursor[t];
             for (long k = 0; k < n; k++) {
                 fs.write(ino[t], off, src[t]);
                 off = (off + CHUNK) % FILE_SIZE;
             }
             cursor[t] = off;
-        });
-        measure("r1m", col, threads, (t, n) -> {
+        };
+        interleaved(m, new Cell("raw", 0, rawCopy), new Cell("w1m", 0, write1m), new Cell("raw", 1, rawCopy),
+                new Cell("w1m", 1, write1m));
+        oneAndTwo(m, "r1m", (t, n) -> {
             long off = cursor[t];
             for (long k = 0; k < n; k++) {
                 fs.read(ino[t], off, dst[t]);
@@ -286,7 +312,7 @@ public final class FsBench {
             }
             cursor[t] = off;
         });
-        measure("w4s", col, threads, (t, n) -> {
+        oneAndTwo(m, "w4s", (t, n) -> {
             MemorySegment page = src[t].asSlice(0, PAGE);
             long off = cursor[t] / PAGE * PAGE;
             for (long k = 0; k < n; k++) {
@@ -295,7 +321,7 @@ public final class FsBench {
             }
             cursor[t] = off;
         });
-        measure("w4r", col, threads, (t, n) -> {
+        oneAndTwo(m, "w4r", (t, n) -> {
             MemorySegment page = src[t].asSlice(0, PAGE);
             long x = seed[t];
             for (long k = 0; k < n; k++) {
@@ -306,7 +332,7 @@ public final class FsBench {
             }
             seed[t] = x;
         });
-        measure("r4s", col, threads, (t, n) -> {
+        oneAndTwo(m, "r4s", (t, n) -> {
             MemorySegment page = dst[t].asSlice(0, PAGE);
             long off = cursor[t] / PAGE * PAGE;
             for (long k = 0; k < n; k++) {
@@ -315,7 +341,7 @@ public final class FsBench {
             }
             cursor[t] = off;
         });
-        measure("r4r", col, threads, (t, n) -> {
+        oneAndTwo(m, "r4r", (t, n) -> {
             MemorySegment page = dst[t].asSlice(0, PAGE);
             long x = seed[t];
             for (long k = 0; k < n; k++) {
@@ -348,7 +374,7 @@ public final class FsBench {
         }
         indexBytesPerPage("fragmented", m, fs, ino);
         long[] seed = {0x2545F4914F6CDD1DL};
-        measure("w4f", column(m, 0), 1, (t, n) -> {
+        interleaved(m, new Cell("w4f", 0, (t, n) -> {
             long x = seed[0];
             for (long k = 0; k < n; k++) {
                 x ^= x << 13;
@@ -357,7 +383,7 @@ public final class FsBench {
                 fs.write(ino, Long.remainderUnsigned(x, pages) * PAGE, page);
             }
             seed[0] = x;
-        });
+        }));
     }
 
     /** Notes the DRAM the file's extent index takes per mapped page. */
@@ -367,51 +393,59 @@ public final class FsBench {
                 FILE_SIZE / MIB, what, MODES[m].optionName(), (double) extents.memoryBytes() / extents.mappedPages()));
     }
 
-    private void metadataRows(DaxFileSystem fs, int m, int ti) throws Exception {
-        int threads = THREADS[ti];
-        int col = column(m, ti);
-        int perThread = FILES / threads;
-        String[] names = new String[perThread];
-        for (int i = 0; i < perThread; i++) {
-            names[i] = "file-" + i;
+    /**
+     * Create, stat and unlink of {@code FILES} empty files: one thread in one directory, two threads
+     * half each in a directory of its own; rounds of one and two threads alternate (which goes
+     * first alternates too), after one untimed round of each.
+     */
+    private void metadataRows(DaxFileSystem fs, int m) throws Exception {
+        long[][] dirs = new long[THREADS.length][];
+        String[][] names = new String[THREADS.length][];
+        for (int ti = 0; ti < THREADS.length; ti++) {
+            dirs[ti] = new long[THREADS[ti]];
+            for (int t = 0; t < THREADS[ti]; t++) {
+                dirs[ti][t] = fs.mkdir(fs.rootIno(), "meta-" + m + "-" + ti + "-" + t, MODE_DIR, 0, 0).ino();
+            }
+            names[ti] = new String[FILES / THREADS[ti]];
+            for (int i = 0; i < names[ti].length; i++) {
+                names[ti][i] = "file-" + i;
+            }
         }
-        long[] dirs = new long[threads];
-        for (int t = 0; t < threads; t++) {
-            dirs[t] = fs.mkdir(fs.rootIno(), "meta-" + m + "-" + ti + "-" + t, MODE_DIR, 0, 0).ino();
-        }
-        long ops = (long) perThread * threads;
-        for (int round = 0; round < METADATA_ROUNDS; round++) {
-            timeOnce("create", col, threads, ops, t -> {
-                for (String name : names) {
-                    fs.create(dirs[t], name, MODE_FILE, 0, 0, 0);
-                }
-            });
-            timeOnce("stat", col, threads, ops, t -> {
-                for (String name : names) {
-                    fs.getattr(fs.lookup(dirs[t], name));
-                }
-            });
-            timeOnce("unlink", col, threads, ops, t -> {
-                for (String name : names) {
-                    fs.unlink(dirs[t], name);
-                }
-            });
+        for (int round = -1; round < METADATA_ROUNDS; round++) {
+            for (int k = 0; k < THREADS.length; k++) {
+                int ti = Math.floorMod(k + round, THREADS.length);
+                metadataRound(fs, column(m, ti), dirs[ti], names[ti], round >= 0);
+            }
         }
     }
 
-    /** Runs {@code work} once on {@code threads} threads; keeps the best wall and CPU time per operation. */
-    private void timeOnce(String row, int col, int threads, long ops, PerThread work) throws Exception {
+    /** One round of create-all, stat-all, unlink-all, a thread per directory; kept if {@code timed}. */
+    private void metadataRound(DaxFileSystem fs, int col, long[] dirs, String[] names, boolean timed) throws Exception {
+        int threads = dirs.length;
+        long ops = (long) names.length * threads;
+        timeOnce("create", col, threads, ops, timed, t -> {
+            for (String name : names) {
+                fs.create(dirs[t], name, MODE_FILE, 0, 0, 0);
+            }
+        });
+        timeOnce("stat", col, threads, ops, timed, t -> {
+            for (String name : names) {
+                fs.getattr(fs.lookup(dirs[t], name));
+            }
+        });
+        timeOnce("unlink", col, threads, ops, timed, t -> {
+            for (String name : names) {
+                fs.unlink(dirs[t], name);
+            }
+        });
+    }
+
+    /** Runs {@code work} once on {@code threads} threads; keeps its wall and CPU time per operation if {@code timed}. */
+    private void timeOnce(String row, int col, int threads, long ops, boolean timed, PerThread work) throws Exception {
         long[] cpu = new long[1];
         double wallNs = (double) wall(threads, work, cpu) / ops;
-        double cpuNs = (double) cpu[0] / ops;
-        sample(row, col, wallNs, cpuNs);
-        double[] w = results.get(row);
-        if (w == null || Double.isNaN(w[col]) || wallNs < w[col]) {
-            put(results, row, col, wallNs);
-        }
-        double[] c = cpuResults.get(row);
-        if (c == null || Double.isNaN(c[col]) || cpuNs < c[col]) {
-            put(cpuResults, row, col, cpuNs);
+        if (timed) {
+            sample(row, col, wallNs, (double) cpu[0] / ops);
         }
     }
 
@@ -634,7 +668,7 @@ public final class FsBench {
         for (int m = 0; m < MODES.length; m++) {
             System.out.println("device flush=" + MODES[m].optionName() + ": " + deviceDescriptions[m]);
         }
-        System.out.println("cells: best wall-clock rate (two threads: both together); 'on-CPU': operations per "
+        System.out.println("cells: best round's wall-clock rate (two threads: both together); 'on-CPU': operations per "
                 + "CPU-second of the threads, times the threads (what they would do with a core each), i.e. without "
                 + "the time they waited for a core on this shared machine; 2 threads scale when their on-CPU rate is "
                 + "twice the one thread's. Load average at the end: " + loadAverage());
@@ -643,9 +677,10 @@ public final class FsBench {
     }
 
     /**
-     * Two threads against one (issue 11 point 1): per row and flush mode, the median rate over
-     * every timed batch (data rows) or round (metadata rows) with its min–max, on-CPU and wall, and
-     * the ratio of the medians; then 1 MiB writes against the raw copy, both at two threads.
+     * Two threads against one (issue 11 point 1): per row and flush mode, the median rate over the
+     * rounds with its min–max, on-CPU and wall, and the median (min–max) of the per-round 2T/1T
+     * ratios; then 1 MiB writes against the raw copy, both at two threads, as the median of the
+     * per-round ratios.
      */
     private void printScaling() {
         System.out.println("| two threads vs one | flush | 1T on-CPU | 2T on-CPU | 2T/1T on-CPU | 1T wall | 2T wall | "
@@ -656,61 +691,85 @@ public final class FsBench {
                 {"unlink", "unlink, separate directories"}};
         for (String[] row : rows) {
             for (int m = 0; m < MODES.length; m++) {
-                Spread cpu1 = rates(cpuSamples, row[0], column(m, 0), 1);
-                Spread cpu2 = rates(cpuSamples, row[0], column(m, 1), 2);
-                Spread wall1 = rates(wallSamples, row[0], column(m, 0), 1);
-                Spread wall2 = rates(wallSamples, row[0], column(m, 1), 2);
+                double[] cpu1 = rates(cpuSamples, row[0], column(m, 0), 1);
+                double[] cpu2 = rates(cpuSamples, row[0], column(m, 1), 2);
+                double[] wall1 = rates(wallSamples, row[0], column(m, 0), 1);
+                double[] wall2 = rates(wallSamples, row[0], column(m, 1), 2);
                 if (cpu1 == null || cpu2 == null) {
                     continue;
                 }
-                System.out.printf(Locale.ROOT, "| %s | %s | %s | %s | %.2fx | %s | %s | %.2fx | >= 1.8x |%n", row[1],
-                        MODES[m].optionName(), cpu1, cpu2, cpu2.median / cpu1.median, wall1, wall2,
-                        wall2.median / wall1.median);
+                System.out.printf(Locale.ROOT, "| %s | %s | %s | %s | %s | %s | %s | %s | >= 1.8x |%n", row[1],
+                        MODES[m].optionName(), spread(cpu1), spread(cpu2), ratios(cpu2, cpu1), spread(wall1),
+                        spread(wall2), ratios(wall2, wall1));
             }
         }
         for (int m = 0; m < MODES.length; m++) {
-            Spread w = rates(cpuSamples, "w1m", column(m, 1), 2);
-            Spread raw = rates(cpuSamples, "raw", column(m, 1), 2);
-            Spread ww = rates(wallSamples, "w1m", column(m, 1), 2);
-            Spread rawWall = rates(wallSamples, "raw", column(m, 1), 2);
+            double[] w = rates(cpuSamples, "w1m", column(m, 1), 2);
+            double[] raw = rates(cpuSamples, "raw", column(m, 1), 2);
+            double[] ww = rates(wallSamples, "w1m", column(m, 1), 2);
+            double[] rawWall = rates(wallSamples, "raw", column(m, 1), 2);
             if (w == null || raw == null) {
                 continue;
             }
-            System.out.printf(Locale.ROOT, "| write 1 MiB vs raw copy, both 2T (MiB/s) | %s | raw %s | write %s | %.0f%% | "
-                    + "raw %s | write %s | %.0f%% | >= 90%% |%n", MODES[m].optionName(), raw, w,
-                    100 * w.median / raw.median, rawWall, ww, 100 * ww.median / rawWall.median);
+            System.out.printf(Locale.ROOT, "| write 1 MiB / raw copy, both 2T (MiB/s) | %s | raw %s | write %s | %s | "
+                    + "raw %s | write %s | %s | >= 90%% |%n", MODES[m].optionName(), spread(raw), spread(w),
+                    percents(w, raw), spread(rawWall), spread(ww), percents(ww, rawWall));
         }
         System.out.println();
-        System.out.println("scaling cells: median rate (min–max) over every timed batch (data rows: "
-                + "5 per cell) or round (metadata rows: " + METADATA_ROUNDS + "); 1 MiB rows in MiB/s, the others in "
+        System.out.println("scaling cells: median rate (min–max) over the " + BATCHES + " rounds (data rows; batches of "
+                + "50-100 ms) or " + METADATA_ROUNDS + " rounds (metadata rows); ratios: median (min–max) of the "
+                + "ratio in each round, the two measured one after the other; 1 MiB rows in MiB/s, the others in "
                 + "operations per second; on-CPU rates of two threads are per CPU-second times two, so a thread "
                 + "parked on a lock does not show (ratios above 2 are such artefacts); wall ratios need a quiet "
                 + "machine. Load average now: " + loadAverage());
     }
 
-    /** A median rate with its range. */
-    private record Spread(double median, double min, double max) {
-        @Override
-        public String toString() {
-            return count(median) + " (" + count(min) + "–" + count(max) + ")";
-        }
-    }
-
     /**
-     * Rates of one cell's samples: operations (1 MiB rows: MiB) per second, on-CPU samples
-     * times {@code threads}; null when the cell was not measured.
+     * One cell's rate in each round, in the order they ran: operations (1 MiB rows: MiB) per second,
+     * on-CPU rates times {@code threads}; null when the cell was not measured.
      */
-    private Spread rates(Map<String, List<List<Double>>> samples, String row, int col, int threads) {
+    private double[] rates(Map<String, List<List<Double>>> samples, String row, int col, int threads) {
         List<List<Double>> columns = samples.get(row);
         if (columns == null || columns.get(col).isEmpty()) {
             return null;
         }
         boolean cpu = samples == cpuSamples;
-        double[] rates = columns.get(col).stream()
-                .mapToDouble(ns -> 1e9 / ns * (cpu ? threads : 1)).sorted().toArray();
-        int n = rates.length;
-        double median = n % 2 == 1 ? rates[n / 2] : (rates[n / 2 - 1] + rates[n / 2]) / 2;
-        return new Spread(median, rates[0], rates[n - 1]);
+        return columns.get(col).stream().mapToDouble(ns -> 1e9 / ns * (cpu ? threads : 1)).toArray();
+    }
+
+    /** Median (min–max) of {@code rates}. */
+    private static String spread(double[] rates) {
+        double[] sorted = rates.clone();
+        Arrays.sort(sorted);
+        return count(median(sorted)) + " (" + count(sorted[0]) + "–" + count(sorted[sorted.length - 1]) + ")";
+    }
+
+    /** Median (min–max) of {@code a[i] / b[i]}, the ratio of each round. */
+    private static String ratios(double[] a, double[] b) {
+        double[] r = perRound(a, b);
+        return String.format(Locale.ROOT, "**%.2fx** (%.2f–%.2f)", median(r), r[0], r[r.length - 1]);
+    }
+
+    /** As {@link #ratios}, in percent. */
+    private static String percents(double[] a, double[] b) {
+        double[] r = perRound(a, b);
+        return String.format(Locale.ROOT, "**%.0f%%** (%.0f–%.0f%%)", 100 * median(r), 100 * r[0],
+                100 * r[r.length - 1]);
+    }
+
+    /** The sorted ratios {@code a[i] / b[i]}. */
+    private static double[] perRound(double[] a, double[] b) {
+        double[] r = new double[Math.min(a.length, b.length)];
+        for (int i = 0; i < r.length; i++) {
+            r[i] = a[i] / b[i];
+        }
+        Arrays.sort(r);
+        return r;
+    }
+
+    private static double median(double[] sorted) {
+        int n = sorted.length;
+        return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
     }
 
     /** Operations per second (or, for a ratio row, the share of the raw copy rate) of one cell. */

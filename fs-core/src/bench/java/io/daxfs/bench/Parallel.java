@@ -10,10 +10,13 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
 /**
- * {@link Measure}'s method for one or more threads at once: calibrates a batch to a useful
- * duration, warms up, times a few batches in which every thread runs its own loop of {@code n}
- * operations, and keeps the best. The result is wall-clock nanoseconds per operation over all
- * threads together (so two threads that scale perfectly halve it), and the best CPU time the
+ * {@link Measure}'s method for one or more threads at once, and for several measurements that are
+ * compared with each other (one thread against two, the engine against the raw copy): each is
+ * calibrated to a batch of a useful duration, all are warmed up together, then timed in rounds,
+ * one batch of each per round in a rotating order, so a change of the neighbours' load or a GC
+ * hits every measurement alike and ratios can be taken per round. A batch is every thread running
+ * its own loop of {@code n} operations at once; its result is wall-clock nanoseconds per operation
+ * over all threads together (so two threads that scale perfectly halve it), and the CPU time the
  * threads spent per operation (what the operation costs on a core of its own: on a shared, loaded
  * machine the wall time also counts the time the threads waited for a core).
  */
@@ -24,51 +27,63 @@ final class Parallel implements AutoCloseable {
         void run(int thread, long n) throws Exception;
     }
 
-    /**
-     * Best wall and CPU nanoseconds per operation, and those of every timed batch (in the order
-     * they ran), for medians and spread.
-     */
-    record Result(double wallNanos, double cpuNanos, double[] wallRuns, double[] cpuRuns) {}
+    /** One measurement: {@code work} on {@code threads} threads. */
+    record Cell(int threads, Work work) {}
+
+    /** Per cell, per round: wall and CPU nanoseconds per operation. */
+    record Rounds(double[][] wall, double[][] cpu) {}
 
     private static final ThreadMXBean MX = ManagementFactory.getThreadMXBean();
 
     private final long batchNanos;
     private final long warmupNanos;
-    private final int runs;
+    private final int rounds;
     private final ExecutorService pool = Executors.newCachedThreadPool(r -> {
         Thread t = new Thread(r, "bench-worker");
         t.setDaemon(true);
         return t;
     });
 
-    Parallel(long batchNanos, long warmupNanos, int runs) {
+    Parallel(long batchNanos, long warmupNanos, int rounds) {
         this.batchNanos = batchNanos;
         this.warmupNanos = warmupNanos;
-        this.runs = runs;
+        this.rounds = rounds;
     }
 
-    /** Best nanoseconds per operation, over {@code threads} threads running {@code work}. */
-    Result nanosPerOp(int threads, Work work) throws Exception {
+    int rounds() {
+        return rounds;
+    }
+
+    /** Calibrates, warms up and times {@code cells} interleaved, round by round. */
+    Rounds interleaved(List<Cell> cells) throws Exception {
+        int size = cells.size();
+        long[] n = new long[size];
         long[] cpu = new long[1];
-        long n = 1;
-        while (time(threads, work, n, cpu) < batchNanos / 4 && n < (1L << 40)) {
-            n *= 2;
+        for (int i = 0; i < size; i++) {
+            Cell c = cells.get(i);
+            n[i] = 1;
+            while (time(c.threads(), c.work(), n[i], cpu) < batchNanos / 4 && n[i] < (1L << 40)) {
+                n[i] *= 2;
+            }
         }
         long warmupEnd = System.nanoTime() + warmupNanos;
         while (System.nanoTime() < warmupEnd) {
-            time(threads, work, n, cpu);
+            for (int i = 0; i < size; i++) {
+                time(cells.get(i).threads(), cells.get(i).work(), n[i], cpu);
+            }
         }
-        double best = Double.MAX_VALUE;
-        double bestCpu = Double.MAX_VALUE;
-        double[] wallRuns = new double[runs];
-        double[] cpuRuns = new double[runs];
-        for (int i = 0; i < runs; i++) {
-            wallRuns[i] = (double) time(threads, work, n, cpu) / (n * threads);
-            cpuRuns[i] = (double) cpu[0] / (n * threads);
-            best = Math.min(best, wallRuns[i]);
-            bestCpu = Math.min(bestCpu, cpuRuns[i]);
+        double[][] wall = new double[size][rounds];
+        double[][] cpuRuns = new double[size][rounds];
+        for (int r = 0; r < rounds; r++) {
+            for (int k = 0; k < size; k++) {
+                int i = (k + r) % size;
+                Cell c = cells.get(i);
+                long ops = n[i] * c.threads();
+                wall[i][r] = (double) time(c.threads(), c.work(), n[i], cpu) / ops;
+                cpuRuns[i][r] = (double) cpu[0] / ops;
+            }
         }
-        return new Result(best, bestCpu, wallRuns, cpuRuns);
+        return new Rounds(wall, cpuRuns);
     }
 
     /**
