@@ -8,9 +8,8 @@ import io.daxfs.fuse.MountFixture.Result;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Mounts real daxfs images through bin/daxfs and drives them with the tools people use (cp, tar,
@@ -19,17 +18,8 @@ import org.junit.jupiter.api.Test;
  */
 class DaxfsMountIT {
     private static final long MIB = 1 << 20;
-    private MountFixture fx;
-
-    @BeforeEach
-    void setUp() throws Exception {
-        fx = new MountFixture();
-    }
-
-    @AfterEach
-    void tearDown() throws Exception {
-        fx.close();
-    }
+    @RegisterExtension
+    final MountFixture fx = new MountFixture();
 
     @Test
     void everydayToolsWorkAndTheirResultsSurviveARemount() throws Exception {

@@ -9,9 +9,8 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.UUID;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * daxfs on its own kernel-protocol transport ({@code -o transport=kernel}), mounted by bin/daxfs
@@ -22,17 +21,8 @@ import org.junit.jupiter.api.Test;
 class KernelTransportMountIT {
     private static final long MIB = 1 << 20;
     private static final String KERNEL = "transport=kernel";
-    private MountFixture fx;
-
-    @BeforeEach
-    void setUp() throws Exception {
-        fx = new MountFixture();
-    }
-
-    @AfterEach
-    void tearDown() throws Exception {
-        fx.close();
-    }
+    @RegisterExtension
+    final MountFixture fx = new MountFixture();
 
     /**
      * Formats the fixture's image ({@code size} bytes) and mounts it on the kernel transport with

@@ -10,6 +10,7 @@ import io.daxfs.core.device.DaxDevice;
 import io.daxfs.core.device.DeviceOptions;
 import io.daxfs.core.fs.DaxFileSystem;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,13 +20,16 @@ import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
  * Test support for real mounts: a device image in /dev/shm, mount points under /tmp/daxfs-fuse-*,
  * bin/daxfs and shell commands run as a user would, and a {@link #close} that unmounts and deletes
- * everything it made, whatever state a failed test left.
+ * everything it made, whatever state a failed test left. A test class holds one per test as a
+ * {@code @RegisterExtension} field, which closes it after each test.
  */
-final class MountFixture implements AutoCloseable {
+final class MountFixture implements AutoCloseable, AfterEachCallback {
     /** What a command printed and how it ended. */
     record Result(int exitCode, String stdout, String stderr) {
         Result ok() {
@@ -40,11 +44,15 @@ final class MountFixture implements AutoCloseable {
     final Path log;
     private final List<Path> mountPoints = new ArrayList<>();
 
-    MountFixture() throws IOException {
+    MountFixture() {
         assertTrue(Files.exists(Path.of("/dev/fuse")),
                 "/dev/fuse is missing: the mount tests need FUSE (modprobe fuse, or --device /dev/fuse)");
         String id = UUID.randomUUID().toString().substring(0, 8);
-        base = Files.createDirectories(Path.of("/tmp/daxfs-fuse-" + id));
+        try {
+            base = Files.createDirectories(Path.of("/tmp/daxfs-fuse-" + id));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
         image = Path.of("/dev/shm/daxfs-fuse-" + id + ".img");
         log = base.resolve("daemon.log");
     }
@@ -177,6 +185,11 @@ final class MountFixture implements AutoCloseable {
         String pid = daemonPid();
         assertTrue(pid.matches("\\d+"), "exactly one daemon expected for " + image + ": '" + pid + "'");
         run(List.of("kill", "-" + signal, pid)).ok();
+    }
+
+    @Override
+    public void afterEach(ExtensionContext context) throws Exception {
+        close();
     }
 
     @Override

@@ -43,7 +43,6 @@ public final class InfoMain {
     static final int EXIT_ERROR = 1;
     static final int EXIT_NOT_DAXFS = 2;
     static final int EXIT_DAMAGED = 4;
-    static final int EXIT_INTERNAL = 8;
     static final String NAME = "daxfs-info";
     /** The getopt letters daxfs-info accepts (its man page documents each). */
     static final String OPTIONS = "i:lJVh";
@@ -81,28 +80,12 @@ public final class InfoMain {
     }
 
     public static void main(String[] args) {
-        int code = run(args, System.out, System.err);
-        // Status 0 by returning: System.exit logs through System.Logger, whose look-up of a
-        // LoggerFinder opens every jar on the class path (tens of ms at the end of every run).
-        if (code != 0) {
-            System.exit(code);
-        }
+        CommandRun.exit(run(args, System.out, System.err));
     }
 
     /** Runs daxfs-info with {@code args}; returns the exit status. Never throws. */
     public static int run(String[] args, PrintStream out, PrintStream err) {
-        try {
-            return new InfoMain(out).execute(args);
-        } catch (ToolException e) {
-            err.println(NAME + ": " + e.getMessage());
-            return e.exitCode();
-        } catch (Throwable e) {
-            err.println(NAME + ": internal error: " + e + " (please report this)");
-            return EXIT_INTERNAL;
-        } finally {
-            out.flush();
-            err.flush();
-        }
+        return CommandRun.run(NAME, out, err, () -> new InfoMain(out).execute(args));
     }
 
     private int execute(String[] args) throws ToolException {

@@ -28,7 +28,6 @@ public final class MkfsMain {
     static final int EXIT_ERROR = 1;
     static final int EXIT_HAS_SIGNATURE = 2;
     static final int EXIT_IN_USE = 3;
-    static final int EXIT_INTERNAL = 8;
     /** The inode table is indexed with ints in fs-core (a BitSet of records in use). */
     static final long MAX_INODES = 1L << 31;
     static final String NAME = "mkfs.daxfs";
@@ -84,12 +83,7 @@ public final class MkfsMain {
     }
 
     public static void main(String[] args) {
-        int code = run(args, System.out, System.err);
-        // Status 0 by returning: System.exit logs through System.Logger, whose look-up of a
-        // LoggerFinder opens every jar on the class path (tens of ms at the end of every run).
-        if (code != 0) {
-            System.exit(code);
-        }
+        CommandRun.exit(run(args, System.out, System.err));
     }
 
     /** Runs mkfs with {@code args}; returns the exit status. Never throws. */
@@ -98,18 +92,7 @@ public final class MkfsMain {
     }
 
     static int run(String[] args, PrintStream out, PrintStream err, Env env) {
-        try {
-            return new MkfsMain(out, env).execute(args);
-        } catch (ToolException e) {
-            err.println(NAME + ": " + e.getMessage());
-            return e.exitCode();
-        } catch (Throwable e) {
-            err.println(NAME + ": internal error: " + e + " (please report this)");
-            return EXIT_INTERNAL;
-        } finally {
-            out.flush();
-            err.flush();
-        }
+        return CommandRun.run(NAME, out, err, () -> new MkfsMain(out, env).execute(args));
     }
 
     private record Plan(Path path, Devices.Kind kind, long currentSize, long newSize, Layout layout,

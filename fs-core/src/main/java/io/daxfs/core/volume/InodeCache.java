@@ -41,6 +41,7 @@ final class InodeCache {
     /** Inode numbers whose committed state on the media is the inode (guarded by itself). */
     private final BitSet loadable;
     private final LongAdder loads = new LongAdder();
+    private final LongAdder evictions = new LongAdder();
 
     /** A weak reference that remembers its inode number, to drop its map entry once collected. */
     private static final class Ref extends WeakReference<Inode> {
@@ -66,7 +67,10 @@ final class InodeCache {
         this.recent = Caffeine.newBuilder()
                 .maximumWeight(boundBytes)
                 .weigher((Long ino, Inode inode) -> (int) Math.min(Integer.MAX_VALUE, inode.weigh()))
-                .evictionListener((Long ino, Inode inode, RemovalCause cause) -> inode.setCached(false))
+                .evictionListener((Long ino, Inode inode, RemovalCause cause) -> {
+                    inode.setCached(false);
+                    evictions.increment();
+                })
                 .executor(Runnable::run)
                 .build();
     }
@@ -189,6 +193,11 @@ final class InodeCache {
     /** Inodes loaded from their logs since mount, first loads and reloads. */
     long loads() {
         return loads.sum();
+    }
+
+    /** Inodes the bound let go of since mount (each is dropped once nobody else holds it). */
+    long evictions() {
+        return evictions.sum();
     }
 
     /** The estimated bytes of the inodes the bound holds now. */

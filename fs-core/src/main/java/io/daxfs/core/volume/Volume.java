@@ -220,6 +220,11 @@ public final class Volume {
         return inodes.loads();
     }
 
+    /** Inodes the index cache bound let go of since mount (dropped once nobody holds them, loaded again on next use). */
+    public long inodeEvictions() {
+        return inodes.evictions();
+    }
+
     /** Estimated DRAM of the inodes the index cache bound holds now (resident ones not counted). */
     public long indexCacheBytes() {
         return inodes.weightedBytes();
