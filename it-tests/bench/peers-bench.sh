@@ -61,7 +61,11 @@ Environment (defaults in brackets; --quick changes those marked *):
       (the default transport is daxfs's own kernel-protocol one; daxfs-jnr is the libfuse2 path)
       NAME:MOUNT-OPTIONS pairs; a word of the form NAME: (no leading '-') starts the next target,
       so "daxfs-inode:-o dax=inode daxfs-always:-o dax=always" works as written.
-  DAXFS_BIN [bin/daxfs]  the targets are skipped if it is not executable
+  DAXFS_BIN [package]    the daxfs command the targets mount with. "package": what users install,
+              built by bin/package --no-build (the launchers with the AOT caches of their training
+              runs; replaces target/package/, about a minute) from the jars already built, and
+              unpacked in SCRATCH; a path (e.g. bin/daxfs, the build tree's launcher without
+              caches) is used as it is. The targets are skipped if the jars or the command are missing
   DAXFS_SIZE [2G]        image size; DAXFS_MKFS_CMD ['bin/mkfs.daxfs -f -s "\$SIZE" "\$IMAGE"']
   DAXFS_MOUNT_CMD ['"\$DAXFS_BIN" "\$IMAGE" "\$MNT" \$OPTS']
       both run under bash -c in the repository with IMAGE, MNT, OPTS, SIZE and DAXFS_BIN set; the
@@ -99,7 +103,7 @@ set_knobs() {
   : "${PEERS:=tmpfs f2-hl-bw f2-hl-dio f3-ll jnr-bw}" "${RATIO_BASES:=f3-ll f2-hl-bw jnr-bw}"
   : "${SCRATCH:=/dev/shm}" "${OUT_DIR:=$DAXFS_HOME/bench-results/$(date +%Y%m%d-%H%M%S)}"
   : "${DAXFS_TARGETS:=daxfs-default: daxfs-always:-o dax=always daxfs-jnr:-o transport=jnr}"
-  : "${DAXFS_BIN:=$DAXFS_HOME/bin/daxfs}" "${DAXFS_SIZE:=2G}"
+  : "${DAXFS_BIN:=package}" "${DAXFS_SIZE:=2G}"
   : "${DAXFS_MKFS_CMD:=bin/mkfs.daxfs -f -s \"\$SIZE\" \"\$IMAGE\"}"
   : "${DAXFS_MOUNT_CMD:=\"\$DAXFS_BIN\" \"\$IMAGE\" \"\$MNT\" \$OPTS}"
   ((WITH_NULL)) && PEERS+=" jnr-null f3-null kernel-null"
@@ -159,11 +163,13 @@ select_targets() {
     esac
   done
   parse_daxfs_targets
-  if [[ ! -x $DAXFS_BIN ]] && has_kind daxfs; then
-    log "!!!!!!!! SKIPPING the daxfs targets: $DAXFS_BIN does not exist yet (or is not executable) !!!!!!!!"
+  local bin=$DAXFS_BIN
+  [[ $bin == package ]] && bin=$DAXFS_HOME/fuse-adapter/target/fuse-adapter.jar
+  if [[ ! -x $bin && ! ( $DAXFS_BIN == package && -f $bin ) ]] && has_kind daxfs; then
+    log "!!!!!!!! SKIPPING the daxfs targets: $bin does not exist yet (or is not executable) !!!!!!!!"
     local kept=()
     for t in "${TARGETS[@]}"; do
-      if [[ ${T_KIND[$t]} == daxfs ]]; then SKIPPED+=("$t: $DAXFS_BIN not found"); else kept+=("$t"); fi
+      if [[ ${T_KIND[$t]} == daxfs ]]; then SKIPPED+=("$t: $bin not found"); else kept+=("$t"); fi
     done
     TARGETS=("${kept[@]}")
   fi
@@ -305,6 +311,19 @@ build_tools() {
   fi
 }
 
+# With DAXFS_BIN=package: builds the package from the jars already built and points DAXFS_BIN at
+# its daxfs command, unpacked in SCRATCH_RUN.
+build_package() {
+  if [[ $DAXFS_BIN != package ]] || ! has_kind daxfs; then return 0; fi
+  log "building the package (bin/package --no-build: AOT training runs) into $DAXFS_HOME/target/package"
+  "$DAXFS_HOME/bin/package" --no-build >>"$LOGS/package.log" 2>&1 || die "bin/package failed, see $LOGS/package.log"
+  mkdir "$SCRATCH_RUN/package"
+  tar -C "$SCRATCH_RUN/package" -xzf "$DAXFS_HOME"/target/package/daxfs-*-linux-x86_64.tar.gz
+  DAXFS_BIN=$(echo "$SCRATCH_RUN"/package/daxfs-*/bin/daxfs)
+  DAXFS_BIN_LABEL="the package of bin/package (AOT caches)"
+  [[ -x $DAXFS_BIN ]] || die "the package has no bin/daxfs"
+}
+
 # ------------------------------------------------------------------ mounting
 
 # spawn NAME COMMAND...: starts a FUSE daemon in the foreground mode, in its own session so that a
@@ -349,7 +368,7 @@ start_peer() {
       spawn "$name" "$TOOLS/null_ll" -f "${T_MNT[$name]}"
       ;;
     kernel-null)
-      T_LABEL[$name]="do-nothing fs on daxfs's own FUSE transport (NullFileSystem, 4 threads), JDK $(java_major "$JAVA_HOME")"
+      T_LABEL[$name]="do-nothing fs on daxfs's own FUSE transport (NullFileSystem, 4 threads), JDK $(java_major "$JAVA_HOME"; echo "$JAVA_MAJOR")"
       module_classpath fuse-adapter || die "fuse-adapter is not built (bin/mvnw install -DskipTests)"
       spawn "$name" "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED \
         -cp "$DAXFS_CLASSPATH:$DAXFS_HOME/fuse-adapter/target/test-classes" \
@@ -364,7 +383,7 @@ start_peer() {
       # jnr-null runs libfuse's single-threaded loop, as daxfs does by default: the ceiling of that path.
       [[ $name == jnr-null ]] && fs=null what="do-nothing fs (stores no data, reads zeros)" loop=(-s)
       [[ $name == jnr-null-xattr ]] && fs=null-xattr what="do-nothing fs with getxattr (finds none)" loop=(-s)
-      T_LABEL[$name]="jnr-fuse $(jnr_fuse_version) $what, JDK $(java_major "$JAVA_HOME"), -o big_writes${loop:+ ${loop[*]}}"
+      T_LABEL[$name]="jnr-fuse $(jnr_fuse_version) $what, JDK $(java_major "$JAVA_HOME"; echo "$JAVA_MAJOR"), -o big_writes${loop:+ ${loop[*]}}"
       # MemoryFS keeps every file in the heap, and allocates a byte[] per write.
       jvm_heap=$(((2 * ($(bytes "$SEQ_SIZE") + 2 * $(bytes "$RAND_SIZE")) >> 20) + 512))
       spawn "$name" "$JAVA_HOME/bin/java" -Xmx${jvm_heap}m --enable-native-access=ALL-UNNAMED \
@@ -385,7 +404,7 @@ start_daxfs() {
   local name=$1
   local vars=(IMAGE="$SCRATCH_RUN/$name.img" MNT="${T_MNT[$name]}" OPTS="${T_OPTS[$name]}" SIZE="$DAXFS_SIZE"
     DAXFS_BIN="$DAXFS_BIN")
-  T_LABEL[$name]="daxfs, $DAXFS_SIZE image in $SCRATCH, ${T_OPTS[$name]:-default options}"
+  T_LABEL[$name]="daxfs (${DAXFS_BIN_LABEL:-$DAXFS_BIN}), $DAXFS_SIZE image in $SCRATCH, ${T_OPTS[$name]:-default options}"
   T_DATA[$name]=${T_MNT[$name]}
   (cd "$DAXFS_HOME" && env "${vars[@]}" timeout 120 bash -c "$DAXFS_MKFS_CMD") >"$LOGS/$name.mkfs.log" 2>&1 ||
     { T_FAILED[$name]="mkfs failed, see logs/$name.mkfs.log"; return 0; }
@@ -739,6 +758,7 @@ main() {
   SCRATCH_RUN=$(mktemp -d "$SCRATCH/daxfs-peers-bench.XXXXXX")
   MNT_ROOT=$(mktemp -d /tmp/daxfs-peers-bench.XXXXXX)
   build_tools
+  build_package
   log "targets: ${TARGETS[*]}; SEQ_SIZE=$SEQ_SIZE RAND_SIZE=$RAND_SIZE RUNTIME=$RUNTIME NFILES=$NFILES REPEAT=$REPEAT WARMUP=$WARMUP"
   mount_all
   run_rounds

@@ -68,7 +68,6 @@ public final class FsBench {
     private final Path dir = Path.of("/dev/shm");
     private final List<Path> files = new ArrayList<>();
     private final Parallel parallel = new Parallel(200_000_000, 300_000_000, BATCHES);
-    private final ExecutorService pool = Executors.newFixedThreadPool(2);
     /** Row name → one value per column (NaN where not measured). */
     private final Map<String, double[]> results = new LinkedHashMap<>();
     /** Row name → CPU nanoseconds per operation, per column. */
@@ -77,6 +76,8 @@ public final class FsBench {
     private final Map<String, List<List<Double>>> wallSamples = new LinkedHashMap<>();
     /** Row name → per column, the CPU nanoseconds per operation of every batch or round. */
     private final Map<String, List<List<Double>>> cpuSamples = new LinkedHashMap<>();
+    /** Row name → per column, the cores the rest of the JVM (GC, JIT) kept busy in every batch or round. */
+    private final Map<String, List<List<Double>>> otherSamples = new LinkedHashMap<>();
     private final String[] deviceDescriptions = new String[MODES.length];
     /** Lines printed under the table. */
     private final List<String> notes = new ArrayList<>();
@@ -92,7 +93,6 @@ public final class FsBench {
             bench.run();
         } finally {
             bench.parallel.close();
-            bench.pool.shutdownNow();
             bench.deleteFiles();
         }
         System.out.printf("%ntotal runtime %.0f s%n", (System.nanoTime() - started) / 1e9);
@@ -158,16 +158,18 @@ public final class FsBench {
         Parallel.Rounds rounds = parallel.interleaved(work);
         for (int i = 0; i < cells.length; i++) {
             for (int r = 0; r < parallel.rounds(); r++) {
-                sample(cells[i].row(), column(m, cells[i].threadIndex()), rounds.wall()[i][r], rounds.cpu()[i][r]);
+                sample(cells[i].row(), column(m, cells[i].threadIndex()), rounds.wall()[i][r], rounds.cpu()[i][r],
+                        rounds.otherCores()[i][r]);
             }
         }
     }
 
     /**
      * Keeps one batch's or round's nanoseconds per operation, for the scaling table (in the order
-     * they ran: the same index of two cells measured together is the same round), and the best.
+     * they ran: the same index of two cells measured together is the same round), and the best;
+     * {@code otherCores}: the cores the rest of the JVM kept busy meanwhile.
      */
-    private void sample(String row, int column, double wallNs, double cpuNs) {
+    private void sample(String row, int column, double wallNs, double cpuNs, double otherCores) {
         double[] bestWall = results.get(row);
         if (bestWall == null || Double.isNaN(bestWall[column]) || wallNs < bestWall[column]) {
             put(results, row, column, wallNs);
@@ -176,7 +178,7 @@ public final class FsBench {
         if (bestCpu == null || Double.isNaN(bestCpu[column]) || cpuNs < bestCpu[column]) {
             put(cpuResults, row, column, cpuNs);
         }
-        for (var map : List.of(wallSamples, cpuSamples)) {
+        for (var map : List.of(wallSamples, cpuSamples, otherSamples)) {
             map.computeIfAbsent(row, k -> {
                 List<List<Double>> columns = new ArrayList<>();
                 for (int c = 0; c < COLUMNS; c++) {
@@ -187,6 +189,7 @@ public final class FsBench {
         }
         wallSamples.get(row).get(column).add(wallNs);
         cpuSamples.get(row).get(column).add(cpuNs);
+        otherSamples.get(row).get(column).add(otherCores);
     }
 
     // ---- data and metadata on one device per persistence mode ----
@@ -195,7 +198,11 @@ public final class FsBench {
         PersistenceMode mode = MODES[m];
         try (DaxDevice device = open("data-" + mode.optionName(), DATA_DEVICE, mode);
                 DaxDevice raw = open("raw-" + mode.optionName(), 2 * FILE_SIZE, mode);
-                Arena arena = Arena.ofShared()) {
+                Arena arena0 = Arena.ofShared();
+                Arena arena1 = Arena.ofShared()) {
+            // Each thread's buffers in an arena of its own, as independent writers have: a downcall
+            // acquires the scope of its segments, a compare-and-set on the arena's one counter.
+            Arena[] arenas = {arena0, arena1};
             deviceDescriptions[m] = device.describe();
             MemorySegment[] src = new MemorySegment[2];
             MemorySegment[] dst = new MemorySegment[2];
@@ -203,9 +210,9 @@ public final class FsBench {
             for (int t = 0; t < 2; t++) {
                 byte[] noise = new byte[CHUNK];
                 random.nextBytes(noise);
-                src[t] = arena.allocate(CHUNK, PAGE);
+                src[t] = arenas[t].allocate(CHUNK, PAGE);
                 MemorySegment.copy(MemorySegment.ofArray(noise), 0, src[t], 0, CHUNK);
-                dst[t] = arena.allocate(CHUNK, PAGE);
+                dst[t] = arenas[t].allocate(CHUNK, PAGE);
             }
             // Fault in every page of the new tmpfs files first: otherwise whatever touches a page first
             // (the raw copy, or the engine's copy-on-write into fresh blocks) pays the page fault.
@@ -440,46 +447,18 @@ public final class FsBench {
         });
     }
 
-    /** Runs {@code work} once on {@code threads} threads; keeps its wall and CPU time per operation if {@code timed}. */
+    /** Runs {@code work} once on {@code threads} threads at once; keeps its times per operation if {@code timed}. */
     private void timeOnce(String row, int col, int threads, long ops, boolean timed, PerThread work) throws Exception {
-        long[] cpu = new long[1];
-        double wallNs = (double) wall(threads, work, cpu) / ops;
+        long[] cpu = new long[2];
+        long nanos = parallel.time(threads, (t, n) -> work.run(t), 1, cpu);
         if (timed) {
-            sample(row, col, wallNs, (double) cpu[0] / ops);
+            sample(row, col, (double) nanos / ops, (double) cpu[0] / ops, (double) (cpu[1] - cpu[0]) / nanos);
         }
     }
 
     @FunctionalInterface
     private interface PerThread {
         void run(int thread) throws Exception;
-    }
-
-    /**
-     * Wall nanoseconds of {@code threads} threads each running {@code work} once, at the same time;
-     * their CPU time together goes to {@code cpu[0]}.
-     */
-    private long wall(int threads, PerThread work, long[] cpu) throws Exception {
-        long start = System.nanoTime();
-        if (threads == 1) {
-            long cpuStart = MX.getCurrentThreadCpuTime();
-            work.run(0);
-            cpu[0] = MX.getCurrentThreadCpuTime() - cpuStart;
-        } else {
-            List<Future<Long>> futures = new ArrayList<>();
-            for (int t = 0; t < threads; t++) {
-                int thread = t;
-                futures.add(pool.submit((Callable<Long>) () -> {
-                    long cpuStart = MX.getCurrentThreadCpuTime();
-                    work.run(thread);
-                    return MX.getCurrentThreadCpuTime() - cpuStart;
-                }));
-            }
-            cpu[0] = 0;
-            for (Future<Long> f : futures) {
-                cpu[0] += f.get();
-            }
-        }
-        return System.nanoTime() - start;
     }
 
     /** /proc/loadavg's first three fields (how busy the shared machine was), or "?". */
@@ -684,8 +663,8 @@ public final class FsBench {
      */
     private void printScaling() {
         System.out.println("| two threads vs one | flush | 1T on-CPU | 2T on-CPU | 2T/1T on-CPU | 1T wall | 2T wall | "
-                + "2T/1T wall | target |");
-        System.out.println("|---|---|---:|---:|---:|---:|---:|---:|---|");
+                + "2T/1T wall | rest of the JVM, 1T / 2T | target |");
+        System.out.println("|---|---|---:|---:|---:|---:|---:|---:|---:|---|");
         String[][] rows = {{"w4r", "write 4 KiB random"}, {"r4r", "read 4 KiB random"},
                 {"create", "create, separate directories"}, {"stat", "stat, separate directories"},
                 {"unlink", "unlink, separate directories"}};
@@ -698,9 +677,9 @@ public final class FsBench {
                 if (cpu1 == null || cpu2 == null) {
                     continue;
                 }
-                System.out.printf(Locale.ROOT, "| %s | %s | %s | %s | %s | %s | %s | %s | >= 1.8x |%n", row[1],
+                System.out.printf(Locale.ROOT, "| %s | %s | %s | %s | %s | %s | %s | %s | %s | >= 1.8x |%n", row[1],
                         MODES[m].optionName(), spread(cpu1), spread(cpu2), ratios(cpu2, cpu1), spread(wall1),
-                        spread(wall2), ratios(wall2, wall1));
+                        spread(wall2), ratios(wall2, wall1), otherCores(row[0], m));
             }
         }
         for (int m = 0; m < MODES.length; m++) {
@@ -712,8 +691,8 @@ public final class FsBench {
                 continue;
             }
             System.out.printf(Locale.ROOT, "| write 1 MiB / raw copy, both 2T (MiB/s) | %s | raw %s | write %s | %s | "
-                    + "raw %s | write %s | %s | >= 90%% |%n", MODES[m].optionName(), spread(raw), spread(w),
-                    percents(w, raw), spread(rawWall), spread(ww), percents(ww, rawWall));
+                    + "raw %s | write %s | %s | %s | >= 90%% |%n", MODES[m].optionName(), spread(raw), spread(w),
+                    percents(w, raw), spread(rawWall), spread(ww), percents(ww, rawWall), otherCores("w1m", m));
         }
         System.out.println();
         System.out.println("scaling cells: median rate (min–max) over the " + BATCHES + " rounds (data rows; batches of "
@@ -721,7 +700,20 @@ public final class FsBench {
                 + "ratio in each round, the two measured one after the other; 1 MiB rows in MiB/s, the others in "
                 + "operations per second; on-CPU rates of two threads are per CPU-second times two, so a thread "
                 + "parked on a lock does not show (ratios above 2 are such artefacts); wall ratios need a quiet "
-                + "machine. Load average now: " + loadAverage());
+                + "machine; rest of the JVM: median cores the process used beyond the measured threads (GC, JIT), "
+                + "at 1 and 2 threads: on 2 cores that much of the second core is not the second thread's. "
+                + "Load average now: " + loadAverage());
+    }
+
+    /** Median cores the rest of the JVM used during the 1T and the 2T rounds of {@code row}. */
+    private String otherCores(String row, int m) {
+        StringBuilder out = new StringBuilder();
+        for (int ti = 0; ti < THREADS.length; ti++) {
+            double[] sorted = otherSamples.get(row).get(column(m, ti)).stream().mapToDouble(Double::doubleValue)
+                    .sorted().toArray();
+            out.append(ti == 0 ? "" : " / ").append(String.format(Locale.ROOT, "%.2f", median(sorted)));
+        }
+        return out.toString();
     }
 
     /**

@@ -30,10 +30,15 @@ final class Parallel implements AutoCloseable {
     /** One measurement: {@code work} on {@code threads} threads. */
     record Cell(int threads, Work work) {}
 
-    /** Per cell, per round: wall and CPU nanoseconds per operation. */
-    record Rounds(double[][] wall, double[][] cpu) {}
+    /**
+     * Per cell, per round: wall and CPU nanoseconds per operation, and the cores the rest of the
+     * JVM (GC, JIT, the measuring thread) kept busy meanwhile.
+     */
+    record Rounds(double[][] wall, double[][] cpu, double[][] otherCores) {}
 
     private static final ThreadMXBean MX = ManagementFactory.getThreadMXBean();
+    private static final com.sun.management.OperatingSystemMXBean OS =
+            (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
 
     private final long batchNanos;
     private final long warmupNanos;
@@ -58,7 +63,7 @@ final class Parallel implements AutoCloseable {
     Rounds interleaved(List<Cell> cells) throws Exception {
         int size = cells.size();
         long[] n = new long[size];
-        long[] cpu = new long[1];
+        long[] cpu = new long[2];
         for (int i = 0; i < size; i++) {
             Cell c = cells.get(i);
             n[i] = 1;
@@ -74,29 +79,34 @@ final class Parallel implements AutoCloseable {
         }
         double[][] wall = new double[size][rounds];
         double[][] cpuRuns = new double[size][rounds];
+        double[][] other = new double[size][rounds];
         for (int r = 0; r < rounds; r++) {
             for (int k = 0; k < size; k++) {
                 int i = (k + r) % size;
                 Cell c = cells.get(i);
                 long ops = n[i] * c.threads();
-                wall[i][r] = (double) time(c.threads(), c.work(), n[i], cpu) / ops;
+                long nanos = time(c.threads(), c.work(), n[i], cpu);
+                wall[i][r] = (double) nanos / ops;
                 cpuRuns[i][r] = (double) cpu[0] / ops;
+                other[i][r] = (double) (cpu[1] - cpu[0]) / nanos;
             }
         }
-        return new Rounds(wall, cpuRuns);
+        return new Rounds(wall, cpuRuns, other);
     }
 
     /**
      * Wall time of every thread running {@code n} operations of {@code work} at once; the CPU time
-     * the threads spent together goes to {@code cpu[0]}.
+     * the threads spent together goes to {@code cpu[0]}, the whole process's to {@code cpu[1]}.
      */
     long time(int threads, Work work, long n, long[] cpu) throws Exception {
+        long processStart = OS.getProcessCpuTime();
         if (threads == 1) {
             long cpuStart = MX.getCurrentThreadCpuTime();
             long start = System.nanoTime();
             work.run(0, n);
             long wall = System.nanoTime() - start;
             cpu[0] = MX.getCurrentThreadCpuTime() - cpuStart;
+            cpu[1] = OS.getProcessCpuTime() - processStart;
             return wall;
         }
         CountDownLatch ready = new CountDownLatch(threads);
@@ -121,6 +131,7 @@ final class Parallel implements AutoCloseable {
         }
         long wall = System.nanoTime() - start;
         cpu[0] = total;
+        cpu[1] = OS.getProcessCpuTime() - processStart;
         return wall;
     }
 

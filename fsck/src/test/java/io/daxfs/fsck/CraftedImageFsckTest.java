@@ -20,7 +20,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -32,18 +31,13 @@ import org.junit.jupiter.api.io.TempDir;
  * docs/FSCK.md says: only {@code -f} looks.
  */
 class CraftedImageFsckTest {
-    private static byte[] image;
+    private static final byte[] IMAGE = TestImages.populated();
 
     @TempDir
     Path tmp;
 
-    @BeforeAll
-    static void build() {
-        image = TestImages.populated();
-    }
-
     private Path crafted(String name, Consumer<ImageCrafter> craft) throws IOException {
-        try (DaxDevice d = MemoryDevice.fromImage(image)) {
+        try (DaxDevice d = MemoryDevice.fromImage(IMAGE)) {
             craft.accept(new ImageCrafter(d));
             Path file = tmp.resolve(name + ".img");
             Files.write(file, MemoryDevice.snapshot(d));
@@ -52,7 +46,7 @@ class CraftedImageFsckTest {
     }
 
     private static long ino(String path) {
-        try (DaxDevice d = MemoryDevice.fromImage(image)) {
+        try (DaxDevice d = MemoryDevice.fromImage(IMAGE)) {
             return TestImages.inodeOf(d, path);
         }
     }

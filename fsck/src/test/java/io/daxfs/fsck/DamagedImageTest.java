@@ -32,7 +32,6 @@ import java.util.List;
 import java.util.Set;
 import java.util.function.Consumer;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -42,21 +41,16 @@ import org.junit.jupiter.api.io.TempDir;
  * the filesystem then mounts and every object but the damaged one reads back intact.
  */
 class DamagedImageTest {
-    private static byte[] image;
+    private static final byte[] IMAGE = TestImages.populated();
 
     @TempDir
     Path tmp;
-
-    @BeforeAll
-    static void build() {
-        image = TestImages.populated();
-    }
 
     /** Applies {@code damage} to a copy of the populated image, runs the whole fsck sequence. */
     private void damaged(String name, Consumer<DaxDevice> damage, String firstErrorRegex, Set<String> lost)
             throws IOException {
         byte[] bytes;
-        try (DaxDevice d = MemoryDevice.fromImage(image)) {
+        try (DaxDevice d = MemoryDevice.fromImage(IMAGE)) {
             damage.accept(d);
             bytes = MemoryDevice.snapshot(d);
         }
@@ -203,7 +197,7 @@ class DamagedImageTest {
 
     @Test
     void mountRefusesDamageItCannotHandleAndNamesFsck() {
-        try (DaxDevice d = MemoryDevice.fromImage(image)) {
+        try (DaxDevice d = MemoryDevice.fromImage(IMAGE)) {
             List<Long> entries = TestImages.entryOffsets(d, ino(d, "/dir1/b.bin"));
             flipByte(d, entries.getLast() + 12);
             Superblock sb = Superblock.read(d);
@@ -212,7 +206,7 @@ class DamagedImageTest {
                     () -> DaxFileSystem.mount(d, MountOptions.defaults()));
             assertTrue(e.getMessage().contains("fsck.daxfs"), e.getMessage());
         }
-        try (DaxDevice d = MemoryDevice.fromImage(image)) {
+        try (DaxDevice d = MemoryDevice.fromImage(IMAGE)) {
             Superblock sb = Superblock.read(d);
             sb.withState(Superblock.State.DIRTY, Superblock.FreeList.NONE, 1, true).writeBoth(d);
             setWord(d, Layout.offsetOf(Layout.JOURNAL_BLOCK), 0x1234);

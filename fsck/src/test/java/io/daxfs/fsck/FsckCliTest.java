@@ -25,21 +25,15 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The command line: options, exit codes, quick check, -p, mounted devices, cancellation. */
 class FsckCliTest {
-    private static byte[] image;
+    private static final byte[] IMAGE = TestImages.populated();
 
     @TempDir
     Path tmp;
-
-    @BeforeAll
-    static void build() {
-        image = TestImages.populated();
-    }
 
     private Path file(String name, byte[] bytes) throws IOException {
         Path f = tmp.resolve(name);
@@ -78,7 +72,7 @@ class FsckCliTest {
     @Test
     void anOlderFormatVersionIsRefused() throws IOException {
         byte[] older;
-        try (DaxDevice d = MemoryDevice.fromImage(image)) {
+        try (DaxDevice d = MemoryDevice.fromImage(IMAGE)) {
             Superblock sb = Superblock.read(d);
             new Superblock(Superblock.FORMAT_VERSION - 1, sb.features(), sb.totalBlocks(), sb.inodeCount(), sb.uuid(),
                     sb.label(), sb.state(), sb.createdNs(), sb.lastMountNs(), sb.lastWriteNs(), sb.mountCount(),
@@ -96,20 +90,20 @@ class FsckCliTest {
 
     @Test
     void cleanImageIsQuickUnlessForced() throws IOException {
-        Path f = file("clean.img", image);
+        Path f = file("clean.img", IMAGE);
         FsckRunner quick = fsck("-n", f.toString());
         assertEquals(FsckMain.OK, quick.code());
         assertTrue(quick.out().contains(": clean, 13/1023 inodes"), quick.toString());
         FsckRunner full = fsck("-fy", f.toString());
         assertEquals(FsckMain.OK, full.code(), full.toString());
         assertTrue(full.out().contains("7 files, 4 directories, 1 symlinks, 1 other"), full.toString());
-        assertArrayEquals(image, Files.readAllBytes(f), "a clean image must not be written");
+        assertArrayEquals(IMAGE, Files.readAllBytes(f), "a clean image must not be written");
     }
 
     @Test
     void withoutModeItChecksOnlyAndSaysSo() throws IOException {
         byte[] bad;
-        try (DaxDevice d = MemoryDevice.fromImage(image)) {
+        try (DaxDevice d = MemoryDevice.fromImage(IMAGE)) {
             try (DaxFileSystem fs = DaxFileSystem.mount(d, MountOptions.defaults())) {
                 Volume v = fs.volume();
                 var root = v.inode(1);
@@ -133,7 +127,7 @@ class FsckCliTest {
     @Test
     void preenRepairsWhatIsSafe() throws IOException {
         byte[] bad;
-        try (DaxDevice d = MemoryDevice.fromImage(image)) {
+        try (DaxDevice d = MemoryDevice.fromImage(IMAGE)) {
             Superblock sb = Superblock.read(d);
             d.zero(Layout.offsetOf(sb.totalBlocks() - 1), 512);
             d.fence();
@@ -149,7 +143,7 @@ class FsckCliTest {
     @Test
     void crashedImageIsRecoveredWithoutCountingErrors() throws IOException {
         byte[] crashed;
-        try (DaxDevice d = MemoryDevice.fromImage(image)) {
+        try (DaxDevice d = MemoryDevice.fromImage(IMAGE)) {
             DaxFileSystem fs = DaxFileSystem.mount(d, MountOptions.defaults());
             fs.mkdir(1, "new", 0755, 0, 0);
             crashed = MemoryDevice.snapshot(d); // never unmounted: dirty
@@ -166,7 +160,7 @@ class FsckCliTest {
 
     @Test
     void refusesToRepairALockedDevice() throws IOException {
-        Path f = file("locked.img", image);
+        Path f = file("locked.img", IMAGE);
         try (FileChannel ch = FileChannel.open(f, StandardOpenOption.READ, StandardOpenOption.WRITE);
                 FileLock lock = ch.lock()) {
             FsckRunner r = fsck("-fy", f.toString());
@@ -179,16 +173,16 @@ class FsckCliTest {
 
     @Test
     void mountTableIsRead() throws IOException {
-        Path dev = file("some image.img", image);
+        Path dev = file("some image.img", IMAGE);
         String escaped = dev.toString().replace(" ", "\\040");
         List<String> lines = List.of("proc /proc proc rw 0 0", escaped + " /mnt/pm fuse.daxfs rw,nosuid 0 0");
         assertEquals("it is mounted on /mnt/pm (fuse.daxfs)", DeviceUse.mountedIn(dev, lines));
-        assertNull(DeviceUse.mountedIn(file("other.img", image), lines));
+        assertNull(DeviceUse.mountedIn(file("other.img", IMAGE), lines));
     }
 
     @Test
     void cancelledCheckExits32() throws IOException {
-        Path f = file("cancel.img", image);
+        Path f = file("cancel.img", IMAGE);
         FsckRunner r = fsck(new AtomicBoolean(true), "-fn", f.toString());
         assertEquals(FsckMain.CANCELLED, r.code(), r.toString());
     }

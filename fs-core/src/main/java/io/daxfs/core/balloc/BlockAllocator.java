@@ -156,8 +156,8 @@ public final class BlockAllocator {
         }
         gate.awaitOpen();
         countDownInjectedFailure();
-        checkReserve(count, use);
         FreeRegion mine = home.get();
+        checkReserve(count, use, mine);
         List<Extent> out = new ArrayList<>(1);
         if (tryAllocate(mine, count, huge, true, out)) {
             return out;
@@ -222,7 +222,7 @@ public final class BlockAllocator {
         }
         gate.awaitOpen();
         countDownInjectedFailure();
-        checkReserve(count, Use.DATA);
+        checkReserve(count, Use.DATA, home.get());
         return allLocked(() -> {
             drainAllSingles();
             long fitStart = -1;
@@ -263,15 +263,16 @@ public final class BlockAllocator {
     /**
      * ENOSPC when taking {@code count} blocks would leave less free than {@code use} must leave.
      * Concurrent allocations may each pass and overshoot by what they take: the reserve is a
-     * margin, not an exact count.
+     * margin, not an exact count. When the home region alone leaves enough, the other regions'
+     * counts (written by their threads all the time) are not read.
      */
-    private void checkReserve(long count, Use use) {
+    private void checkReserve(long count, Use use, FreeRegion mine) {
         long keep = switch (use) {
             case DATA -> reserve;
             case METADATA -> reserve / 2;
             case RELEASE -> 0;
         };
-        if (keep > 0) {
+        if (keep > 0 && mine.available() - count < keep) {
             long free = freeBlocks();
             if (free - count < keep) {
                 throw new FsException(Errno.ENOSPC, "need " + count + " blocks, " + free + " free, of which " + keep

@@ -30,6 +30,7 @@ import io.daxfs.core.namei.Names;
 import io.daxfs.core.namei.Namespace;
 import io.daxfs.core.volume.Mounter;
 import io.daxfs.core.volume.OrphanReaper;
+import io.daxfs.core.volume.NamespaceLock;
 import io.daxfs.core.volume.Volume;
 import java.lang.foreign.MemorySegment;
 import java.nio.charset.StandardCharsets;
@@ -1082,7 +1083,7 @@ public final class DaxFileSystem implements AutoCloseable {
     }
 
     private void reapOrphansAndUnmount() {
-        volume.namespaceLock().writeLock().lock();
+        volume.namespaceLock().lockExclusive();
         try {
             for (Inode inode : volume.residentInodes()) {
                 if (!inode.isDeleted() && !inode.isDirectory() && inode.nlink() == 0) {
@@ -1096,7 +1097,7 @@ public final class DaxFileSystem implements AutoCloseable {
             }
             Mounter.unmount(volume, clock.nowNs());
         } finally {
-            volume.namespaceLock().writeLock().unlock();
+            volume.namespaceLock().unlockExclusive();
         }
     }
 
@@ -1153,22 +1154,31 @@ public final class DaxFileSystem implements AutoCloseable {
      * parallel (see {@link #writeAllLocked} for their lock order); rename excludes them all.
      */
     private <T> T namespaceOp(Supplier<T> op) {
-        return underNamespaceLock(volume.namespaceLock().readLock(), op);
+        return underNamespaceLock(false, op);
     }
 
     /** Runs rename alone: it may move a subtree, and checks ancestry over several directories. */
     private <T> T exclusiveNamespaceOp(Supplier<T> op) {
-        return underNamespaceLock(volume.namespaceLock().writeLock(), op);
+        return underNamespaceLock(true, op);
     }
 
-    private <T> T underNamespaceLock(Lock lock, Supplier<T> op) {
+    private <T> T underNamespaceLock(boolean alone, Supplier<T> op) {
         volume.verification().await();
+        NamespaceLock lock = volume.namespaceLock();
         return guarded(() -> {
-            lock.lock();
+            if (alone) {
+                lock.lockExclusive();
+            } else {
+                lock.lockShared();
+            }
             try {
                 return op.get();
             } finally {
-                lock.unlock();
+                if (alone) {
+                    lock.unlockExclusive();
+                } else {
+                    lock.unlockShared();
+                }
             }
         });
     }

@@ -25,6 +25,13 @@ public final class InodeTable {
     /** Records copied per step of {@link #scanUsed} (256 KiB), a multiple of 64. */
     private static final int SCAN_RECORDS = 4096;
 
+    /**
+     * Per thread, where a new record is encoded before its copy to the device: native (the copy is
+     * a streaming-store downcall) and reused, where an arena per create cost a malloc and a free.
+     */
+    private static final ThreadLocal<MemorySegment> RECORD_BUFFER =
+            ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(Layout.INODE_SIZE, 64));
+
     private final DaxDevice device;
     private final Layout layout;
     private final BitSet used;
@@ -121,12 +128,10 @@ public final class InodeTable {
      * that the journaled tail store alone brings it to life.
      */
     public void writeNewRecord(long ino, long head, long generation) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment rec = arena.allocate(Layout.INODE_SIZE, 8);
-            encode(rec, head, generation);
-            device.copyIn(rec, layout.inodeOffset(ino));
-            device.fence();
-        }
+        MemorySegment rec = RECORD_BUFFER.get();
+        encode(rec, head, generation);
+        device.copyIn(rec, layout.inodeOffset(ino));
+        device.fence();
     }
 
     static void encode(MemorySegment rec, long head, long generation) {

@@ -11,6 +11,8 @@ public final class InodeLog {
     private long[] segments;
     private int segmentCount;
     private long tail;
+    /** Bytes of every segment but the last, kept so {@link #usedBytes} (asked on every write) is O(1). */
+    private long fullBytes;
 
     /** A log of the given segments with the given committed tail. */
     public InodeLog(long[] segments, int segmentCount, long tail) {
@@ -20,6 +22,9 @@ public final class InodeLog {
         this.segments = segments;
         this.segmentCount = segmentCount;
         this.tail = tail;
+        for (int i = 0; i < segmentCount - 1; i++) {
+            fullBytes += LogSegment.size(segments[i]);
+        }
     }
 
     /** The head as the inode record holds it: a page's block, or a slot's address. */
@@ -55,11 +60,7 @@ public final class InodeLog {
 
     /** Bytes of log in use: what compaction weighs against the live state. */
     public long usedBytes() {
-        long bytes = tail - LogSegment.offset(lastSegment());
-        for (int i = 0; i < segmentCount - 1; i++) {
-            bytes += LogSegment.size(segments[i]);
-        }
-        return bytes;
+        return fullBytes + tail - LogSegment.offset(lastSegment());
     }
 
     /** Takes in the result of a committed append. */
@@ -67,8 +68,10 @@ public final class InodeLog {
         if (segmentCount + newPageCount > segments.length) {
             segments = Arrays.copyOf(segments, Math.max(segments.length * 2, segmentCount + newPageCount));
         }
-        System.arraycopy(newPages, 0, segments, segmentCount, newPageCount);
-        segmentCount += newPageCount;
+        for (int i = 0; i < newPageCount; i++) {
+            fullBytes += LogSegment.size(segments[segmentCount - 1]);
+            segments[segmentCount++] = newPages[i];
+        }
         tail = newTail;
     }
 

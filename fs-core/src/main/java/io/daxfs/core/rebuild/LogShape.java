@@ -17,8 +17,9 @@ import java.util.Arrays;
  * attribute entries, file writes that each map pages no earlier write mapped, directory names
  * added once each with growing cookies. Such a log says the same as its replay would: its kind,
  * links, size and parent are those of its last attributes, its data are the runs of its writes,
- * its names the targets of its entries; every time it carries is one a replay accepts. Any other log (overwrites, truncations, removed or
- * repeated names, xattrs) is "not simple": its reader loads it whole instead. The log census
+ * its names the targets of its entries; every time it carries is one a replay accepts. Any other
+ * log (overwrites, truncations, removed or repeated names, xattrs) is "not simple": its reader
+ * loads it whole instead. The log census
  * ({@link LogCensus}) and the checker count with it. One per thread, reused from log to log.
  */
 public final class LogShape implements LogReader.Visitor {

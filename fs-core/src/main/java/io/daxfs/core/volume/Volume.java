@@ -18,7 +18,6 @@ import io.daxfs.core.rebuild.InodeLoader;
 import io.daxfs.core.rebuild.MountVerification;
 import java.util.BitSet;
 import java.util.Collection;
-import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -49,7 +48,7 @@ public final class Volume {
      * mount): loaded again after being dropped, they are trusted as they are. Guarded by itself.
      */
     private final BitSet trusted = new BitSet();
-    private final ReentrantReadWriteLock namespaceLock = new ReentrantReadWriteLock();
+    private final NamespaceLock namespaceLock = new NamespaceLock();
     private final BlockReleaser releaser;
     private final BlockClaims claims;
     private volatile MountVerification verification = MountVerification.none();
@@ -140,7 +139,7 @@ public final class Volume {
      * Operations that change names in one directory share it (they lock their inodes parent
      * first); rename and unmount hold it alone (see docs/ARCHITECTURE.md, "Locking").
      */
-    public ReentrantReadWriteLock namespaceLock() {
+    public NamespaceLock namespaceLock() {
         return namespaceLock;
     }
 
