@@ -29,6 +29,8 @@ public final class SegmentDevice implements DaxDevice {
             ValueLayout.JAVA_LONG.withOrder(ByteOrder.LITTLE_ENDIAN).varHandle();
 
     private final MemorySegment segment;
+    /** {@link #segment}, read-only: one slice per {@link #directAccess} instead of two views. */
+    private final MemorySegment readOnly;
     /** {@link #segment} in the global scope, for the downcalls (see the class comment). */
     private final MemorySegment unscoped;
     private final Arena arena;
@@ -45,6 +47,7 @@ public final class SegmentDevice implements DaxDevice {
      */
     public SegmentDevice(MemorySegment segment, Arena arena, PersistenceOps ops, String description) {
         this.segment = Objects.requireNonNull(segment, "segment");
+        this.readOnly = segment.asReadOnly();
         this.unscoped = unscopedAlias(segment);
         this.arena = Objects.requireNonNull(arena, "arena");
         this.ops = Objects.requireNonNull(ops, "ops");
@@ -72,7 +75,7 @@ public final class SegmentDevice implements DaxDevice {
 
     @Override
     public MemorySegment directAccess(long offset, long length) {
-        return segment.asSlice(offset, length).asReadOnly();
+        return readOnly.asSlice(offset, length);
     }
 
     @Override

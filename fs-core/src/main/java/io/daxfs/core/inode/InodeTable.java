@@ -22,40 +22,57 @@ public final class InodeTable {
     public static final int HEAD = 8;
     public static final int GENERATION = 16;
     public static final int CRC = 60;
-    /** Records copied per step of {@link #scanUsed}: 64 KiB. */
-    private static final int SCAN_RECORDS = 1024;
+    /** Records copied per step of {@link #scanUsed} (256 KiB), a multiple of 64. */
+    private static final int SCAN_RECORDS = 4096;
+
+    /**
+     * Per thread, where a new record is encoded before its copy to the device: native (the copy is
+     * a streaming-store downcall) and reused, where an arena per create cost a malloc and a free.
+     */
+    private static final ThreadLocal<MemorySegment> RECORD_BUFFER =
+            ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(Layout.INODE_SIZE, 64));
 
     private final DaxDevice device;
     private final Layout layout;
-    private final BitSet used = new BitSet();
+    private final BitSet used;
     private long nextHint = Layout.ROOT_INO + 1;
 
     /** Reads which records are in use (tail != 0): cheap, one word per inode. */
     public InodeTable(DaxDevice device, Layout layout) {
         this.device = device;
         this.layout = layout;
-        used.set(0);
-        scanUsed();
+        this.used = scanUsed();
     }
 
     /**
-     * Marks the records whose tail is not 0, from copies of the table a chunk at a time: a device
-     * read per record costs a view each, which a freshly started daemon runs interpreted (a clean
-     * mount of a 1 GiB device spent ~0.1 s of CPU here).
+     * Which records are in use (tail not 0; record 0, reserved, counts as used), from copies of
+     * the table a chunk at a time: a device read per record costs a view each. A freshly started
+     * daemon runs this loop interpreted until the JIT compiles it, so the bits are gathered 64 to a
+     * word and the set is made once at the end: a {@code BitSet.set} per record made this about 80
+     * ms of a clean mount of 1M inodes (docs/BENCHMARKS.md, the million section).
      */
-    private void scanUsed() {
+    private BitSet scanUsed() {
         int wordsPerRecord = Layout.INODE_SIZE / Long.BYTES;
+        long count = layout.inodeCount();
+        long[] bits = new long[(int) ((count + 63) / 64)];
         long[] words = new long[SCAN_RECORDS * wordsPerRecord];
-        MemorySegment table = device.directAccess(layout.inodeOffset(0), layout.inodeCount() * Layout.INODE_SIZE);
-        for (long first = 0; first < layout.inodeCount(); first += SCAN_RECORDS) {
-            int records = (int) Math.min(SCAN_RECORDS, layout.inodeCount() - first);
+        MemorySegment table = device.directAccess(layout.inodeOffset(0), count * Layout.INODE_SIZE);
+        for (long first = 0; first < count; first += SCAN_RECORDS) {
+            int records = (int) Math.min(SCAN_RECORDS, count - first);
             MemorySegment.copy(table, Layouts.LONG, first * Layout.INODE_SIZE, words, 0, records * wordsPerRecord);
-            for (int r = 0; r < records; r++) {
-                if (words[r * wordsPerRecord + TAIL / Long.BYTES] != 0 && first + r > 0) {
-                    used.set((int) (first + r));
+            // first and w are multiples of 64: record r is bit r % 64 of word (first + w) / 64
+            for (int w = 0; w < records; w += 64) {
+                long word = 0;
+                for (int r = w, end = Math.min(records, w + 64); r < end; r++) {
+                    if (words[r * wordsPerRecord + TAIL / Long.BYTES] != 0) {
+                        word |= 1L << r;
+                    }
                 }
+                bits[(int) ((first + w) >>> 6)] = word;
             }
         }
+        bits[0] |= 1;
+        return BitSet.valueOf(bits);
     }
 
     public long inodeCount() {
@@ -111,12 +128,10 @@ public final class InodeTable {
      * that the journaled tail store alone brings it to life.
      */
     public void writeNewRecord(long ino, long head, long generation) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment rec = arena.allocate(Layout.INODE_SIZE, 8);
-            encode(rec, head, generation);
-            device.copyIn(rec, layout.inodeOffset(ino));
-            device.fence();
-        }
+        MemorySegment rec = RECORD_BUFFER.get();
+        encode(rec, head, generation);
+        device.copyIn(rec, layout.inodeOffset(ino));
+        device.fence();
     }
 
     static void encode(MemorySegment rec, long head, long generation) {

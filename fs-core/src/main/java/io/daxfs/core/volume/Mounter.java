@@ -89,7 +89,7 @@ public final class Mounter {
             throw new CorruptImageException("filesystem was not cleanly unmounted; mount it read-write once to "
                     + "recover, or run fsck.daxfs");
         }
-        InodeTable table = new InodeTable(device, layout);
+        InodeTable table;
         OrphanTable orphanTable = new OrphanTable(device);
         BlockAllocator allocator = null;
         SlotAllocator slots = null;
@@ -111,11 +111,13 @@ public final class Mounter {
                     LOG.info("journal: rolled back an interrupted operation ({} commit words)", undone);
                 }
             }
-            table = new InodeTable(device, layout);
+            table = new InodeTable(device, layout); // read after the roll-back, which may change records
             census = Recovery.scan(table, reader, new InodeLoader(table, reader));
             allocator = BlockAllocator.fromUsed(layout, census.used());
             slots = SlotAllocator.of(allocator, census.slots());
             verification = MountVerification.of(census);
+        } else {
+            table = new InodeTable(device, layout);
         }
         boolean crashed = sb.state() != State.CLEAN;
         if (!table.isUsed(Layout.ROOT_INO)) {
