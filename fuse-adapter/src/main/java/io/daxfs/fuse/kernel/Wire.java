@@ -99,7 +99,9 @@ final class Wire {
         long size = body.byteSize();
         for (long i = at; i < size; i++) {
             if (body.get(ValueLayout.JAVA_BYTE, i) == 0) {
-                return body.asSlice(at, i - at).toArray(ValueLayout.JAVA_BYTE);
+                byte[] name = new byte[(int) (i - at)]; // copied straight: no slice per name
+                MemorySegment.copy(body, ValueLayout.JAVA_BYTE, at, name, 0, name.length);
+                return name;
             }
         }
         throw new FuseError(FuseError.EINVAL, "name without its NUL terminator");
