@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# bin/bench startup [-n ROUNDS] [BIN_DIR[::MOUNT_OPTIONS]...]: how long the commands take to start
+# bin/bench startup [-n ROUNDS] [-i IMAGE] [BIN_DIR[::MOUNT_OPTIONS]...]: how long the commands take to start
 # and finish, as a harness sees them. Per BIN_DIR (default: this checkout's bin/; give several to
 # compare launchers side by side, e.g. an installed /usr/share/daxfs/bin; "::transport=kernel" adds
 # mount options) and per step, the median of ROUNDS (10) runs
@@ -8,16 +8,21 @@
 #   mount      daxfs IMAGE MNT until the mount is live (the launcher returns then)
 #   fsck       fsck.daxfs -n of the clean 1 GiB image
 #   umount     fusermount -u MNT until the daemon process has exited
+#   -i IMAGE   mounts and checks (fsck.daxfs -f -n) a cleanly unmounted IMAGE instead, every round, e.g.
+#              the million-file image of bin/bench million -Dbench.millionImage=PATH; no mkfs rows
 #   *-cpu      CPU time (user+sys, all threads) of mkfs and fsck, and of the daemon until the mount
 #              was live, which depends less on the machine's load than the elapsed times do
 # and the load average (1 min) before and after. Not a test: timings on a shared machine are noisy;
 # compare variants of one run.
 set -euo pipefail
-rounds=10
-if [[ ${1:-} == -n ]]; then
-  rounds=$2
+rounds=10 image=""
+while [[ ${1:-} == -n || ${1:-} == -i ]]; do
+  case $1 in
+    -n) rounds=$2 ;;
+    -i) image=$(readlink -f -- "$2") && [[ -f $image ]] || { echo "bench startup: no image $2" >&2; exit 2; } ;;
+  esac
   shift 2
-fi
+done
 here=$(dirname "$(readlink -f "$0")")
 bins=("$@")
 ((${#bins[@]})) || bins=("$(readlink -f "$here/..")")
@@ -66,12 +71,16 @@ timed() {
 
 # Runs one round of the four steps with the launchers in $1; appends "variant step seconds" lines.
 round() {
-  local bin=${1%%::*} options="" variant=$2 img=$work/img-$2 t s pid
+  local bin=${1%%::*} options="" variant=$2 img=${image:-$work/img-$2} fsck_flags=(-n) t s pid
   [[ $1 == *::* ]] && options=${1#*::}
-  rm -f -- "$img"
-  timed "$bin/mkfs.daxfs" -f -q -s 1G "$img"
-  echo "$variant mkfs $WALL"
-  echo "$variant mkfs-cpu $CPU"
+  if [[ -n $image ]]; then
+    fsck_flags=(-f -n)
+  else
+    rm -f -- "$img"
+    timed "$bin/mkfs.daxfs" -f -q -s 1G "$img"
+    echo "$variant mkfs $WALL"
+    echo "$variant mkfs-cpu $CPU"
+  fi
   now t
   "$bin/daxfs" "$img" "$mnt" ${options:+-o "$options"}
   since s "$t"
@@ -85,7 +94,7 @@ round() {
   while running "$pid"; do nap; done
   since s "$t"
   echo "$variant umount $s"
-  timed "$bin/fsck.daxfs" -n "$img"
+  timed "$bin/fsck.daxfs" "${fsck_flags[@]}" "$img"
   echo "$variant fsck $WALL"
   echo "$variant fsck-cpu $CPU"
 }
@@ -103,6 +112,7 @@ for i in "${!bins[@]}"; do
   for step in mkfs mkfs-cpu mount mount-cpu fsck fsck-cpu umount; do
     awk -v v="$i" -v s="$step" '$1 == v && $2 == s { print $3 }' "$samples" | sort -g |
       awk -v b="${bins[$i]}" -v s="$step" '{ x[NR] = $1 } END {
+        if (!NR) exit
         m = NR % 2 ? x[(NR + 1) / 2] : (x[NR / 2] + x[NR / 2 + 1]) / 2
         printf "%-40s %-9s %8.3f %8.3f %8.3f\n", b, s, m, x[1], x[NR] }'
   done
