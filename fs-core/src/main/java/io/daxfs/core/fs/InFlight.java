@@ -1,20 +1,20 @@
 package io.daxfs.core.fs;
 
-import java.util.concurrent.atomic.LongAdder;
+import io.daxfs.core.volume.StripedCount;
 import java.util.concurrent.locks.LockSupport;
 
 /**
  * The operations running on a mounted {@link DaxFileSystem}, and the shutting of it at close: once
  * {@link #shutAndDrain} returns, every operation that entered has left and none enters again, so
- * none touches the device after the unmount. Counted on striped cells ({@link LongAdder}): threads
- * on different cores write different cache lines, where a read-write lock's read side made every
+ * none touches the device after the unmount. Counted on a {@link StripedCount}: threads on
+ * different cores write different cache lines, where a read-write lock's read side made every
  * operation of every thread write one shared word (it kept stat and 4 KiB reads on two threads from
  * scaling; docs/BENCHMARKS.md). Thread-safe.
  */
 final class InFlight {
     private static final long DRAIN_POLL_NS = 50_000;
 
-    private final LongAdder running = new LongAdder();
+    private final StripedCount running = new StripedCount();
     private volatile boolean shut;
 
     /** Enters an operation; false (and nothing to undo) once the gate is shut. */

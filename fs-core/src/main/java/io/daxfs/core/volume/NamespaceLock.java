@@ -1,26 +1,20 @@
 package io.daxfs.core.volume;
 
-import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * The volume's namespace lock (docs/ARCHITECTURE.md, "Locking"): operations that change names in
  * one directory hold it shared and run in parallel; rename and unmount hold it alone. Not
- * reentrant. The shared holders are counted on striped cells, a thread always on the cell of its
- * own stripe, each cell on cache lines of its own: a {@code ReentrantReadWriteLock}'s read side
- * made every create and unlink of every thread write one shared word, whose cache line then
- * bounced between the cores. Taking it alone is rare and pays for that: it announces itself, then
+ * reentrant. The shared holders are counted on a {@link StripedCount}: a
+ * {@code ReentrantReadWriteLock}'s read side made every create and unlink of every thread write
+ * one shared word, whose cache line then bounced between the cores. Taking it alone is rare and pays for that: it announces itself, then
  * waits until every shared holder has left. Thread-safe.
  */
 public final class NamespaceLock {
-    /** Stripes: a power of two, four per core, so that threads rarely share one. */
-    private static final int STRIPES = Integer.highestOneBit(Runtime.getRuntime().availableProcessors() * 8 - 1);
-    /** Longs between two cells: 128 bytes, so no two cells share a line (nor a prefetched pair). */
-    private static final int PAD = 16;
     private static final long DRAIN_POLL_NS = 100_000;
 
-    private final AtomicLongArray shared = new AtomicLongArray(STRIPES * PAD);
+    private final StripedCount shared = new StripedCount();
     /** Held by the thread that holds the lock alone, or is waiting for the shared holders to leave. */
     private final ReentrantLock alone = new ReentrantLock();
     /** That thread, or null: what a shared taker checks after counting itself in. */
@@ -28,13 +22,12 @@ public final class NamespaceLock {
 
     /** Takes the lock shared; waits while a thread holds it, or is taking it, alone. */
     public void lockShared() {
-        int cell = cell();
         while (true) {
-            shared.getAndIncrement(cell);
+            shared.increment();
             if (exclusiveOwner == null) { // read after the increment: lockExclusive sees it or it is seen here
                 return;
             }
-            leave(cell);
+            leave();
             alone.lock(); // waits for the exclusive holder to finish
             alone.unlock();
         }
@@ -42,14 +35,14 @@ public final class NamespaceLock {
 
     /** Lets go of a shared hold taken by this thread. */
     public void unlockShared() {
-        leave(cell());
+        leave();
     }
 
     /** Takes the lock alone: no new shared holder gets in, and those inside have left when this returns. */
     public void lockExclusive() {
         alone.lock();
         exclusiveOwner = Thread.currentThread();
-        while (sharedHolders() != 0) {
+        while (shared.sum() != 0) {
             LockSupport.parkNanos(this, DRAIN_POLL_NS);
         }
     }
@@ -64,25 +57,11 @@ public final class NamespaceLock {
     }
 
     /** Uncounts a shared holder, and wakes a thread waiting to take the lock alone. */
-    private void leave(int cell) {
-        shared.getAndDecrement(cell);
+    private void leave() {
+        shared.decrement();
         Thread waiting = exclusiveOwner;
         if (waiting != null) {
             LockSupport.unpark(waiting);
         }
-    }
-
-    private long sharedHolders() {
-        long sum = 0;
-        for (int i = 0; i < STRIPES; i++) {
-            sum += shared.get(i * PAD);
-        }
-        return sum;
-    }
-
-    /** This thread's cell: the same for its every lock and unlock, so no cell ever counts below its holders. */
-    private static int cell() {
-        long id = Thread.currentThread().threadId();
-        return (int) ((id ^ (id >>> 16)) & (STRIPES - 1)) * PAD;
     }
 }
