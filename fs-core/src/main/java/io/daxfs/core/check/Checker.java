@@ -261,9 +261,9 @@ public final class Checker {
 
     /**
      * Reads which records are in use as mount does ({@link InodeTable}) and as the journal's
-     * roll-back will leave them, then checks the logs
-     * on every processor ({@link ParallelInodeScan}); the results are taken in inode order, so the
-     * report reads as a check on one thread would write it.
+     * roll-back will leave them, then checks the logs on every processor ({@link
+     * ParallelInodeScan}); the results are taken in inode order, so the report reads as a check on
+     * one thread would write it.
      */
     private void inodes() {
         Layout layout = a.layout;
@@ -718,9 +718,9 @@ public final class Checker {
     /**
      * The blocks in use. The counted inodes were tallied as their logs were read; the replayed
      * ones join the tally now. If no block has two owners (and no counted inode was lost since),
-     * that is all. Otherwise every live inode is
-     * replayed and the blocks are given out one by one in the order that decides which owner
-     * keeps a block ({@link #blocksOneByOne}): damaged images only pay for that.
+     * that is all. Otherwise every live inode is replayed and the blocks are given out one by one
+     * in the order that decides which owner keeps a block ({@link #blocksOneByOne}): damaged
+     * images only pay for that.
      */
     private void blocks() {
         listener.progress("blocks", 0, 1);
