@@ -41,7 +41,9 @@ import java.util.concurrent.Future;
  * <p>Sizes can be changed with system properties (through {@code DAXFS_JAVA_OPTS}):
  * {@code bench.fileMiB} (per thread, default 256), {@code bench.files} (default 100000),
  * {@code bench.mountGiB} (default 1), {@code bench.batches} (data rounds, 7),
- * {@code bench.metadataRounds} (5), {@code bench.rounds} (mount repetitions, 2).
+ * {@code bench.metadataRounds} (5), {@code bench.statPasses} (passes over the files per stat round,
+ * 16), {@code bench.rounds} (mount repetitions, 2); {@code bench.only=metadata} measures the
+ * create, stat and unlink rows alone.
  */
 public final class FsBench {
     private static final long MIB = 1L << 20;
@@ -56,6 +58,9 @@ public final class FsBench {
     private static final int ROUNDS = Integer.getInteger("bench.rounds", 2);
     private static final int BATCHES = Integer.getInteger("bench.batches", 7);
     private static final int METADATA_ROUNDS = Integer.getInteger("bench.metadataRounds", 5);
+    /** A pass of stat over 100k files takes 25-50 ms, so a few ms of a neighbour decided a round's ratio. */
+    private static final int STAT_PASSES = Integer.getInteger("bench.statPasses", 16);
+    private static final boolean METADATA_ONLY = "metadata".equals(System.getProperty("bench.only", ""));
     private static final ThreadMXBean MX = ManagementFactory.getThreadMXBean();
     /** Two files of FILE_SIZE, room for copy-on-write, and one 4 KiB log page per created file. */
     private static final long DATA_DEVICE = 2 * FILE_SIZE + 512 * MIB + (long) FILES * 2 * PAGE + 256 * MIB;
@@ -110,7 +115,8 @@ public final class FsBench {
                 FILE_SIZE / MIB, DATA_DEVICE / MIB, FILES, MOUNT_DATA / MIB, FILES);
         System.out.println("throughput: " + BATCHES + " rounds after a warm-up, one timed batch of 1 and of 2 threads "
                 + "each per round (and of the raw copy beside 1 MiB writes); metadata: " + METADATA_ROUNDS + " rounds "
-                + "of 1 and 2 threads after an untimed one; cells of the first table: best round; mount: best of "
+                + "of 1 and 2 threads after an untimed one, stat " + STAT_PASSES + " passes over the files per round"
+                + (METADATA_ONLY ? " (metadata rows only)" : "") + "; cells of the first table: best round; mount: best of "
                 + ROUNDS + "; load average at start: " + loadAverage());
         System.out.println();
         for (PersistenceMode mode : MODES) {
@@ -119,7 +125,9 @@ public final class FsBench {
         for (int m = 0; m < MODES.length; m++) {
             long t0 = System.nanoTime();
             engine(m);
-            mounts(m);
+            if (!METADATA_ONLY) {
+                mounts(m);
+            }
             System.err.printf("flush=%s done in %.0f s%n", MODES[m].optionName(), (System.nanoTime() - t0) / 1e9);
         }
         printTable();
@@ -196,6 +204,10 @@ public final class FsBench {
 
     private void engine(int m) throws Exception {
         PersistenceMode mode = MODES[m];
+        if (METADATA_ONLY) {
+            metadataOnly(m);
+            return;
+        }
         try (DaxDevice device = open("data-" + mode.optionName(), DATA_DEVICE, mode);
                 DaxDevice raw = open("raw-" + mode.optionName(), 2 * FILE_SIZE, mode);
                 Arena arena0 = Arena.ofShared();
@@ -237,6 +249,23 @@ public final class FsBench {
         } finally {
             delete("data-" + mode.optionName());
             delete("raw-" + mode.optionName());
+        }
+    }
+
+    /** The metadata rows alone, on a device with room for their files' logs. */
+    private void metadataOnly(int m) throws Exception {
+        PersistenceMode mode = MODES[m];
+        String name = "meta-" + mode.optionName();
+        try (DaxDevice device = open(name, (long) FILES * 2 * PAGE + 256 * MIB, mode)) {
+            deviceDescriptions[m] = device.describe();
+            device.zero(0, device.size());
+            device.fence();
+            DaxFileSystem.format(device, FormatOptions.defaults().withInodeCount(INODES));
+            try (DaxFileSystem fs = DaxFileSystem.mount(device, MountOptions.defaults())) {
+                metadataRows(fs, m);
+            }
+        } finally {
+            delete(name);
         }
     }
 
@@ -402,7 +431,9 @@ public final class FsBench {
 
     /**
      * Create, stat and unlink of {@code FILES} empty files: one thread in one directory, two threads
-     * half each in a directory of its own; rounds of one and two threads alternate (which goes
+     * half each in a directory of its own; stat looks every file up {@code STAT_PASSES} times per
+     * round, so a round lasts long enough (300 ms or more) that a neighbour's hiccup of a few ms
+     * does not decide its ratio; rounds of one and two threads alternate (which goes
      * first alternates too), after one untimed round of each.
      */
     private void metadataRows(DaxFileSystem fs, int m) throws Exception {
@@ -435,9 +466,11 @@ public final class FsBench {
                 fs.create(dirs[t], name, MODE_FILE, 0, 0, 0);
             }
         });
-        timeOnce("stat", col, threads, ops, timed, t -> {
-            for (String name : names) {
-                fs.getattr(fs.lookup(dirs[t], name));
+        timeOnce("stat", col, threads, ops * STAT_PASSES, timed, t -> {
+            for (int pass = 0; pass < STAT_PASSES; pass++) {
+                for (String name : names) {
+                    fs.getattr(fs.lookup(dirs[t], name));
+                }
             }
         });
         timeOnce("unlink", col, threads, ops, timed, t -> {
