@@ -83,6 +83,8 @@ public final class FsBench {
     private final Map<String, List<List<Double>>> cpuSamples = new LinkedHashMap<>();
     /** Row name → per column, the cores the rest of the JVM (GC, JIT) kept busy in every batch or round. */
     private final Map<String, List<List<Double>>> otherSamples = new LinkedHashMap<>();
+    /** Row name → per column, the wall nanoseconds per operation less the threads' waits for a core. */
+    private final Map<String, List<List<Double>>> unqueuedSamples = new LinkedHashMap<>();
     private final String[] deviceDescriptions = new String[MODES.length];
     /** Lines printed under the table. */
     private final List<String> notes = new ArrayList<>();
@@ -167,7 +169,7 @@ public final class FsBench {
         for (int i = 0; i < cells.length; i++) {
             for (int r = 0; r < parallel.rounds(); r++) {
                 sample(cells[i].row(), column(m, cells[i].threadIndex()), rounds.wall()[i][r], rounds.cpu()[i][r],
-                        rounds.otherCores()[i][r]);
+                        rounds.otherCores()[i][r], rounds.unqueued()[i][r]);
             }
         }
     }
@@ -175,9 +177,10 @@ public final class FsBench {
     /**
      * Keeps one batch's or round's nanoseconds per operation, for the scaling table (in the order
      * they ran: the same index of two cells measured together is the same round), and the best;
-     * {@code otherCores}: the cores the rest of the JVM kept busy meanwhile.
+     * {@code otherCores}: the cores the rest of the JVM kept busy meanwhile; {@code unqueuedNs}: the
+     * wall time less the threads' waits for a core.
      */
-    private void sample(String row, int column, double wallNs, double cpuNs, double otherCores) {
+    private void sample(String row, int column, double wallNs, double cpuNs, double otherCores, double unqueuedNs) {
         double[] bestWall = results.get(row);
         if (bestWall == null || Double.isNaN(bestWall[column]) || wallNs < bestWall[column]) {
             put(results, row, column, wallNs);
@@ -186,7 +189,7 @@ public final class FsBench {
         if (bestCpu == null || Double.isNaN(bestCpu[column]) || cpuNs < bestCpu[column]) {
             put(cpuResults, row, column, cpuNs);
         }
-        for (var map : List.of(wallSamples, cpuSamples, otherSamples)) {
+        for (var map : List.of(wallSamples, cpuSamples, otherSamples, unqueuedSamples)) {
             map.computeIfAbsent(row, k -> {
                 List<List<Double>> columns = new ArrayList<>();
                 for (int c = 0; c < COLUMNS; c++) {
@@ -198,6 +201,7 @@ public final class FsBench {
         wallSamples.get(row).get(column).add(wallNs);
         cpuSamples.get(row).get(column).add(cpuNs);
         otherSamples.get(row).get(column).add(otherCores);
+        unqueuedSamples.get(row).get(column).add(unqueuedNs);
     }
 
     // ---- data and metadata on one device per persistence mode ----
@@ -482,10 +486,11 @@ public final class FsBench {
 
     /** Runs {@code work} once on {@code threads} threads at once; keeps its times per operation if {@code timed}. */
     private void timeOnce(String row, int col, int threads, long ops, boolean timed, PerThread work) throws Exception {
-        long[] cpu = new long[2];
+        long[] cpu = new long[3];
         long nanos = parallel.time(threads, (t, n) -> work.run(t), 1, cpu);
         if (timed) {
-            sample(row, col, (double) nanos / ops, (double) cpu[0] / ops, (double) (cpu[1] - cpu[0]) / nanos);
+            sample(row, col, (double) nanos / ops, (double) cpu[0] / ops, (double) (cpu[1] - cpu[0]) / nanos,
+                    (double) cpu[2] / ops);
         }
     }
 
@@ -696,8 +701,8 @@ public final class FsBench {
      */
     private void printScaling() {
         System.out.println("| two threads vs one | flush | 1T on-CPU | 2T on-CPU | 2T/1T on-CPU | 1T wall | 2T wall | "
-                + "2T/1T wall | rest of the JVM, 1T / 2T | target |");
-        System.out.println("|---|---|---:|---:|---:|---:|---:|---:|---:|---|");
+                + "2T/1T wall | 2T/1T wall less core waits | rest of the JVM, 1T / 2T | target |");
+        System.out.println("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|");
         String[][] rows = {{"w4r", "write 4 KiB random"}, {"r4r", "read 4 KiB random"},
                 {"create", "create, separate directories"}, {"stat", "stat, separate directories"},
                 {"unlink", "unlink, separate directories"}};
@@ -707,12 +712,14 @@ public final class FsBench {
                 double[] cpu2 = rates(cpuSamples, row[0], column(m, 1), 2);
                 double[] wall1 = rates(wallSamples, row[0], column(m, 0), 1);
                 double[] wall2 = rates(wallSamples, row[0], column(m, 1), 2);
+                double[] unqueued1 = rates(unqueuedSamples, row[0], column(m, 0), 1);
+                double[] unqueued2 = rates(unqueuedSamples, row[0], column(m, 1), 2);
                 if (cpu1 == null || cpu2 == null) {
                     continue;
                 }
-                System.out.printf(Locale.ROOT, "| %s | %s | %s | %s | %s | %s | %s | %s | %s | >= 1.8x |%n", row[1],
+                System.out.printf(Locale.ROOT, "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | >= 1.8x |%n", row[1],
                         MODES[m].optionName(), spread(cpu1), spread(cpu2), ratios(cpu2, cpu1), spread(wall1),
-                        spread(wall2), ratios(wall2, wall1), otherCores(row[0], m));
+                        spread(wall2), ratios(wall2, wall1), ratios(unqueued2, unqueued1), otherCores(row[0], m));
             }
         }
         for (int m = 0; m < MODES.length; m++) {
@@ -724,7 +731,7 @@ public final class FsBench {
                 continue;
             }
             System.out.printf(Locale.ROOT, "| write 1 MiB / raw copy, both 2T (MiB/s) | %s | raw %s | write %s | %s | "
-                    + "raw %s | write %s | %s | %s | >= 90%% |%n", MODES[m].optionName(), spread(raw), spread(w),
+                    + "raw %s | write %s | %s | — | %s | >= 90%% |%n", MODES[m].optionName(), spread(raw), spread(w),
                     percents(w, raw), spread(rawWall), spread(ww), percents(ww, rawWall), otherCores("w1m", m));
         }
         System.out.println();
@@ -733,7 +740,9 @@ public final class FsBench {
                 + "ratio in each round, the two measured one after the other; 1 MiB rows in MiB/s, the others in "
                 + "operations per second; on-CPU rates of two threads are per CPU-second times two, so a thread "
                 + "parked on a lock does not show (ratios above 2 are such artefacts); wall ratios need a quiet "
-                + "machine; rest of the JVM: median cores the process used beyond the measured threads (GC, JIT), "
+                + "machine; wall less core waits: each thread's time less the time it waited in the run queue for a "
+                + "core (/proc/thread-self/schedstat), the longest of the threads: what the wall ratio would be "
+                + "without neighbours, lock waits included; rest of the JVM: median cores the process used beyond the measured threads (GC, JIT), "
                 + "at 1 and 2 threads: on 2 cores that much of the second core is not the second thread's. "
                 + "Load average now: " + loadAverage());
     }
