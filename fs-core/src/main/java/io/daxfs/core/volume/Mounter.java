@@ -108,7 +108,7 @@ public final class Mounter {
             if (!readOnly) {
                 int undone = new Journal(device).recover(layout);
                 if (undone > 0) {
-                    LOG.info("journal: rolled back an interrupted operation ({} commit words)", undone);
+                    LOG.info("journal: rolled back interrupted operations ({} commit words)", undone);
                 }
             }
             table = new InodeTable(device, layout); // read after the roll-back, which may change records
