@@ -276,7 +276,7 @@ public final class Checker {
         }
         Thread caller = Thread.currentThread();
         List<LogChecks> parts = ParallelInodeScan.run(inUse, count, Runtime.getRuntime().availableProcessors(),
-                () -> new LogChecks(caller, count));
+                () -> new LogChecks(caller, count), () -> false);
         List<InodeInfo> infos = new ArrayList<>(inUse.cardinality());
         List<Analysis.Finding> findings = new ArrayList<>();
         tally = parts.getFirst().tally;
