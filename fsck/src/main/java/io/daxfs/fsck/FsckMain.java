@@ -1,6 +1,7 @@
 package io.daxfs.fsck;
 
 import io.daxfs.core.format.DaxfsVersion;
+import io.daxfs.core.journal.Journal;
 import io.daxfs.core.balloc.BlockAllocator;
 import io.daxfs.core.check.CheckReport;
 import io.daxfs.core.check.Checker;
@@ -251,7 +252,7 @@ public final class FsckMain {
             } catch (CorruptImageException e) {
                 return null;
             }
-            if (sb.state() != Superblock.State.CLEAN || device.getLong(Layout.offsetOf(Layout.JOURNAL_BLOCK)) != 0
+            if (sb.state() != Superblock.State.CLEAN || !Journal.idle(device)
                     || !sb.freeList().present()) {
                 return null;
             }

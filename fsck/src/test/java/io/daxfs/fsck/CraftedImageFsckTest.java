@@ -57,11 +57,11 @@ class CraftedImageFsckTest {
         Path file = crafted("journal", c -> {
             long word = c.layout().inodeOffset(a) + InodeTable.GENERATION;
             c.markDirty();
-            c.setJournal(new long[] {word}, new long[] {c.device().getLong(word) + 1});
+            c.setJournal(5, new long[] {word}, new long[] {c.device().getLong(word) + 1});
         });
         FsckRunner check = fsck("-n", file.toString());
         assertEquals(4, check.code(), check.toString());
-        assertTrue(check.errorLines().getFirst().contains("journal record 0 points at byte"), check.toString());
+        assertTrue(check.errorLines().getFirst().contains("journal lane 5 record 0 points at byte"), check.toString());
         FsckRunner repair = fsck("-fy", file.toString());
         assertEquals(1, repair.code(), repair.toString());
         FsckRunner again = fsck("-f", file.toString());

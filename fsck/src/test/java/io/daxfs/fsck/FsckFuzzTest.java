@@ -22,6 +22,7 @@ import io.daxfs.core.format.Layout;
 import io.daxfs.core.format.Superblock;
 import io.daxfs.core.fs.DaxFileSystem;
 import io.daxfs.core.inode.InodeTable;
+import io.daxfs.core.journal.Journal;
 import io.daxfs.core.log.LogCorruptException;
 import io.daxfs.core.log.LogEntry.DentryAdd;
 import io.daxfs.core.log.LogEntry.InodeEntry;
@@ -270,8 +271,9 @@ class FsckFuzzTest {
                     long word = layout.inodeOffset(ino) + 8L * new int[] {0, 1, 2, 3, 7}[r.nextInt(5)];
                     long old = c.device().getLong(word) + (r.nextBoolean() ? 1 : -64);
                     c.markDirty();
-                    c.setJournal(new long[] {word}, new long[] {old});
-                    yield "journal record on byte " + word + " (inode " + ino + ")";
+                    int lane = r.nextInt(Journal.LANES);
+                    c.setJournal(lane, new long[] {word}, new long[] {old});
+                    yield "journal lane " + lane + " record on byte " + word + " (inode " + ino + ")";
                 }
                 case 5 -> {
                     long[] pages = c.logSegments(ino);
@@ -530,8 +532,9 @@ class FsckFuzzTest {
             long backup = Layout.offsetOf(layout.backupSuperblockBlock());
             groups.get(0).add(new Region("sb", 0, 512, 0, 508, 508, false));
             groups.get(1).add(new Region("backup-sb", backup, 512, backup, 508, backup + 508, false));
-            long journal = Layout.offsetOf(Layout.JOURNAL_BLOCK);
-            groups.get(2).add(new Region("journal", journal, 64, 0, 0, 0, false));
+            for (int lane = 0; lane < Journal.LANES; lane++) {
+                groups.get(2).add(new Region("journal lane " + lane, Journal.laneOffset(lane), 64, 0, 0, 0, false));
+            }
             groups.get(3).add(new Region("orphans", Layout.offsetOf(Layout.ORPHAN_START_BLOCK),
                     Layout.ORPHAN_SLOTS * 8, 0, 0, 0, false));
             for (long ino = 1; ino < layout.inodeCount(); ino++) {

@@ -100,13 +100,15 @@ final class DaxFuse extends FuseStubFS {
     /**
      * libfuse2 answers ioctls on directories with ENOTTY unless the filesystem wants
      * FUSE_CAP_IOCTL_DIR, which the DAX flag of a directory (inherited by new files) needs. INIT is
-     * also the first sign that libfuse's mount is in place.
+     * also the first sign that libfuse's mount is in place, and the time to start the clean mount's
+     * verification.
      */
     @Override
     public Pointer init(Pointer conn) {
         int capable = conn.getInt(CONN_CAPABLE_OFFSET);
         conn.putInt(CONN_WANT_OFFSET, conn.getInt(CONN_WANT_OFFSET) | (capable & FUSE_CAP_IOCTL_DIR));
         onInit.run();
+        fs.startVerification();
         return null;
     }
 

@@ -91,6 +91,12 @@ final class DaxLowLevel implements LowLevelFileSystem {
         return fs.options().writeback() == MountOptions.Writeback.FSYNC;
     }
 
+    /** The connection is up: the clean mount's verification may take the processors now. */
+    @Override
+    public void init(long flags) {
+        fs.startVerification();
+    }
+
     /** The caller uid fs-core clears set-id bits for: any but root when the kernel's kill flag is set. */
     private static int killer(boolean kill) {
         return kill ? DaxFileSystem.UNPRIVILEGED_UID : DaxFileSystem.ROOT_UID;

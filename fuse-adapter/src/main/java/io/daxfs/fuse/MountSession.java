@@ -62,7 +62,7 @@ final class MountSession implements AutoCloseable {
     static MountSession open(MountConfig config, ReadyPipe ready) throws MountException {
         DaxDevice device = openDevice(config);
         try {
-            DaxFileSystem fs = DaxFileSystem.mount(device, config.coreOptions());
+            DaxFileSystem fs = DaxFileSystem.mountIdle(device, config.coreOptions(), DaxFileSystem.Clock.SYSTEM);
             return new MountSession(config, device, fs, ready);
         } catch (CorruptImageException e) {
             device.close();

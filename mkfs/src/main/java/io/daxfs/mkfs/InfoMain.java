@@ -234,7 +234,7 @@ public final class InfoMain {
         out.println();
         out.println("Geometry:");
         region("superblock", 0, 1, "");
-        region("journal", Layout.JOURNAL_BLOCK, 1, journalState(device, layout));
+        region("journal", Layout.JOURNAL_BLOCK, 1, journalState(device));
         region("orphan table", Layout.ORPHAN_START_BLOCK, Layout.ORPHAN_BLOCKS, orphanState(device));
         region("inode table", Layout.INODE_TABLE_START_BLOCK, layout.inodeTableBlocks(),
                 layout.inodeCount() + " records of " + Layout.INODE_SIZE + " bytes");
@@ -252,18 +252,24 @@ public final class InfoMain {
         out.printf("  %-18s %-26s %s%n", name, blocks + (count == 1 ? "" : " (" + count + ")"), note).flush();
     }
 
-    private String journalState(DaxDevice device, Layout layout) {
-        long base = Layout.offsetOf(Layout.JOURNAL_BLOCK);
-        long state = device.getLong(base);
-        if (state == 0) {
-            return "idle";
+    /** "idle", or what each lane that is not idle holds. */
+    private String journalState(DaxDevice device) {
+        List<String> lanes = new ArrayList<>();
+        for (int lane = 0; lane < Journal.LANES; lane++) {
+            long state = device.getLong(Journal.laneOffset(lane));
+            if (state == 0) {
+                continue;
+            }
+            int count = Journal.activeCount(state);
+            if (count < 0) {
+                damaged = true;
+                lanes.add("lane " + lane + " DAMAGED: state word 0x" + Long.toHexString(state));
+            } else {
+                lanes.add("lane " + lane + " active: an interrupted operation, " + count
+                        + " store(s) to roll back at mount");
+            }
         }
-        long count = state & 0xffffffffL;
-        if ((state & ~0xffffffffL) != Journal.ACTIVE || count < 1 || count > Journal.MAX_RECORDS) {
-            damaged = true;
-            return "DAMAGED: state word 0x" + Long.toHexString(state);
-        }
-        return "active: an interrupted operation, " + count + " store(s) to roll back at mount";
+        return lanes.isEmpty() ? "idle (" + Journal.LANES + " lanes)" : String.join("; ", lanes);
     }
 
     private static String orphanState(DaxDevice device) {

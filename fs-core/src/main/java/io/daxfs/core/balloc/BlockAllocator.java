@@ -458,17 +458,22 @@ public final class BlockAllocator {
                 n += r.withhold(used);
             }
             quarantined = shared.isEmpty() ? null : (BitSet) shared.clone();
-            for (Extent e : frees) {
-                for (FreeRegion r : regions) {
-                    long from = Math.max(e.start(), r.start);
-                    long to = Math.min(e.end(), r.end);
-                    if (from < to) {
-                        r.insertMissing(from, to - from, shared);
-                    }
-                }
-            }
+            insertFrees(frees, shared);
             return n;
         }));
+    }
+
+    /** Frees deferred while the gate was shut; the blocks of {@code shared} are left out. Locks held. */
+    private void insertFrees(List<Extent> frees, BitSet shared) {
+        for (Extent e : frees) {
+            for (FreeRegion r : regions) {
+                long from = Math.max(e.start(), r.start);
+                long to = Math.min(e.end(), r.end);
+                if (from < to) {
+                    r.insertMissing(from, to - from, shared);
+                }
+            }
+        }
     }
 
     /** The loaded list could not be verified: nothing is handed out, ever (the volume is read-only). */
@@ -499,11 +504,16 @@ public final class BlockAllocator {
 
     /**
      * Saves the free extents into the largest free extent itself (it is free, so writing there
-     * harms nothing) for a clean unmount. Returns {@link FreeList#NONE} if it does not fit, or if
-     * a loaded list was never verified (the next mount then scans the logs).
+     * harms nothing) for a clean unmount. An unmount before the verification of a loaded list was
+     * done saves that list with the frees made since (the next mount verifies what it loads).
+     * Returns {@link FreeList#NONE} if it does not fit, or if the verification was refused (the next
+     * mount then scans the logs).
      */
     public FreeList save(DaxDevice device) {
-        if (!gate.isOpen()) {
+        if (!gate.drainDeferred(frees -> allLocked(() -> {
+            insertFrees(frees, new BitSet());
+            return null;
+        }))) {
             return FreeList.NONE;
         }
         return allLocked(() -> {

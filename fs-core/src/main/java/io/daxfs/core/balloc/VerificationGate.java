@@ -4,6 +4,7 @@ import io.daxfs.core.Errno;
 import io.daxfs.core.FsException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 import java.util.function.Function;
 
 /**
@@ -95,6 +96,22 @@ final class VerificationGate<F> {
         open = refused == null;
         notifyAll();
         return result;
+    }
+
+    /**
+     * Unmount before the verification is done: {@code apply} gets the frees made meanwhile, and the
+     * gate stays shut. Returns false if the verification was refused (a list it could not verify
+     * must not be saved); true, without calling {@code apply}, if the gate is open.
+     */
+    synchronized boolean drainDeferred(Consumer<List<F>> apply) {
+        if (refused != null) {
+            return false;
+        }
+        if (deferred != null) {
+            apply.accept(deferred);
+            deferred = new ArrayList<>();
+        }
+        return true;
     }
 
     /** The verification failed: nothing is handed out, ever. */

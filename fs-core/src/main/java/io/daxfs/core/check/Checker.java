@@ -98,7 +98,6 @@ public final class Checker {
     }
 
     private static final long MAX_FILE_PAGES = Layout.MAX_FILE_SIZE / Layout.BLOCK_SIZE;
-    private static final long JOURNAL_BASE = Layout.offsetOf(Layout.JOURNAL_BLOCK);
 
     private final DaxDevice device;
     private final Listener listener;
@@ -214,47 +213,41 @@ public final class Checker {
     // ---- journal ----
 
     private void journal() {
-        long state = device.getLong(JOURNAL_BASE);
-        if (state == 0) {
+        for (int lane = 0; lane < Journal.LANES; lane++) {
+            lane(lane);
+        }
+    }
+
+    /**
+     * Checks one journal lane as {@link Journal#recover} reads it. Lanes never name the same word
+     * at once, so each active lane's undo joins the overlay on its own.
+     */
+    private void lane(int lane) {
+        long base = Journal.laneOffset(lane);
+        if (device.getLong(base) == 0) {
             return;
         }
-        int count = (int) (state & 0xffffffffL);
-        String damage = null;
-        if ((state & ~0xffffffffL) != Journal.ACTIVE || count < 1 || count > Journal.MAX_RECORDS
-                || device.getInt(JOURNAL_BASE + 12) != count) {
-            damage = "journal header is damaged (state 0x" + Long.toHexString(state) + ")";
-        } else {
-            MemorySegment body = device.directAccess(JOURNAL_BASE, 16 + 16L * count);
-            if (body.get(Layouts.INT, 8) != Checksums.crc32c(body, 12, 4 + 16L * count)) {
-                damage = "journal records fail their checksum";
-            } else {
-                Map<Long, Long> undo = new HashMap<>();
-                for (int i = 0; i < count && damage == null; i++) {
-                    long offset = body.get(Layouts.LONG, 16 + 16L * i);
-                    if (!Journal.isCommitWord(a.layout, offset)) {
-                        damage = "journal record " + i + " points at byte " + offset + ", which holds no commit word";
-                    }
-                    undo.put(offset, body.get(Layouts.LONG, 24 + 16L * i));
-                }
-                if (damage == null) {
-                    // Records are undone in order: the last one for an offset wins, as in recover().
-                    a.overlay.putAll(undo);
-                    String what = "interrupted operation in the journal (" + count
-                            + " commit words), will be rolled back";
-                    Layout layout = a.layout;
-                    Analysis.Fix fix = ctx -> new Journal(ctx.device()).recover(layout);
-                    if (clean()) {
-                        a.add(Kind.JOURNAL_ACTIVE_ON_CLEAN, 0, Layout.JOURNAL_BLOCK,
-                                "journal active on a cleanly unmounted filesystem: " + what, fix);
-                    } else {
-                        a.add(Kind.JOURNAL_ACTIVE, 0, Layout.JOURNAL_BLOCK, what, fix);
-                    }
-                    return;
-                }
-            }
+        String damage = Journal.damage(device, a.layout, lane);
+        if (damage != null) {
+            a.add(Kind.JOURNAL_DAMAGED, 0, Layout.JOURNAL_BLOCK, damage + "; the operation cannot be rolled back",
+                    ctx -> ctx.publish(base, 0));
+            return;
         }
-        a.add(Kind.JOURNAL_DAMAGED, 0, Layout.JOURNAL_BLOCK, damage + "; the operation cannot be rolled back",
-                ctx -> ctx.publish(JOURNAL_BASE, 0));
+        long[][] records = Journal.records(device, lane);
+        for (long[] record : records) {
+            // Records are undone in order: the last one for an offset wins, as in recover().
+            a.overlay.put(record[0], record[1]);
+        }
+        String what = "interrupted operation in journal lane " + lane + " (" + records.length
+                + " commit words), will be rolled back";
+        Layout layout = a.layout;
+        Analysis.Fix fix = ctx -> new Journal(ctx.device()).recoverLane(layout, lane);
+        if (clean()) {
+            a.add(Kind.JOURNAL_ACTIVE_ON_CLEAN, 0, Layout.JOURNAL_BLOCK,
+                    "journal active on a cleanly unmounted filesystem: " + what, fix);
+        } else {
+            a.add(Kind.JOURNAL_ACTIVE, 0, Layout.JOURNAL_BLOCK, what, fix);
+        }
     }
 
     // ---- inodes and their logs ----
@@ -283,7 +276,7 @@ public final class Checker {
         }
         Thread caller = Thread.currentThread();
         List<LogChecks> parts = ParallelInodeScan.run(inUse, count, Runtime.getRuntime().availableProcessors(),
-                () -> new LogChecks(caller, count));
+                () -> new LogChecks(caller, count), () -> false);
         List<InodeInfo> infos = new ArrayList<>(inUse.cardinality());
         List<Analysis.Finding> findings = new ArrayList<>();
         tally = parts.getFirst().tally;

@@ -117,15 +117,34 @@ public final class DaxFileSystem implements AutoCloseable {
         Mounter.format(device, options, Clock.SYSTEM.nowNs());
     }
 
-    /** Mounts the filesystem on {@code device} (recovering it after a crash). */
+    /**
+     * Mounts the filesystem on {@code device} (recovering it after a crash); the background
+     * verification of a clean mount starts at once.
+     */
     public static DaxFileSystem mount(DaxDevice device, MountOptions options) {
         return mount(device, options, Clock.SYSTEM);
     }
 
     public static DaxFileSystem mount(DaxDevice device, MountOptions options, Clock clock) {
+        DaxFileSystem fs = mountIdle(device, options, clock);
+        fs.startVerification();
+        return fs;
+    }
+
+    /**
+     * Mounts as {@link #mount}, but the verification of a clean mount waits for
+     * {@link #startVerification}, or for the first operation: a FUSE daemon starts it when the
+     * kernel's INIT arrives, so that reading every log does not take the processors from the mount.
+     */
+    public static DaxFileSystem mountIdle(DaxDevice device, MountOptions options, Clock clock) {
         Objects.requireNonNull(options, "options");
         Volume volume = Mounter.mount(device, options.readOnly(), options.indexCacheBytes(), clock.nowNs());
         return new DaxFileSystem(volume, options, clock);
+    }
+
+    /** Starts the background verification of a clean mount, if it has not started yet. */
+    public void startVerification() {
+        volume.verification().begin();
     }
 
     public long rootIno() {
@@ -1143,6 +1162,7 @@ public final class DaxFileSystem implements AutoCloseable {
             throw new FsException(Errno.EIO, "filesystem is unmounted");
         }
         try {
+            volume.verification().begin(); // an allocation would wait for it (see mountIdle)
             return op.get();
         } finally {
             inFlight.exit();

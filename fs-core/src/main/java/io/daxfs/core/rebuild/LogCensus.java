@@ -15,6 +15,7 @@ import java.util.BitSet;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.function.BooleanSupplier;
 
 /**
  * What every log on the device uses and names, read once on several threads: the blocks in use
@@ -62,10 +63,11 @@ public final class LogCensus {
      *
      * @throws io.daxfs.core.log.LogCorruptException if a log is damaged (the lowest inode's)
      */
-    public static LogCensus take(InodeTable table, LogReader reader, InodeLoader loader, BitSet inUse, int threads) {
+    public static LogCensus take(InodeTable table, LogReader reader, InodeLoader loader, BitSet inUse, int threads,
+            BooleanSupplier stop) {
         int inodeLimit = inUse.length();
         List<Counter> counters = ParallelInodeScan.run(inUse, table.inodeCount(), threads,
-                () -> new Counter(table, reader, loader, inodeLimit));
+                () -> new Counter(table, reader, loader, inodeLimit), stop);
         Counter all = counters.getFirst();
         for (int i = 1; i < counters.size(); i++) {
             all.merge(counters.get(i));

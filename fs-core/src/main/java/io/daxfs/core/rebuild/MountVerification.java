@@ -24,6 +24,10 @@ import org.slf4j.LoggerFactory;
  * with its names is never deleted. If a log cannot be read, nothing is handed out and names do not
  * change: the volume is read-only.
  *
+ * <p>The census is prepared at mount and starts with {@link #begin}: a FUSE daemon calls it when the
+ * kernel's INIT arrives, and every operation does (a no-op once started). An unmount {@link #stop}s
+ * it instead of waiting for it.
+ *
  * <p>After a crash the recovery scan has taken the census already, so {@link #of} checks the link
  * counts at once. Used by {@link io.daxfs.core.volume.Volume}; thread-safe.
  */
@@ -33,6 +37,11 @@ public final class MountVerification {
     private final CountDownLatch done = new CountDownLatch(1);
     private volatile Set<Long> wrongLinkCounts = Set.of();
     private volatile String failure;
+    private volatile boolean stopped;
+    /** Read on every operation's path ({@link #begin}): true once there is nothing left to start. */
+    private volatile boolean begun;
+    /** The census thread of a clean mount (null: nothing to verify); see {@link #begin}. */
+    private Thread censusThread;
 
     private MountVerification() {}
 
@@ -52,17 +61,51 @@ public final class MountVerification {
     }
 
     /**
-     * Starts verifying the inodes in use at a clean mount; {@code allocator} and {@code slots}
-     * wait for the result.
+     * Prepares the verification of the inodes in use at a clean mount; it runs from {@link #begin}
+     * on, and {@code allocator} and {@code slots} wait for its result.
      */
-    public static MountVerification start(InodeTable table, LogReader reader, BlockAllocator allocator,
+    public static MountVerification prepare(InodeTable table, LogReader reader, BlockAllocator allocator,
             SlotAllocator slots) {
         MountVerification v = new MountVerification();
         BitSet inUse = table.usedSnapshot();
         InodeLoader loader = new InodeLoader(table, reader);
-        Thread.ofPlatform().daemon().name("daxfs-mount-verify").start(() -> v.run(table, reader, loader, inUse,
-                allocator, slots));
+        v.censusThread = Thread.ofPlatform().daemon().name("daxfs-mount-verify").unstarted(() -> v.run(table, reader,
+                loader, inUse, allocator, slots));
         return v;
+    }
+
+    /**
+     * Starts the census if it is prepared and not started or stopped yet. A FUSE daemon calls this
+     * when the kernel's INIT arrives, so that the census does not take the processors from the
+     * mount itself; no request can come before INIT.
+     */
+    public void begin() {
+        if (begun) {
+            return;
+        }
+        synchronized (this) {
+            if (!begun && !stopped && censusThread != null) {
+                censusThread.start();
+            }
+            begun = true;
+        }
+    }
+
+    /**
+     * Unmount: a census still running stops after the inodes it is reading, and one not started never
+     * starts. The allocator then saves its loaded list unverified (the next mount verifies it again),
+     * so unmounting a large volume just after mounting it does not wait for every log to be read.
+     */
+    public void stop() {
+        synchronized (this) {
+            stopped = true;
+            if (!begun || censusThread == null) {
+                begun = true;
+                done.countDown();
+                return;
+            }
+        }
+        awaitDone();
     }
 
     private void run(InodeTable table, LogReader reader, InodeLoader loader, BitSet inUse, BlockAllocator allocator,
@@ -70,7 +113,12 @@ public final class MountVerification {
         long started = System.nanoTime();
         try {
             int threads = Math.max(1, Math.min(Runtime.getRuntime().availableProcessors(), 8));
-            LogCensus census = LogCensus.take(table, reader, loader, inUse, threads);
+            LogCensus census = LogCensus.take(table, reader, loader, inUse, threads, () -> stopped);
+            if (stopped) {
+                LOG.info("clean mount verification stopped by unmount after {} ms; the next mount verifies again",
+                        (System.nanoTime() - started) / 1_000_000);
+                return;
+            }
             long withheld = allocator.verified(census.used(), census.shared());
             slots.adopt(census.slots(), census.shared(), census.used());
             wrongLinkCounts = census.wrongLinkCounts();
@@ -117,14 +165,14 @@ public final class MountVerification {
      *     not all be read
      */
     public void await() {
+        begin();
         awaitDone();
         if (failure != null) {
             throw new FsException(Errno.EROFS, failure);
         }
     }
 
-    /** Waits until the verification is done, whatever its outcome (unmount). */
-    public void awaitDone() {
+    private void awaitDone() {
         boolean interrupted = false;
         while (true) {
             try {

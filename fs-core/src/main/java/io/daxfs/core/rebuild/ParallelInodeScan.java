@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
 /**
@@ -26,9 +27,11 @@ public final class ParallelInodeScan {
 
     /**
      * Calls a visitor from {@code factory} (one per thread, {@code threads} at most) for every set
-     * bit of {@code used} below {@code limit}; returns the visitors.
+     * bit of {@code used} below {@code limit}; returns the visitors. Once {@code stop} says true the
+     * threads visit no more inodes (the visitors then saw only part of {@code used}).
      */
-    public static <V extends Visitor> List<V> run(BitSet used, long limit, int threads, Supplier<V> factory) {
+    public static <V extends Visitor> List<V> run(BitSet used, long limit, int threads, Supplier<V> factory,
+            BooleanSupplier stop) {
         int n = (int) Math.max(1, Math.min(threads, (used.cardinality() + BATCH - 1) / BATCH));
         AtomicLong cursor = new AtomicLong(1);
         AtomicLong failedAt = new AtomicLong(Long.MAX_VALUE);
@@ -43,6 +46,10 @@ public final class ParallelInodeScan {
                         from = cursor.getAndAdd(BATCH)) {
                     long to = Math.min(limit, from + BATCH);
                     for (long ino = used.nextSetBit((int) from); ino >= 0 && ino < to; ino = used.nextSetBit((int) ino + 1)) {
+                        // per inode, not per batch: one batch can hold every directory of a tree
+                        if (stop.getAsBoolean()) {
+                            return;
+                        }
                         try {
                             visitor.visit(ino);
                         } catch (RuntimeException | Error e) {

@@ -28,7 +28,7 @@ public final class Recovery {
         int threads = Runtime.getRuntime().availableProcessors();
         LogCensus census;
         try {
-            census = LogCensus.take(table, reader, loader, table.usedSnapshot(), threads);
+            census = LogCensus.take(table, reader, loader, table.usedSnapshot(), threads, () -> false);
         } catch (LogCorruptException e) {
             throw new CorruptImageException(e.getMessage() + "; run fsck.daxfs");
         }

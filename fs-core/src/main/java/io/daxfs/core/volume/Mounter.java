@@ -77,7 +77,8 @@ public final class Mounter {
 
     /**
      * Mounts the filesystem on {@code device}, keeping at most {@code indexCacheBytes} of unused
-     * inodes in DRAM (see {@link InodeCache}).
+     * inodes in DRAM (see {@link InodeCache}). The verification of a clean mount is prepared, and
+     * starts with {@link MountVerification#begin}, or when an operation first waits for it.
      *
      * @throws CorruptImageException if the image is not a usable daxfs (the message says why and
      *     whether fsck can help)
@@ -108,7 +109,7 @@ public final class Mounter {
             if (!readOnly) {
                 int undone = new Journal(device).recover(layout);
                 if (undone > 0) {
-                    LOG.info("journal: rolled back an interrupted operation ({} commit words)", undone);
+                    LOG.info("journal: rolled back interrupted operations ({} commit words)", undone);
                 }
             }
             table = new InodeTable(device, layout); // read after the roll-back, which may change records
@@ -134,7 +135,7 @@ public final class Mounter {
             volume.setSuperblock(dirty);
             new OrphanReaper(volume).reapAtMount(crashed ? census : null);
             if (census == null) {
-                verification = MountVerification.start(table, reader, allocator, slots);
+                verification = MountVerification.prepare(table, reader, allocator, slots);
             }
         }
         volume.setVerification(verification);
@@ -184,7 +185,7 @@ public final class Mounter {
     /** Saves the allocator and marks the superblock clean. Every file must be closed. */
     public static void unmount(Volume volume, long nowNs) {
         DaxDevice device = volume.device();
-        volume.verification().awaitDone();
+        volume.verification().stop();
         FreeList saved = volume.allocator().save(device);
         Superblock clean = volume.superblock().withState(State.CLEAN, saved, nowNs, false);
         clean.writeBoth(device);

@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.daxfs.core.Errno;
 import io.daxfs.core.FsException;
+import io.daxfs.core.device.DaxDevice;
+import io.daxfs.core.device.MemoryDevice;
 import io.daxfs.core.format.Layout;
 import java.util.ArrayList;
 import java.util.BitSet;
@@ -47,6 +49,29 @@ class BlockAllocatorTest {
         }
         assertEquals(0, allocator.freeBlocks());
         assertThrows(FsException.class, () -> allocator.allocateOne(BlockAllocator.Use.RELEASE));
+    }
+
+    /**
+     * An unmount before the verification of a loaded list: the list is saved with the frees made
+     * meanwhile (the next mount verifies it again); a refused list is not saved at all.
+     */
+    @Test
+    void aListSavedBeforeItsVerificationKeepsTheFreesMadeMeanwhile() {
+        try (DaxDevice device = MemoryDevice.allocate(layout.totalBlocks() * Layout.BLOCK_SIZE)) {
+            BlockAllocator first = BlockAllocator.allFree(layout);
+            List<Extent> taken = first.allocate(100, false, BlockAllocator.Use.DATA);
+            BlockAllocator loaded = BlockAllocator.load(layout, device, first.save(device));
+            long free = loaded.freeBlocks();
+            taken.forEach(loaded::free);
+            assertEquals(free, loaded.freeBlocks(), "frees wait for the verification");
+            BlockAllocator reloaded = BlockAllocator.load(layout, device, loaded.save(device));
+            reloaded.verified(new BitSet(), new BitSet());
+            assertEquals(free + 100, reloaded.freeBlocks());
+
+            reloaded = BlockAllocator.load(layout, device, reloaded.save(device));
+            reloaded.refuse("the saved list lies");
+            assertFalse(reloaded.save(device).present(), "a refused list was saved");
+        }
     }
 
     @Test

@@ -7,12 +7,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.daxfs.core.Errno;
 import io.daxfs.core.FsException;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
-/** {@link VerificationGate}: what a shut gate keeps, what opening hands over, what a refusal does. */
+/**
+ * {@link VerificationGate}: what a shut gate keeps, what opening hands over, what a refusal does,
+ * and what an unmount before the verification takes.
+ */
 class VerificationGateTest {
     @Test
     void anOpenedGateDefersNothing() {
@@ -52,5 +56,30 @@ class VerificationGateTest {
         gate.open(frees -> null);
         assertFalse(gate.isOpen(), "a refusal stays");
         assertEquals(Errno.EROFS, assertThrows(FsException.class, gate::awaitOpen).errno());
+    }
+
+    @Test
+    void anUnmountBeforeTheVerificationTakesTheDeferredFreesAndLeavesTheGateShut() {
+        VerificationGate<Long> gate = VerificationGate.shut();
+        assertTrue(gate.deferIfShut(1L));
+        List<Long> taken = new ArrayList<>();
+        assertTrue(gate.drainDeferred(taken::addAll));
+        assertEquals(List.of(1L), taken);
+        assertFalse(gate.isOpen(), "nothing verified: allocation still waits");
+        assertTrue(gate.deferIfShut(2L));
+        taken.clear();
+        assertTrue(gate.drainDeferred(taken::addAll));
+        assertEquals(List.of(2L), taken, "each free is handed over once");
+    }
+
+    @Test
+    void aRefusedOrOpenGateHandsNothingToAnUnmount() {
+        VerificationGate<Long> refused = VerificationGate.shut();
+        refused.deferIfShut(1L);
+        refused.refuse("the saved list lies");
+        assertFalse(refused.drainDeferred(frees -> { throw new AssertionError("handed " + frees); }),
+                "a list that could not be verified is not saved");
+        VerificationGate<Long> open = VerificationGate.opened();
+        assertTrue(open.drainDeferred(frees -> { throw new AssertionError("handed " + frees); }));
     }
 }

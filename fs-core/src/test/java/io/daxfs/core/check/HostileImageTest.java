@@ -90,7 +90,7 @@ class HostileImageTest {
             long generation = device.getLong(generationWord);
             ImageCrafter crafter = new ImageCrafter(device);
             crafter.markDirty();
-            crafter.setJournal(new long[] {generationWord}, new long[] {generation + 7});
+            crafter.setJournal(0, new long[] {generationWord}, new long[] {generation + 7});
             CheckReport report = Checker.check(device);
             assertTrue(report.has(Kind.JOURNAL_DAMAGED), report.problems().toString());
             CorruptImageException refused = assertThrows(CorruptImageException.class,

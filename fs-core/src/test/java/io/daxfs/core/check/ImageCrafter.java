@@ -187,10 +187,10 @@ public final class ImageCrafter {
         }
     }
 
-    /** Makes the journal active with records (offset, old value), its checksum valid. */
-    public void setJournal(long[] offsets, long[] oldValues) {
+    /** Makes journal lane {@code lane} active with records (offset, old value), its checksum valid. */
+    public void setJournal(int lane, long[] offsets, long[] oldValues) {
         int count = offsets.length;
-        long base = Layout.offsetOf(Layout.JOURNAL_BLOCK);
+        long base = Journal.laneOffset(lane);
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment body = arena.allocate(16 + 16L * count, 8);
             body.set(Layouts.INT, 12, count);

@@ -4,6 +4,7 @@ import io.daxfs.core.device.DaxDevice;
 import io.daxfs.core.device.ForwardingDevice;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongPredicate;
 
 /**
  * A device that can stop one thread right after a chosen 8-byte commit store, so that a test can
@@ -12,7 +13,7 @@ import java.util.concurrent.TimeUnit;
  */
 final class PausingDevice extends ForwardingDevice {
     private volatile Thread victim;
-    private volatile long offset = -1;
+    private volatile LongPredicate offsets = offset -> false;
     private volatile long value;
     final CountDownLatch paused = new CountDownLatch(1);
     final CountDownLatch resume = new CountDownLatch(1);
@@ -21,17 +22,17 @@ final class PausingDevice extends ForwardingDevice {
         super(inner);
     }
 
-    /** The next release store of {@code value} at {@code offset} by {@code thread} pauses it. */
-    void pauseAfterStore(Thread thread, long storeOffset, long storeValue) {
+    /** The next release store of {@code value} at an offset {@code storeOffsets} accepts by {@code thread} pauses it. */
+    void pauseAfterStore(Thread thread, LongPredicate storeOffsets, long storeValue) {
         this.value = storeValue;
-        this.offset = storeOffset;
+        this.offsets = storeOffsets;
         this.victim = thread;
     }
 
     @Override
     public void storeRelease(long deviceOffset, long v) {
         delegate.storeRelease(deviceOffset, v);
-        if (Thread.currentThread() == victim && deviceOffset == offset && v == value) {
+        if (Thread.currentThread() == victim && offsets.test(deviceOffset) && v == value) {
             victim = null;
             paused.countDown();
             try {

@@ -104,7 +104,7 @@ class LogCensusTest {
         InodeTable table = new InodeTable(device, layout);
         LogReader reader = new LogReader(device, layout);
         InodeLoader loader = new InodeLoader(table, reader);
-        LogCensus census = LogCensus.take(table, reader, loader, table.usedSnapshot(), 2);
+        LogCensus census = LogCensus.take(table, reader, loader, table.usedSnapshot(), 2, () -> false);
         BitSet used = new BitSet();
         Map<Long, Integer> names = new HashMap<>();
         BitSet inUse = table.usedSnapshot();

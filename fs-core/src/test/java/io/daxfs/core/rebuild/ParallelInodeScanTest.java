@@ -3,6 +3,7 @@ package io.daxfs.core.rebuild;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.daxfs.core.FormatOptions;
 import io.daxfs.core.MountOptions;
@@ -14,11 +15,12 @@ import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.List;
 import java.util.Random;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
 /**
- * The parallel inode scan visits every inode in use exactly once on several threads and reports
- * the failure of the lowest inode; a crash mount of thousands of inodes (scanned on several
+ * The parallel inode scan visits every inode in use exactly once on several threads, stops taking
+ * work when told to, and reports the failure of the lowest inode; a crash mount of thousands of inodes (scanned on several
  * threads) rebuilds the same files and free space as the live filesystem had.
  */
 class ParallelInodeScanTest {
@@ -49,7 +51,7 @@ class ParallelInodeScanTest {
         for (int i = 0; i < 20_000; i++) {
             used.set(1 + random.nextInt(60_000));
         }
-        List<Recorder> recorders = ParallelInodeScan.run(used, 60_001, 3, () -> new Recorder(-1, -1));
+        List<Recorder> recorders = ParallelInodeScan.run(used, 60_001, 3, () -> new Recorder(-1, -1), () -> false);
         assertEquals(3, recorders.size());
         BitSet seen = new BitSet();
         long visits = 0;
@@ -64,12 +66,23 @@ class ParallelInodeScanTest {
     }
 
     @Test
+    void stopsVisitingOnceToldTo() {
+        BitSet used = new BitSet();
+        used.set(1, 50_000);
+        AtomicLong visits = new AtomicLong();
+        ParallelInodeScan.run(used, 50_000, 2, () -> ino -> visits.incrementAndGet(), () -> visits.get() >= 3_000);
+        // each thread finishes the inode it is visiting when the stop comes, and visits no other
+        assertTrue(visits.get() >= 3_000 && visits.get() <= 3_000 + 2,
+                "visited " + visits.get() + " of 49999 inodes after the stop");
+    }
+
+    @Test
     void reportsTheLowestFailure() {
         BitSet used = new BitSet();
         used.set(1, 50_000);
         for (int round = 0; round < 5; round++) {
             IllegalStateException e = assertThrows(IllegalStateException.class,
-                    () -> ParallelInodeScan.run(used, 50_000, 2, () -> new Recorder(30_000, 2_000)));
+                    () -> ParallelInodeScan.run(used, 50_000, 2, () -> new Recorder(30_000, 2_000), () -> false));
             assertEquals("inode 2000", e.getMessage());
         }
     }
