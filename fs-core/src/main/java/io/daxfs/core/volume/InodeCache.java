@@ -9,7 +9,6 @@ import io.daxfs.core.inode.Inode;
 import java.lang.ref.ReferenceQueue;
 import java.lang.ref.WeakReference;
 import java.util.ArrayList;
-import java.util.BitSet;
 import java.util.Collection;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
@@ -38,8 +37,8 @@ final class InodeCache {
     private final ReferenceQueue<Inode> collected = new ReferenceQueue<>();
     private final Cache<Long, Inode> recent;
     private final ConcurrentHashMap<Long, Inode> resident = new ConcurrentHashMap<>();
-    /** Inode numbers whose committed state on the media is the inode (guarded by itself). */
-    private final BitSet loadable;
+    /** Inode numbers whose committed state on the media is the inode. */
+    private final InodeBits loadable;
     private final LongAdder loads = new LongAdder();
     private final LongAdder evictions = new LongAdder();
 
@@ -55,13 +54,13 @@ final class InodeCache {
 
     /**
      * A cache holding at most {@code boundBytes} of recently used inodes strongly, whose loadable
-     * numbers are at first {@code loadable} (the inodes in use at mount).
+     * numbers are at first {@code loadable} (the inodes in use at mount; the cache owns the set).
      */
-    InodeCache(long boundBytes, BitSet loadable) {
+    InodeCache(long boundBytes, InodeBits loadable) {
         if (boundBytes < 0) {
             throw new IllegalArgumentException("negative inode cache bound " + boundBytes);
         }
-        this.loadable = (BitSet) loadable.clone();
+        this.loadable = loadable;
         // Maintenance on the caller's thread: eviction happens as the bound is crossed, not later
         // on a pool thread, so the bound holds as tightly as Caffeine keeps it.
         this.recent = Caffeine.newBuilder()
@@ -113,9 +112,7 @@ final class InodeCache {
     void put(Inode inode) {
         expungeCollected();
         identity.compute(inode.ino(), (key, ref) -> {
-            synchronized (loadable) {
-                loadable.set((int) inode.ino());
-            }
+            loadable.set(inode.ino());
             return new Ref(inode, collected);
         });
         settle(inode);
@@ -125,9 +122,7 @@ final class InodeCache {
     /** Drops a deleted inode for good: its number may not be loaded again until it is reused. */
     void remove(Inode dead) {
         identity.compute(dead.ino(), (key, ref) -> {
-            synchronized (loadable) {
-                loadable.clear((int) dead.ino());
-            }
+            loadable.clear(dead.ino());
             return ref == null || ref.get() == dead ? null : ref;
         });
         recent.asMap().remove(dead.ino(), dead);
@@ -207,9 +202,7 @@ final class InodeCache {
     }
 
     private boolean isLoadable(long ino) {
-        synchronized (loadable) {
-            return ino > 0 && ino <= Integer.MAX_VALUE && loadable.get((int) ino);
-        }
+        return ino > 0 && loadable.get(ino);
     }
 
     /**

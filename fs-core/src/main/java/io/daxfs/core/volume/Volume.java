@@ -16,7 +16,6 @@ import io.daxfs.core.log.LogWriter;
 import io.daxfs.core.rebuild.BlockClaims;
 import io.daxfs.core.rebuild.InodeLoader;
 import io.daxfs.core.rebuild.MountVerification;
-import java.util.BitSet;
 import java.util.Collection;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -45,9 +44,11 @@ public final class Volume {
     private final InodeCache inodes;
     /**
      * Inodes whose blocks are claimed and link count checked (loaded once, or created since
-     * mount): loaded again after being dropped, they are trusted as they are. Guarded by itself.
+     * mount): loaded again after being dropped, they are trusted as they are. A number is set or
+     * tested only while its inode is created, loaded (inside the cache's update of that number)
+     * or deleted, never by two of these at once.
      */
-    private final BitSet trusted = new BitSet();
+    private final InodeBits trusted;
     private final NamespaceLock namespaceLock = new NamespaceLock();
     private final BlockReleaser releaser;
     private final BlockClaims claims;
@@ -70,9 +71,10 @@ public final class Volume {
         this.loader = new InodeLoader(inodeTable, logReader);
         this.releaser = new BlockReleaser(allocator);
         this.claims = claims;
-        this.inodes = new InodeCache(indexCacheBytes, inodeTable.usedSnapshot());
+        this.trusted = new InodeBits(layout.inodeCount());
+        this.inodes = new InodeCache(indexCacheBytes, InodeBits.of(inodeTable.usedSnapshot(), layout.inodeCount()));
         for (Inode inode : loaded) {
-            trusted.set((int) inode.ino());
+            trusted.set(inode.ino());
             inodes.put(inode);
         }
     }
@@ -167,11 +169,9 @@ public final class Volume {
     /** Replays {@code ino}'s log; the first time since mount, also checks what its log claims. */
     private Inode loadFromMedia(long ino) {
         Inode fresh = loader.load(ino);
-        synchronized (trusted) {
-            if (!trusted.get((int) ino)) {
-                requireTrustworthy(fresh);
-                trusted.set((int) ino);
-            }
+        if (!trusted.get(ino)) {
+            requireTrustworthy(fresh);
+            trusted.set(ino);
         }
         return fresh;
     }
@@ -231,9 +231,7 @@ public final class Volume {
 
     /** Registers a newly created inode. */
     public void register(Inode inode) {
-        synchronized (trusted) {
-            trusted.set((int) inode.ino());
-        }
+        trusted.set(inode.ino());
         inodes.put(inode);
     }
 
@@ -258,9 +256,7 @@ public final class Volume {
     void forget(Inode dead) {
         dead.markDeleted();
         inodes.remove(dead);
-        synchronized (trusted) {
-            trusted.clear((int) dead.ino());
-        }
+        trusted.clear(dead.ino());
         if (dead.extents() != null) {
             dead.extents().runs().forEach(run -> releaser.release(run.block(), run.count()));
         }
