@@ -41,7 +41,9 @@ import java.util.concurrent.Future;
  * <p>Sizes can be changed with system properties (through {@code DAXFS_JAVA_OPTS}):
  * {@code bench.fileMiB} (per thread, default 256), {@code bench.files} (default 100000),
  * {@code bench.mountGiB} (default 1), {@code bench.batches} (data rounds, 7),
- * {@code bench.metadataRounds} (5), {@code bench.rounds} (mount repetitions, 2).
+ * {@code bench.metadataRounds} (5), {@code bench.statPasses} (passes over the files per stat round,
+ * 16), {@code bench.rounds} (mount repetitions, 2); {@code bench.only=metadata} measures the
+ * create, stat and unlink rows alone.
  */
 public final class FsBench {
     private static final long MIB = 1L << 20;
@@ -56,6 +58,9 @@ public final class FsBench {
     private static final int ROUNDS = Integer.getInteger("bench.rounds", 2);
     private static final int BATCHES = Integer.getInteger("bench.batches", 7);
     private static final int METADATA_ROUNDS = Integer.getInteger("bench.metadataRounds", 5);
+    /** A pass of stat over 100k files takes 25-50 ms, so a few ms of a neighbour decided a round's ratio. */
+    private static final int STAT_PASSES = Integer.getInteger("bench.statPasses", 16);
+    private static final boolean METADATA_ONLY = "metadata".equals(System.getProperty("bench.only", ""));
     private static final ThreadMXBean MX = ManagementFactory.getThreadMXBean();
     /** Two files of FILE_SIZE, room for copy-on-write, and one 4 KiB log page per created file. */
     private static final long DATA_DEVICE = 2 * FILE_SIZE + 512 * MIB + (long) FILES * 2 * PAGE + 256 * MIB;
@@ -78,6 +83,8 @@ public final class FsBench {
     private final Map<String, List<List<Double>>> cpuSamples = new LinkedHashMap<>();
     /** Row name → per column, the cores the rest of the JVM (GC, JIT) kept busy in every batch or round. */
     private final Map<String, List<List<Double>>> otherSamples = new LinkedHashMap<>();
+    /** Row name → per column, the wall nanoseconds per operation less the threads' waits for a core. */
+    private final Map<String, List<List<Double>>> unqueuedSamples = new LinkedHashMap<>();
     private final String[] deviceDescriptions = new String[MODES.length];
     /** Lines printed under the table. */
     private final List<String> notes = new ArrayList<>();
@@ -110,7 +117,8 @@ public final class FsBench {
                 FILE_SIZE / MIB, DATA_DEVICE / MIB, FILES, MOUNT_DATA / MIB, FILES);
         System.out.println("throughput: " + BATCHES + " rounds after a warm-up, one timed batch of 1 and of 2 threads "
                 + "each per round (and of the raw copy beside 1 MiB writes); metadata: " + METADATA_ROUNDS + " rounds "
-                + "of 1 and 2 threads after an untimed one; cells of the first table: best round; mount: best of "
+                + "of 1 and 2 threads after an untimed one, stat " + STAT_PASSES + " passes over the files per round"
+                + (METADATA_ONLY ? " (metadata rows only)" : "") + "; cells of the first table: best round; mount: best of "
                 + ROUNDS + "; load average at start: " + loadAverage());
         System.out.println();
         for (PersistenceMode mode : MODES) {
@@ -119,7 +127,9 @@ public final class FsBench {
         for (int m = 0; m < MODES.length; m++) {
             long t0 = System.nanoTime();
             engine(m);
-            mounts(m);
+            if (!METADATA_ONLY) {
+                mounts(m);
+            }
             System.err.printf("flush=%s done in %.0f s%n", MODES[m].optionName(), (System.nanoTime() - t0) / 1e9);
         }
         printTable();
@@ -159,7 +169,7 @@ public final class FsBench {
         for (int i = 0; i < cells.length; i++) {
             for (int r = 0; r < parallel.rounds(); r++) {
                 sample(cells[i].row(), column(m, cells[i].threadIndex()), rounds.wall()[i][r], rounds.cpu()[i][r],
-                        rounds.otherCores()[i][r]);
+                        rounds.otherCores()[i][r], rounds.unqueued()[i][r]);
             }
         }
     }
@@ -167,9 +177,10 @@ public final class FsBench {
     /**
      * Keeps one batch's or round's nanoseconds per operation, for the scaling table (in the order
      * they ran: the same index of two cells measured together is the same round), and the best;
-     * {@code otherCores}: the cores the rest of the JVM kept busy meanwhile.
+     * {@code otherCores}: the cores the rest of the JVM kept busy meanwhile; {@code unqueuedNs}: the
+     * wall time less the threads' waits for a core.
      */
-    private void sample(String row, int column, double wallNs, double cpuNs, double otherCores) {
+    private void sample(String row, int column, double wallNs, double cpuNs, double otherCores, double unqueuedNs) {
         double[] bestWall = results.get(row);
         if (bestWall == null || Double.isNaN(bestWall[column]) || wallNs < bestWall[column]) {
             put(results, row, column, wallNs);
@@ -178,7 +189,7 @@ public final class FsBench {
         if (bestCpu == null || Double.isNaN(bestCpu[column]) || cpuNs < bestCpu[column]) {
             put(cpuResults, row, column, cpuNs);
         }
-        for (var map : List.of(wallSamples, cpuSamples, otherSamples)) {
+        for (var map : List.of(wallSamples, cpuSamples, otherSamples, unqueuedSamples)) {
             map.computeIfAbsent(row, k -> {
                 List<List<Double>> columns = new ArrayList<>();
                 for (int c = 0; c < COLUMNS; c++) {
@@ -190,12 +201,17 @@ public final class FsBench {
         wallSamples.get(row).get(column).add(wallNs);
         cpuSamples.get(row).get(column).add(cpuNs);
         otherSamples.get(row).get(column).add(otherCores);
+        unqueuedSamples.get(row).get(column).add(unqueuedNs);
     }
 
     // ---- data and metadata on one device per persistence mode ----
 
     private void engine(int m) throws Exception {
         PersistenceMode mode = MODES[m];
+        if (METADATA_ONLY) {
+            metadataOnly(m);
+            return;
+        }
         try (DaxDevice device = open("data-" + mode.optionName(), DATA_DEVICE, mode);
                 DaxDevice raw = open("raw-" + mode.optionName(), 2 * FILE_SIZE, mode);
                 Arena arena0 = Arena.ofShared();
@@ -237,6 +253,23 @@ public final class FsBench {
         } finally {
             delete("data-" + mode.optionName());
             delete("raw-" + mode.optionName());
+        }
+    }
+
+    /** The metadata rows alone, on a device with room for their files' logs. */
+    private void metadataOnly(int m) throws Exception {
+        PersistenceMode mode = MODES[m];
+        String name = "meta-" + mode.optionName();
+        try (DaxDevice device = open(name, (long) FILES * 2 * PAGE + 256 * MIB, mode)) {
+            deviceDescriptions[m] = device.describe();
+            device.zero(0, device.size());
+            device.fence();
+            DaxFileSystem.format(device, FormatOptions.defaults().withInodeCount(INODES));
+            try (DaxFileSystem fs = DaxFileSystem.mount(device, MountOptions.defaults())) {
+                metadataRows(fs, m);
+            }
+        } finally {
+            delete(name);
         }
     }
 
@@ -402,7 +435,9 @@ public final class FsBench {
 
     /**
      * Create, stat and unlink of {@code FILES} empty files: one thread in one directory, two threads
-     * half each in a directory of its own; rounds of one and two threads alternate (which goes
+     * half each in a directory of its own; stat looks every file up {@code STAT_PASSES} times per
+     * round, so a round lasts long enough (300 ms or more) that a neighbour's hiccup of a few ms
+     * does not decide its ratio; rounds of one and two threads alternate (which goes
      * first alternates too), after one untimed round of each.
      */
     private void metadataRows(DaxFileSystem fs, int m) throws Exception {
@@ -435,9 +470,11 @@ public final class FsBench {
                 fs.create(dirs[t], name, MODE_FILE, 0, 0, 0);
             }
         });
-        timeOnce("stat", col, threads, ops, timed, t -> {
-            for (String name : names) {
-                fs.getattr(fs.lookup(dirs[t], name));
+        timeOnce("stat", col, threads, ops * STAT_PASSES, timed, t -> {
+            for (int pass = 0; pass < STAT_PASSES; pass++) {
+                for (String name : names) {
+                    fs.getattr(fs.lookup(dirs[t], name));
+                }
             }
         });
         timeOnce("unlink", col, threads, ops, timed, t -> {
@@ -449,10 +486,11 @@ public final class FsBench {
 
     /** Runs {@code work} once on {@code threads} threads at once; keeps its times per operation if {@code timed}. */
     private void timeOnce(String row, int col, int threads, long ops, boolean timed, PerThread work) throws Exception {
-        long[] cpu = new long[2];
+        long[] cpu = new long[3];
         long nanos = parallel.time(threads, (t, n) -> work.run(t), 1, cpu);
         if (timed) {
-            sample(row, col, (double) nanos / ops, (double) cpu[0] / ops, (double) (cpu[1] - cpu[0]) / nanos);
+            sample(row, col, (double) nanos / ops, (double) cpu[0] / ops, (double) (cpu[1] - cpu[0]) / nanos,
+                    (double) cpu[2] / ops);
         }
     }
 
@@ -663,8 +701,8 @@ public final class FsBench {
      */
     private void printScaling() {
         System.out.println("| two threads vs one | flush | 1T on-CPU | 2T on-CPU | 2T/1T on-CPU | 1T wall | 2T wall | "
-                + "2T/1T wall | rest of the JVM, 1T / 2T | target |");
-        System.out.println("|---|---|---:|---:|---:|---:|---:|---:|---:|---|");
+                + "2T/1T wall | 2T/1T wall less core waits | rest of the JVM, 1T / 2T | target |");
+        System.out.println("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|");
         String[][] rows = {{"w4r", "write 4 KiB random"}, {"r4r", "read 4 KiB random"},
                 {"create", "create, separate directories"}, {"stat", "stat, separate directories"},
                 {"unlink", "unlink, separate directories"}};
@@ -674,12 +712,14 @@ public final class FsBench {
                 double[] cpu2 = rates(cpuSamples, row[0], column(m, 1), 2);
                 double[] wall1 = rates(wallSamples, row[0], column(m, 0), 1);
                 double[] wall2 = rates(wallSamples, row[0], column(m, 1), 2);
+                double[] unqueued1 = rates(unqueuedSamples, row[0], column(m, 0), 1);
+                double[] unqueued2 = rates(unqueuedSamples, row[0], column(m, 1), 2);
                 if (cpu1 == null || cpu2 == null) {
                     continue;
                 }
-                System.out.printf(Locale.ROOT, "| %s | %s | %s | %s | %s | %s | %s | %s | %s | >= 1.8x |%n", row[1],
+                System.out.printf(Locale.ROOT, "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | >= 1.8x |%n", row[1],
                         MODES[m].optionName(), spread(cpu1), spread(cpu2), ratios(cpu2, cpu1), spread(wall1),
-                        spread(wall2), ratios(wall2, wall1), otherCores(row[0], m));
+                        spread(wall2), ratios(wall2, wall1), ratios(unqueued2, unqueued1), otherCores(row[0], m));
             }
         }
         for (int m = 0; m < MODES.length; m++) {
@@ -691,7 +731,7 @@ public final class FsBench {
                 continue;
             }
             System.out.printf(Locale.ROOT, "| write 1 MiB / raw copy, both 2T (MiB/s) | %s | raw %s | write %s | %s | "
-                    + "raw %s | write %s | %s | %s | >= 90%% |%n", MODES[m].optionName(), spread(raw), spread(w),
+                    + "raw %s | write %s | %s | — | %s | >= 90%% |%n", MODES[m].optionName(), spread(raw), spread(w),
                     percents(w, raw), spread(rawWall), spread(ww), percents(ww, rawWall), otherCores("w1m", m));
         }
         System.out.println();
@@ -700,7 +740,9 @@ public final class FsBench {
                 + "ratio in each round, the two measured one after the other; 1 MiB rows in MiB/s, the others in "
                 + "operations per second; on-CPU rates of two threads are per CPU-second times two, so a thread "
                 + "parked on a lock does not show (ratios above 2 are such artefacts); wall ratios need a quiet "
-                + "machine; rest of the JVM: median cores the process used beyond the measured threads (GC, JIT), "
+                + "machine; wall less core waits: each thread's time less the time it waited in the run queue for a "
+                + "core (/proc/thread-self/schedstat), the longest of the threads: what the wall ratio would be "
+                + "without neighbours, lock waits included; rest of the JVM: median cores the process used beyond the measured threads (GC, JIT), "
                 + "at 1 and 2 threads: on 2 cores that much of the second core is not the second thread's. "
                 + "Load average now: " + loadAverage());
     }
