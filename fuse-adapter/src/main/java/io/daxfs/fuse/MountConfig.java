@@ -2,6 +2,7 @@ package io.daxfs.fuse;
 
 import io.daxfs.core.MountOptions;
 import io.daxfs.core.device.PersistenceMode;
+import io.daxfs.fuse.kernel.TransportOptions;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -18,12 +19,14 @@ import java.util.Set;
  * @param kernelFlags mount flags handed to libfuse unchanged (nodev, nosuid, noexec, sync…)
  * @param transport how FUSE requests reach daxfs
  * @param indexCacheBytes DRAM kept for indexes of inodes not in use ({@link MountOptions#indexCacheBytes})
+ * @param spinMicros how long the kernel transport polls for the next request before it blocks
+ *     ({@link io.daxfs.fuse.kernel.TransportOptions#spinMicros})
  */
 record MountConfig(Path device, Path mountPoint, boolean readOnly, Dax dax, PersistenceMode flush,
         MountOptions.Writeback writeback, MountOptions.Atime atime, boolean dirAtime, boolean allowOther,
         boolean defaultPermissions, String fsname, String subtype, int maxWrite, int maxRead,
         double attrTimeout, double entryTimeout, boolean foreground, boolean debug, boolean singleThread,
-        List<String> kernelFlags, Transport transport, long indexCacheBytes) {
+        List<String> kernelFlags, Transport transport, long indexCacheBytes, int spinMicros) {
 
     /** Largest request libfuse2 will send: 32 pages. */
     static final int MAX_REQUEST = 128 * 1024;
@@ -65,6 +68,7 @@ record MountConfig(Path device, Path mountPoint, boolean readOnly, Dax dax, Pers
             + "default_permissions, fsname=NAME (the device path), subtype=NAME (daxfs; empty: type fuse), "
             + "max_write=BYTES (131072; kernel: 1048576), max_read=BYTES (same), attr_timeout=SECONDS (1), "
             + "entry_timeout=SECONDS (1), loop=single|multi (jnr: single, kernel: multi), transport=kernel|jnr (kernel on Linux), "
+            + "spin=MICROSECONDS (kernel: 50, 0 = never; no effect with jnr), "
             + "index_cache=BYTES[K|M|G] (a quarter of the Java heap), "
             + "dev, nodev, suid, nosuid, exec, noexec, sync, async, dirsync, defaults; fstab's auto, noauto, nofail, "
             + "_netdev, x-*, comment= are ignored";
@@ -221,6 +225,7 @@ record MountConfig(Path device, Path mountPoint, boolean readOnly, Dax dax, Pers
         private Loop loop;
         private Transport transport = Transport.platformDefault();
         private long indexCacheBytes = MountOptions.defaultIndexCacheBytes();
+        private int spinMicros = TransportOptions.DEFAULT_SPIN_MICROS;
         private final Set<String> kernelFlags = new LinkedHashSet<>();
 
         Builder(Path device, Path mountPoint) {
@@ -261,6 +266,7 @@ record MountConfig(Path device, Path mountPoint, boolean readOnly, Dax dax, Pers
                 case "loop" -> loop = choice(key, value, Loop.class);
                 case "transport" -> transport = choice(key, value, Transport.class);
                 case "index_cache" -> indexCacheBytes = size(key, value);
+                case "spin" -> spinMicros = micros(key, value);
                 default -> {
                     if (key.startsWith("x-")) {
                         return true;
@@ -287,7 +293,7 @@ record MountConfig(Path device, Path mountPoint, boolean readOnly, Dax dax, Pers
             return new MountConfig(device, mountPoint, readOnly, dax, flush, writeback, atime, dirAtime, allowOther,
                     defaultPermissions, fsname, subtype, maxWrite == 0 ? largest : maxWrite,
                     maxRead == 0 ? largest : maxRead, attrTimeout, entryTimeout, foreground, debug, singleLoop,
-                    List.copyOf(kernelFlags), transport, indexCacheBytes);
+                    List.copyOf(kernelFlags), transport, indexCacheBytes, spinMicros);
         }
 
         private static boolean flag(String key, String value, boolean result) throws UsageException {
@@ -370,6 +376,19 @@ record MountConfig(Path device, Path mountPoint, boolean readOnly, Dax dax, Pers
                 return s;
             } catch (NumberFormatException e) {
                 throw new UsageException("option " + key + "=" + value + " must be seconds between 0 and 86400");
+            }
+        }
+
+        private static int micros(String key, String value) throws UsageException {
+            try {
+                int us = Integer.parseInt(text(key, value));
+                if (us < 0 || us > TransportOptions.MAX_SPIN_MICROS) {
+                    throw new NumberFormatException();
+                }
+                return us;
+            } catch (NumberFormatException e) {
+                throw new UsageException("option " + key + "=" + value + " must be microseconds between 0 and "
+                        + TransportOptions.MAX_SPIN_MICROS);
             }
         }
     }

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.daxfs.core.MountOptions;
 import io.daxfs.core.device.PersistenceMode;
+import io.daxfs.fuse.kernel.TransportOptions;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -89,6 +90,21 @@ class MountConfigTest {
         assertMessage("option index_cache=-1 must be a byte count", "d", "m", "-o", "index_cache=-1");
         assertMessage("option index_cache=99999999999G must be a byte count", "d", "m", "-o", "index_cache=99999999999G");
         assertMessage("option index_cache= needs a value", "d", "m", "-o", "index_cache");
+    }
+
+    /** spin= bounds how long the kernel transport polls for the next request after a reply. */
+    @Test
+    void theSpinIsMicrosecondsAndZeroTurnsItOff() throws UsageException {
+        assertEquals(TransportOptions.DEFAULT_SPIN_MICROS, MountConfig.parse("d", "m").spinMicros());
+        assertEquals(0, MountConfig.parse("d", "m", "-o", "spin=0").spinMicros());
+        assertEquals(200, MountConfig.parse("d", "m", "-o", "spin=200,transport=kernel").spinMicros());
+        assertEquals(TransportOptions.MAX_SPIN_MICROS,
+                MountConfig.parse("d", "m", "-o", "spin=" + TransportOptions.MAX_SPIN_MICROS).spinMicros());
+        assertMessage("option spin=-1 must be microseconds between 0 and 10000", "d", "m", "-o", "spin=-1");
+        assertMessage("option spin=10001 must be microseconds between 0 and 10000", "d", "m", "-o", "spin=10001");
+        assertMessage("option spin=fast must be microseconds", "d", "m", "-o", "spin=fast");
+        assertMessage("option spin= needs a value", "d", "m", "-o", "spin");
+        assertThrows(IllegalArgumentException.class, () -> new TransportOptions(1 << 20, 1 << 20, 1, 1, 4, true, -1));
     }
 
     @Test

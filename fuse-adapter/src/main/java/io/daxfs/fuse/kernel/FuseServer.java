@@ -15,22 +15,37 @@ import org.slf4j.LoggerFactory;
  * Serves a mounted FUSE connection: {@link TransportOptions#threads()} threads each read a request
  * from the device, {@link Dispatcher dispatch} it and write the reply. With
  * {@link TransportOptions#cloneFds()} every thread but the first reads its own descriptor cloned
- * from the mount's (FUSE_DEV_IOC_CLONE), so the kernel queues requests per descriptor. A read that
- * fails with ENODEV means the filesystem was unmounted: {@link #serve()} then returns.
+ * from the mount's (FUSE_DEV_IOC_CLONE). A read that fails with ENODEV means the filesystem was
+ * unmounted: {@link #serve()} then returns.
+ *
+ * <p>Spinning: a request wakes a thread blocked in read(2), and where an idle CPU sleeps (a VM's
+ * halted vCPU) that wake-up and the caller's, when the reply goes back, are most of a small
+ * request's round trip. So with {@link TransportOptions#spinMicros()} the second thread also holds a
+ * non-blocking clone of the descriptor and, after each reply, keeps reading it for that long before
+ * it blocks: a caller that sends its next request within that time finds a thread already on a CPU.
+ * It spins only while the latest {@link #SAME_CALLER} requests came from one process: two or more
+ * busy callers can fill a small machine's CPUs themselves, and a spinning thread would take theirs.
  */
 public final class FuseServer {
     private static final Logger LOG = LoggerFactory.getLogger(FuseServer.class);
     /** {@code FUSE_DEV_IOC_CLONE = _IOR(229, 0, uint32_t)}. */
     private static final long FUSE_DEV_IOC_CLONE = 0x8004e500L;
+    /** Requests in a row from one process before the spinning thread spins. */
+    static final int SAME_CALLER = 8;
 
     private final int fd;
     private final Dispatcher dispatcher;
     private final TransportOptions options;
+    private final long spinNanos;
+    /** The process of the latest request, and how many in a row came from it (racy: a hint). */
+    private volatile int lastCaller;
+    private volatile int sameCaller;
 
     public FuseServer(int fd, Dispatcher dispatcher, TransportOptions options) {
         this.fd = fd;
         this.dispatcher = Objects.requireNonNull(dispatcher, "dispatcher");
         this.options = Objects.requireNonNull(options, "options");
+        this.spinNanos = options.spinMicros() * 1000L;
     }
 
     /** Serves until the filesystem is unmounted; the calling thread is one of the servers. */
@@ -43,10 +58,14 @@ public final class FuseServer {
                 if (threadFd != fd) {
                     clones.add(threadFd);
                 }
-                Thread t = Thread.ofPlatform().name("fuse-" + i).daemon().start(() -> loop(threadFd));
+                int spinFd = i == 1 && spinNanos > 0 && threadFd != fd ? spinFd() : -1;
+                if (spinFd >= 0) {
+                    clones.add(spinFd);
+                }
+                Thread t = Thread.ofPlatform().name("fuse-" + i).daemon().start(() -> loop(threadFd, spinFd));
                 threads.add(t);
             }
-            loop(fd);
+            loop(fd, -1);
             for (Thread t : threads) {
                 t.join();
             }
@@ -59,31 +78,64 @@ public final class FuseServer {
 
     private int cloneFd() {
         try {
-            int clone = Syscalls.open("/dev/fuse", Syscalls.O_RDWR | Syscalls.O_CLOEXEC);
-            try (Arena arena = Arena.ofConfined()) {
-                MemorySegment arg = arena.allocate(ValueLayout.JAVA_INT);
-                arg.set(ValueLayout.JAVA_INT, 0, fd);
-                Syscalls.ioctl(clone, FUSE_DEV_IOC_CLONE, arg);
-                return clone;
-            } catch (ErrnoException e) {
-                Syscalls.close(clone);
-                throw e;
-            }
+            return cloneOrThrow();
         } catch (ErrnoException e) {
             LOG.warn("FUSE_DEV_IOC_CLONE failed ({}); the thread shares the mount's descriptor", e.getMessage());
             return fd;
         }
     }
 
-    private void loop(int readFd) {
+    /** A non-blocking clone for the spinning thread, or -1 (no spinning) when the kernel refuses. */
+    private int spinFd() {
+        try {
+            int clone = cloneOrThrow();
+            try {
+                Syscalls.setNonBlocking(clone);
+                return clone;
+            } catch (ErrnoException e) {
+                Syscalls.close(clone);
+                throw e;
+            }
+        } catch (ErrnoException e) {
+            LOG.warn("no spinning thread: {}", e.getMessage());
+            return -1;
+        }
+    }
+
+    private int cloneOrThrow() throws ErrnoException {
+        int clone = Syscalls.open("/dev/fuse", Syscalls.O_RDWR | Syscalls.O_CLOEXEC);
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment arg = arena.allocate(ValueLayout.JAVA_INT);
+            arg.set(ValueLayout.JAVA_INT, 0, fd);
+            Syscalls.ioctl(clone, FUSE_DEV_IOC_CLONE, arg);
+            return clone;
+        } catch (ErrnoException e) {
+            Syscalls.close(clone);
+            throw e;
+        }
+    }
+
+    /**
+     * One serving thread: reads {@code readFd} (blocking), or first {@code spinFd} (non-blocking;
+     * -1: none) while {@link #spinning} allows; each reply goes to the descriptor its request came from.
+     */
+    private void loop(int readFd, int spinFd) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment buf = arena.allocate(dispatcher.requestBufferSize(), 4096);
             Reply reply = new Reply((iov, count) -> Syscalls.writev(readFd, iov, count),
                     dispatcher.replyPayloadSize(), arena);
+            Reply spinReply = spinFd < 0 ? null : new Reply((iov, count) -> Syscalls.writev(spinFd, iov, count),
+                    dispatcher.replyPayloadSize(), arena);
+            long lastReply = 0;
             while (true) {
                 long n;
+                boolean spun;
                 try {
-                    n = Syscalls.read(readFd, buf);
+                    n = spinFd < 0 ? -1 : spin(spinFd, buf, lastReply);
+                    spun = n >= 0;
+                    if (!spun) {
+                        n = Syscalls.read(readFd, buf);
+                    }
                 } catch (ErrnoException e) {
                     switch (e.errno()) {
                         case Syscalls.ENODEV -> {
@@ -98,8 +150,40 @@ public final class FuseServer {
                         }
                     }
                 }
-                dispatcher.dispatch(buf.asSlice(0, n), reply);
+                noteCaller(buf, n);
+                dispatcher.dispatch(buf.asSlice(0, n), spun ? spinReply : reply);
+                lastReply = System.nanoTime();
             }
+        }
+    }
+
+    /** Polls {@code spinFd} until a request comes or spinning stops; its size, or -1 for none. */
+    private long spin(int spinFd, MemorySegment buf, long lastReply) throws ErrnoException {
+        while (spinning(lastReply)) {
+            long n = Syscalls.readNonBlocking(spinFd, buf);
+            if (n >= 0) {
+                return n;
+            }
+            Thread.onSpinWait();
+        }
+        return -1;
+    }
+
+    private boolean spinning(long lastReply) {
+        return sameCaller >= SAME_CALLER && System.nanoTime() - lastReply < spinNanos;
+    }
+
+    /** Counts the requests in a row from the process that sent this one ({@code pid} of the in-header). */
+    private void noteCaller(MemorySegment buf, long n) {
+        if (n < Wire.IN_HEADER) {
+            return;
+        }
+        int pid = buf.get(Wire.U32, 32);
+        if (pid != lastCaller) {
+            lastCaller = pid;
+            sameCaller = 0;
+        } else if (sameCaller < SAME_CALLER) {
+            sameCaller = sameCaller + 1;
         }
     }
 }

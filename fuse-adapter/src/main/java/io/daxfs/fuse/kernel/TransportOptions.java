@@ -2,13 +2,19 @@ package io.daxfs.fuse.kernel;
 
 /**
  * What the transport asks of the kernel and how it serves: request sizes (up to 1 MiB, sent with
- * FUSE_MAX_PAGES), cache timeouts in seconds, serving threads, and whether each thread reads its
- * own cloned device descriptor (FUSE_DEV_IOC_CLONE) instead of sharing one.
+ * FUSE_MAX_PAGES), cache timeouts in seconds, serving threads, whether each thread reads its own
+ * cloned device descriptor (FUSE_DEV_IOC_CLONE) instead of sharing one, and how long one thread
+ * keeps polling for the next request after a reply before it blocks ({@code spinMicros}, 0 = never;
+ * see {@link FuseServer}).
  */
 public record TransportOptions(int maxWrite, int maxRead, double entryTimeout, double attrTimeout, int threads,
-        boolean cloneFds) {
+        boolean cloneFds, int spinMicros) {
     /** The largest request: 256 pages. */
     public static final int MAX_REQUEST = 1 << 20;
+    /** The default spin: a caller at queue depth 1 sends its next request within a few microseconds. */
+    public static final int DEFAULT_SPIN_MICROS = 50;
+    /** The longest spin accepted: beyond it a spinning thread only burns CPU. */
+    public static final int MAX_SPIN_MICROS = 10_000;
 
     public TransportOptions {
         if (maxWrite < 4096 || maxWrite > MAX_REQUEST || maxRead < 4096 || maxRead > MAX_REQUEST) {
@@ -19,6 +25,9 @@ public record TransportOptions(int maxWrite, int maxRead, double entryTimeout, d
         }
         if (!(entryTimeout >= 0) || !(attrTimeout >= 0)) {
             throw new IllegalArgumentException("negative timeout");
+        }
+        if (spinMicros < 0 || spinMicros > MAX_SPIN_MICROS) {
+            throw new IllegalArgumentException("spin must be 0.." + MAX_SPIN_MICROS + " microseconds: " + spinMicros);
         }
     }
 }

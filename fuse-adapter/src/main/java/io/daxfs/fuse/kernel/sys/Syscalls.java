@@ -28,6 +28,7 @@ import java.lang.ref.Reference;
 public final class Syscalls {
     public static final int O_RDWR = 2;
     public static final int O_CLOEXEC = 0x80000;
+    public static final int O_NONBLOCK = 04000;
     public static final int EINTR = 4;
     public static final int ENOENT = 2;
     public static final int ENODEV = 19;
@@ -39,6 +40,8 @@ public final class Syscalls {
     public static final StructLayout IOVEC = MemoryLayout.structLayout(ValueLayout.ADDRESS.withName("base"),
             ValueLayout.JAVA_LONG.withName("len"));
     private static final long AT_FDCWD = -100;
+    private static final long F_GETFL = 3;
+    private static final long F_SETFL = 4;
 
     private static final Linker LINKER = Linker.nativeLinker();
     private static final StructLayout CAPTURE = Linker.Option.captureStateLayout();
@@ -71,6 +74,7 @@ public final class Syscalls {
         static final long RECVMSG = AARCH64 ? 212 : 47;
         static final long GETUID = AARCH64 ? 174 : 102;
         static final long GETGID = AARCH64 ? 176 : 104;
+        static final long FCNTL = AARCH64 ? 25 : 72;
     }
 
     /** Spawning fusermount3 (not root): libc's functions, bound when first used. */
@@ -303,6 +307,30 @@ public final class Syscalls {
         }
         array.setAtIndex(PTR, values.length, MemorySegment.NULL);
         return array;
+    }
+
+    /** Sets O_NONBLOCK on {@code fd} (fcntl F_GETFL, F_SETFL). */
+    public static void setNonBlocking(int fd) throws ErrnoException {
+        MemorySegment state = STATE.get();
+        long flags = call(state, Numbers.FCNTL, fd, F_GETFL, 0, 0, 0);
+        if (flags < 0 || call(state, Numbers.FCNTL, fd, F_SETFL, flags | O_NONBLOCK, 0, 0) < 0) {
+            throw new ErrnoException("fcntl", errno(state));
+        }
+    }
+
+    /** One read(2) of a non-blocking descriptor: the byte count, or -1 when nothing is there (EAGAIN). */
+    public static long readNonBlocking(int fd, MemorySegment buf) throws ErrnoException {
+        MemorySegment state = STATE.get();
+        long n = call(state, Numbers.READ, fd, address(buf), buf.byteSize(), 0, 0);
+        Reference.reachabilityFence(buf);
+        if (n < 0) {
+            int errno = errno(state);
+            if (errno == EAGAIN) {
+                return -1;
+            }
+            throw new ErrnoException("read", errno);
+        }
+        return n;
     }
 
     public static int getuid() {
