@@ -26,7 +26,7 @@ Targets (columns):
   f3-null     (--with-null) a do-nothing libfuse3 low-level filesystem (null_ll.c), multi-threaded loop:
               the C ceiling of a FUSE filesystem (its lookups scan a list: ignore its metadata rows)
   kernel-null (--with-null) a do-nothing filesystem on daxfs's own FUSE transport (fuse-adapter's
-              NullFileSystem, 4 threads, spin 50 us): the Java ceiling daxfs -o transport=kernel is built on
+              NullFileSystem, 4 threads): the Java ceiling daxfs -o transport=kernel is built on
   jnr-null    (--with-null) a jnr-fuse filesystem that stores nothing and reads zeros, -o big_writes -s:
               the ceiling of the jnr-fuse/libfuse2 path that daxfs is built on
   jnr-null-xattr  (only through PEERS) jnr-null with getxattr implemented: it then gets a GETXATTR
@@ -368,7 +368,7 @@ start_peer() {
       spawn "$name" "$TOOLS/null_ll" -f "${T_MNT[$name]}"
       ;;
     kernel-null)
-      T_LABEL[$name]="do-nothing fs on daxfs's own FUSE transport (NullFileSystem, 4 threads, spin 50 us), JDK $(java_major "$JAVA_HOME"; echo "$JAVA_MAJOR")"
+      T_LABEL[$name]="do-nothing fs on daxfs's own FUSE transport (NullFileSystem, 4 threads), JDK $(java_major "$JAVA_HOME"; echo "$JAVA_MAJOR")"
       module_classpath fuse-adapter || die "fuse-adapter is not built (bin/mvnw install -DskipTests)"
       spawn "$name" "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED \
         -cp "$DAXFS_CLASSPATH:$DAXFS_HOME/fuse-adapter/target/test-classes" \

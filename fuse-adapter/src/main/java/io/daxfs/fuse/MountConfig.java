@@ -68,7 +68,7 @@ record MountConfig(Path device, Path mountPoint, boolean readOnly, Dax dax, Pers
             + "default_permissions, fsname=NAME (the device path), subtype=NAME (daxfs; empty: type fuse), "
             + "max_write=BYTES (131072; kernel: 1048576), max_read=BYTES (same), attr_timeout=SECONDS (1), "
             + "entry_timeout=SECONDS (1), loop=single|multi (jnr: single, kernel: multi), transport=kernel|jnr (kernel on Linux), "
-            + "spin=MICROSECONDS (kernel: 50, 0 = never; no effect with jnr), "
+            + "spin=MICROSECONDS (kernel: 0 = never; no effect with jnr), "
             + "index_cache=BYTES[K|M|G] (a quarter of the Java heap), "
             + "dev, nodev, suid, nosuid, exec, noexec, sync, async, dirsync, defaults; fstab's auto, noauto, nofail, "
             + "_netdev, x-*, comment= are ignored";

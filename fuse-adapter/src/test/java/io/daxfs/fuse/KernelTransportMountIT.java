@@ -172,6 +172,21 @@ class KernelTransportMountIT {
         assertTrue(threads >= 1, "extra serving threads: " + threads);
     }
 
+    /**
+     * spin= (off by default): one process's run of small requests is served by the spinning thread
+     * from its non-blocking clone, each answered there; parallel callers go back to the blocking ones.
+     */
+    @Test
+    void aSpinningThreadAnswersOnTheDescriptorItRead() throws Exception {
+        Path mnt = mounted(256 * MIB, ",spin=200");
+        String out = fx.sh(mnt, "head -c 8M /dev/urandom > src; dd if=src of=f bs=4k oflag=direct status=none; "
+                + "dd if=f of=back bs=4k iflag=direct status=none; cmp src back && "
+                + "for i in 1 2 3 4; do (dd if=src of=p$i bs=4k status=none; cmp src p$i) & done; wait; "
+                + "for i in 1 2 3 4; do cmp src p$i; done; echo same").ok().stdout();
+        assertEquals("same\n", out);
+        unmountAndCheck(mnt);
+    }
+
     @Test
     void aUserMountsThroughFusermount3() throws Exception {
         fx.format(64 * MIB);

@@ -11,8 +11,12 @@ public record TransportOptions(int maxWrite, int maxRead, double entryTimeout, d
         boolean cloneFds, int spinMicros) {
     /** The largest request: 256 pages. */
     public static final int MAX_REQUEST = 1 << 20;
-    /** The default spin: a caller at queue depth 1 sends its next request within a few microseconds. */
-    public static final int DEFAULT_SPIN_MICROS = 50;
+    /**
+     * The default: no spin. Spinning 50 us made the one-job 4 KiB rows 1.7x faster where a woken
+     * thread lands on a halted vCPU, but on the quiet machine, two runs side by side, it was within
+     * 4% of not spinning on those rows and 4-8% slower with two jobs (docs/BENCHMARKS.md).
+     */
+    public static final int DEFAULT_SPIN_MICROS = 0;
     /** The longest spin accepted: beyond it a spinning thread only burns CPU. */
     public static final int MAX_SPIN_MICROS = 10_000;
 
