@@ -1,7 +1,6 @@
 package io.daxfs.fsck;
 
 import io.daxfs.core.format.DaxfsVersion;
-import io.daxfs.core.journal.Journal;
 import io.daxfs.core.balloc.BlockAllocator;
 import io.daxfs.core.check.CheckReport;
 import io.daxfs.core.check.Checker;
@@ -15,6 +14,7 @@ import io.daxfs.core.device.Layouts;
 import io.daxfs.core.format.CorruptImageException;
 import io.daxfs.core.format.Layout;
 import io.daxfs.core.format.Superblock;
+import io.daxfs.core.journal.Journal;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;

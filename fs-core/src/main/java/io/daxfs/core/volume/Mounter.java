@@ -78,7 +78,7 @@ public final class Mounter {
     /**
      * Mounts the filesystem on {@code device}, keeping at most {@code indexCacheBytes} of unused
      * inodes in DRAM (see {@link InodeCache}). The verification of a clean mount is prepared, and
-     * starts with {@link MountVerification#begin}, or when an operation first waits for it.
+     * starts with {@link MountVerification#begin}, or with the first operation.
      *
      * @throws CorruptImageException if the image is not a usable daxfs (the message says why and
      *     whether fsck can help)
