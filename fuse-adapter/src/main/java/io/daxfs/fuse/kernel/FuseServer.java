@@ -150,7 +150,9 @@ public final class FuseServer {
                         }
                     }
                 }
-                noteCaller(buf, n);
+                if (spinNanos > 0) { // the caller count only steers spinning: no shared write per request without it
+                    noteCaller(buf, n);
+                }
                 dispatcher.dispatch(buf.asSlice(0, n), spun ? spinReply : reply);
                 lastReply = System.nanoTime();
             }
