@@ -92,7 +92,8 @@ final class MountSession implements AutoCloseable {
         MountSpec spec = new MountSpec(config.mountPoint(), config.fsname(), config.subtype(), config.readOnly(),
                 config.allowOther(), config.defaultPermissions(), config.maxRead(), config.kernelFlags());
         TransportOptions options = new TransportOptions(config.maxWrite(), config.maxRead(), config.entryTimeout(),
-                config.attrTimeout(), config.singleThread() ? 1 : KERNEL_THREADS, true, config.spinMicros());
+                config.attrTimeout(), config.singleThread() ? 1 : KERNEL_THREADS, true, config.spinMicros(),
+                config.uring());
         int fd;
         try {
             LOG.info("mounting {} on {} (kernel transport, {} thread(s))", config.device(), config.mountPoint(),

@@ -104,7 +104,7 @@ class MountConfigTest {
         assertMessage("option spin=10001 must be microseconds between 0 and 10000", "d", "m", "-o", "spin=10001");
         assertMessage("option spin=fast must be microseconds", "d", "m", "-o", "spin=fast");
         assertMessage("option spin= needs a value", "d", "m", "-o", "spin");
-        assertThrows(IllegalArgumentException.class, () -> new TransportOptions(1 << 20, 1 << 20, 1, 1, 4, true, -1));
+        assertThrows(IllegalArgumentException.class, () -> new TransportOptions(1 << 20, 1 << 20, 1, 1, 4, true, -1, false));
     }
 
     @Test
