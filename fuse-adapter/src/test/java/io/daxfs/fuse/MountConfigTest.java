@@ -107,6 +107,16 @@ class MountConfigTest {
         assertThrows(IllegalArgumentException.class, () -> new TransportOptions(1 << 20, 1 << 20, 1, 1, 4, true, -1, false));
     }
 
+    /** uring: FUSE over io_uring, off unless asked for; the last of contradicting options wins. */
+    @Test
+    void uringIsOffUnlessAskedFor() throws UsageException {
+        assertFalse(MountConfig.parse("d", "m").uring());
+        assertTrue(MountConfig.parse("d", "m", "-o", "uring").uring());
+        assertTrue(MountConfig.parse("d", "m", "-o", "uring=on").uring());
+        assertFalse(MountConfig.parse("d", "m", "-o", "uring,uring=off").uring());
+        assertMessage("expected uring=on|off", "d", "m", "-o", "uring=yes");
+    }
+
     @Test
     void theMultiThreadedLoopIsAnOption() throws UsageException {
         MountConfig c = MountConfig.parse("d", "m", "-o", "loop=multi");

@@ -98,7 +98,7 @@ public final class FuseServer {
         try {
             cpus = RingQueue.possibleCpus();
         } catch (IOException | IllegalArgumentException e) {
-            LOG.info("FUSE over io_uring not used: the possible CPUs are unknown ({}); serving /dev/fuse only",
+            LOG.warn("FUSE over io_uring not used: the possible CPUs are unknown ({}); serving /dev/fuse only",
                     e.getMessage());
             return List.of();
         }
@@ -113,7 +113,7 @@ public final class FuseServer {
                 q.setUp().join();
             }
         } catch (CompletionException e) {
-            LOG.info("FUSE over io_uring not used: {}; serving /dev/fuse only", e.getCause().getMessage());
+            LOG.warn("FUSE over io_uring not used: {}; serving /dev/fuse only", e.getCause().getMessage());
             stopRings(queues);
             return List.of();
         }
@@ -122,7 +122,7 @@ public final class FuseServer {
             if (agreed) {
                 LOG.info("FUSE over io_uring: {} queues, one per possible CPU", queues.size());
             } else {
-                LOG.info("the kernel does not offer FUSE over io_uring (Linux 6.14+ with "
+                LOG.warn("the kernel does not offer FUSE over io_uring (Linux 6.14+ with "
                         + "/sys/module/fuse/parameters/enable_uring = Y); serving /dev/fuse only");
             }
             for (RingQueue q : queues) {

@@ -168,24 +168,24 @@ final class RingQueue {
                 continue;
             }
             registering = false;
-            serveOne(entry, reply);
+            serveOne(dispatcher, entry, reply);
+            served++;
             entry.commit(ring.nextSqe(), fuseFd, qid);
         }
     }
 
-    /** Dispatches the request in {@code entry}; whatever happens, the entry leaves with an answer. */
-    private void serveOne(RingEntry entry, RingReply reply) {
+    /** Dispatches the request in {@code entry}; whatever it holds, the entry leaves with an answer. */
+    static void serveOne(Dispatcher dispatcher, RingEntry entry, RingReply reply) {
         reply.clear();
         long unique = entry.unique();
         try {
             dispatcher.dispatch(entry.request(), reply);
         } catch (FuseError e) {
-            LOG.warn("FUSE over io_uring, queue {}: {}", qid, e.getMessage());
+            LOG.warn("FUSE over io_uring: {}", e.getMessage());
             reply.error(unique, e.errno());
         }
         if (!reply.answered()) {
             reply.error(unique, FuseError.EIO);
         }
-        served++;
     }
 }
