@@ -21,8 +21,8 @@ class DispatcherTest {
     private final Arena arena = Arena.ofConfined();
     private final List<ByteBuffer> replies = new ArrayList<>();
     private final Dispatcher dispatcher =
-            new Dispatcher(new NullFileSystem(), new TransportOptions(1 << 20, 1 << 20, 1, 1, 1, false, 0));
-    private final Reply reply = new Reply(this::capture, 1 << 20, arena);
+            new Dispatcher(new NullFileSystem(), new TransportOptions(1 << 20, 1 << 20, 1, 1, 1, false, 0, false));
+    private final Reply reply = new DeviceReply(this::capture, 1 << 20, arena);
     private long unique = 100;
 
     @AfterEach
@@ -70,7 +70,7 @@ class DispatcherTest {
     @Test
     void initTakesWhatTheKernelOffersAndWeWant() {
         long offered = Wire.MAX_PAGES | Wire.DO_READDIRPLUS | Wire.EXPORT_SUPPORT | Wire.INIT_EXT
-                | Wire.DIRECT_IO_ALLOW_MMAP | Wire.WRITEBACK_CACHE | (1L << 20) /* POSIX_ACL */;
+                | Wire.DIRECT_IO_ALLOW_MMAP | Wire.WRITEBACK_CACHE | (1L << 20) /* POSIX_ACL */ | Wire.OVER_IO_URING;
         init(44, offered);
         ByteBuffer r = replies.getLast();
         assertEquals(16 + 64, r.getInt(0));
@@ -78,9 +78,33 @@ class DispatcherTest {
         assertEquals(39, r.getInt(20), "our minor version");
         long flags = Integer.toUnsignedLong(r.getInt(28)) | (Integer.toUnsignedLong(r.getInt(48)) << 32);
         assertEquals(Wire.MAX_PAGES | Wire.DO_READDIRPLUS | Wire.EXPORT_SUPPORT | Wire.INIT_EXT
-                | Wire.DIRECT_IO_ALLOW_MMAP, flags, "no writeback cache, no POSIX ACLs");
+                | Wire.DIRECT_IO_ALLOW_MMAP, flags, "no writeback cache, no POSIX ACLs, no io_uring unless offered");
         assertEquals(1 << 20, r.getInt(36), "max_write");
         assertEquals(256, r.getShort(44), "max_pages");
+    }
+
+    @Test
+    void ioUringIsAskedForWhenOfferedAndTheRingsHearTheAgreedFlagsAfterTheReply() {
+        long[] heard = {-1};
+        int[] repliesWhenHeard = {-1};
+        dispatcher.offerUring(f -> {
+            heard[0] = f;
+            repliesWhenHeard[0] = replies.size();
+        });
+        init(44, Wire.MAX_PAGES | Wire.INIT_EXT | Wire.OVER_IO_URING);
+        ByteBuffer r = replies.getLast();
+        long flags = Integer.toUnsignedLong(r.getInt(28)) | (Integer.toUnsignedLong(r.getInt(48)) << 32);
+        assertEquals(Wire.MAX_PAGES | Wire.INIT_EXT | Wire.OVER_IO_URING, flags);
+        assertEquals(flags, heard[0]);
+        assertEquals(1, repliesWhenHeard[0], "the INIT reply was written first");
+    }
+
+    @Test
+    void aKernelWithoutIoUringIsToldSoByTheFlags() {
+        long[] heard = {-1};
+        dispatcher.offerUring(f -> heard[0] = f);
+        init(44, Wire.MAX_PAGES | Wire.INIT_EXT);
+        assertEquals(0, heard[0] & Wire.OVER_IO_URING);
     }
 
     @Test

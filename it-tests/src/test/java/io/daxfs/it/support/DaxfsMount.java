@@ -48,6 +48,13 @@ public final class DaxfsMount implements AutoCloseable {
     public static final String TRANSPORT = System.getProperty("daxfs.it.transport", "");
     /** Whether this run mounts on the kernel transport (the default on Linux), not jnr-fuse's libfuse2. */
     public static final boolean KERNEL_TRANSPORT = !TRANSPORT.equals("jnr");
+    /**
+     * Whether every mount of this run serves through FUSE over io_uring ({@code -Ddaxfs.it.uring=true}:
+     * {@code -o uring}, the fuse module's enable_uring set to Y, and a daemon that fell back to
+     * {@code /dev/fuse} fails its unmount).
+     */
+    public static final boolean URING = Boolean.getBoolean("daxfs.it.uring");
+    private static final Path ENABLE_URING = Path.of("/sys/module/fuse/parameters/enable_uring");
 
     /** Mounts with {@code -o options} (none if empty) and the run's transport; returns this. */
     public DaxfsMount mount(String... options) {
@@ -55,6 +62,10 @@ public final class DaxfsMount implements AutoCloseable {
         List<String> all = new ArrayList<>(List.of(options));
         if (!TRANSPORT.isEmpty()) {
             all.add(0, "transport=" + TRANSPORT);
+        }
+        if (URING) {
+            enableUring();
+            all.add("uring");
         }
         if (!all.isEmpty()) {
             command.addAll(List.of("-o", String.join(",", all)));
@@ -71,6 +82,33 @@ public final class DaxfsMount implements AutoCloseable {
             Shell.run(List.of("fusermount", "-u", dir.toString()), Map.of(), 60).ok();
             awaitDaemonGone();
             mounted = false;
+            if (URING) {
+                assertServedByRings();
+            }
+        }
+    }
+
+    /** FUSE over io_uring needs the fuse module's enable_uring (N on a fresh boot): set it, or fail saying how. */
+    private static void enableUring() {
+        try {
+            assertTrue(Files.exists(ENABLE_URING), "-Ddaxfs.it.uring: this kernel (" + System.getProperty("os.version")
+                    + ") has no FUSE over io_uring (Linux 6.14+)");
+            if (!Files.readString(ENABLE_URING).strip().equals("Y")) {
+                Files.writeString(ENABLE_URING, "Y");
+            }
+        } catch (IOException e) {
+            throw new AssertionError("-Ddaxfs.it.uring: echo Y > " + ENABLE_URING + " needs root (" + e + ")", e);
+        }
+    }
+
+    /** The daemon's log has none of the lines that say it served through {@code /dev/fuse} alone. */
+    private void assertServedByRings() {
+        try {
+            String text = Files.exists(log) ? Files.readString(log) : "";
+            assertTrue(!text.contains("FUSE over io_uring not used") && !text.contains("does not offer FUSE over io_uring")
+                    && !text.contains("registering queue"), "the daemon fell back to /dev/fuse:\n" + text);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
         }
     }
 
