@@ -25,6 +25,8 @@ public final class DaxfsMount implements AutoCloseable {
     public final Path log;
     private final List<String> mountOptions = new ArrayList<>();
     private boolean mounted;
+    /** A killed daemon's mount is still in place (stale): {@link #mount} or {@link #close} detaches it. */
+    private boolean stale;
 
     /** A formatted image of {@code size} (mkfs syntax, e.g. "512M"), not yet mounted. */
     public DaxfsMount(String size, String... mkfsArgs) throws IOException {
@@ -70,6 +72,7 @@ public final class DaxfsMount implements AutoCloseable {
         }
         Shell.run(command, Map.of("DAXFS_LOG", log.toString()), 120).ok();
         mounted = true;
+        stale = false;
         return this;
     }
 
@@ -109,15 +112,42 @@ public final class DaxfsMount implements AutoCloseable {
         }
     }
 
-    /** Kills the daemon with SIGKILL, as a crash would, and cleans up the dead mount point. */
+    /**
+     * Kills the daemon with SIGKILL, as a crash would, and waits until the kernel has dropped its
+     * connection. The mount stays, stale (every access fails with ENOTCONN), as a crash leaves it for
+     * a user: the next {@link #mount} detaches it itself. Detaching it here let a process of the
+     * workload that had not opened its files yet (slow to start under load) resolve their paths in
+     * the bare directory below the mount: it failed with ENOENT instead of ENOTCONN, and anything it
+     * created there made the remount refuse the directory as not empty.
+     */
     public void kill() {
         String pid = daemonPid();
-        if (!pid.isEmpty()) {
-            Shell.run(List.of("kill", "-KILL", pid), Map.of(), 10);
-        }
+        assertTrue(pid.matches("\\d+"), "exactly one daemon expected for " + image + ": '" + pid + "'");
+        Shell.run(List.of("kill", "-KILL", pid), Map.of(), 10).ok();
         awaitDaemonGone();
-        Shell.run(List.of("fusermount", "-u", "-z", dir.toString()), Map.of(), 30);
+        awaitStale();
         mounted = false;
+        stale = true;
+    }
+
+    /**
+     * Waits until listing the mount point fails with ENOTCONN: the daemon's process is gone from the
+     * process table before its last thread has closed /dev/fuse, and only then does the kernel abort
+     * the connection. A listing always reaches the daemon (daxfs keeps no directory cache in the
+     * kernel), so it cannot be answered from cached attributes as a stat can.
+     */
+    private void awaitStale() {
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        Shell.Result r;
+        do {
+            r = Shell.run(List.of("ls", "-a", dir.toString()), Map.of(), 30);
+            if (r.exitCode() != 0 && r.stderr().contains("Transport endpoint is not connected")) {
+                return;
+            }
+            pause(50);
+        } while (System.nanoTime() - deadline < 0);
+        throw new AssertionError("the killed daemon's mount at " + dir + " is not stale (ENOTCONN): ls exited "
+                + r.exitCode() + ", " + r.stdout() + r.stderr());
     }
 
     /** Runs {@code bin/fsck.daxfs} with {@code args} on the (unmounted) image. */
@@ -140,14 +170,18 @@ public final class DaxfsMount implements AutoCloseable {
 
     private void awaitDaemonGone() {
         for (int i = 0; i < 600 && !daemonPid().isEmpty(); i++) {
-            try {
-                Thread.sleep(50);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
+            pause(50);
         }
         assertTrue(daemonPid().isEmpty(), "the daxfs daemon for " + image + " is still running");
+    }
+
+    private static void pause(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted", e);
+        }
     }
 
     public static String bin(String name) {
@@ -160,6 +194,9 @@ public final class DaxfsMount implements AutoCloseable {
             Shell.run(List.of("fusermount", "-u", dir.toString()), Map.of(), 60);
             Shell.run(List.of("fusermount", "-u", "-z", dir.toString()), Map.of(), 30);
             awaitDaemonGone();
+        }
+        if (stale) {
+            Shell.run(List.of("fusermount", "-u", "-z", dir.toString()), Map.of(), 30);
         }
         Files.deleteIfExists(image);
         Shell.run(List.of("rm", "-rf", dir.getParent().toString()), Map.of(), 60);
