@@ -104,7 +104,7 @@ class DispatcherTest {
             public boolean handlesKillPriv() {
                 return true;
             }
-        }, new TransportOptions(1 << 20, 1 << 20, 1, 1, 1, false, 0, false));
+        }, new TransportOptions(1 << 20, 1 << 20, 1, 1, 1, false, 0, TransportOptions.Uring.OFF));
         long atomicOTrunc = 1L << 3;
         ByteBuffer b = ByteBuffer.allocate(64).order(ByteOrder.LITTLE_ENDIAN);
         long offered = atomicOTrunc | Wire.HANDLE_KILLPRIV_V2 | Wire.INIT_EXT;
