@@ -19,6 +19,7 @@ import io.daxfs.core.log.LogEntry.XattrRef;
 import io.daxfs.core.log.LogEntry.XattrSet;
 import io.daxfs.core.log.LogEntry.XattrValue;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -41,7 +42,8 @@ public final class Inode {
     private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
     private final FileExtents extents;
     private final DirectoryIndex directory;
-    private final TreeMap<Name, XattrValue> xattrs = new TreeMap<>();
+    /** Null until the first xattr is set: most inodes never have one, and every DRAM inode paid an empty map. */
+    private TreeMap<Name, XattrValue> xattrs;
     private InodeLog log;
     private InodeEntry attrs;
     private int openCount;
@@ -157,12 +159,12 @@ public final class Inode {
 
     /** The extended attributes: values in their entries, or references to their blocks. */
     public Map<Name, XattrValue> xattrs() {
-        return xattrs;
+        return xattrs == null ? Collections.emptyMap() : xattrs;
     }
 
     /** Blocks that hold xattr values, as (block, 1) each. */
     public void forEachXattrBlock(BiConsumer<Long, Long> action) {
-        for (XattrValue v : xattrs.values()) {
+        for (XattrValue v : xattrs().values()) {
             if (v instanceof XattrRef ref) {
                 for (long block : ref.blocks()) {
                     action.accept(block, 1L);
@@ -335,7 +337,7 @@ public final class Inode {
             case XattrSet e -> setXattr(e, e.timeNs(), freed);
             case XattrRef e -> setXattr(e, e.timeNs(), freed);
             case XattrDel e -> {
-                XattrValue old = xattrs.remove(e.name());
+                XattrValue old = xattrs == null ? null : xattrs.remove(e.name());
                 if (old != null) {
                     xattrBytes -= XATTR_BYTES + e.name().length() + dramBytes(old);
                     xattrBlocks -= deviceBlocks(old);
@@ -347,6 +349,9 @@ public final class Inode {
     }
 
     private void setXattr(XattrValue value, long timeNs, BiConsumer<Long, Long> freed) {
+        if (xattrs == null) {
+            xattrs = new TreeMap<>();
+        }
         XattrValue old = xattrs.put(value.name(), value);
         xattrBytes += dramBytes(value) - (old == null ? -XATTR_BYTES - value.name().length() : dramBytes(old));
         xattrBlocks += deviceBlocks(value) - (old == null ? 0 : deviceBlocks(old));
@@ -408,7 +413,7 @@ public final class Inode {
                 out.add(new DentryAdd(d.name(), d.ino(), d.kind().typeBits(), d.cookie(), time));
             }
         }
-        for (XattrValue x : xattrs.values()) {
+        for (XattrValue x : xattrs().values()) {
             out.add(switch (x) {
                 case XattrSet s -> new XattrSet(s.name(), s.value(), time);
                 case XattrRef r -> new XattrRef(r.name(), r.length(), r.blocks(), time);
