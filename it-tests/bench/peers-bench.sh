@@ -27,6 +27,8 @@ Targets (columns):
               the C ceiling of a FUSE filesystem (its lookups scan a list: ignore its metadata rows)
   kernel-null (--with-null) a do-nothing filesystem on daxfs's own FUSE transport (fuse-adapter's
               NullFileSystem, 4 threads): the Java ceiling daxfs -o transport=kernel is built on
+  kernel-null-uring (only through PEERS) kernel-null on FUSE over io_uring (-o uring's transport; Linux
+              6.14+, the fuse module's enable_uring is set to Y, as root)
   jnr-null    (--with-null) a jnr-fuse filesystem that stores nothing and reads zeros, -o big_writes -s:
               the ceiling of the jnr-fuse/libfuse2 path that daxfs is built on
   jnr-null-xattr  (only through PEERS) jnr-null with getxattr implemented: it then gets a GETXATTR
@@ -157,7 +159,7 @@ select_targets() {
   local t
   for t in $PEERS; do
     case $t in
-      tmpfs | f2-hl-bw | f2-hl-dio | f3-ll | f3-null | kernel-null | jnr-bw | jnr-null | jnr-null-xattr)
+      tmpfs | f2-hl-bw | f2-hl-dio | f3-ll | f3-null | kernel-null | kernel-null-uring | jnr-bw | jnr-null | jnr-null-xattr)
         TARGETS+=("$t") T_KIND[$t]=peer ;;
       *) die "unknown peer '$t' in PEERS" ;;
     esac
@@ -216,7 +218,7 @@ check_prereqs() {
     need "command -v mvn" maven mvn
     need "find_jdk" "" "a JDK 25 (not in Debian 12: install Temurin 25 under /usr/lib/jvm)"
   fi
-  if has_kind kernel-null; then
+  if has_kind 'kernel-null*'; then
     need "find_jdk" "" "a JDK 25 (not in Debian 12: install Temurin 25 under /usr/lib/jvm)"
     need "test -f $DAXFS_HOME/fuse-adapter/target/test-classes/io/daxfs/fuse/kernel/NullFileSystem.class" "" \
       "fuse-adapter's test classes (bin/mvnw install -DskipTests)"
@@ -367,12 +369,14 @@ start_peer() {
       T_LABEL[$name]="libfuse3 $(pkg-config --modversion fuse3) low-level do-nothing fs null_ll.c, multi-threaded loop"
       spawn "$name" "$TOOLS/null_ll" -f "${T_MNT[$name]}"
       ;;
-    kernel-null)
-      T_LABEL[$name]="do-nothing fs on daxfs's own FUSE transport (NullFileSystem, 4 threads), JDK $(java_major "$JAVA_HOME"; echo "$JAVA_MAJOR")"
+    kernel-null | kernel-null-uring)
+      local ring=""
+      [[ $name == kernel-null-uring ]] && ring=", FUSE over io_uring"
+      T_LABEL[$name]="do-nothing fs on daxfs's own FUSE transport (NullFileSystem, 4 threads$ring), JDK $(java_major "$JAVA_HOME"; echo "$JAVA_MAJOR")"
       module_classpath fuse-adapter || die "fuse-adapter is not built (bin/mvnw install -DskipTests)"
       spawn "$name" "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED \
         -cp "$DAXFS_CLASSPATH:$DAXFS_HOME/fuse-adapter/target/test-classes" \
-        io.daxfs.fuse.kernel.NullFileSystem "${T_MNT[$name]}" 4
+        io.daxfs.fuse.kernel.NullFileSystem "${T_MNT[$name]}" 4 0 ${ring:+uring}
       ;;
     f3-ll)
       T_LABEL[$name]="libfuse3 $(pkg-config --modversion fuse3) low-level passthrough_ll.c over tmpfs, default options"
@@ -629,6 +633,8 @@ ratio_pairs() {
   done
   # The Java ceiling against the C one: the transport's own cost, with no filesystem behind it.
   [[ " ${MEASURED[*]} " == *" kernel-null "* && " ${MEASURED[*]} " == *" f3-null "* ]] && echo "kernel-null/f3-null"
+  [[ " ${MEASURED[*]} " == *" kernel-null-uring "* && " ${MEASURED[*]} " == *" f3-null "* ]] &&
+    echo "kernel-null-uring/f3-null"
   return 0
 }
 
@@ -743,6 +749,15 @@ draw_chart() {
     "$BENCH_DIR/chart.gp" >>"$LOGS/gnuplot.log" 2>&1 || log "chart failed, see $LOGS/gnuplot.log"
 }
 
+# FUSE over io_uring is offered only while the fuse module's enable_uring is Y (a fresh boot has N).
+enable_uring() {
+  local p=/sys/module/fuse/parameters/enable_uring
+  [[ -e $p ]] || die "a target asks for FUSE over io_uring, which this kernel ($(uname -r)) lacks (6.14+)"
+  [[ $(<"$p") == Y ]] && return 0
+  echo Y >"$p" 2>/dev/null || die "a target asks for FUSE over io_uring: echo Y > $p needs root"
+  log "set $p to Y"
+}
+
 # ------------------------------------------------------------------ main
 
 main() {
@@ -750,7 +765,8 @@ main() {
   set_knobs
   select_targets
   check_prereqs
-  { has_kind 'jnr-*' || has_kind kernel-null; } && find_jdk
+  { has_kind 'jnr-*' || has_kind 'kernel-null*'; } && find_jdk
+  { has_kind kernel-null-uring || [[ $DAXFS_TARGETS == *uring* ]]; } && enable_uring
   check_scratch_space
   mkdir -p "$LOGS"
   trap cleanup EXIT

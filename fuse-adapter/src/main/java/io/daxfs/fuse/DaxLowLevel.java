@@ -223,6 +223,11 @@ final class DaxLowLevel implements LowLevelFileSystem {
 
     // ---- open files and data ----
 
+    /**
+     * No OPEN carries O_TRUNC or FUSE_OPEN_KILL_SUIDGID: without FUSE_ATOMIC_O_TRUNC (not asked
+     * for) the kernel truncates with a SETATTR of the size, whose FATTR_KILL_SUIDGID
+     * {@link #setattr} honours.
+     */
     @Override
     public OpenReply open(Context c, long node, int flags) {
         Attributes a = fs.getattr(node);

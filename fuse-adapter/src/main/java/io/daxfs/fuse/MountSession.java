@@ -92,7 +92,8 @@ final class MountSession implements AutoCloseable {
         MountSpec spec = new MountSpec(config.mountPoint(), config.fsname(), config.subtype(), config.readOnly(),
                 config.allowOther(), config.defaultPermissions(), config.maxRead(), config.kernelFlags());
         TransportOptions options = new TransportOptions(config.maxWrite(), config.maxRead(), config.entryTimeout(),
-                config.attrTimeout(), config.singleThread() ? 1 : KERNEL_THREADS, true, config.spinMicros());
+                config.attrTimeout(), config.singleThread() ? 1 : KERNEL_THREADS, true, config.spinMicros(),
+                config.uring());
         int fd;
         try {
             LOG.info("mounting {} on {} (kernel transport, {} thread(s))", config.device(), config.mountPoint(),
@@ -104,11 +105,12 @@ final class MountSession implements AutoCloseable {
             throw new MountException(e.getMessage() + " (the kernel transport; -o transport=jnr mounts through "
                     + "libfuse2 instead)");
         }
-        // In place: the kernel holds the first requests until the server below has answered INIT.
-        ready.mounted();
         Thread hook = new Thread(() -> stopOnSignal(() -> KernelMount.unmount(config.mountPoint().toString())),
                 "daxfs-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
+        // In place: the kernel holds the first requests until the server below has answered INIT. Said
+        // only once the hook is in: a SIGTERM sent as soon as the mount command returned must unmount.
+        ready.mounted();
         try {
             new FuseServer(fd, new Dispatcher(new DaxLowLevel(fs, config.dax()), options), options).serve();
             LOG.info("{} unmounted", config.mountPoint());

@@ -104,7 +104,17 @@ class MountConfigTest {
         assertMessage("option spin=10001 must be microseconds between 0 and 10000", "d", "m", "-o", "spin=10001");
         assertMessage("option spin=fast must be microseconds", "d", "m", "-o", "spin=fast");
         assertMessage("option spin= needs a value", "d", "m", "-o", "spin");
-        assertThrows(IllegalArgumentException.class, () -> new TransportOptions(1 << 20, 1 << 20, 1, 1, 4, true, -1));
+        assertThrows(IllegalArgumentException.class, () -> new TransportOptions(1 << 20, 1 << 20, 1, 1, 4, true, -1, false));
+    }
+
+    /** uring: FUSE over io_uring, off unless asked for; the last of contradicting options wins. */
+    @Test
+    void uringIsOffUnlessAskedFor() throws UsageException {
+        assertFalse(MountConfig.parse("d", "m").uring());
+        assertTrue(MountConfig.parse("d", "m", "-o", "uring").uring());
+        assertTrue(MountConfig.parse("d", "m", "-o", "uring=on").uring());
+        assertFalse(MountConfig.parse("d", "m", "-o", "uring,uring=off").uring());
+        assertMessage("expected uring=on|off", "d", "m", "-o", "uring=yes");
     }
 
     @Test

@@ -7,7 +7,6 @@ import io.daxfs.core.StatFs;
 import io.daxfs.core.device.DaxDevice;
 import io.daxfs.core.device.DeviceOptions;
 import io.daxfs.core.format.CorruptImageException;
-import io.daxfs.core.format.DaxfsVersion;
 import io.daxfs.core.format.Layout;
 import io.daxfs.core.format.Superblock;
 import io.daxfs.core.fs.DaxFileSystem;
@@ -89,18 +88,8 @@ public final class InfoMain {
     }
 
     private int execute(String[] args) throws ToolException {
-        Options o;
-        try {
-            o = Options.parse(OPTIONS, args);
-        } catch (IllegalArgumentException e) {
-            throw usage(e.getMessage());
-        }
-        if (o.has('h')) {
-            out.print(USAGE);
-            return EXIT_OK;
-        }
-        if (o.has('V')) {
-            out.println(DaxfsVersion.line(NAME));
+        Options o = CommandRun.parseOrAnswer(NAME, OPTIONS, USAGE, args, out);
+        if (o == null) {
             return EXIT_OK;
         }
         if (o.operands().size() != 1) {
@@ -540,6 +529,6 @@ public final class InfoMain {
     }
 
     private static ToolException usage(String message) {
-        return new ToolException(EXIT_ERROR, message + " (see " + NAME + " -h)");
+        return CommandRun.usageError(NAME, message);
     }
 }

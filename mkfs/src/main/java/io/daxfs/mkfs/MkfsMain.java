@@ -7,7 +7,6 @@ import io.daxfs.core.FormatOptions;
 import io.daxfs.core.device.DaxDevice;
 import io.daxfs.core.device.DeviceOptions;
 import io.daxfs.core.device.PersistenceMode;
-import io.daxfs.core.format.DaxfsVersion;
 import io.daxfs.core.format.Layout;
 import io.daxfs.core.format.Superblock;
 import io.daxfs.core.fs.DaxFileSystem;
@@ -99,18 +98,8 @@ public final class MkfsMain {
             FormatOptions format, PersistenceMode flush) {}
 
     private int execute(String[] args) throws ToolException {
-        Options o;
-        try {
-            o = Options.parse(OPTIONS, args);
-        } catch (IllegalArgumentException e) {
-            throw usage(e.getMessage());
-        }
-        if (o.has('h')) {
-            out.print(USAGE);
-            return EXIT_OK;
-        }
-        if (o.has('V')) {
-            out.println(DaxfsVersion.line(NAME));
+        Options o = CommandRun.parseOrAnswer(NAME, OPTIONS, USAGE, args, out);
+        if (o == null) {
             return EXIT_OK;
         }
         quiet = o.has('q');
@@ -417,7 +406,7 @@ public final class MkfsMain {
     }
 
     private static ToolException usage(String message) {
-        return new ToolException(EXIT_ERROR, message + " (see " + NAME + " -h)");
+        return CommandRun.usageError(NAME, message);
     }
 
     private static ToolException error(String message) {

@@ -4,6 +4,7 @@ import io.daxfs.fuse.kernel.Requests.InHeader;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.Objects;
+import java.util.function.LongConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,6 +33,8 @@ public final class Dispatcher {
     private final EntryTimeouts timeouts;
     private volatile boolean initialized;
     private volatile long agreedFlags;
+    /** Told the agreed flags once the INIT reply is written; null: FUSE over io_uring is not asked for. */
+    private volatile LongConsumer uringInit;
 
     public Dispatcher(LowLevelFileSystem fs, TransportOptions options) {
         this.fs = Objects.requireNonNull(fs, "fs");
@@ -47,6 +50,23 @@ public final class Dispatcher {
     /** The largest request a serving thread must be able to read: max_write plus the WRITE headers. */
     public int requestBufferSize() {
         return options.maxWrite() + 4096;
+    }
+
+    /**
+     * Asks the kernel for FUSE over io_uring in INIT; {@code onInit} gets the agreed flags once the
+     * INIT reply is written (the kernel refuses ring registrations before). Call before serving.
+     */
+    void offerUring(LongConsumer onInit) {
+        uringInit = Objects.requireNonNull(onInit, "onInit");
+    }
+
+    /**
+     * The payload buffer of a ring entry: at least the kernel's ring payload (the largest of 8 KiB,
+     * max_write and max_pages pages, as INIT set them) and the largest reply.
+     */
+    int ringPayloadSize() {
+        int pages = (options.maxWrite() + 4095) / 4096;
+        return Math.max(Math.max(8192, pages * 4096), replyPayloadSize());
     }
 
     /** The largest reply payload: a READ of max_read bytes. */
@@ -266,7 +286,8 @@ public final class Dispatcher {
         long wanted = Wire.ASYNC_READ | Wire.EXPORT_SUPPORT | Wire.BIG_WRITES | Wire.HAS_IOCTL_DIR
                 | Wire.DO_READDIRPLUS | Wire.READDIRPLUS_AUTO | Wire.ASYNC_DIO | Wire.PARALLEL_DIROPS | Wire.MAX_PAGES
                 | Wire.CACHE_SYMLINKS | Wire.INIT_EXT | Wire.DIRECT_IO_ALLOW_MMAP
-                | (fs.handlesKillPriv() ? Wire.HANDLE_KILLPRIV_V2 : 0) | (fs.wantsWritebackCache() ? Wire.WRITEBACK_CACHE : 0);
+                | (fs.handlesKillPriv() ? Wire.HANDLE_KILLPRIV_V2 : 0) | (fs.wantsWritebackCache() ? Wire.WRITEBACK_CACHE : 0)
+                | (uringInit != null ? Wire.OVER_IO_URING : 0);
         long flags = in.flags() & wanted;
         int minor = Math.min(in.minor(), Wire.KERNEL_MINOR);
         int pages = (options.maxWrite() + 4095) / 4096;
@@ -285,6 +306,10 @@ public final class Dispatcher {
         LOG.info("FUSE {}.{} (kernel offers {}.{}): flags 0x{}, max_write {}", Wire.KERNEL_VERSION, minor, in.major(),
                 in.minor(), Long.toHexString(flags), options.maxWrite());
         reply.ok(c.unique(), 64);
+        LongConsumer onInit = uringInit;
+        if (onInit != null) {
+            onInit.accept(flags);
+        }
     }
 
     private void batchForget(MemorySegment b) {

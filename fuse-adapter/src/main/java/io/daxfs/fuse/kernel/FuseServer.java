@@ -4,9 +4,11 @@ import io.daxfs.fuse.kernel.sys.ErrnoException;
 import io.daxfs.fuse.kernel.sys.Syscalls;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.io.IOException;
 import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletionException;
 import java.util.Objects;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,6 +27,13 @@ import org.slf4j.LoggerFactory;
  * it blocks: a caller that sends its next request within that time finds a thread already on a CPU.
  * It spins only while the latest {@link #SAME_CALLER} requests came from one process: two or more
  * busy callers can fill a small machine's CPUs themselves, and a spinning thread would take theirs.
+ *
+ * <p>FUSE over io_uring ({@link TransportOptions#uring()}): before serving, one {@link RingQueue}
+ * per possible CPU sets up its ring; if all could, INIT asks the kernel for io_uring, and once it
+ * agreed the queues register and serve every request but FORGET, BATCH_FORGET and INTERRUPT (and
+ * those that come before the last queue registered), which still come through the device threads.
+ * Where the kernel does not offer it, or a ring cannot be set up, one line says so and the device
+ * threads serve everything.
  */
 public final class FuseServer {
     private static final Logger LOG = LoggerFactory.getLogger(FuseServer.class);
@@ -32,6 +41,8 @@ public final class FuseServer {
     private static final long FUSE_DEV_IOC_CLONE = 0x8004e500L;
     /** Requests in a row from one process before the spinning thread spins. */
     static final int SAME_CALLER = 8;
+    /** How long an unmount waits for the ring threads to end (the kernel ends them at once). */
+    private static final long RING_STOP_MILLIS = 5000;
 
     private final int fd;
     private final Dispatcher dispatcher;
@@ -52,6 +63,7 @@ public final class FuseServer {
     public void serve() throws InterruptedException {
         List<Thread> threads = new ArrayList<>();
         List<Integer> clones = new ArrayList<>();
+        List<RingQueue> rings = options.uring() ? startRings() : List.of();
         try {
             for (int i = 1; i < options.threads(); i++) {
                 int threadFd = options.cloneFds() ? cloneFd() : fd;
@@ -73,6 +85,71 @@ public final class FuseServer {
             for (int clone : clones) {
                 Syscalls.close(clone);
             }
+            stopRings(rings);
+        }
+    }
+
+    /**
+     * Starts a {@link RingQueue} per possible CPU and, if every ring could be set up, has INIT ask
+     * for FUSE over io_uring; the queues, or none (with the reason logged).
+     */
+    private List<RingQueue> startRings() throws InterruptedException {
+        int cpus;
+        try {
+            cpus = RingQueue.possibleCpus();
+        } catch (IOException | IllegalArgumentException e) {
+            LOG.warn("FUSE over io_uring not used: the possible CPUs are unknown ({}); serving /dev/fuse only",
+                    e.getMessage());
+            return List.of();
+        }
+        List<RingQueue> queues = new ArrayList<>();
+        for (int qid = 0; qid < cpus; qid++) {
+            RingQueue q = new RingQueue(qid, fd, dispatcher, dispatcher.ringPayloadSize());
+            q.start();
+            queues.add(q);
+        }
+        try {
+            for (RingQueue q : queues) {
+                q.setUp().join();
+            }
+        } catch (CompletionException e) {
+            LOG.warn("FUSE over io_uring not used: {}; serving /dev/fuse only", e.getCause().getMessage());
+            stopRings(queues);
+            return List.of();
+        }
+        dispatcher.offerUring(flags -> {
+            boolean agreed = (flags & Wire.OVER_IO_URING) != 0;
+            if (agreed) {
+                LOG.info("FUSE over io_uring: {} queues, one per possible CPU", queues.size());
+            } else {
+                LOG.warn("the kernel does not offer FUSE over io_uring (Linux 6.14+ with "
+                        + "/sys/module/fuse/parameters/enable_uring = Y); serving /dev/fuse only");
+            }
+            for (RingQueue q : queues) {
+                q.go(agreed);
+            }
+        });
+        return queues;
+    }
+
+    /**
+     * Once unmounted: lets queues that never registered end, waits for the others' threads (the
+     * kernel completed their commands when the connection went) and logs what each served.
+     */
+    private static void stopRings(List<RingQueue> queues) throws InterruptedException {
+        List<Long> served = new ArrayList<>();
+        long total = 0;
+        for (RingQueue q : queues) {
+            q.go(false);
+            if (!q.join(RING_STOP_MILLIS)) {
+                LOG.warn("a FUSE over io_uring queue thread did not end within {} ms", RING_STOP_MILLIS);
+                return;
+            }
+            served.add(q.served());
+            total += q.served();
+        }
+        if (total > 0) {
+            LOG.info("FUSE over io_uring served {} requests, per queue {}", total, served);
         }
     }
 
@@ -122,9 +199,9 @@ public final class FuseServer {
     private void loop(int readFd, int spinFd) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment buf = arena.allocate(dispatcher.requestBufferSize(), 4096);
-            Reply reply = new Reply((iov, count) -> Syscalls.writev(readFd, iov, count),
+            Reply reply = new DeviceReply((iov, count) -> Syscalls.writev(readFd, iov, count),
                     dispatcher.replyPayloadSize(), arena);
-            Reply spinReply = spinFd < 0 ? null : new Reply((iov, count) -> Syscalls.writev(spinFd, iov, count),
+            Reply spinReply = spinFd < 0 ? null : new DeviceReply((iov, count) -> Syscalls.writev(spinFd, iov, count),
                     dispatcher.replyPayloadSize(), arena);
             long lastReply = 0;
             while (true) {

@@ -5,10 +5,11 @@ package io.daxfs.fuse.kernel;
  * FUSE_MAX_PAGES), cache timeouts in seconds, serving threads, whether each thread reads its own
  * cloned device descriptor (FUSE_DEV_IOC_CLONE) instead of sharing one, and how long one thread
  * keeps polling for the next request after a reply before it blocks ({@code spinMicros}, 0 = never;
- * see {@link FuseServer}).
+ * see {@link FuseServer}), and whether requests are served through FUSE over io_uring where the
+ * kernel offers it ({@code uring}; see {@link RingQueue}).
  */
 public record TransportOptions(int maxWrite, int maxRead, double entryTimeout, double attrTimeout, int threads,
-        boolean cloneFds, int spinMicros) {
+        boolean cloneFds, int spinMicros, boolean uring) {
     /** The largest request: 256 pages. */
     public static final int MAX_REQUEST = 1 << 20;
     /**

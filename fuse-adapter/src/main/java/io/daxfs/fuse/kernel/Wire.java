@@ -77,6 +77,8 @@ final class Wire {
     static final long HANDLE_KILLPRIV_V2 = 1L << 28;
     static final long INIT_EXT = 1L << 30;
     static final long DIRECT_IO_ALLOW_MMAP = 1L << 36;
+    /** FUSE over io_uring (7.42; Linux 6.14+, offered while the fuse module's enable_uring is Y). */
+    static final long OVER_IO_URING = 1L << 41;
 
     static final int SETATTR_MODE = 1;
     static final int SETATTR_UID = 1 << 1;

@@ -21,8 +21,8 @@ class DispatcherTest {
     private final Arena arena = Arena.ofConfined();
     private final List<ByteBuffer> replies = new ArrayList<>();
     private final Dispatcher dispatcher =
-            new Dispatcher(new NullFileSystem(), new TransportOptions(1 << 20, 1 << 20, 1, 1, 1, false, 0));
-    private final Reply reply = new Reply(this::capture, 1 << 20, arena);
+            new Dispatcher(new NullFileSystem(), new TransportOptions(1 << 20, 1 << 20, 1, 1, 1, false, 0, false));
+    private final Reply reply = new DeviceReply(this::capture, 1 << 20, arena);
     private long unique = 100;
 
     @AfterEach
@@ -41,17 +41,25 @@ class DispatcherTest {
     }
 
     private ByteBuffer send(int opcode, long node, byte[] body) {
+        return send(dispatcher, opcode, node, body);
+    }
+
+    private ByteBuffer send(Dispatcher to, int opcode, long node, byte[] body) {
         ByteBuffer b = ByteBuffer.allocate(40 + body.length).order(ByteOrder.LITTLE_ENDIAN);
         b.putInt(40 + body.length).putInt(opcode).putLong(++unique).putLong(node).putInt(0).putInt(0).putInt(1)
                 .putInt(0).put(body);
-        return sendRaw(b.array());
+        return sendRaw(to, b.array());
     }
 
     private ByteBuffer sendRaw(byte[] bytes) {
+        return sendRaw(dispatcher, bytes);
+    }
+
+    private ByteBuffer sendRaw(Dispatcher to, byte[] bytes) {
         int before = replies.size();
         MemorySegment m = arena.allocate(bytes.length);
         MemorySegment.copy(bytes, 0, m, ValueLayout.JAVA_BYTE, 0, bytes.length);
-        dispatcher.dispatch(m, reply);
+        to.dispatch(m, reply);
         assertTrue(replies.size() - before <= 1, "at most one reply per request");
         return replies.size() > before ? replies.getLast() : null;
     }
@@ -70,7 +78,7 @@ class DispatcherTest {
     @Test
     void initTakesWhatTheKernelOffersAndWeWant() {
         long offered = Wire.MAX_PAGES | Wire.DO_READDIRPLUS | Wire.EXPORT_SUPPORT | Wire.INIT_EXT
-                | Wire.DIRECT_IO_ALLOW_MMAP | Wire.WRITEBACK_CACHE | (1L << 20) /* POSIX_ACL */;
+                | Wire.DIRECT_IO_ALLOW_MMAP | Wire.WRITEBACK_CACHE | (1L << 20) /* POSIX_ACL */ | Wire.OVER_IO_URING;
         init(44, offered);
         ByteBuffer r = replies.getLast();
         assertEquals(16 + 64, r.getInt(0));
@@ -78,9 +86,57 @@ class DispatcherTest {
         assertEquals(39, r.getInt(20), "our minor version");
         long flags = Integer.toUnsignedLong(r.getInt(28)) | (Integer.toUnsignedLong(r.getInt(48)) << 32);
         assertEquals(Wire.MAX_PAGES | Wire.DO_READDIRPLUS | Wire.EXPORT_SUPPORT | Wire.INIT_EXT
-                | Wire.DIRECT_IO_ALLOW_MMAP, flags, "no writeback cache, no POSIX ACLs");
+                | Wire.DIRECT_IO_ALLOW_MMAP, flags, "no writeback cache, no POSIX ACLs, no io_uring unless offered");
         assertEquals(1 << 20, r.getInt(36), "max_write");
         assertEquals(256, r.getShort(44), "max_pages");
+    }
+
+    /**
+     * FUSE_OPEN_KILL_SUIDGID cannot reach daxfs's OPEN: the kernel sets it only when the OPEN carries
+     * O_TRUNC, and it strips O_TRUNC from OPEN unless FUSE_ATOMIC_O_TRUNC was agreed (fs/fuse/file.c,
+     * fuse_send_open). A filesystem that clears set-id bits itself (killpriv v2) gets the truncation
+     * of open(O_TRUNC) as a SETATTR of the size with FATTR_KILL_SUIDGID instead.
+     */
+    @Test
+    void atomicOTruncIsNeverAgreedSoNoOpenCarriesTheKillFlag() {
+        Dispatcher killpriv = new Dispatcher(new LowLevelFileSystem() {
+            @Override
+            public boolean handlesKillPriv() {
+                return true;
+            }
+        }, new TransportOptions(1 << 20, 1 << 20, 1, 1, 1, false, 0, false));
+        long atomicOTrunc = 1L << 3;
+        ByteBuffer b = ByteBuffer.allocate(64).order(ByteOrder.LITTLE_ENDIAN);
+        long offered = atomicOTrunc | Wire.HANDLE_KILLPRIV_V2 | Wire.INIT_EXT;
+        b.putInt(7).putInt(44).putInt(128 * 1024).putInt((int) offered).putInt((int) (offered >>> 32));
+        ByteBuffer r = send(killpriv, Wire.INIT, 0, b.array());
+        assertEquals(0, r.getInt(4), "INIT succeeds");
+        long flags = Integer.toUnsignedLong(r.getInt(28)) | (Integer.toUnsignedLong(r.getInt(48)) << 32);
+        assertEquals(Wire.HANDLE_KILLPRIV_V2 | Wire.INIT_EXT, flags, "killpriv v2 without ATOMIC_O_TRUNC");
+    }
+
+    @Test
+    void ioUringIsAskedForWhenOfferedAndTheRingsHearTheAgreedFlagsAfterTheReply() {
+        long[] heard = {-1};
+        int[] repliesWhenHeard = {-1};
+        dispatcher.offerUring(f -> {
+            heard[0] = f;
+            repliesWhenHeard[0] = replies.size();
+        });
+        init(44, Wire.MAX_PAGES | Wire.INIT_EXT | Wire.OVER_IO_URING);
+        ByteBuffer r = replies.getLast();
+        long flags = Integer.toUnsignedLong(r.getInt(28)) | (Integer.toUnsignedLong(r.getInt(48)) << 32);
+        assertEquals(Wire.MAX_PAGES | Wire.INIT_EXT | Wire.OVER_IO_URING, flags);
+        assertEquals(flags, heard[0]);
+        assertEquals(1, repliesWhenHeard[0], "the INIT reply was written first");
+    }
+
+    @Test
+    void aKernelWithoutIoUringIsToldSoByTheFlags() {
+        long[] heard = {-1};
+        dispatcher.offerUring(f -> heard[0] = f);
+        init(44, Wire.MAX_PAGES | Wire.INIT_EXT);
+        assertEquals(0, heard[0] & Wire.OVER_IO_URING);
     }
 
     @Test

@@ -15,7 +15,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * A filesystem that stores no data, on the kernel transport: a tree of names whose files' writes
  * only grow their size and whose reads return zeros. It measures the transport alone (the
  * ceiling daxfs can reach, in peers-bench) and drives the dispatcher in tests.
- * {@code NullFileSystem MOUNTPOINT [THREADS [SPIN_MICROS]]} mounts it in the foreground until unmounted.
+ * {@code NullFileSystem MOUNTPOINT [THREADS [SPIN_MICROS [uring]]]} mounts it in the foreground until
+ * unmounted ({@code uring}: FUSE over io_uring where the kernel offers it).
  */
 public final class NullFileSystem implements LowLevelFileSystem {
     private static final long ROOT = 1;
@@ -28,7 +29,8 @@ public final class NullFileSystem implements LowLevelFileSystem {
     public static void main(String[] args) throws Exception {
         int threads = args.length > 1 ? Integer.parseInt(args[1]) : 4;
         int spin = args.length > 2 ? Integer.parseInt(args[2]) : TransportOptions.DEFAULT_SPIN_MICROS;
-        TransportOptions options = new TransportOptions(1 << 20, 1 << 20, 1, 1, threads, true, spin);
+        boolean uring = args.length > 3 && args[3].equals("uring");
+        TransportOptions options = new TransportOptions(1 << 20, 1 << 20, 1, 1, threads, true, spin, uring);
         MountSpec spec = new MountSpec(Path.of(args[0]), "null", "null", false, false, false, 1 << 20, List.of());
         int fd = KernelMount.mount(spec);
         try {

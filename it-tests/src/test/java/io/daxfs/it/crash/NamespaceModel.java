@@ -120,7 +120,11 @@ final class NamespaceModel {
         return new ArrayList<>(names.subMap(dir + "/", dir + "/\uffff").keySet());
     }
 
-    /** Applies one logged operation ({@code op} and its arguments as crashload wrote them). */
+    /**
+     * Applies one logged operation ({@code op} and its arguments as crashload wrote them). Every check
+     * comes before the first change, so an operation that throws {@link Invalid} leaves the model as
+     * it was: the replay of a log applies thousands of operations to one model without copying it.
+     */
     void apply(String[] a) throws Invalid {
         String op = a[0];
         switch (op) {

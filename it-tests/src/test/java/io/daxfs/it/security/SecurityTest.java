@@ -152,6 +152,32 @@ class SecurityTest {
                 """);
     }
 
+    /**
+     * On the kernel transport the truncation of open(O_TRUNC) arrives as a SETATTR of the size with
+     * FATTR_KILL_SUIDGID: daxfs does not ask for FUSE_ATOMIC_O_TRUNC, so the kernel strips O_TRUNC
+     * from OPEN and never sets FUSE_OPEN_KILL_SUIDGID there (DispatcherTest shows the negotiation).
+     */
+    @Test
+    @DisplayName("206: open(O_TRUNC) by a user without CAP_FSETID clears setuid, and setgid where group-execute is set, even on an empty file (as ext4); root's keeps both")
+    void truncatingOpenClearsSetIdBits() {
+        Py.run(fs.dir, """
+                os.mkdir('c206'); os.chmod('c206', 0o777)
+                for n, m, data in (('gx', 0o6777, b'data'), ('nogx', 0o6767, b'data'), ('empty', 0o4777, b''),
+                                   ('roots', 0o6777, b'data')):
+                    put('c206/' + n, data); os.chmod('c206/' + n, m)
+                """).ok();
+        asUser(alice, """
+                os.chdir('c206')
+                for n, want in (('gx', 0o777), ('nogx', 0o2767), ('empty', 0o777)):
+                    os.close(os.open(n, os.O_WRONLY | os.O_TRUNC))
+                    s = os.stat(n); eq((oct(stat.S_IMODE(s.st_mode)), s.st_size), (oct(want), 0), n)
+                """);
+        Py.run(fs.dir, """
+                os.close(os.open('c206/roots', os.O_WRONLY | os.O_TRUNC))
+                s = os.stat('c206/roots'); eq((oct(stat.S_IMODE(s.st_mode)), s.st_size), (oct(0o6777), 0), 'roots')
+                """).ok();
+    }
+
     @Test
     @DisplayName("209: new blocks, holes, truncate-grown tails and fallocated ranges read as zeros: after deleting secret files and filling the device, no file exposes a byte of them")
     void noStaleData() {

@@ -25,6 +25,8 @@ public final class DaxfsMount implements AutoCloseable {
     public final Path log;
     private final List<String> mountOptions = new ArrayList<>();
     private boolean mounted;
+    /** A killed daemon's mount is still in place (stale): {@link #mount} or {@link #close} detaches it. */
+    private boolean stale;
 
     /** A formatted image of {@code size} (mkfs syntax, e.g. "512M"), not yet mounted. */
     public DaxfsMount(String size, String... mkfsArgs) throws IOException {
@@ -46,6 +48,13 @@ public final class DaxfsMount implements AutoCloseable {
     public static final String TRANSPORT = System.getProperty("daxfs.it.transport", "");
     /** Whether this run mounts on the kernel transport (the default on Linux), not jnr-fuse's libfuse2. */
     public static final boolean KERNEL_TRANSPORT = !TRANSPORT.equals("jnr");
+    /**
+     * Whether every mount of this run serves through FUSE over io_uring ({@code -Ddaxfs.it.uring=true}:
+     * {@code -o uring}, the fuse module's enable_uring set to Y, and a daemon that fell back to
+     * {@code /dev/fuse} fails its unmount).
+     */
+    public static final boolean URING = Boolean.getBoolean("daxfs.it.uring");
+    private static final Path ENABLE_URING = Path.of("/sys/module/fuse/parameters/enable_uring");
 
     /** Mounts with {@code -o options} (none if empty) and the run's transport; returns this. */
     public DaxfsMount mount(String... options) {
@@ -54,11 +63,16 @@ public final class DaxfsMount implements AutoCloseable {
         if (!TRANSPORT.isEmpty()) {
             all.add(0, "transport=" + TRANSPORT);
         }
+        if (URING) {
+            enableUring();
+            all.add("uring");
+        }
         if (!all.isEmpty()) {
             command.addAll(List.of("-o", String.join(",", all)));
         }
         Shell.run(command, Map.of("DAXFS_LOG", log.toString()), 120).ok();
         mounted = true;
+        stale = false;
         return this;
     }
 
@@ -68,18 +82,72 @@ public final class DaxfsMount implements AutoCloseable {
             Shell.run(List.of("fusermount", "-u", dir.toString()), Map.of(), 60).ok();
             awaitDaemonGone();
             mounted = false;
+            if (URING) {
+                assertServedByRings();
+            }
         }
     }
 
-    /** Kills the daemon with SIGKILL, as a crash would, and cleans up the dead mount point. */
+    /** FUSE over io_uring needs the fuse module's enable_uring (N on a fresh boot): set it, or fail saying how. */
+    private static void enableUring() {
+        try {
+            assertTrue(Files.exists(ENABLE_URING), "-Ddaxfs.it.uring: this kernel (" + System.getProperty("os.version")
+                    + ") has no FUSE over io_uring (Linux 6.14+)");
+            if (!Files.readString(ENABLE_URING).strip().equals("Y")) {
+                Files.writeString(ENABLE_URING, "Y");
+            }
+        } catch (IOException e) {
+            throw new AssertionError("-Ddaxfs.it.uring: echo Y > " + ENABLE_URING + " needs root (" + e + ")", e);
+        }
+    }
+
+    /** The daemon's log has none of the lines that say it served through {@code /dev/fuse} alone. */
+    private void assertServedByRings() {
+        try {
+            String text = Files.exists(log) ? Files.readString(log) : "";
+            assertTrue(!text.contains("FUSE over io_uring not used") && !text.contains("does not offer FUSE over io_uring")
+                    && !text.contains("registering queue"), "the daemon fell back to /dev/fuse:\n" + text);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * Kills the daemon with SIGKILL, as a crash would, and waits until the kernel has dropped its
+     * connection. The mount stays, stale (every access fails with ENOTCONN), as a crash leaves it for
+     * a user: the next {@link #mount} detaches it itself. Detaching it here let a process of the
+     * workload that had not opened its files yet (slow to start under load) resolve their paths in
+     * the bare directory below the mount: it failed with ENOENT instead of ENOTCONN, and anything it
+     * created there made the remount refuse the directory as not empty.
+     */
     public void kill() {
         String pid = daemonPid();
-        if (!pid.isEmpty()) {
-            Shell.run(List.of("kill", "-KILL", pid), Map.of(), 10);
-        }
+        assertTrue(pid.matches("\\d+"), "exactly one daemon expected for " + image + ": '" + pid + "'");
+        Shell.run(List.of("kill", "-KILL", pid), Map.of(), 10).ok();
         awaitDaemonGone();
-        Shell.run(List.of("fusermount", "-u", "-z", dir.toString()), Map.of(), 30);
+        awaitStale();
         mounted = false;
+        stale = true;
+    }
+
+    /**
+     * Waits until listing the mount point fails with ENOTCONN: the daemon's process is gone from the
+     * process table before its last thread has closed /dev/fuse, and only then does the kernel abort
+     * the connection. A listing always reaches the daemon (daxfs keeps no directory cache in the
+     * kernel), so it cannot be answered from cached attributes as a stat can.
+     */
+    private void awaitStale() {
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        Shell.Result r;
+        do {
+            r = Shell.run(List.of("ls", "-a", dir.toString()), Map.of(), 30);
+            if (r.exitCode() != 0 && r.stderr().contains("Transport endpoint is not connected")) {
+                return;
+            }
+            pause(50);
+        } while (System.nanoTime() - deadline < 0);
+        throw new AssertionError("the killed daemon's mount at " + dir + " is not stale (ENOTCONN): ls exited "
+                + r.exitCode() + ", " + r.stdout() + r.stderr());
     }
 
     /** Runs {@code bin/fsck.daxfs} with {@code args} on the (unmounted) image. */
@@ -102,14 +170,18 @@ public final class DaxfsMount implements AutoCloseable {
 
     private void awaitDaemonGone() {
         for (int i = 0; i < 600 && !daemonPid().isEmpty(); i++) {
-            try {
-                Thread.sleep(50);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
+            pause(50);
         }
         assertTrue(daemonPid().isEmpty(), "the daxfs daemon for " + image + " is still running");
+    }
+
+    private static void pause(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted", e);
+        }
     }
 
     public static String bin(String name) {
@@ -122,6 +194,9 @@ public final class DaxfsMount implements AutoCloseable {
             Shell.run(List.of("fusermount", "-u", dir.toString()), Map.of(), 60);
             Shell.run(List.of("fusermount", "-u", "-z", dir.toString()), Map.of(), 30);
             awaitDaemonGone();
+        }
+        if (stale) {
+            Shell.run(List.of("fusermount", "-u", "-z", dir.toString()), Map.of(), 30);
         }
         Files.deleteIfExists(image);
         Shell.run(List.of("rm", "-rf", dir.getParent().toString()), Map.of(), 60);

@@ -1,10 +1,9 @@
 package io.daxfs.core.testing.crash;
 
 import io.daxfs.core.device.DaxDevice;
+import io.daxfs.core.device.ForwardingDevice;
 import io.daxfs.core.device.Layouts;
 import io.daxfs.core.device.MemoryDevice;
-import io.daxfs.core.device.PersistenceMode;
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -29,12 +28,11 @@ import java.util.stream.Stream;
  * <p>Thread-safe: calls are serialized, so the trace order is the order in which the wrapped device
  * saw the stores.
  */
-public final class RecordingDevice implements DaxDevice {
+public final class RecordingDevice extends ForwardingDevice {
 
     /** Size of a CPU cache line: the unit in which stores reach the media. */
     public static final int LINE = 64;
 
-    private final DaxDevice device;
     private final Object lock = new Object();
     /** What the recorded stores have put in the device, to find stores made around the recorder. */
     private byte[] shadow;
@@ -50,13 +48,13 @@ public final class RecordingDevice implements DaxDevice {
      *     large to be imaged in a byte array
      */
     public RecordingDevice(DaxDevice device) {
-        this.device = Objects.requireNonNull(device, "device");
-        long size = device.size();
+        super(device);
+        long size = delegate.size();
         if (size % LINE != 0 || size > Integer.MAX_VALUE - LINE) {
             throw new IllegalArgumentException(
                     "recording needs a device of whole cache lines below 2 GiB: " + size);
         }
-        this.base = MemoryDevice.snapshot(device);
+        this.base = MemoryDevice.snapshot(delegate);
         this.shadow = base.clone();
     }
 
@@ -67,7 +65,7 @@ public final class RecordingDevice implements DaxDevice {
      */
     public void checkpoint() {
         synchronized (lock) {
-            base = MemoryDevice.snapshot(device);
+            base = MemoryDevice.snapshot(delegate);
             shadow = base.clone();
             events = new ArrayList<>();
             fences = 0;
@@ -144,30 +142,10 @@ public final class RecordingDevice implements DaxDevice {
     }
 
     @Override
-    public long size() {
-        return device.size();
-    }
-
-    @Override
-    public PersistenceMode mode() {
-        return device.mode();
-    }
-
-    @Override
-    public MemorySegment directAccess(long offset, long length) {
-        return device.directAccess(offset, length);
-    }
-
-    @Override
-    public MemorySegment mapWritable(long offset, long length, Arena owner) {
-        return device.mapWritable(offset, length, owner);
-    }
-
-    @Override
     public void copyIn(MemorySegment src, long deviceOffset) {
         Objects.requireNonNull(src, "src");
         synchronized (lock) {
-            device.copyIn(src, deviceOffset);
+            delegate.copyIn(src, deviceOffset);
             recordStore(src, deviceOffset, true);
         }
     }
@@ -176,7 +154,7 @@ public final class RecordingDevice implements DaxDevice {
     public void write(MemorySegment src, long deviceOffset) {
         Objects.requireNonNull(src, "src");
         synchronized (lock) {
-            device.write(src, deviceOffset);
+            delegate.write(src, deviceOffset);
             recordStore(src, deviceOffset, false);
         }
     }
@@ -184,7 +162,7 @@ public final class RecordingDevice implements DaxDevice {
     @Override
     public void zero(long deviceOffset, long length) {
         synchronized (lock) {
-            device.zero(deviceOffset, length);
+            delegate.zero(deviceOffset, length);
             Arrays.fill(shadow, (int) deviceOffset, (int) (deviceOffset + length), (byte) 0);
             events.add(new TraceEvent.Zero(deviceOffset, length));
         }
@@ -193,7 +171,7 @@ public final class RecordingDevice implements DaxDevice {
     @Override
     public void storeRelease(long deviceOffset, long value) {
         synchronized (lock) {
-            device.storeRelease(deviceOffset, value);
+            delegate.storeRelease(deviceOffset, value);
             MemorySegment bytes = MemorySegment.ofArray(new byte[Long.BYTES]);
             bytes.set(Layouts.LONG, 0, value);
             recordStore(bytes, deviceOffset, false);
@@ -203,7 +181,7 @@ public final class RecordingDevice implements DaxDevice {
     @Override
     public void flush(long deviceOffset, long length) {
         synchronized (lock) {
-            device.flush(deviceOffset, length);
+            delegate.flush(deviceOffset, length);
             recordUnseenStores(deviceOffset, length);
             events.add(new TraceEvent.Flush(deviceOffset, length));
         }
@@ -212,7 +190,7 @@ public final class RecordingDevice implements DaxDevice {
     @Override
     public void fence() {
         synchronized (lock) {
-            device.fence();
+            delegate.fence();
             events.add(new TraceEvent.Fence());
             fences++;
         }
@@ -220,12 +198,7 @@ public final class RecordingDevice implements DaxDevice {
 
     @Override
     public String describe() {
-        return "recording of " + device.describe();
-    }
-
-    @Override
-    public void close() {
-        device.close();
+        return "recording of " + delegate.describe();
     }
 
     /** Called after the wrapped device accepted the store, so its bounds are already checked. */
@@ -243,7 +216,7 @@ public final class RecordingDevice implements DaxDevice {
     private void recordUnseenStores(long deviceOffset, long length) {
         long start = deviceOffset & -LINE;
         long end = Math.min(shadow.length, (deviceOffset + length + LINE - 1) & -LINE);
-        MemorySegment actual = device.directAccess(start, end - start);
+        MemorySegment actual = delegate.directAccess(start, end - start);
         MemorySegment expected = MemorySegment.ofArray(shadow).asSlice(start, end - start);
         long at = actual.mismatch(expected);
         while (at >= 0) {

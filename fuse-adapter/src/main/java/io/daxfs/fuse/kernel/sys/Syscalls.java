@@ -14,7 +14,8 @@ import java.lang.ref.Reference;
 /**
  * The Linux system calls the kernel-protocol transport needs, bound with the JDK's FFM API
  * ({@link Linker}): open/close/read/writev of {@code /dev/fuse}, ioctl (FUSE_DEV_IOC_CLONE), mount
- * and umount2, socketpair and recvmsg (the descriptor fusermount3 passes back). Each call throws
+ * and umount2, socketpair and recvmsg (the descriptor fusermount3 passes back), and for FUSE over
+ * io_uring io_uring_setup/enter, mmap/munmap of the rings and sched_setaffinity. Each call throws
  * {@link ErrnoException} with the C {@code errno} on failure; none retries by itself except on EINTR
  * where the call is idempotent.
  *
@@ -39,7 +40,16 @@ public final class Syscalls {
     /** {@code struct iovec}: base pointer and length. */
     public static final StructLayout IOVEC = MemoryLayout.structLayout(ValueLayout.ADDRESS.withName("base"),
             ValueLayout.JAVA_LONG.withName("len"));
+    public static final int ENOTCONN = 107;
+    public static final int ECONNABORTED = 103;
+    public static final int ECANCELED = 125;
     private static final long AT_FDCWD = -100;
+    private static final long PROT_READ = 1;
+    private static final long PROT_WRITE = 2;
+    private static final long MAP_SHARED = 1;
+    private static final long MAP_POPULATE = 0x8000;
+    /** The CPUs a {@link #pinToCpu} mask can name (glibc's cpu_set_t). */
+    private static final int CPU_SET_BITS = 1024;
     private static final long F_GETFL = 3;
     private static final long F_SETFL = 4;
 
@@ -54,10 +64,10 @@ public final class Syscalls {
     private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG;
     private static final java.lang.foreign.AddressLayout PTR = ValueLayout.ADDRESS;
 
-    /** {@code long syscall(long number, long a, long b, long c, long d, long e)}, errno captured. */
+    /** {@code long syscall(long number, long a, long b, long c, long d, long e, long f)}, errno captured. */
     private static final MethodHandle SYSCALL = LINKER.downcallHandle(
             LINKER.defaultLookup().find("syscall").orElseThrow(() -> new UnsatisfiedLinkError("no C function syscall")),
-            FunctionDescriptor.of(LONG, LONG, LONG, LONG, LONG, LONG, LONG), Linker.Option.firstVariadicArg(1),
+            FunctionDescriptor.of(LONG, LONG, LONG, LONG, LONG, LONG, LONG, LONG), Linker.Option.firstVariadicArg(1),
             Linker.Option.captureCallState("errno"));
 
     /** System call numbers of this machine: x86-64, or aarch64 (which has no plain open). */
@@ -75,6 +85,12 @@ public final class Syscalls {
         static final long GETUID = AARCH64 ? 174 : 102;
         static final long GETGID = AARCH64 ? 176 : 104;
         static final long FCNTL = AARCH64 ? 25 : 72;
+        static final long MMAP = AARCH64 ? 222 : 9;
+        static final long MUNMAP = AARCH64 ? 215 : 11;
+        static final long SCHED_SETAFFINITY = AARCH64 ? 122 : 203;
+        /** The io_uring calls have the same numbers on every architecture. */
+        static final long IO_URING_SETUP = 425;
+        static final long IO_URING_ENTER = 426;
     }
 
     /** Spawning fusermount3 (not root): libc's functions, bound when first used. */
@@ -95,8 +111,12 @@ public final class Syscalls {
 
     /** One system call; returns its result, or -1 with the errno in {@code state}. */
     private static long call(MemorySegment state, long number, long a, long b, long c, long d, long e) {
+        return call(state, number, a, b, c, d, e, 0);
+    }
+
+    private static long call(MemorySegment state, long number, long a, long b, long c, long d, long e, long f) {
         try {
-            return (long) SYSCALL.invokeExact(state, number, a, b, c, d, e);
+            return (long) SYSCALL.invokeExact(state, number, a, b, c, d, e, f);
         } catch (Throwable t) {
             throw new AssertionError(t);
         }
@@ -339,5 +359,61 @@ public final class Syscalls {
 
     public static int getgid() {
         return (int) call(STATE.get(), Numbers.GETGID, 0, 0, 0, 0, 0);
+    }
+
+    /** mmap(2) of {@code length} bytes of {@code fd} at {@code offset}, shared, read-write and populated. */
+    public static MemorySegment mapShared(int fd, long length, long offset) throws ErrnoException {
+        MemorySegment state = STATE.get();
+        long address = call(state, Numbers.MMAP, 0, length, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd,
+                offset);
+        if (address == -1) {
+            throw new ErrnoException("mmap", errno(state));
+        }
+        return MemorySegment.ofAddress(address).reinterpret(length);
+    }
+
+    /** munmap(2) of a segment {@link #mapShared} returned; errors are ignored (nothing to give back then). */
+    public static void unmap(MemorySegment mapped) {
+        call(STATE.get(), Numbers.MUNMAP, mapped.address(), mapped.byteSize(), 0, 0, 0);
+    }
+
+    /** io_uring_setup(2): a new ring of {@code entries} described into {@code params}; returns its descriptor. */
+    public static int ioUringSetup(int entries, MemorySegment params) throws ErrnoException {
+        MemorySegment state = STATE.get();
+        int fd = (int) call(state, Numbers.IO_URING_SETUP, entries, address(params), 0, 0, 0);
+        Reference.reachabilityFence(params);
+        if (fd < 0) {
+            throw new ErrnoException("io_uring_setup", errno(state));
+        }
+        return fd;
+    }
+
+    /**
+     * io_uring_enter(2) without a signal mask: submits {@code toSubmit} entries and, with
+     * {@code flags} IORING_ENTER_GETEVENTS, waits for {@code minComplete} completions. Returns the
+     * number submitted; EINTR is thrown like any other error (the caller knows what to retry).
+     */
+    public static int ioUringEnter(int fd, int toSubmit, int minComplete, int flags) throws ErrnoException {
+        MemorySegment state = STATE.get();
+        int n = (int) call(state, Numbers.IO_URING_ENTER, fd, toSubmit, minComplete, flags, 0, 0);
+        if (n < 0) {
+            throw new ErrnoException("io_uring_enter", errno(state));
+        }
+        return n;
+    }
+
+    /** sched_setaffinity(2) of the calling thread to CPU {@code cpu} alone. */
+    public static void pinToCpu(int cpu) throws ErrnoException {
+        if (cpu < 0 || cpu >= CPU_SET_BITS) {
+            throw new IllegalArgumentException("cpu " + cpu + " out of 0.." + (CPU_SET_BITS - 1));
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment mask = arena.allocate(CPU_SET_BITS / 8, 8);
+            mask.setAtIndex(LONG, cpu / 64, 1L << (cpu % 64));
+            MemorySegment state = STATE.get();
+            if (call(state, Numbers.SCHED_SETAFFINITY, 0, mask.byteSize(), mask.address(), 0, 0) < 0) {
+                throw new ErrnoException("sched_setaffinity to cpu " + cpu, errno(state));
+            }
+        }
     }
 }
