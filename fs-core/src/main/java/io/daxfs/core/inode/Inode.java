@@ -18,6 +18,8 @@ import io.daxfs.core.log.LogEntry.XattrDel;
 import io.daxfs.core.log.LogEntry.XattrRef;
 import io.daxfs.core.log.LogEntry.XattrSet;
 import io.daxfs.core.log.LogEntry.XattrValue;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -52,7 +54,11 @@ public final class Inode {
     private boolean deleted;
     private long compactionThreshold;
     private final DirtyPages dirty = new DirtyPages();
-    private final List<LiveMapping> mappings = new CopyOnWriteArrayList<>();
+    /**
+     * Live mappings; null until the first (most files are never mapped, and an empty list cost
+     * every DRAM inode two objects). Set once by a compare-and-set, read without a lock.
+     */
+    private volatile List<LiveMapping> mappings;
     /** Whether the volume holds this inode resident (see {@link #needsResidence}); set by the volume. */
     private volatile boolean resident;
     /** Whether the volume's bounded cache holds this inode now; set by the volume. */
@@ -72,6 +78,16 @@ public final class Inode {
      * {@code bin/bench million} measures per empty file is close to it).
      */
     private static final long BASE_BYTES = 640;
+    private static final VarHandle MAPPINGS;
+
+    static {
+        try {
+            MAPPINGS = MethodHandles.lookup().findVarHandle(Inode.class, "mappings", List.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
     /** DRAM of one xattr besides its name and value bytes. */
     private static final long XATTR_BYTES = 96;
 
@@ -188,7 +204,7 @@ public final class Inode {
      * dropped: open handles, orphan or O_TMPFILE status, dirty pages awaiting fsync, live mappings.
      */
     public boolean needsResidence() {
-        return openCount > 0 || orphanSlot >= 0 || linkable || !dirty.isClean() || !mappings.isEmpty();
+        return openCount > 0 || orphanSlot >= 0 || linkable || !dirty.isClean() || !mappings().isEmpty();
     }
 
     public boolean isResident() {
@@ -245,14 +261,33 @@ public final class Inode {
         return Math.abs(now - weighedBytes) > weighedBytes / 8;
     }
 
-    /** Live DAX mappings of this file. */
+    /** Live DAX mappings of this file (a snapshot to iterate: mappings come and go meanwhile). */
     public List<LiveMapping> mappings() {
-        return mappings;
+        List<LiveMapping> list = mappings;
+        return list == null ? List.of() : list;
+    }
+
+    /** Adds a live mapping; any thread. */
+    public void addMapping(LiveMapping mapping) {
+        List<LiveMapping> list = mappings;
+        if (list == null) {
+            MAPPINGS.compareAndSet(this, null, new CopyOnWriteArrayList<LiveMapping>());
+            list = mappings;
+        }
+        list.add(mapping);
+    }
+
+    /** Removes a live mapping; any thread. */
+    public void removeMapping(LiveMapping mapping) {
+        List<LiveMapping> list = mappings;
+        if (list != null) {
+            list.remove(mapping);
+        }
     }
 
     /** True if a live mapping covers any of file pages {@code [first, first+count)}. */
     public boolean isMapped(long first, long count) {
-        for (LiveMapping m : mappings) {
+        for (LiveMapping m : mappings()) {
             if (m.overlaps(first, count)) {
                 return true;
             }
