@@ -22,12 +22,13 @@ import java.util.Set;
  * @param spinMicros how long the kernel transport polls for the next request before it blocks
  *     ({@link io.daxfs.fuse.kernel.TransportOptions#spinMicros})
  * @param uring whether the kernel transport serves through FUSE over io_uring where the kernel offers it
+ *     ({@link TransportOptions.Uring})
  */
 record MountConfig(Path device, Path mountPoint, boolean readOnly, Dax dax, PersistenceMode flush,
         MountOptions.Writeback writeback, MountOptions.Atime atime, boolean dirAtime, boolean allowOther,
         boolean defaultPermissions, String fsname, String subtype, int maxWrite, int maxRead,
         double attrTimeout, double entryTimeout, boolean foreground, boolean debug, boolean singleThread,
-        List<String> kernelFlags, Transport transport, long indexCacheBytes, int spinMicros, boolean uring) {
+        List<String> kernelFlags, Transport transport, long indexCacheBytes, int spinMicros, TransportOptions.Uring uring) {
 
     /** Largest request libfuse2 will send: 32 pages. */
     static final int MAX_REQUEST = 128 * 1024;
@@ -58,11 +59,6 @@ record MountConfig(Path device, Path mountPoint, boolean readOnly, Dax dax, Pers
         INODE
     }
 
-    /** The value of an on/off option such as {@code uring=}. */
-    enum Switch {
-        ON, OFF
-    }
-
     /** The {@code loop=} option: libfuse's single-threaded loop ({@code -s}) or its multi-threaded one. */
     enum Loop {
         SINGLE, MULTI
@@ -75,7 +71,8 @@ record MountConfig(Path device, Path mountPoint, boolean readOnly, Dax dax, Pers
             + "max_write=BYTES (131072; kernel: 1048576), max_read=BYTES (same), attr_timeout=SECONDS (1), "
             + "entry_timeout=SECONDS (1), loop=single|multi (jnr: single, kernel: multi), transport=kernel|jnr (kernel on Linux), "
             + "spin=MICROSECONDS (kernel: 0 = never; no effect with jnr), "
-            + "uring[=on|off] (off; kernel: FUSE over io_uring where Linux offers it; no effect with jnr), "
+            + "uring[=on|off|auto] (off; uring = on; kernel: FUSE over io_uring where Linux offers it, auto: "
+            + "falls back without a warning; no effect with jnr), "
             + "index_cache=BYTES[K|M|G] (a quarter of the Java heap), "
             + "dev, nodev, suid, nosuid, exec, noexec, sync, async, dirsync, defaults; fstab's auto, noauto, nofail, "
             + "_netdev, x-*, comment= are ignored";
@@ -233,7 +230,7 @@ record MountConfig(Path device, Path mountPoint, boolean readOnly, Dax dax, Pers
         private Transport transport = Transport.platformDefault();
         private long indexCacheBytes = MountOptions.defaultIndexCacheBytes();
         private int spinMicros = TransportOptions.DEFAULT_SPIN_MICROS;
-        private boolean uring;
+        private TransportOptions.Uring uring = TransportOptions.Uring.OFF;
         private final Set<String> kernelFlags = new LinkedHashSet<>();
 
         Builder(Path device, Path mountPoint) {
@@ -275,7 +272,8 @@ record MountConfig(Path device, Path mountPoint, boolean readOnly, Dax dax, Pers
                 case "transport" -> transport = choice(key, value, Transport.class);
                 case "index_cache" -> indexCacheBytes = size(key, value);
                 case "spin" -> spinMicros = micros(key, value);
-                case "uring" -> uring = value == null || choice(key, value, Switch.class) == Switch.ON;
+                case "uring" -> uring = value == null ? TransportOptions.Uring.ON
+                        : choice(key, value, TransportOptions.Uring.class);
                 default -> {
                     if (key.startsWith("x-")) {
                         return true;

@@ -104,17 +104,18 @@ class MountConfigTest {
         assertMessage("option spin=10001 must be microseconds between 0 and 10000", "d", "m", "-o", "spin=10001");
         assertMessage("option spin=fast must be microseconds", "d", "m", "-o", "spin=fast");
         assertMessage("option spin= needs a value", "d", "m", "-o", "spin");
-        assertThrows(IllegalArgumentException.class, () -> new TransportOptions(1 << 20, 1 << 20, 1, 1, 4, true, -1, false));
+        assertThrows(IllegalArgumentException.class, () -> new TransportOptions(1 << 20, 1 << 20, 1, 1, 4, true, -1, TransportOptions.Uring.OFF));
     }
 
     /** uring: FUSE over io_uring, off unless asked for; the last of contradicting options wins. */
     @Test
     void uringIsOffUnlessAskedFor() throws UsageException {
-        assertFalse(MountConfig.parse("d", "m").uring());
-        assertTrue(MountConfig.parse("d", "m", "-o", "uring").uring());
-        assertTrue(MountConfig.parse("d", "m", "-o", "uring=on").uring());
-        assertFalse(MountConfig.parse("d", "m", "-o", "uring,uring=off").uring());
-        assertMessage("expected uring=on|off", "d", "m", "-o", "uring=yes");
+        assertEquals(TransportOptions.Uring.OFF, MountConfig.parse("d", "m").uring());
+        assertEquals(TransportOptions.Uring.ON, MountConfig.parse("d", "m", "-o", "uring").uring());
+        assertEquals(TransportOptions.Uring.ON, MountConfig.parse("d", "m", "-o", "uring=on").uring());
+        assertEquals(TransportOptions.Uring.AUTO, MountConfig.parse("d", "m", "-o", "uring=auto").uring());
+        assertEquals(TransportOptions.Uring.OFF, MountConfig.parse("d", "m", "-o", "uring,uring=off").uring());
+        assertMessage("expected uring=off|auto|on", "d", "m", "-o", "uring=yes");
     }
 
     @Test

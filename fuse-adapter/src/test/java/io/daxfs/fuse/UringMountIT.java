@@ -146,9 +146,9 @@ class UringMountIT {
         fx.run(List.of("umount", mnt.toString())).ok();
         fx.awaitDaemonGone();
 
-        mount(mnt, "");
+        mount(mnt, ",uring=auto");
         fx.sh(mnt, "echo after > file2").ok();
-        assertTrue(sum(ringCompletions()) > 0);
+        assertTrue(sum(ringCompletions()) > 0, "uring=auto uses the rings where the kernel offers them");
         fx.signalDaemon("KILL");
         fx.awaitDaemonGone();
         assertTrue(MountFixture.awaitStale(mnt), "a killed daemon leaves a stale mount");
@@ -169,10 +169,17 @@ class UringMountIT {
                 Thread.sleep(50); // the rings close once INIT's reply went, while the first requests are served
             }
             assertEquals(List.of(), ringCompletions(), "the rings are closed");
-            assertTrue(Files.readString(fx.log).contains("the kernel does not offer FUSE over io_uring"),
-                    Files.readString(fx.log));
+            String warning = "the kernel does not offer FUSE over io_uring";
+            assertTrue(Files.readString(fx.log).contains(warning), Files.readString(fx.log));
             fx.run(List.of("umount", mnt.toString())).ok();
             fx.awaitDaemonGone();
+
+            mount(mnt, ",uring=auto"); // not asked for: the fallback is no warning
+            assertEquals("hello\n", fx.sh(mnt, "cat f").ok().stdout());
+            fx.run(List.of("umount", mnt.toString())).ok();
+            fx.awaitDaemonGone();
+            String log = Files.readString(fx.log);
+            assertEquals(log.indexOf(warning), log.lastIndexOf(warning), log);
         } finally {
             setEnabled(true);
         }

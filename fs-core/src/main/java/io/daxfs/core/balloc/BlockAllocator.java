@@ -62,8 +62,14 @@ public final class BlockAllocator {
      * list calls free while a file uses them (issue #13 point 2).
      */
     private final VerificationGate<Extent> gate;
-    /** Blocks found used by two owners: never handed out, even when one owner frees them (null: none). */
+    /** Blocks found used by two owners: held when one owner frees them (null: none). */
     private volatile BitSet quarantined;
+    /**
+     * Blocks freed since the verification that it could not confirm nobody else uses: frees of
+     * quarantined blocks, and frees made during the census of blocks the census saw in use. Held
+     * out of use until {@link #releaseHeld} at unmount; guarded by itself.
+     */
+    private final BitSet held = new BitSet();
 
     private BlockAllocator(Layout layout, int regionCount, VerificationGate<Extent> gate) {
         this.layout = layout;
@@ -320,7 +326,7 @@ public final class BlockAllocator {
         freeNow(start, count);
     }
 
-    /** Frees the parts of {@code [start, start+count)} that are not quarantined. */
+    /** Frees the parts of {@code [start, start+count)} that are not quarantined; holds the others. */
     private void freeAround(BitSet shared, long start, long count) {
         long end = start + count;
         long pos = start;
@@ -330,7 +336,17 @@ public final class BlockAllocator {
             if (stop > pos) {
                 freeNow(pos, stop - pos);
             }
-            pos = stop >= end ? end : shared.nextClearBit((int) stop);
+            if (stop >= end) {
+                break;
+            }
+            pos = Math.min(end, shared.nextClearBit((int) stop));
+            hold(stop, pos);
+        }
+    }
+
+    private void hold(long from, long to) {
+        synchronized (held) {
+            held.set((int) from, (int) to);
         }
     }
 
@@ -444,11 +460,13 @@ public final class BlockAllocator {
     // ---- a loaded list is verified before anything from it is handed out (issue #13) ----
 
     /**
-     * The verification of a loaded list is done: {@code used} are the blocks the logs used at
-     * mount, {@code shared} those used by two owners. Blocks the list called free but that are in
-     * use are withheld (leaked until fsck.daxfs rebuilds the list), shared blocks are never given
-     * out again, the frees made meanwhile are applied, and allocation starts. Returns the number
-     * of blocks withheld.
+     * The verification of a loaded list is done: {@code used} are the blocks the census saw in use,
+     * {@code shared} those used by two owners. Blocks the list called free but that are in use are
+     * withheld (they come back when their owner frees them), shared blocks are held when an owner
+     * frees them, and allocation starts. Of the frees made meanwhile, those of blocks the census saw in
+     * use are held ({@link #releaseHeld}): the census may have read the freeing inode before the
+     * free (the free is then its own) or after it (then another inode, cross-linked, still uses the
+     * block), and nothing tells which. Returns the number of blocks withheld.
      */
     public long verified(BitSet used, BitSet shared) {
         return gate.open(frees -> allLocked(() -> {
@@ -458,19 +476,62 @@ public final class BlockAllocator {
                 n += r.withhold(used);
             }
             quarantined = shared.isEmpty() ? null : (BitSet) shared.clone();
-            insertFrees(frees, shared);
+            BitSet inUse = (BitSet) used.clone();
+            inUse.or(shared);
+            BitSet unconfirmed = new BitSet();
+            frees.forEach(e -> unconfirmed.set((int) e.start(), (int) e.end()));
+            unconfirmed.and(inUse);
+            synchronized (held) {
+                held.or(unconfirmed);
+            }
+            insertFrees(frees, inUse);
             return n;
         }));
     }
 
-    /** Frees deferred while the gate was shut; the blocks of {@code shared} are left out. Locks held. */
-    private void insertFrees(List<Extent> frees, BitSet shared) {
+    /** Blocks held by {@link #verified} or by frees of quarantined blocks (a copy). */
+    public BitSet held() {
+        synchronized (held) {
+            return (BitSet) held.clone();
+        }
+    }
+
+    /**
+     * Unmount, with nothing in flight: frees the held blocks that {@code usedNow}, a census of every
+     * log taken now, does not show in use, so that neither the saved list nor the next mount loses
+     * them; the rest stay out of use. Returns the number freed.
+     */
+    public long releaseHeld(BitSet usedNow) {
+        BitSet release;
+        synchronized (held) {
+            release = (BitSet) held.clone();
+            held.clear();
+        }
+        release.andNot(usedNow);
+        if (release.isEmpty()) {
+            return 0;
+        }
+        List<Extent> frees = new ArrayList<>();
+        for (int b = release.nextSetBit(0); b >= 0; b = release.nextSetBit(b)) {
+            int end = release.nextClearBit(b);
+            frees.add(new Extent(b, end - b));
+            b = end;
+        }
+        return allLocked(() -> {
+            drainAllSingles();
+            insertFrees(frees, new BitSet());
+            return (long) release.cardinality();
+        });
+    }
+
+    /** Frees deferred while the gate was shut; the blocks of {@code leftOut} are left out. Locks held. */
+    private void insertFrees(List<Extent> frees, BitSet leftOut) {
         for (Extent e : frees) {
             for (FreeRegion r : regions) {
                 long from = Math.max(e.start(), r.start);
                 long to = Math.min(e.end(), r.end);
                 if (from < to) {
-                    r.insertMissing(from, to - from, shared);
+                    r.insertMissing(from, to - from, leftOut);
                 }
             }
         }

@@ -187,6 +187,32 @@ public final class MountVerification {
         }
     }
 
+    /**
+     * Clean unmount, with nothing in flight and the census {@link #stop}ped or done: the blocks the
+     * allocator {@link BlockAllocator#held held} (frees it could not confirm) are checked against a
+     * census of every log taken now, and those no log uses are freed, so that the saved list neither
+     * leaks them nor, for those still used, calls them free. Takes a census only when something is
+     * held: after frees made during the mount's census, or of cross-linked blocks. If a log cannot be
+     * read, they stay out of use (fsck.daxfs gives them back).
+     */
+    public static void releaseHeld(InodeTable table, LogReader reader, BlockAllocator allocator) {
+        long held = allocator.held().cardinality();
+        if (held == 0) {
+            return;
+        }
+        long started = System.nanoTime();
+        try {
+            int threads = Math.max(1, Math.min(Runtime.getRuntime().availableProcessors(), 8));
+            LogCensus census = LogCensus.take(table, reader, new InodeLoader(table, reader), table.usedSnapshot(),
+                    threads, () -> false);
+            long freed = allocator.releaseHeld(census.used());
+            LOG.info("unmount: {} held blocks (frees the verification could not confirm) checked against every log: "
+                    + "{} freed, the others still in use ({} ms)", held, freed, (System.nanoTime() - started) / 1_000_000);
+        } catch (LogCorruptException | FsException e) {
+            LOG.error("unmount: {} held blocks stay out of use: {} (run fsck.daxfs)", held, e.getMessage());
+        }
+    }
+
     /** True if inode {@code ino}'s link count matched its names at mount (after {@link #await}). */
     public boolean linkCountTrusted(long ino) {
         return !wrongLinkCounts.contains(ino);

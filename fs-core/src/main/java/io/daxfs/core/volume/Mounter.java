@@ -186,6 +186,7 @@ public final class Mounter {
     public static void unmount(Volume volume, long nowNs) {
         DaxDevice device = volume.device();
         volume.verification().stop();
+        MountVerification.releaseHeld(volume.inodeTable(), volume.logReader(), volume.allocator());
         FreeList saved = volume.allocator().save(device);
         Superblock clean = volume.superblock().withState(State.CLEAN, saved, nowNs, false);
         clean.writeBoth(device);

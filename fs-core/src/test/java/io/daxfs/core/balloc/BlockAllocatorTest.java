@@ -74,6 +74,51 @@ class BlockAllocatorTest {
         }
     }
 
+    /**
+     * Frees made during the census: a block the census saw in use may still be another inode's (a
+     * cross-link the census read after the free), so it is held, not handed out; so are frees of
+     * quarantined blocks. At unmount a census of every log says which held blocks nobody uses: those
+     * are freed and saved, the others stay out.
+     */
+    @Test
+    void freesTheCensusCannotConfirmAreHeldUntilTheUnmountChecksThem() {
+        try (DaxDevice device = MemoryDevice.allocate(layout.totalBlocks() * Layout.BLOCK_SIZE)) {
+            BlockAllocator first = BlockAllocator.allFree(layout);
+            long a = first.allocateOne(BlockAllocator.Use.DATA);
+            long b = first.allocateOne(BlockAllocator.Use.DATA);
+            long c = first.allocateOne(BlockAllocator.Use.DATA);
+            long s = first.allocateOne(BlockAllocator.Use.DATA);
+            BlockAllocator loaded = BlockAllocator.load(layout, device, first.save(device));
+            long free = loaded.freeBlocks();
+            loaded.free(a, 1); // nobody's by the census's time: free
+            loaded.free(b, 1); // the census saw it in use: its freer's, or a cross-linked owner's
+            BitSet used = bits(b, c, s);
+            loaded.verified(used, bits(s));
+            assertTrue(loaded.isFree(a, 1));
+            assertFalse(loaded.isFree(b, 1), "a block the census saw in use was handed out");
+            loaded.free(s, 1); // one owner of a cross-linked block lets go of it
+            assertFalse(loaded.isFree(s, 1), "a quarantined block was handed out");
+            assertEquals(bits(b, s), loaded.held());
+            assertEquals(free + 1, loaded.freeBlocks());
+
+            assertEquals(1, loaded.releaseHeld(bits(c, s)), "the unmount's census: only s is still used");
+            assertTrue(loaded.isFree(b, 1));
+            assertFalse(loaded.isFree(s, 1));
+            assertTrue(loaded.held().isEmpty());
+            BlockAllocator next = BlockAllocator.load(layout, device, loaded.save(device));
+            next.verified(bits(c, s), new BitSet());
+            assertEquals(free + 2, next.freeBlocks(), "the next mount has a and b, not s");
+        }
+    }
+
+    private static BitSet bits(long... blocks) {
+        BitSet b = new BitSet();
+        for (long block : blocks) {
+            b.set((int) block);
+        }
+        return b;
+    }
+
     @Test
     void neverHandsOutABlockTwiceAndCountsRight() {
         checkAgainstBitmap(layout, BlockAllocator.allFree(layout), 1);

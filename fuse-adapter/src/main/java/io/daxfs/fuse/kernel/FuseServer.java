@@ -28,7 +28,7 @@ import org.slf4j.LoggerFactory;
  * It spins only while the latest {@link #SAME_CALLER} requests came from one process: two or more
  * busy callers can fill a small machine's CPUs themselves, and a spinning thread would take theirs.
  *
- * <p>FUSE over io_uring ({@link TransportOptions#uring()}): before serving, one {@link RingQueue}
+ * <p>FUSE over io_uring ({@link TransportOptions#uring()} on or auto): before serving, one {@link RingQueue}
  * per possible CPU sets up its ring; if all could, INIT asks the kernel for io_uring, and once it
  * agreed the queues register and serve every request but FORGET, BATCH_FORGET and INTERRUPT (and
  * those that come before the last queue registered), which still come through the device threads.
@@ -63,7 +63,7 @@ public final class FuseServer {
     public void serve() throws InterruptedException {
         List<Thread> threads = new ArrayList<>();
         List<Integer> clones = new ArrayList<>();
-        List<RingQueue> rings = options.uring() ? startRings() : List.of();
+        List<RingQueue> rings = options.uring() != TransportOptions.Uring.OFF ? startRings() : List.of();
         try {
             for (int i = 1; i < options.threads(); i++) {
                 int threadFd = options.cloneFds() ? cloneFd() : fd;
@@ -98,8 +98,8 @@ public final class FuseServer {
         try {
             cpus = RingQueue.possibleCpus();
         } catch (IOException | IllegalArgumentException e) {
-            LOG.warn("FUSE over io_uring not used: the possible CPUs are unknown ({}); serving /dev/fuse only",
-                    e.getMessage());
+            fallback("FUSE over io_uring not used: the possible CPUs are unknown (" + e.getMessage()
+                    + "); serving /dev/fuse only");
             return List.of();
         }
         List<RingQueue> queues = new ArrayList<>();
@@ -113,7 +113,7 @@ public final class FuseServer {
                 q.setUp().join();
             }
         } catch (CompletionException e) {
-            LOG.warn("FUSE over io_uring not used: {}; serving /dev/fuse only", e.getCause().getMessage());
+            fallback("FUSE over io_uring not used: " + e.getCause().getMessage() + "; serving /dev/fuse only");
             stopRings(queues);
             return List.of();
         }
@@ -122,7 +122,7 @@ public final class FuseServer {
             if (agreed) {
                 LOG.info("FUSE over io_uring: {} queues, one per possible CPU", queues.size());
             } else {
-                LOG.warn("the kernel does not offer FUSE over io_uring (Linux 6.14+ with "
+                fallback("the kernel does not offer FUSE over io_uring (Linux 6.14+ with "
                         + "/sys/module/fuse/parameters/enable_uring = Y); serving /dev/fuse only");
             }
             for (RingQueue q : queues) {
@@ -130,6 +130,15 @@ public final class FuseServer {
             }
         });
         return queues;
+    }
+
+    /** Says why the rings are not used: a warning if they were asked for, else for information. */
+    private void fallback(String why) {
+        if (options.uring() == TransportOptions.Uring.ON) {
+            LOG.warn(why);
+        } else {
+            LOG.info(why);
+        }
     }
 
     /**

@@ -6,10 +6,18 @@ package io.daxfs.fuse.kernel;
  * cloned device descriptor (FUSE_DEV_IOC_CLONE) instead of sharing one, and how long one thread
  * keeps polling for the next request after a reply before it blocks ({@code spinMicros}, 0 = never;
  * see {@link FuseServer}), and whether requests are served through FUSE over io_uring where the
- * kernel offers it ({@code uring}; see {@link RingQueue}).
+ * kernel offers it ({@link Uring}; see {@link RingQueue}).
  */
 public record TransportOptions(int maxWrite, int maxRead, double entryTimeout, double attrTimeout, int threads,
-        boolean cloneFds, int spinMicros, boolean uring) {
+        boolean cloneFds, int spinMicros, Uring uring) {
+    /**
+     * FUSE over io_uring: never, where the kernel offers it (the fallback to {@code /dev/fuse} said
+     * at INFO), or asked for (the fallback is a warning: the mount does not get what it asked for).
+     */
+    public enum Uring {
+        OFF, AUTO, ON
+    }
+
     /** The largest request: 256 pages. */
     public static final int MAX_REQUEST = 1 << 20;
     /**
@@ -31,6 +39,7 @@ public record TransportOptions(int maxWrite, int maxRead, double entryTimeout, d
         if (!(entryTimeout >= 0) || !(attrTimeout >= 0)) {
             throw new IllegalArgumentException("negative timeout");
         }
+        java.util.Objects.requireNonNull(uring, "uring");
         if (spinMicros < 0 || spinMicros > MAX_SPIN_MICROS) {
             throw new IllegalArgumentException("spin must be 0.." + MAX_SPIN_MICROS + " microseconds: " + spinMicros);
         }

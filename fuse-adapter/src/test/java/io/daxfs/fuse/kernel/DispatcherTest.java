@@ -21,7 +21,7 @@ class DispatcherTest {
     private final Arena arena = Arena.ofConfined();
     private final List<ByteBuffer> replies = new ArrayList<>();
     private final Dispatcher dispatcher =
-            new Dispatcher(new NullFileSystem(), new TransportOptions(1 << 20, 1 << 20, 1, 1, 1, false, 0, false));
+            new Dispatcher(new NullFileSystem(), new TransportOptions(1 << 20, 1 << 20, 1, 1, 1, false, 0, TransportOptions.Uring.OFF));
     private final Reply reply = new DeviceReply(this::capture, 1 << 20, arena);
     private long unique = 100;
 
@@ -104,7 +104,7 @@ class DispatcherTest {
             public boolean handlesKillPriv() {
                 return true;
             }
-        }, new TransportOptions(1 << 20, 1 << 20, 1, 1, 1, false, 0, false));
+        }, new TransportOptions(1 << 20, 1 << 20, 1, 1, 1, false, 0, TransportOptions.Uring.OFF));
         long atomicOTrunc = 1L << 3;
         ByteBuffer b = ByteBuffer.allocate(64).order(ByteOrder.LITTLE_ENDIAN);
         long offered = atomicOTrunc | Wire.HANDLE_KILLPRIV_V2 | Wire.INIT_EXT;

@@ -29,7 +29,8 @@ public final class NullFileSystem implements LowLevelFileSystem {
     public static void main(String[] args) throws Exception {
         int threads = args.length > 1 ? Integer.parseInt(args[1]) : 4;
         int spin = args.length > 2 ? Integer.parseInt(args[2]) : TransportOptions.DEFAULT_SPIN_MICROS;
-        boolean uring = args.length > 3 && args[3].equals("uring");
+        TransportOptions.Uring uring = args.length > 3 && args[3].equals("uring") ? TransportOptions.Uring.ON
+                : TransportOptions.Uring.OFF;
         TransportOptions options = new TransportOptions(1 << 20, 1 << 20, 1, 1, threads, true, spin, uring);
         MountSpec spec = new MountSpec(Path.of(args[0]), "null", "null", false, false, false, 1 << 20, List.of());
         int fd = KernelMount.mount(spec);

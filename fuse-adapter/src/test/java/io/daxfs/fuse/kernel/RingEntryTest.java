@@ -25,7 +25,7 @@ class RingEntryTest {
     private final RingEntry entry = new RingEntry(PAYLOAD, arena);
     private final RingReply reply = new RingReply(entry);
     private final Dispatcher dispatcher =
-            new Dispatcher(new NullFileSystem(), new TransportOptions(1 << 20, 1 << 20, 1, 1, 1, false, 0, true));
+            new Dispatcher(new NullFileSystem(), new TransportOptions(1 << 20, 1 << 20, 1, 1, 1, false, 0, TransportOptions.Uring.ON));
 
     @AfterEach
     void close() {
