@@ -1,7 +1,8 @@
 /*
  * crashload for daxfs: a seeded metadata and data workload that logs every operation, for the crash
  * tests on the mount. The daemon is killed while it runs; the process itself survives, sees the mount
- * go (ENOTCONN / ECONNABORTED) and stops. Its log, kept outside the mount, tells the checker what was
+ * go (ENOTCONN / ECONNABORTED; ECANCELED for a request that was on its way to a killed daemon's
+ * io_uring queue) and stops. Its log, kept outside the mount, tells the checker what was
  * acknowledged:
  *
  *   B <seq> <op> <args...>   written before the operation starts
@@ -36,6 +37,9 @@
 static uint64_t rng;
 static int logfd;
 static long seq;
+
+/* The daemon is gone: its mount says so (ENOTCONN, ECONNABORTED), or io_uring cancelled the request. */
+static int mount_gone(int e) { return e == ENOTCONN || e == ECONNABORTED || e == ECANCELED; }
 
 static uint64_t mix(uint64_t z) {
     z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
@@ -209,13 +213,13 @@ int main(int argc, char **argv) {
     }
     if (chdir(dir) != 0) {
         perror(dir);
-        return errno == ENOTCONN || errno == ECONNABORTED ? 3 : 1;
+        return mount_gone(errno) ? 3 : 1;
     }
     umask(0);
     rng = seed;
     for (long n = 0; maxops <= 0 || n < maxops; n++) {
         int e = one_op();
-        if (e == ENOTCONN || e == ECONNABORTED) return 3;
+        if (mount_gone(e)) return 3;
         if (e != 0 && !expected_errno(e)) {
             fprintf(stderr, "crashload: operation %ld failed unexpectedly: %s (errno %d); see %s\n", seq,
                     strerror(e), e, log);

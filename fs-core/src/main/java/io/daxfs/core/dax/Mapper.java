@@ -70,7 +70,7 @@ public final class Mapper {
         }
         volume.releaser().pin(block, pages);
         DaxMapping mapping = new DaxMapping(this, inode, pgoff, pages, block, mode, arena, view);
-        inode.mappings().add(mapping);
+        inode.addMapping(mapping);
         live.add(mapping);
         if (mode == DaxMapping.Mode.READ_WRITE) {
             writeback.dirtied(inode, pgoff, pages, Layout.offsetOf(block), pages * Layout.BLOCK_SIZE);
@@ -117,7 +117,7 @@ public final class Mapper {
                 writeback.dirtied(mapping.inode(), mapping.firstPage(), mapping.pages(), mapping.deviceOffset(),
                         mapping.pages() * Layout.BLOCK_SIZE);
             }
-            mapping.inode().mappings().remove(mapping);
+            mapping.inode().removeMapping(mapping);
             volume.holdIfNeeded(mapping.inode()); // its dirty range is in DRAM only until fsync
             volume.releaser().unpin(mapping.firstBlock(), mapping.pages());
         }

@@ -11,8 +11,8 @@ import java.util.TreeMap;
  * dirty bytes and not the file size. Thread-safe: mappings mark pages without the inode lock.
  */
 public final class DirtyPages {
-    /** first page → one past the last page. */
-    private final TreeMap<Long, Long> ranges = new TreeMap<>();
+    /** first page → one past the last page; null until a page is first marked (most inodes never are). */
+    private TreeMap<Long, Long> ranges;
     /** Written under the monitor; volatile so that {@link #isClean} needs none. */
     private volatile long pages;
 
@@ -20,6 +20,9 @@ public final class DirtyPages {
     public synchronized void mark(long pgoff, long count) {
         if (count <= 0) {
             return;
+        }
+        if (ranges == null) {
+            ranges = new TreeMap<>();
         }
         long start = pgoff;
         long end = pgoff + count;
@@ -45,6 +48,9 @@ public final class DirtyPages {
      * again while the flush runs is marked again and stays dirty for the next fsync.
      */
     public synchronized List<long[]> drain() {
+        if (ranges == null) {
+            return new ArrayList<>();
+        }
         List<long[]> out = new ArrayList<>(ranges.size());
         ranges.forEach((s, e) -> out.add(new long[] {s, e - s}));
         ranges.clear();

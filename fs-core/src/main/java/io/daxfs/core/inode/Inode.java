@@ -18,7 +18,10 @@ import io.daxfs.core.log.LogEntry.XattrDel;
 import io.daxfs.core.log.LogEntry.XattrRef;
 import io.daxfs.core.log.LogEntry.XattrSet;
 import io.daxfs.core.log.LogEntry.XattrValue;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -41,7 +44,8 @@ public final class Inode {
     private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
     private final FileExtents extents;
     private final DirectoryIndex directory;
-    private final TreeMap<Name, XattrValue> xattrs = new TreeMap<>();
+    /** Null until the first xattr is set: most inodes never have one, and every DRAM inode paid an empty map. */
+    private TreeMap<Name, XattrValue> xattrs;
     private InodeLog log;
     private InodeEntry attrs;
     private int openCount;
@@ -50,7 +54,11 @@ public final class Inode {
     private boolean deleted;
     private long compactionThreshold;
     private final DirtyPages dirty = new DirtyPages();
-    private final List<LiveMapping> mappings = new CopyOnWriteArrayList<>();
+    /**
+     * Live mappings; null until the first (most files are never mapped, and an empty list cost
+     * every DRAM inode two objects). Set once by a compare-and-set, read without a lock.
+     */
+    private volatile List<LiveMapping> mappings;
     /** Whether the volume holds this inode resident (see {@link #needsResidence}); set by the volume. */
     private volatile boolean resident;
     /** Whether the volume's bounded cache holds this inode now; set by the volume. */
@@ -70,6 +78,16 @@ public final class Inode {
      * {@code bin/bench million} measures per empty file is close to it).
      */
     private static final long BASE_BYTES = 640;
+    private static final VarHandle MAPPINGS;
+
+    static {
+        try {
+            MAPPINGS = MethodHandles.lookup().findVarHandle(Inode.class, "mappings", List.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
     /** DRAM of one xattr besides its name and value bytes. */
     private static final long XATTR_BYTES = 96;
 
@@ -157,12 +175,12 @@ public final class Inode {
 
     /** The extended attributes: values in their entries, or references to their blocks. */
     public Map<Name, XattrValue> xattrs() {
-        return xattrs;
+        return xattrs == null ? Collections.emptyMap() : xattrs;
     }
 
     /** Blocks that hold xattr values, as (block, 1) each. */
     public void forEachXattrBlock(BiConsumer<Long, Long> action) {
-        for (XattrValue v : xattrs.values()) {
+        for (XattrValue v : xattrs().values()) {
             if (v instanceof XattrRef ref) {
                 for (long block : ref.blocks()) {
                     action.accept(block, 1L);
@@ -186,7 +204,7 @@ public final class Inode {
      * dropped: open handles, orphan or O_TMPFILE status, dirty pages awaiting fsync, live mappings.
      */
     public boolean needsResidence() {
-        return openCount > 0 || orphanSlot >= 0 || linkable || !dirty.isClean() || !mappings.isEmpty();
+        return openCount > 0 || orphanSlot >= 0 || linkable || !dirty.isClean() || !mappings().isEmpty();
     }
 
     public boolean isResident() {
@@ -243,14 +261,33 @@ public final class Inode {
         return Math.abs(now - weighedBytes) > weighedBytes / 8;
     }
 
-    /** Live DAX mappings of this file. */
+    /** Live DAX mappings of this file (a snapshot to iterate: mappings come and go meanwhile). */
     public List<LiveMapping> mappings() {
-        return mappings;
+        List<LiveMapping> list = mappings;
+        return list == null ? List.of() : list;
+    }
+
+    /** Adds a live mapping; any thread. */
+    public void addMapping(LiveMapping mapping) {
+        List<LiveMapping> list = mappings;
+        if (list == null) {
+            MAPPINGS.compareAndSet(this, null, new CopyOnWriteArrayList<LiveMapping>());
+            list = mappings;
+        }
+        list.add(mapping);
+    }
+
+    /** Removes a live mapping; any thread. */
+    public void removeMapping(LiveMapping mapping) {
+        List<LiveMapping> list = mappings;
+        if (list != null) {
+            list.remove(mapping);
+        }
     }
 
     /** True if a live mapping covers any of file pages {@code [first, first+count)}. */
     public boolean isMapped(long first, long count) {
-        for (LiveMapping m : mappings) {
+        for (LiveMapping m : mappings()) {
             if (m.overlaps(first, count)) {
                 return true;
             }
@@ -335,7 +372,7 @@ public final class Inode {
             case XattrSet e -> setXattr(e, e.timeNs(), freed);
             case XattrRef e -> setXattr(e, e.timeNs(), freed);
             case XattrDel e -> {
-                XattrValue old = xattrs.remove(e.name());
+                XattrValue old = xattrs == null ? null : xattrs.remove(e.name());
                 if (old != null) {
                     xattrBytes -= XATTR_BYTES + e.name().length() + dramBytes(old);
                     xattrBlocks -= deviceBlocks(old);
@@ -347,6 +384,9 @@ public final class Inode {
     }
 
     private void setXattr(XattrValue value, long timeNs, BiConsumer<Long, Long> freed) {
+        if (xattrs == null) {
+            xattrs = new TreeMap<>();
+        }
         XattrValue old = xattrs.put(value.name(), value);
         xattrBytes += dramBytes(value) - (old == null ? -XATTR_BYTES - value.name().length() : dramBytes(old));
         xattrBlocks += deviceBlocks(value) - (old == null ? 0 : deviceBlocks(old));
@@ -408,7 +448,7 @@ public final class Inode {
                 out.add(new DentryAdd(d.name(), d.ino(), d.kind().typeBits(), d.cookie(), time));
             }
         }
-        for (XattrValue x : xattrs.values()) {
+        for (XattrValue x : xattrs().values()) {
             out.add(switch (x) {
                 case XattrSet s -> new XattrSet(s.name(), s.value(), time);
                 case XattrRef r -> new XattrRef(r.name(), r.length(), r.blocks(), time);

@@ -8,7 +8,10 @@ import io.daxfs.core.format.Checksums;
 import io.daxfs.core.format.Layout;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.BitSet;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The on-media inode table and the DRAM map of which records are in use. A record is 64 bytes:
@@ -32,10 +35,23 @@ public final class InodeTable {
     private static final ThreadLocal<MemorySegment> RECORD_BUFFER =
             ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(Layout.INODE_SIZE, 64));
 
+    /**
+     * Numbers a thread hands out from before it takes the next chunk (see {@link #reserve}): 64
+     * words of the in-use bits, so two threads' numbers share no word of this set, nor of the
+     * volume's sets by inode number, and at most one cache line of each at the chunks' edges; and
+     * 256 KiB of table.
+     */
+    static final int CHUNK = 4096;
+    private static final VarHandle WORD = MethodHandles.arrayElementVarHandle(long[].class);
+
     private final DaxDevice device;
     private final Layout layout;
-    private final BitSet used;
-    private long nextHint = Layout.ROOT_INO + 1;
+    /** Bit {@code ino} set while record {@code ino} is in use or reserved; atomic word updates, no lock. */
+    private final long[] used;
+    /** The chunk the next thread that needs one takes (modulo the chunks in the table). */
+    private final AtomicLong nextChunk = new AtomicLong();
+    /** Per thread, {@code {next, end}}: where its next number is looked for, in its chunk. */
+    private final ThreadLocal<long[]> cursor = ThreadLocal.withInitial(() -> new long[2]);
 
     /** Reads which records are in use (tail != 0): cheap, one word per inode. */
     public InodeTable(DaxDevice device, Layout layout) {
@@ -51,7 +67,7 @@ public final class InodeTable {
      * word and the set is made once at the end: a {@code BitSet.set} per record made this about 80
      * ms of a clean mount of 1M inodes (docs/BENCHMARKS.md, the million section).
      */
-    private BitSet scanUsed() {
+    private long[] scanUsed() {
         int wordsPerRecord = Layout.INODE_SIZE / Long.BYTES;
         long count = layout.inodeCount();
         long[] bits = new long[(int) ((count + 63) / 64)];
@@ -72,46 +88,102 @@ public final class InodeTable {
             }
         }
         bits[0] |= 1;
-        return BitSet.valueOf(bits);
+        return bits;
     }
 
     public long inodeCount() {
         return layout.inodeCount();
     }
 
-    public synchronized long usedCount() {
-        return used.cardinality() - 1;
-    }
-
-    public synchronized boolean isUsed(long ino) {
-        return ino > 0 && ino < layout.inodeCount() && used.get((int) ino);
-    }
-
-    /** A copy of the in-use map. */
-    public synchronized BitSet usedSnapshot() {
-        return (BitSet) used.clone();
-    }
-
-    /** Reserves a free inode number; ENOSPC when the table is full. */
-    public synchronized long reserve() {
-        int ino = used.nextClearBit((int) nextHint);
-        if (ino >= layout.inodeCount()) {
-            ino = used.nextClearBit(1);
-            if (ino >= layout.inodeCount()) {
-                throw new FsException(Errno.ENOSPC, "no free inodes (" + layout.inodeCount() + " in table)");
-            }
+    public long usedCount() {
+        long count = 0;
+        for (int w = 0; w < used.length; w++) {
+            count += Long.bitCount(word(w));
         }
-        used.set(ino);
-        nextHint = ino + 1;
+        return count - 1;
+    }
+
+    public boolean isUsed(long ino) {
+        return ino > 0 && ino < layout.inodeCount() && (word((int) (ino >>> 6)) & 1L << ino) != 0;
+    }
+
+    /** A copy of the in-use map (each word read atomically; numbers reserved meanwhile may or may not be in it). */
+    public BitSet usedSnapshot() {
+        long[] copy = new long[used.length];
+        for (int w = 0; w < used.length; w++) {
+            copy[w] = word(w);
+        }
+        return BitSet.valueOf(copy);
+    }
+
+    /**
+     * Reserves a free inode number; ENOSPC when the table is full. Each thread takes numbers from
+     * a chunk of {@link #CHUNK} of its own, in order, and takes the next chunk (round the table)
+     * when its chunk has no free number left: threads creating at once neither take a lock nor
+     * write the same words here, and the numbers they get lie apart in every set and table kept
+     * by inode number. Numbers freed are found again when a chunk is taken again. Any thread may
+     * claim any free number (a compare-and-set of its bit), so chunks need not be exclusive.
+     */
+    public long reserve() {
+        long[] mine = cursor.get();
+        long ino = claim(mine[0], mine[1]);
+        if (ino < 0) {
+            ino = claimInNextChunks(mine);
+        }
+        mine[0] = ino + 1;
         return ino;
     }
 
     /** Returns an inode number to the free pool (after its deletion committed, or its creation failed). */
-    public synchronized void release(long ino) {
-        used.clear((int) ino);
-        if (ino < nextHint) {
-            nextHint = ino;
+    public void release(long ino) {
+        if (ino <= 0 || ino >= layout.inodeCount()) {
+            throw new IllegalArgumentException("inode number " + ino + " outside [1, " + layout.inodeCount() + ")");
         }
+        WORD.getAndBitwiseAnd(used, (int) (ino >>> 6), ~(1L << ino));
+    }
+
+    /** Takes chunks round the table until one has a free number, which it claims; each chunk once at most. */
+    private long claimInNextChunks(long[] mine) {
+        long count = layout.inodeCount();
+        long chunks = (count + CHUNK - 1) / CHUNK;
+        for (long tried = 0; tried < chunks; tried++) {
+            long start = Math.floorMod(nextChunk.getAndIncrement(), chunks) * CHUNK;
+            long end = Math.min(start + CHUNK, count);
+            mine[1] = end;
+            long ino = claim(start, end);
+            if (ino >= 0) {
+                return ino;
+            }
+        }
+        throw new FsException(Errno.ENOSPC, "no free inodes (" + count + " in table)");
+    }
+
+    /** Claims the lowest free number in {@code [from, to)}, or returns -1 if there is none. */
+    private long claim(long from, long to) {
+        for (long first = from & -64L; first < to; first += 64) {
+            int w = (int) (first >>> 6);
+            long range = bitsBelow(to - first) & -1L << Math.max(0, from - first);
+            long word = word(w);
+            long free;
+            while ((free = ~word & range) != 0) {
+                long bit = Long.lowestOneBit(free);
+                long seen = (long) WORD.compareAndExchange(used, w, word, word | bit);
+                if (seen == word) {
+                    return first + Long.numberOfTrailingZeros(bit);
+                }
+                word = seen;
+            }
+        }
+        return -1;
+    }
+
+    /** The low {@code n} bits of a word ({@code n} may exceed 64). */
+    private static long bitsBelow(long n) {
+        return n >= 64 ? -1L : (1L << n) - 1;
+    }
+
+    private long word(int w) {
+        return (long) WORD.getVolatile(used, w);
     }
 
     /** Device offset of the tail word, the commit point of inode {@code ino}'s log. */

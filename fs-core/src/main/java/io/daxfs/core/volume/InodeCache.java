@@ -76,10 +76,11 @@ final class InodeCache {
 
     /** The DRAM copy of {@code ino} if there is one (marked as used), else null. */
     Inode get(long ino) {
-        Ref ref = identity.get(ino);
+        Long key = ino;
+        Ref ref = identity.get(key);
         Inode inode = ref == null ? null : ref.get();
         if (inode != null) {
-            touch(inode);
+            touch(inode, key);
         }
         return inode;
     }
@@ -91,7 +92,8 @@ final class InodeCache {
     Inode load(long ino, LongFunction<Inode> fromMedia) {
         expungeCollected();
         Inode[] out = new Inode[1];
-        identity.compute(ino, (key, ref) -> {
+        Long key = ino;
+        identity.compute(key, (k, ref) -> {
             Inode live = ref == null ? null : ref.get();
             if (live == null) {
                 if (!isLoadable(ino)) {
@@ -104,19 +106,20 @@ final class InodeCache {
             out[0] = live;
             return ref;
         });
-        touch(out[0]);
+        touch(out[0], key);
         return out[0];
     }
 
     /** Takes in an inode loaded or created outside {@link #load}: it is the DRAM copy from now on. */
     void put(Inode inode) {
         expungeCollected();
-        identity.compute(inode.ino(), (key, ref) -> {
+        Long key = inode.ino(); // one box, kept by both maps
+        identity.compute(key, (k, ref) -> {
             loadable.set(inode.ino());
             return new Ref(inode, collected);
         });
         settle(inode);
-        touch(inode);
+        touch(inode, key);
     }
 
     /** Drops a deleted inode for good: its number may not be loaded again until it is reused. */
@@ -144,7 +147,7 @@ final class InodeCache {
                 return need ? inode : held == inode ? null : held;
             });
             if (!inode.isResident()) {
-                touch(inode);
+                touch(inode, inode.ino());
             }
         }
     }
@@ -208,17 +211,18 @@ final class InodeCache {
     /**
      * Marks {@code inode} used, so the bound keeps it: puts it in the cache if it is not there
      * (the flag is cleared by the eviction listener, so no lookup is needed to know), else records
-     * every eighth use.
+     * every eighth use. {@code key} is {@code inode}'s number, boxed once by the caller, so the
+     * cache's entry keeps the box the identity map already holds.
      */
-    private void touch(Inode inode) {
+    private void touch(Inode inode, Long key) {
         if (inode.isResident() || inode.isDeleted()) {
             return;
         }
         if (!inode.isCached()) {
             inode.setCached(true); // before the put: an eviction during it clears the flag again
-            recent.put(inode.ino(), inode);
+            recent.put(key, inode);
         } else if (inode.countUse()) {
-            recent.getIfPresent(inode.ino());
+            recent.getIfPresent(key);
         }
     }
 

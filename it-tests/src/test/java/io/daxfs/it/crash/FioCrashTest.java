@@ -121,7 +121,8 @@ class FioCrashTest {
         if (!finishedFirst && write.exitCode != 0) {
             stats[0]++;
             assertTrue((write.stderr + write.stdout).contains("Transport endpoint is not connected")
-                    || (write.stderr + write.stdout).contains("Software caused connection abort"),
+                    || (write.stderr + write.stdout).contains("Software caused connection abort")
+                    || (write.stderr + write.stdout).contains("Operation canceled"),
                     () -> what + ": fio failed, but not because the mount went away:\n" + write.problems());
         }
         fs.fsck("-f", "-n").ok();
