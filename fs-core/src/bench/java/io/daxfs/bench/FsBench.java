@@ -691,6 +691,8 @@ public final class FsBench {
                 + "twice the one thread's. Load average at the end: " + loadAverage());
         System.out.println();
         printScaling();
+        System.out.println();
+        printCpuBound();
     }
 
     /**
@@ -745,6 +747,55 @@ public final class FsBench {
                 + "without neighbours, lock waits included; rest of the JVM: median cores the process used beyond the measured threads (GC, JIT), "
                 + "at 1 and 2 threads: on 2 cores that much of the second core is not the second thread's. "
                 + "Load average now: " + loadAverage());
+    }
+
+    /**
+     * What bounds the wall ratio on this machine's cores: per row and flush mode, the CPU per
+     * operation of the measured threads (m) and of the rest of the JVM (g: GC, JIT), at 1T and 2T,
+     * means over the rounds (a young collection falls in some rounds only). One thread runs at
+     * about 1/m1 while the rest of the JVM has a core of its own; two threads share every core
+     * with it, so they run at most at cores/(m2+g2): the wall ratio is bounded by cores·m1/(m2+g2).
+     */
+    private void printCpuBound() {
+        int cores = Runtime.getRuntime().availableProcessors();
+        System.out.println("| CPU per operation (µs) | flush | m 1T | g 1T | m 2T | g 2T | bound on 2T/1T wall |");
+        System.out.println("|---|---|---:|---:|---:|---:|---:|");
+        for (String row : List.of("w4r", "r4r", "create", "stat", "unlink")) {
+            for (int m = 0; m < MODES.length; m++) {
+                if (!cpuSamples.containsKey(row) || cpuSamples.get(row).get(column(m, 1)).isEmpty()) {
+                    continue;
+                }
+                double m1 = mean(samples(cpuSamples, row, column(m, 0)));
+                double m2 = mean(samples(cpuSamples, row, column(m, 1)));
+                double g1 = mean(rest(row, column(m, 0)));
+                double g2 = mean(rest(row, column(m, 1)));
+                System.out.printf(Locale.ROOT, "| %s | %s | %.3f | %.3f | %.3f | %.3f | %.2f |%n", row,
+                        MODES[m].optionName(), m1 / 1e3, g1 / 1e3, m2 / 1e3, g2 / 1e3, cores * m1 / (m2 + g2));
+            }
+        }
+        System.out.println();
+        System.out.println("CPU per operation: µs, mean over the rounds; m: the measured threads' CPU; g: the rest "
+                + "of the JVM's (GC, JIT) meanwhile; bound: " + cores + "·m1/(m2+g2), the best wall ratio these "
+                + "costs allow on " + cores + " cores with nothing else running");
+    }
+
+    private static double mean(double[] values) {
+        return Arrays.stream(values).average().orElse(Double.NaN);
+    }
+
+    /** One cell's values in each round, in the order they ran. */
+    private static double[] samples(Map<String, List<List<Double>>> samples, String row, int col) {
+        return samples.get(row).get(col).stream().mapToDouble(Double::doubleValue).toArray();
+    }
+
+    /** Nanoseconds of the rest of the JVM's CPU per operation, in each round: its cores times the wall time per operation. */
+    private double[] rest(String row, int col) {
+        double[] cores = samples(otherSamples, row, col);
+        double[] wall = samples(wallSamples, row, col);
+        for (int r = 0; r < cores.length; r++) {
+            cores[r] *= wall[r];
+        }
+        return cores;
     }
 
     /** Median cores the rest of the JVM used during the 1T and the 2T rounds of {@code row}. */
