@@ -26,14 +26,14 @@ public final class Writeback {
 
     /** Records that file pages {@code [pgoff, pgoff+count)}, at that device range, hold cached stores. */
     public void dirtied(Inode inode, long pgoff, long count, long deviceOffset, long length) {
-        inode.dirty().mark(pgoff, count);
+        inode.markDirty(pgoff, count);
         regions.mark(deviceOffset, length);
     }
 
     /** Flushes the dirty pages of {@code inode} and fences. The caller holds the inode lock. */
     public void fsync(Inode inode) {
         if (inode.extents() != null) {
-            for (long[] range : inode.dirty().drain()) {
+            for (long[] range : inode.drainDirty()) {
                 for (FileExtents.Run run : inode.extents().runsIn(range[0], range[1])) {
                     long first = Math.max(run.pgoff(), range[0]);
                     long end = Math.min(run.end(), range[0] + range[1]);
@@ -55,7 +55,7 @@ public final class Writeback {
             device.flush(region[0], length);
         }
         for (Inode inode : inodes) {
-            inode.dirty().drain();
+            inode.drainDirty();
             flushMappings(inode);
         }
         device.fence();
@@ -74,7 +74,7 @@ public final class Writeback {
     public static long dirtyBytes(Collection<Inode> inodes) {
         long pages = 0;
         for (Inode inode : inodes) {
-            pages += inode.dirty().pages();
+            pages += inode.dirtyPages();
         }
         return pages * Layout.BLOCK_SIZE;
     }

@@ -23,6 +23,7 @@ import io.daxfs.core.extent.FileExtents;
 import io.daxfs.core.format.Layout;
 import io.daxfs.core.gc.LogCompactor;
 import io.daxfs.core.inode.Inode;
+import io.daxfs.core.inode.InodeLock;
 import io.daxfs.core.log.LogEntry.InodeEntry;
 import io.daxfs.core.log.LogEntry.XattrDel;
 import io.daxfs.core.log.LogEntry.XattrValue;
@@ -38,7 +39,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
-import java.util.concurrent.locks.Lock;
 import java.util.function.Supplier;
 
 /**
@@ -205,14 +205,14 @@ public final class DaxFileSystem implements AutoCloseable {
         } catch (FsException e) {
             throw e.errno() == Errno.ENOENT ? stale(ino, generation) : e;
         }
-        inode.lock().readLock().lock();
+        inode.lock().lockShared();
         try {
             if (inode.isDeleted() || inode.generation() != generation || (!inode.isDirectory() && inode.nlink() == 0)) {
                 throw stale(ino, generation);
             }
             return inode.attributes();
         } finally {
-            inode.lock().readLock().unlock();
+            inode.lock().unlockShared();
         }
     }
 
@@ -514,11 +514,11 @@ public final class DaxFileSystem implements AutoCloseable {
         } catch (FsException gone) {
             return;
         }
-        inode.lock().writeLock().lock();
+        inode.lock().lockExclusive();
         try {
             reapIfUnused(inode);
         } finally {
-            inode.lock().writeLock().unlock();
+            inode.lock().unlockExclusive();
         }
     }
 
@@ -733,11 +733,11 @@ public final class DaxFileSystem implements AutoCloseable {
         guarded(() -> {
             writeback.syncfs(volume.residentInodes());
             for (Inode inode : volume.residentInodes()) {
-                inode.lock().readLock().lock();
+                inode.lock().lockShared();
                 try {
                     volume.settle(inode, false);
                 } finally {
-                    inode.lock().readLock().unlock();
+                    inode.lock().unlockShared();
                 }
             }
             return null;
@@ -1106,11 +1106,11 @@ public final class DaxFileSystem implements AutoCloseable {
         try {
             for (Inode inode : volume.residentInodes()) {
                 if (!inode.isDeleted() && !inode.isDirectory() && inode.nlink() == 0) {
-                    inode.lock().writeLock().lock();
+                    inode.lock().lockExclusive();
                     try {
                         reaper.reap(inode);
                     } finally {
-                        inode.lock().writeLock().unlock();
+                        inode.lock().unlockExclusive();
                     }
                 }
             }
@@ -1204,11 +1204,11 @@ public final class DaxFileSystem implements AutoCloseable {
     }
 
     private <T> T read(Inode inode, Supplier<T> op) {
-        return locked(inode, inode.lock().readLock(), false, op);
+        return locked(inode, false, op);
     }
 
     private <T> T write(Inode inode, Supplier<T> op) {
-        return locked(inode, inode.lock().writeLock(), true, op);
+        return locked(inode, true, op);
     }
 
     /** Write-locks several distinct inodes (see {@link #writeAllLocked}). */
@@ -1228,7 +1228,7 @@ public final class DaxFileSystem implements AutoCloseable {
         try {
             for (Inode inode : ordered) {
                 if (!taken.contains(inode)) {
-                    inode.lock().writeLock().lock();
+                    inode.lock().lockExclusive();
                     taken.add(inode);
                 }
                 requireLive(inode);
@@ -1237,7 +1237,7 @@ public final class DaxFileSystem implements AutoCloseable {
         } finally {
             for (int i = taken.size() - 1; i >= 0; i--) {
                 volume.settle(taken.get(i), true);
-                taken.get(i).lock().writeLock().unlock();
+                taken.get(i).lock().unlockExclusive();
             }
         }
     }
@@ -1247,15 +1247,24 @@ public final class DaxFileSystem implements AutoCloseable {
      * this thread waited for the lock is gone (ENOENT), so nothing is ever appended to a log whose
      * pages were released. Before letting go, tells the volume whether the inode must stay in DRAM.
      */
-    private <T> T locked(Inode inode, Lock lock, boolean writing, Supplier<T> op) {
+    private <T> T locked(Inode inode, boolean writing, Supplier<T> op) {
         return guarded(() -> {
-            lock.lock();
+            InodeLock lock = inode.lock();
+            if (writing) {
+                lock.lockExclusive();
+            } else {
+                lock.lockShared();
+            }
             try {
                 requireLive(inode);
                 return op.get();
             } finally {
                 volume.settle(inode, writing);
-                lock.unlock();
+                if (writing) {
+                    lock.unlockExclusive();
+                } else {
+                    lock.unlockShared();
+                }
             }
         });
     }

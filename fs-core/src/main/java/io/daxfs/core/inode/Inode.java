@@ -26,7 +26,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.BiConsumer;
 
 /**
@@ -41,7 +40,7 @@ public final class Inode {
     private final long ino;
     private final long generation;
     private final FileKind kind;
-    private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
+    private final InodeLock lock = new InodeLock();
     private final FileExtents extents;
     private final DirectoryIndex directory;
     /** Null until the first xattr is set: most inodes never have one, and every DRAM inode paid an empty map. */
@@ -53,7 +52,12 @@ public final class Inode {
     private boolean linkable;
     private boolean deleted;
     private long compactionThreshold;
-    private final DirtyPages dirty = new DirtyPages();
+    /**
+     * Pages written with cached stores and not yet flushed; null until the first (most inodes
+     * never have one, and every DRAM inode paid an object, and a stat a cache miss in
+     * {@link #needsResidence}). Set once by a compare-and-set, read without a lock.
+     */
+    private volatile DirtyPages dirty;
     /**
      * Live mappings; null until the first (most files are never mapped, and an empty list cost
      * every DRAM inode two objects). Set once by a compare-and-set, read without a lock.
@@ -79,10 +83,12 @@ public final class Inode {
      */
     private static final long BASE_BYTES = 640;
     private static final VarHandle MAPPINGS;
+    private static final VarHandle DIRTY;
 
     static {
         try {
             MAPPINGS = MethodHandles.lookup().findVarHandle(Inode.class, "mappings", List.class);
+            DIRTY = MethodHandles.lookup().findVarHandle(Inode.class, "dirty", DirtyPages.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -127,7 +133,7 @@ public final class Inode {
         return kind == FileKind.DIRECTORY;
     }
 
-    public ReentrantReadWriteLock lock() {
+    public InodeLock lock() {
         return lock;
     }
 
@@ -194,9 +200,26 @@ public final class Inode {
         return isDirectory() ? 2 + directory.subdirectories() : attrs.nlink();
     }
 
+    /** Marks file pages {@code [pgoff, pgoff+count)} dirty (written with cached stores); any thread. */
+    public void markDirty(long pgoff, long count) {
+        DirtyPages pages = dirty;
+        if (pages == null) {
+            DIRTY.compareAndSet(this, null, new DirtyPages());
+            pages = dirty;
+        }
+        pages.mark(pgoff, count);
+    }
+
+    /** Takes every dirty range as (first page, count) and forgets them (see {@link DirtyPages#drain}). */
+    public List<long[]> drainDirty() {
+        DirtyPages pages = dirty;
+        return pages == null ? new ArrayList<>() : pages.drain();
+    }
+
     /** Pages written with cached stores and not yet flushed. */
-    public DirtyPages dirty() {
-        return dirty;
+    public long dirtyPages() {
+        DirtyPages pages = dirty;
+        return pages == null ? 0 : pages.pages();
     }
 
     /**
@@ -204,7 +227,9 @@ public final class Inode {
      * dropped: open handles, orphan or O_TMPFILE status, dirty pages awaiting fsync, live mappings.
      */
     public boolean needsResidence() {
-        return openCount > 0 || orphanSlot >= 0 || linkable || !dirty.isClean() || !mappings().isEmpty();
+        DirtyPages pages = dirty;
+        return openCount > 0 || orphanSlot >= 0 || linkable || (pages != null && !pages.isClean())
+                || !mappings().isEmpty();
     }
 
     public boolean isResident() {
