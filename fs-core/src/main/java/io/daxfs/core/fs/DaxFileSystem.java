@@ -1222,7 +1222,7 @@ public final class DaxFileSystem implements AutoCloseable {
      * one whose entries loop). Before letting go, tells the volume which must stay in DRAM.
      */
     private <T> T writeAllLocked(List<Inode> inodes, Supplier<T> op) {
-        List<Inode> taken = new ArrayList<>();
+        List<Inode> taken = new ArrayList<>(inodes.size());
         List<Inode> ordered = new ArrayList<>(inodes);
         ordered.sort(java.util.Comparator.comparingLong(Inode::ino));
         try {

@@ -67,7 +67,7 @@ public final class Namespace {
             long generation = table.read(ino).generation() + 1;
             table.writeNewRecord(ino, log.head(), generation);
             int flags = dir.attrs().flags() & io.daxfs.core.Attributes.FLAG_DAX;
-            List<LogEntry> entries = new ArrayList<>();
+            List<LogEntry> entries = new ArrayList<>(2);
             long size = 0;
             if (kind == FileKind.SYMLINK) {
                 size = targetBytes.length;

@@ -5,9 +5,8 @@ import io.daxfs.core.inode.Inode;
 import io.daxfs.core.log.LogEntry;
 import io.daxfs.core.log.LogWriter.Staged;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
+import java.util.function.BiConsumer;
 
 /**
  * One atomic change of the filesystem: entries appended to one or more inode logs, inodes
@@ -18,7 +17,13 @@ import java.util.Map;
  */
 public final class Transaction {
     private final Volume volume;
-    private final Map<Inode, List<LogEntry>> appends = new LinkedHashMap<>();
+    /**
+     * The inodes appended to, in order, and each one's entries at the same index: lists, not a
+     * map, as a change touches one to four inodes and a {@code LinkedHashMap} was five of the
+     * dozen objects each create and unlink left for the young collector.
+     */
+    private final List<Inode> inodes = new ArrayList<>(2);
+    private final List<List<LogEntry>> appends = new ArrayList<>(2);
     private final List<Inode> deletions = new ArrayList<>();
     private final List<long[]> words = new ArrayList<>();
     private BlockAllocator.Use use = BlockAllocator.Use.METADATA;
@@ -29,15 +34,33 @@ public final class Transaction {
 
     /** Appends {@code entries} to {@code inode}'s log. */
     public Transaction append(Inode inode, LogEntry... entries) {
-        List<LogEntry> list = appends.computeIfAbsent(inode, i -> new ArrayList<>());
-        list.addAll(List.of(entries));
+        List<LogEntry> list = entriesOf(inode);
+        for (LogEntry entry : entries) {
+            list.add(entry);
+        }
         return this;
     }
 
     /** Appends {@code entries} to {@code inode}'s log. */
     public Transaction append(Inode inode, List<LogEntry> entries) {
-        appends.computeIfAbsent(inode, i -> new ArrayList<>()).addAll(entries);
+        List<LogEntry> list = entriesOf(inode);
+        for (LogEntry entry : entries) {
+            list.add(entry);
+        }
         return this;
+    }
+
+    /** The entries to append to {@code inode}'s log (the same inode object, as the map was). */
+    private List<LogEntry> entriesOf(Inode inode) {
+        for (int i = 0; i < inodes.size(); i++) {
+            if (inodes.get(i) == inode) {
+                return appends.get(i);
+            }
+        }
+        List<LogEntry> list = new ArrayList<>(4);
+        inodes.add(inode);
+        appends.add(list);
+        return list;
     }
 
     /** Deletes {@code inode}: its tail word becomes 0, its blocks are released after the commit. */
@@ -64,15 +87,16 @@ public final class Transaction {
 
     /** Makes the whole change durable and visible, or (on an exception) none of it. */
     public void commit() {
-        List<Inode> inodes = new ArrayList<>(appends.keySet());
-        List<Staged> staged = new ArrayList<>(inodes.size());
+        Staged[] staged = new Staged[inodes.size()];
+        int stagedCount = 0;
         try {
-            for (Inode inode : inodes) {
-                staged.add(volume.logWriter().stage(inode.ino(), inode.log(), appends.get(inode), use));
+            for (; stagedCount < staged.length; stagedCount++) {
+                Inode inode = inodes.get(stagedCount);
+                staged[stagedCount] = volume.logWriter().stage(inode.ino(), inode.log(), appends.get(stagedCount), use);
             }
         } catch (RuntimeException e) {
-            for (int i = 0; i < staged.size(); i++) {
-                volume.logWriter().unstage(staged.get(i));
+            for (int i = 0; i < stagedCount; i++) {
+                volume.logWriter().unstage(staged[i]);
             }
             throw e;
         }
@@ -82,7 +106,7 @@ public final class Transaction {
         int n = 0;
         for (int i = 0; i < inodes.size(); i++) {
             offsets[n] = volume.inodeTable().tailOffset(inodes.get(i).ino());
-            values[n++] = staged.get(i).newTail();
+            values[n++] = staged[i].newTail();
         }
         for (Inode dead : deletions) {
             offsets[n] = volume.inodeTable().tailOffset(dead.ino());
@@ -97,11 +121,12 @@ public final class Transaction {
         } else {
             volume.journal().commit(offsets, values);
         }
+        BiConsumer<Long, Long> release = volume::release;
         for (int i = 0; i < inodes.size(); i++) {
             Inode inode = inodes.get(i);
-            staged.get(i).publishTo(inode.log());
-            for (LogEntry entry : appends.get(inode)) {
-                inode.apply(entry, volume::release);
+            staged[i].publishTo(inode.log());
+            for (LogEntry entry : appends.get(i)) {
+                inode.apply(entry, release);
             }
         }
         for (Inode dead : deletions) {
