@@ -10,7 +10,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeMap;
 
 /**
  * The DRAM index of one directory: names to entries, and entries in cookie order for listings.
@@ -24,12 +23,13 @@ public final class DirectoryIndex {
     public static final long FIRST_COOKIE = 3;
     /**
      * DRAM of one entry besides its name's bytes: the entry, its name object and array header,
-     * a hash map node and a tree map entry with its boxed cookie (64-bit JVM, compressed pointers).
+     * a hash map node and its slot, and its cookie and entry slots in cookie order with their
+     * slack (64-bit JVM, compressed pointers).
      */
-    private static final long ENTRY_BYTES = 176;
+    private static final long ENTRY_BYTES = 128;
 
     private final Map<Name, DirEntry> byName = new HashMap<>();
-    private final TreeMap<Long, DirEntry> byCookie = new TreeMap<>();
+    private final CookieOrder byCookie = new CookieOrder();
     private final Set<Name> renumbered = new HashSet<>();
     private long nextCookie = FIRST_COOKIE;
     private int subdirectories;
@@ -78,12 +78,12 @@ public final class DirectoryIndex {
         if (old != null) {
             forget(old);
         }
-        if (byCookie.containsKey(entry.cookie())) {
+        if (byCookie.contains(entry.cookie())) {
             renumbered.add(entry.name());
             entry = new DirEntry(entry.name(), entry.ino(), entry.kind(), nextCookie);
         }
         byName.put(entry.name(), entry);
-        byCookie.put(entry.cookie(), entry);
+        byCookie.add(entry);
         nameBytes += entry.name().length();
         nextCookie = Math.max(nextCookie, entry.cookie() + 1);
         if (entry.kind() == FileKind.DIRECTORY) {
@@ -120,22 +120,22 @@ public final class DirectoryIndex {
      */
     public List<DirEntry> list(long afterCookie, long endCookie, int max) {
         List<DirEntry> out = new ArrayList<>(Math.min(max, byCookie.size()));
-        if (afterCookie >= endCookie) {
+        if (afterCookie >= endCookie || max <= 0) {
             return out;
         }
-        for (DirEntry e : byCookie.subMap(afterCookie, false, endCookie, false).values()) {
-            if (out.size() >= max) {
-                break;
-            }
+        byCookie.forEach(afterCookie, endCookie, e -> {
             if (e.name().isListable()) {
                 out.add(e);
             }
-        }
+            return out.size() < max;
+        });
         return out;
     }
 
     /** Every entry, in cookie order (a copy). */
     public List<DirEntry> all() {
-        return new ArrayList<>(byCookie.values());
+        List<DirEntry> out = new ArrayList<>(byCookie.size());
+        byCookie.forEach(out::add);
+        return out;
     }
 }
