@@ -171,7 +171,8 @@ final class RingQueue {
      * REGISTER refused with EAGAIN (INIT not yet processed) is retried; a refused one ends the thread
      * (the kernel then serves through {@code /dev/fuse}). A failed COMMIT_AND_FETCH registers the
      * entry again, so that the queue's CPU is not left without one, at most {@link #REREGISTRATIONS}
-     * times: then the thread ends with a warning.
+     * times: then the thread ends with a warning (the kernel keeps putting the requests of that
+     * CPU's callers on this queue, never on {@code /dev/fuse}: they wait until the connection ends).
      */
     void serve(Ring ring, RingEntry entry) throws ErrnoException {
         RingReply reply = new RingReply(entry);
@@ -194,7 +195,8 @@ final class RingQueue {
                     return;
                 } else if (++reregistrations > REREGISTRATIONS) {
                     LOG.warn("FUSE over io_uring, queue {}: COMMIT_AND_FETCH failed with errno {}, {} times; its thread "
-                            + "stops", qid, errno, reregistrations);
+                            + "stops, and requests from CPU {} wait until the filesystem is unmounted", qid, errno,
+                            reregistrations, qid);
                     return;
                 } else {
                     LOG.info("FUSE over io_uring, queue {}: COMMIT_AND_FETCH failed with errno {}; registering again",
