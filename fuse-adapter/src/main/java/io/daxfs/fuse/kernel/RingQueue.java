@@ -5,6 +5,7 @@ import io.daxfs.fuse.kernel.sys.IoUring;
 import io.daxfs.fuse.kernel.sys.Syscalls;
 import java.io.IOException;
 import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Objects;
@@ -32,6 +33,37 @@ final class RingQueue {
     private static final int RING_FLAGS = IoUring.SETUP_SQE128 | IoUring.SETUP_SINGLE_ISSUER | IoUring.SETUP_DEFER_TASKRUN;
     /** How long a REGISTER refused with EAGAIN (INIT not yet processed) is retried: 1000 times 1 ms. */
     private static final int REGISTER_TRIES = 1000;
+    /**
+     * How often a failed COMMIT_AND_FETCH re-registers the entry before the thread gives up: such a
+     * failure is a kernel or protocol fault, each registration leaves the kernel an entry it no
+     * longer serves, and a fault that repeats would repeat forever.
+     */
+    static final int REREGISTRATIONS = 3;
+
+    /**
+     * What a queue's thread asks of its io_uring ({@link IoUring}): a zeroed submission entry, and
+     * submitting then waiting for one completion's result. A seam for tests of {@link #serve},
+     * whose kernel faults a real ring cannot be made to show.
+     */
+    interface Ring {
+        MemorySegment nextSqe();
+
+        int submitAndWait() throws ErrnoException;
+
+        static Ring of(IoUring ring) {
+            return new Ring() {
+                @Override
+                public MemorySegment nextSqe() {
+                    return ring.nextSqe();
+                }
+
+                @Override
+                public int submitAndWait() throws ErrnoException {
+                    return ring.submitAndWait();
+                }
+            };
+        }
+    }
 
     private final int qid;
     private final int fuseFd;
@@ -116,7 +148,7 @@ final class RingQueue {
             pin();
             setUp.complete(null);
             if (go.join()) {
-                serve(ring, new RingEntry(payloadSize, arena));
+                serve(Ring.of(ring), new RingEntry(payloadSize, arena));
             }
         } catch (ErrnoException e) {
             LOG.error("FUSE over io_uring, queue {}: {}", qid, e.getMessage());
@@ -135,18 +167,21 @@ final class RingQueue {
     }
 
     /**
-     * Registers the entry, then serves what each completion brings. A REGISTER refused with EAGAIN
-     * (INIT not yet processed) is retried; a refused one ends the thread (the kernel then serves
-     * through {@code /dev/fuse}); a failed COMMIT_AND_FETCH registers the entry again, so that the
-     * queue's CPU is not left without one.
+     * Registers the entry, then serves what each completion brings, until the connection goes. A
+     * REGISTER refused with EAGAIN (INIT not yet processed) is retried; a refused one ends the thread
+     * (the kernel then serves through {@code /dev/fuse}). A failed COMMIT_AND_FETCH registers the
+     * entry again, so that the queue's CPU is not left without one, at most {@link #REREGISTRATIONS}
+     * times: then the thread ends with a warning (the kernel keeps putting the requests of that
+     * CPU's callers on this queue, never on {@code /dev/fuse}: they wait until the connection ends).
      */
-    private void serve(IoUring ring, RingEntry entry) throws ErrnoException {
+    void serve(Ring ring, RingEntry entry) throws ErrnoException {
         RingReply reply = new RingReply(entry);
         entry.register(ring.nextSqe(), fuseFd, qid);
         boolean registering = true;
         int tries = 0;
+        int reregistrations = 0;
         while (true) {
-            int result = ring.submitAndWait().result();
+            int result = ring.submitAndWait();
             if (result < 0) {
                 int errno = -result;
                 if (errno == Syscalls.ENOTCONN || errno == Syscalls.ECONNABORTED || errno == Syscalls.ECANCELED
@@ -158,8 +193,13 @@ final class RingQueue {
                 } else if (registering) {
                     LOG.warn("FUSE over io_uring: registering queue {} failed with errno {}", qid, errno);
                     return;
+                } else if (++reregistrations > REREGISTRATIONS) {
+                    LOG.warn("FUSE over io_uring, queue {}: COMMIT_AND_FETCH failed with errno {}, {} times; its thread "
+                            + "stops, and requests from CPU {} wait until the filesystem is unmounted", qid, errno,
+                            reregistrations, qid);
+                    return;
                 } else {
-                    LOG.warn("FUSE over io_uring, queue {}: COMMIT_AND_FETCH failed with errno {}; registering again",
+                    LOG.info("FUSE over io_uring, queue {}: COMMIT_AND_FETCH failed with errno {}; registering again",
                             qid, errno);
                     registering = true;
                     tries = 0;

@@ -34,9 +34,6 @@ public final class IoUring implements AutoCloseable {
     private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT;
     private static final VarHandle SHARED_INT = INT.varHandle();
 
-    /** What one completion said: the submission's {@code user_data} and its result (-errno on failure). */
-    public record Completion(long userData, int result) {}
-
     private final int fd;
     private final MemorySegment sqRing;
     private final MemorySegment cqRing;
@@ -119,19 +116,20 @@ public final class IoUring implements AutoCloseable {
 
     /**
      * Hands the entries written since the last call to the kernel and waits for one completion,
-     * which it returns (and consumes). Retried across signals.
+     * which it consumes: its result (-errno on failure). Retried across signals. The ring's owner
+     * serves one entry, so the completion's {@code user_data} is not needed (and no object is made
+     * per request).
      */
-    public Completion submitAndWait() throws ErrnoException {
-        if (unsubmitted > 0) {
-            SHARED_INT.setRelease(sqRing, sqTailAt, sqRing.get(INT, sqTailAt) + unsubmitted);
-        }
-        int toSubmit = unsubmitted;
-        unsubmitted = 0;
+    public int submitAndWait() throws ErrnoException {
+        int toSubmit = publish();
         while (true) {
             if (toSubmit == 0) {
-                Completion c = poll();
-                if (c != null) {
-                    return c;
+                int head = cqRing.get(INT, cqHeadAt);
+                int tail = (int) SHARED_INT.getAcquire(cqRing, cqTailAt);
+                if (head != tail) {
+                    int result = cqRing.get(INT, cqesAt + (long) (head & cqMask) * CQE_SIZE + 8);
+                    SHARED_INT.setRelease(cqRing, cqHeadAt, head + 1);
+                    return result;
                 }
             }
             try {
@@ -144,17 +142,14 @@ public final class IoUring implements AutoCloseable {
         }
     }
 
-    /** The oldest completion not yet consumed, or null. */
-    private Completion poll() {
-        int head = cqRing.get(INT, cqHeadAt);
-        int tail = (int) SHARED_INT.getAcquire(cqRing, cqTailAt);
-        if (head == tail) {
-            return null;
+    /** Makes the entries written by {@link #nextSqe} visible to the kernel; how many they are. */
+    private int publish() {
+        int n = unsubmitted;
+        if (n > 0) {
+            SHARED_INT.setRelease(sqRing, sqTailAt, sqRing.get(INT, sqTailAt) + n);
         }
-        long at = cqesAt + (long) (head & cqMask) * CQE_SIZE;
-        Completion c = new Completion(cqRing.get(ValueLayout.JAVA_LONG, at), cqRing.get(INT, at + 8));
-        SHARED_INT.setRelease(cqRing, cqHeadAt, head + 1);
-        return c;
+        unsubmitted = 0;
+        return n;
     }
 
     @Override
