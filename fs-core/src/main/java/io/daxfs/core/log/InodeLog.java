@@ -8,7 +8,13 @@ import java.util.Arrays;
  * the last committed entry). Guarded by the owning inode's lock.
  */
 public final class InodeLog {
-    private long[] segments;
+    /** The first segment, which never changes. */
+    private final long head;
+    /**
+     * The segments after the first, in order; null while there is none (most logs stay in their
+     * slot, and a one-element array per inode was an object every created file kept).
+     */
+    private long[] rest;
     private int segmentCount;
     private long tail;
     /** Bytes of every segment but the last, kept so {@link #usedBytes} (asked on every write) is O(1). */
@@ -19,7 +25,8 @@ public final class InodeLog {
         if (segmentCount < 1) {
             throw new IllegalArgumentException("a log has at least one segment");
         }
-        this.segments = segments;
+        this.head = segments[0];
+        this.rest = segmentCount > 1 ? Arrays.copyOfRange(segments, 1, segmentCount) : null;
         this.segmentCount = segmentCount;
         this.tail = tail;
         for (int i = 0; i < segmentCount - 1; i++) {
@@ -27,18 +34,25 @@ public final class InodeLog {
         }
     }
 
+    /** A log of one segment, {@code head}, with the given committed tail (a new log). */
+    public InodeLog(long head, long tail) {
+        this.head = head;
+        this.segmentCount = 1;
+        this.tail = tail;
+    }
+
     /** The head as the inode record holds it: a page's block, or a slot's address. */
     public long head() {
-        return segments[0];
+        return head;
     }
 
     /** True if the log starts in a slot of a packed page. */
     public boolean startsInSlot() {
-        return LogSegment.isSlot(segments[0]);
+        return LogSegment.isSlot(head);
     }
 
     public long lastSegment() {
-        return segments[segmentCount - 1];
+        return segment(segmentCount - 1);
     }
 
     public int segmentCount() {
@@ -46,7 +60,7 @@ public final class InodeLog {
     }
 
     public long segment(int index) {
-        return segments[index];
+        return index == 0 ? head : rest[index - 1];
     }
 
     /** Whole 4 KiB blocks the log owns alone (every page; a slot shares its block). */
@@ -65,18 +79,29 @@ public final class InodeLog {
 
     /** Takes in the result of a committed append. */
     void commit(long[] newPages, int newPageCount, long newTail) {
-        if (segmentCount + newPageCount > segments.length) {
-            segments = Arrays.copyOf(segments, Math.max(segments.length * 2, segmentCount + newPageCount));
-        }
-        for (int i = 0; i < newPageCount; i++) {
-            fullBytes += LogSegment.size(segments[segmentCount - 1]);
-            segments[segmentCount++] = newPages[i];
+        if (newPageCount > 0) {
+            int restCount = segmentCount - 1;
+            if (rest == null) {
+                rest = new long[Math.max(4, newPageCount)];
+            } else if (restCount + newPageCount > rest.length) {
+                rest = Arrays.copyOf(rest, Math.max(rest.length * 2, restCount + newPageCount));
+            }
+            for (int i = 0; i < newPageCount; i++) {
+                fullBytes += LogSegment.size(lastSegment());
+                rest[restCount + i] = newPages[i];
+                segmentCount++;
+            }
         }
         tail = newTail;
     }
 
     /** A copy of the segment addresses, for freeing them. */
     public long[] segmentsCopy() {
-        return Arrays.copyOf(segments, segmentCount);
+        long[] all = new long[segmentCount];
+        all[0] = head;
+        if (rest != null) {
+            System.arraycopy(rest, 0, all, 1, segmentCount - 1);
+        }
+        return all;
     }
 }

@@ -71,7 +71,7 @@ public final class LogWriter {
         long segment = firstBytes <= LogSegment.SLOT_CAPACITY ? LogSegment.ofSlot(slots.allocate(use))
                 : allocator.allocateOne(use);
         writeHeader(segment, ino);
-        return new InodeLog(new long[] {segment}, 1, LogSegment.firstEntryOffset(segment));
+        return new InodeLog(segment, LogSegment.firstEntryOffset(segment));
     }
 
     /** Bytes {@code entries} take in a log (in one page, without padding). */
