@@ -41,7 +41,12 @@ public final class Inode {
     private final long generation;
     private final FileKind kind;
     private final InodeLock lock = new InodeLock();
-    private final FileExtents extents;
+    /**
+     * The page index of a file; null for a directory, and for a file until it is first used (an
+     * empty file never needs one, and each created file kept an empty one through the young
+     * collections). Set once by a compare-and-set: readers under the shared lock may race to it.
+     */
+    private volatile FileExtents extents;
     private final DirectoryIndex directory;
     /** Null until the first xattr is set: most inodes never have one, and every DRAM inode paid an empty map. */
     private TreeMap<Name, XattrValue> xattrs;
@@ -84,11 +89,13 @@ public final class Inode {
     private static final long BASE_BYTES = 640;
     private static final VarHandle MAPPINGS;
     private static final VarHandle DIRTY;
+    private static final VarHandle EXTENTS;
 
     static {
         try {
             MAPPINGS = MethodHandles.lookup().findVarHandle(Inode.class, "mappings", List.class);
             DIRTY = MethodHandles.lookup().findVarHandle(Inode.class, "dirty", DirtyPages.class);
+            EXTENTS = MethodHandles.lookup().findVarHandle(Inode.class, "extents", FileExtents.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -113,7 +120,6 @@ public final class Inode {
         this.attrs = first;
         this.log = log;
         this.compactionThreshold = initialThreshold(log);
-        this.extents = kind == FileKind.DIRECTORY ? null : new FileExtents();
         this.directory = kind == FileKind.DIRECTORY ? new DirectoryIndex() : null;
     }
 
@@ -171,7 +177,12 @@ public final class Inode {
 
     /** The file index; only for non-directories. */
     public FileExtents extents() {
-        return extents;
+        FileExtents index = extents;
+        if (index == null && kind != FileKind.DIRECTORY) {
+            EXTENTS.compareAndSet(this, null, new FileExtents());
+            index = extents;
+        }
+        return index;
     }
 
     /** The name index; only for directories. */
@@ -262,8 +273,9 @@ public final class Inode {
      */
     public long memoryBytes() {
         long bytes = BASE_BYTES + 8L * log.segmentCount();
-        if (extents != null) {
-            bytes += extents.memoryBytes();
+        FileExtents index = extents;
+        if (index != null) {
+            bytes += index.memoryBytes();
         }
         if (directory != null) {
             bytes += directory.memoryBytes();
@@ -383,7 +395,7 @@ public final class Inode {
                 }
             }
             case WriteEntry e -> {
-                extents.replace(e.pgoff(), e.count(), e.block(), freed);
+                extents().replace(e.pgoff(), e.count(), e.block(), freed);
                 attrs = withSizeAndTimes(e.size(), Timestamp.ofNanos(e.timeNs()), Timestamp.ofNanos(e.timeNs()));
             }
             case DentryAdd e -> {
@@ -463,8 +475,9 @@ public final class Inode {
         List<LogEntry> out = new ArrayList<>();
         out.add(snapshotEntry());
         long time = attrs.mtime().toNanosSaturated(); // the closing snapshot restores the exact times
-        if (extents != null) {
-            for (FileExtents.Run run : extents.runs()) {
+        FileExtents index = extents;
+        if (index != null) {
+            for (FileExtents.Run run : index.runs()) {
                 out.add(new WriteEntry(run.pgoff(), run.block(), run.count(), attrs.size(), time));
             }
         }
@@ -488,7 +501,8 @@ public final class Inode {
     /** What stat shows. */
     public Attributes attributes() {
         InodeEntry a = attrs;
-        long pages = (extents == null ? 1 : extents.mappedPages()) + xattrBlocks;
+        FileExtents index = extents;
+        long pages = (isDirectory() ? 1 : index == null ? 0 : index.mappedPages()) + xattrBlocks;
         long blocks = pages * (Layout.BLOCK_SIZE / 512);
         return new Attributes(ino, generation, a.mode(), nlink(), a.uid(), a.gid(), a.rdev(), a.size(), blocks,
                 a.atime(), a.mtime(), a.ctime(), a.btime(), a.flags());
