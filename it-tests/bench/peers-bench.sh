@@ -26,7 +26,7 @@ Targets (columns):
   f3-null     (--with-null) a do-nothing libfuse3 low-level filesystem (null_ll.c), multi-threaded loop:
               the C ceiling of a FUSE filesystem (its lookups scan a list: ignore its metadata rows)
   kernel-null (--with-null) a do-nothing filesystem on daxfs's own FUSE transport (fuse-adapter's
-              NullFileSystem, 4 threads): the Java ceiling daxfs -o transport=kernel is built on
+              NullFileSystem, one thread per CPU and at least 2, as daxfs): the Java ceiling daxfs is built on
   kernel-null-uring (only through PEERS) kernel-null on FUSE over io_uring (-o uring's transport; Linux
               6.14+, the fuse module's enable_uring is set to Y, as root)
   kernel-null-tN, kernel-null-tN-shared  (only through PEERS) kernel-null with N serving threads, each
@@ -374,7 +374,8 @@ start_peer() {
       spawn "$name" "$TOOLS/null_ll" -f "${T_MNT[$name]}"
       ;;
     kernel-null*)
-      local ring="" threads=4 fds=clone words=()
+      local ring="" threads fds=clone words=()
+      threads=$(($(nproc) > 2 ? $(nproc) : 2)) # the transport's default: one per CPU, at least 2
       [[ $name == kernel-null-uring ]] && ring=", FUSE over io_uring" words+=(uring)
       [[ $name =~ ^kernel-null-t([0-9]+) ]] && threads=${BASH_REMATCH[1]}
       [[ $name == *-shared ]] && fds="one shared descriptor" words+=(shared)

@@ -73,7 +73,7 @@ record MountConfig(Path device, Path mountPoint, boolean readOnly, Dax dax, Pers
             + "max_write=BYTES (131072; kernel: 1048576), max_read=BYTES (same), attr_timeout=SECONDS (1), "
             + "entry_timeout=SECONDS (1), loop=single|multi (jnr: single, kernel: multi), transport=kernel|jnr (kernel on Linux), "
             + "spin=MICROSECONDS (kernel: 0 = never; no effect with jnr), "
-            + "threads=N (kernel: " + TransportOptions.DEFAULT_THREADS + ", 1.." + TransportOptions.MAX_THREADS
+            + "threads=N (kernel: one per CPU, at least 2; 1.." + TransportOptions.MAX_THREADS
             + "; no effect with jnr), "
             + "uring[=on|off|auto] (off; uring = on; kernel: FUSE over io_uring where Linux offers it, auto: "
             + "falls back without a warning; no effect with jnr), "
@@ -307,7 +307,7 @@ record MountConfig(Path device, Path mountPoint, boolean readOnly, Dax dax, Pers
             if (singleLoop && threads > 1) {
                 throw new UsageException("threads=" + threads + " contradicts loop=single (or -s), which serves with one thread");
             }
-            int serving = singleLoop ? 1 : threads == 0 ? TransportOptions.DEFAULT_THREADS : threads;
+            int serving = singleLoop ? 1 : threads == 0 ? TransportOptions.defaultThreads() : threads;
             return new MountConfig(device, mountPoint, readOnly, dax, flush, writeback, atime, dirAtime, allowOther,
                     defaultPermissions, fsname, subtype, maxWrite == 0 ? largest : maxWrite,
                     maxRead == 0 ? largest : maxRead, attrTimeout, entryTimeout, foreground, debug, singleLoop,

@@ -110,7 +110,8 @@ class MountConfigTest {
     /** threads= sets how many threads serve /dev/fuse; loop=single means one, and both at once is an error. */
     @Test
     void theServingThreadsAreAnOption() throws UsageException {
-        assertEquals(TransportOptions.DEFAULT_THREADS, MountConfig.parse("d", "m").threads());
+        assertEquals(Math.clamp(Runtime.getRuntime().availableProcessors(), 2, TransportOptions.MAX_THREADS),
+                MountConfig.parse("d", "m").threads(), "one per CPU, at least 2");
         assertEquals(2, MountConfig.parse("d", "m", "-o", "threads=2").threads());
         assertEquals(1, MountConfig.parse("d", "m", "-o", "loop=single").threads());
         assertEquals(1, MountConfig.parse("d", "m", "-o", "threads=1,loop=single").threads());

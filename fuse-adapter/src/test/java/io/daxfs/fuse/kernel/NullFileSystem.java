@@ -28,7 +28,7 @@ public final class NullFileSystem implements LowLevelFileSystem {
     private final AtomicLong nextNode = new AtomicLong(2);
 
     public static void main(String[] args) throws Exception {
-        int threads = args.length > 1 ? Integer.parseInt(args[1]) : TransportOptions.DEFAULT_THREADS;
+        int threads = args.length > 1 ? Integer.parseInt(args[1]) : TransportOptions.defaultThreads();
         int spin = args.length > 2 ? Integer.parseInt(args[2]) : TransportOptions.DEFAULT_SPIN_MICROS;
         List<String> words = List.of(args).subList(Math.min(args.length, 3), args.length);
         TransportOptions.Uring uring = words.contains("uring") ? TransportOptions.Uring.ON : TransportOptions.Uring.OFF;
