@@ -26,9 +26,11 @@ Targets (columns):
   f3-null     (--with-null) a do-nothing libfuse3 low-level filesystem (null_ll.c), multi-threaded loop:
               the C ceiling of a FUSE filesystem (its lookups scan a list: ignore its metadata rows)
   kernel-null (--with-null) a do-nothing filesystem on daxfs's own FUSE transport (fuse-adapter's
-              NullFileSystem, 4 threads): the Java ceiling daxfs -o transport=kernel is built on
+              NullFileSystem, one thread per CPU and at least 2, as daxfs): the Java ceiling daxfs is built on
   kernel-null-uring (only through PEERS) kernel-null on FUSE over io_uring (-o uring's transport; Linux
               6.14+, the fuse module's enable_uring is set to Y, as root)
+  kernel-null-tN, kernel-null-tN-shared  (only through PEERS) kernel-null with N serving threads, each
+              reading a clone of the mount's descriptor (FUSE_DEV_IOC_CLONE), or all the mount's own (-shared)
   jnr-null    (--with-null) a jnr-fuse filesystem that stores nothing and reads zeros, -o big_writes -s:
               the ceiling of the jnr-fuse/libfuse2 path that daxfs is built on
   jnr-null-xattr  (only through PEERS) jnr-null with getxattr implemented: it then gets a GETXATTR
@@ -160,6 +162,8 @@ select_targets() {
   for t in $PEERS; do
     case $t in
       tmpfs | f2-hl-bw | f2-hl-dio | f3-ll | f3-null | kernel-null | kernel-null-uring | jnr-bw | jnr-null | jnr-null-xattr)
+        TARGETS+=("$t") T_KIND[$t]=peer ;;
+      kernel-null-t[1-9] | kernel-null-t[1-9]-shared | kernel-null-t[1-6][0-9] | kernel-null-t[1-6][0-9]-shared)
         TARGETS+=("$t") T_KIND[$t]=peer ;;
       *) die "unknown peer '$t' in PEERS" ;;
     esac
@@ -369,14 +373,17 @@ start_peer() {
       T_LABEL[$name]="libfuse3 $(pkg-config --modversion fuse3) low-level do-nothing fs null_ll.c, multi-threaded loop"
       spawn "$name" "$TOOLS/null_ll" -f "${T_MNT[$name]}"
       ;;
-    kernel-null | kernel-null-uring)
-      local ring=""
-      [[ $name == kernel-null-uring ]] && ring=", FUSE over io_uring"
-      T_LABEL[$name]="do-nothing fs on daxfs's own FUSE transport (NullFileSystem, 4 threads$ring), JDK $(java_major "$JAVA_HOME"; echo "$JAVA_MAJOR")"
+    kernel-null*)
+      local ring="" threads fds=clone words=()
+      threads=$(($(nproc) > 2 ? $(nproc) : 2)) # the transport's default: one per CPU, at least 2
+      [[ $name == kernel-null-uring ]] && ring=", FUSE over io_uring" words+=(uring)
+      [[ $name =~ ^kernel-null-t([0-9]+) ]] && threads=${BASH_REMATCH[1]}
+      [[ $name == *-shared ]] && fds="one shared descriptor" words+=(shared)
+      T_LABEL[$name]="do-nothing fs on daxfs's own FUSE transport (NullFileSystem, $threads threads, $fds$ring), JDK $(java_major "$JAVA_HOME"; echo "$JAVA_MAJOR")"
       module_classpath fuse-adapter || die "fuse-adapter is not built (bin/mvnw install -DskipTests)"
       spawn "$name" "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED \
         -cp "$DAXFS_CLASSPATH:$DAXFS_HOME/fuse-adapter/target/test-classes" \
-        io.daxfs.fuse.kernel.NullFileSystem "${T_MNT[$name]}" 4 0 ${ring:+uring}
+        io.daxfs.fuse.kernel.NullFileSystem "${T_MNT[$name]}" "$threads" 0 "${words[@]}"
       ;;
     f3-ll)
       T_LABEL[$name]="libfuse3 $(pkg-config --modversion fuse3) low-level passthrough_ll.c over tmpfs, default options"
@@ -632,9 +639,10 @@ ratio_pairs() {
     done
   done
   # The Java ceiling against the C one: the transport's own cost, with no filesystem behind it.
-  [[ " ${MEASURED[*]} " == *" kernel-null "* && " ${MEASURED[*]} " == *" f3-null "* ]] && echo "kernel-null/f3-null"
-  [[ " ${MEASURED[*]} " == *" kernel-null-uring "* && " ${MEASURED[*]} " == *" f3-null "* ]] &&
-    echo "kernel-null-uring/f3-null"
+  [[ " ${MEASURED[*]} " == *" f3-null "* ]] || return 0
+  for d in "${MEASURED[@]}"; do
+    [[ $d == kernel-null* ]] && echo "$d/f3-null"
+  done
   return 0
 }
 

@@ -23,12 +23,14 @@ import java.util.Set;
  *     ({@link io.daxfs.fuse.kernel.TransportOptions#spinMicros})
  * @param uring whether the kernel transport serves through FUSE over io_uring where the kernel offers it
  *     ({@link TransportOptions.Uring})
+ * @param threads how many threads serve the kernel transport's {@code /dev/fuse} (1 with loop=single)
  */
 record MountConfig(Path device, Path mountPoint, boolean readOnly, Dax dax, PersistenceMode flush,
         MountOptions.Writeback writeback, MountOptions.Atime atime, boolean dirAtime, boolean allowOther,
         boolean defaultPermissions, String fsname, String subtype, int maxWrite, int maxRead,
         double attrTimeout, double entryTimeout, boolean foreground, boolean debug, boolean singleThread,
-        List<String> kernelFlags, Transport transport, long indexCacheBytes, int spinMicros, TransportOptions.Uring uring) {
+        List<String> kernelFlags, Transport transport, long indexCacheBytes, int spinMicros, TransportOptions.Uring uring,
+        int threads) {
 
     /** Largest request libfuse2 will send: 32 pages. */
     static final int MAX_REQUEST = 128 * 1024;
@@ -71,6 +73,8 @@ record MountConfig(Path device, Path mountPoint, boolean readOnly, Dax dax, Pers
             + "max_write=BYTES (131072; kernel: 1048576), max_read=BYTES (same), attr_timeout=SECONDS (1), "
             + "entry_timeout=SECONDS (1), loop=single|multi (jnr: single, kernel: multi), transport=kernel|jnr (kernel on Linux), "
             + "spin=MICROSECONDS (kernel: 0 = never; no effect with jnr), "
+            + "threads=N (kernel: one per CPU, at least 2; 1.." + TransportOptions.MAX_THREADS
+            + "; no effect with jnr), "
             + "uring[=on|off|auto] (off; uring = on; kernel: FUSE over io_uring where Linux offers it, auto: "
             + "falls back without a warning; no effect with jnr), "
             + "index_cache=BYTES[K|M|G] (a quarter of the Java heap), "
@@ -230,6 +234,8 @@ record MountConfig(Path device, Path mountPoint, boolean readOnly, Dax dax, Pers
         private Transport transport = Transport.platformDefault();
         private long indexCacheBytes = MountOptions.defaultIndexCacheBytes();
         private int spinMicros = TransportOptions.DEFAULT_SPIN_MICROS;
+        /** 0 until given: the kernel transport's default. */
+        private int threads;
         private TransportOptions.Uring uring = TransportOptions.Uring.OFF;
         private final Set<String> kernelFlags = new LinkedHashSet<>();
 
@@ -272,6 +278,7 @@ record MountConfig(Path device, Path mountPoint, boolean readOnly, Dax dax, Pers
                 case "transport" -> transport = choice(key, value, Transport.class);
                 case "index_cache" -> indexCacheBytes = size(key, value);
                 case "spin" -> spinMicros = micros(key, value);
+                case "threads" -> threads = threadCount(key, value);
                 case "uring" -> uring = value == null ? TransportOptions.Uring.ON
                         : choice(key, value, TransportOptions.Uring.class);
                 default -> {
@@ -297,10 +304,14 @@ record MountConfig(Path device, Path mountPoint, boolean readOnly, Dax dax, Pers
                         + transport.name().toLowerCase(Locale.ROOT));
             }
             boolean singleLoop = single || (loop == null ? transport == Transport.JNR : loop == Loop.SINGLE);
+            if (singleLoop && threads > 1) {
+                throw new UsageException("threads=" + threads + " contradicts loop=single (or -s), which serves with one thread");
+            }
+            int serving = singleLoop ? 1 : threads == 0 ? TransportOptions.defaultThreads() : threads;
             return new MountConfig(device, mountPoint, readOnly, dax, flush, writeback, atime, dirAtime, allowOther,
                     defaultPermissions, fsname, subtype, maxWrite == 0 ? largest : maxWrite,
                     maxRead == 0 ? largest : maxRead, attrTimeout, entryTimeout, foreground, debug, singleLoop,
-                    List.copyOf(kernelFlags), transport, indexCacheBytes, spinMicros, uring);
+                    List.copyOf(kernelFlags), transport, indexCacheBytes, spinMicros, uring, serving);
         }
 
         private static boolean flag(String key, String value, boolean result) throws UsageException {
@@ -384,6 +395,15 @@ record MountConfig(Path device, Path mountPoint, boolean readOnly, Dax dax, Pers
             } catch (NumberFormatException e) {
                 throw new UsageException("option " + key + "=" + value + " must be seconds between 0 and 86400");
             }
+        }
+
+        private static int threadCount(String key, String value) throws UsageException {
+            long n = number(key, value);
+            if (n < 1 || n > TransportOptions.MAX_THREADS) {
+                throw new UsageException("option " + key + "=" + value + " must be a number between 1 and "
+                        + TransportOptions.MAX_THREADS);
+            }
+            return (int) n;
         }
 
         private static int micros(String key, String value) throws UsageException {

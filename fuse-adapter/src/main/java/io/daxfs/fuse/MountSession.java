@@ -36,8 +36,6 @@ final class MountSession implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(MountSession.class);
     /** How long a SIGTERM waits for open files to be closed before giving up a clean unmount. */
     private static final long SHUTDOWN_WAIT_SECONDS = 20;
-    /** Serving threads of the kernel transport unless loop=single (docs/BENCHMARKS.md). */
-    private static final int KERNEL_THREADS = 4;
     /** How long a mount waits for the lock of a device that no mount lists (see {@link #openDevice}). */
     private static final Duration LOCK_WAIT = Duration.ofSeconds(10);
     private static final long LOCK_POLL_MS = 10;
@@ -92,7 +90,7 @@ final class MountSession implements AutoCloseable {
         MountSpec spec = new MountSpec(config.mountPoint(), config.fsname(), config.subtype(), config.readOnly(),
                 config.allowOther(), config.defaultPermissions(), config.maxRead(), config.kernelFlags());
         TransportOptions options = new TransportOptions(config.maxWrite(), config.maxRead(), config.entryTimeout(),
-                config.attrTimeout(), config.singleThread() ? 1 : KERNEL_THREADS, true, config.spinMicros(),
+                config.attrTimeout(), config.threads(), true, config.spinMicros(),
                 config.uring());
         int fd;
         try {

@@ -160,16 +160,16 @@ class KernelTransportMountIT {
 
     @Test
     void severalThreadsServeParallelClients() throws Exception {
-        Path mnt = mounted(256 * MIB, ",loop=multi");
+        Path mnt = mounted(256 * MIB, ",loop=multi,threads=3");
         String out = fx.sh(mnt, "for i in 1 2 3 4 5 6 7 8; do (mkdir d$i && for j in $(seq 50); do "
                 + "head -c $((j * 3000)) /dev/urandom > d$i/f$j; done; cat d$i/f* | md5sum > sum$i; "
                 + "cat d$i/f* | md5sum > again$i) & done; wait; for i in 1 2 3 4 5 6 7 8; do cmp sum$i again$i; done; "
                 + "ls d*/ | grep -c '^f'").ok().stdout();
         assertEquals("400\n", out);
         int threads = Integer.parseInt(fx.run(List.of("bash", "-c", "ls /proc/" + fx.daemonPid()
-                + "/task | xargs -I{} cat /proc/" + fx.daemonPid() + "/task/{}/comm | grep -c '^fuse-'"))
+                + "/task | xargs -I{} cat /proc/" + fx.daemonPid() + "/task/{}/comm | grep -c '^fuse-[0-9]'"))
                 .ok().stdout().strip());
-        assertTrue(threads >= 1, "extra serving threads: " + threads);
+        assertEquals(2, threads, "threads=3: the mounting thread and two more serve");
     }
 
     /**

@@ -107,6 +107,24 @@ class MountConfigTest {
         assertThrows(IllegalArgumentException.class, () -> new TransportOptions(1 << 20, 1 << 20, 1, 1, 4, true, -1, TransportOptions.Uring.OFF));
     }
 
+    /** threads= sets how many threads serve /dev/fuse; loop=single means one, and both at once is an error. */
+    @Test
+    void theServingThreadsAreAnOption() throws UsageException {
+        assertEquals(Math.clamp(Runtime.getRuntime().availableProcessors(), 2, TransportOptions.MAX_THREADS),
+                MountConfig.parse("d", "m").threads(), "one per CPU, at least 2");
+        assertEquals(2, MountConfig.parse("d", "m", "-o", "threads=2").threads());
+        assertEquals(1, MountConfig.parse("d", "m", "-o", "loop=single").threads());
+        assertEquals(1, MountConfig.parse("d", "m", "-o", "threads=1,loop=single").threads());
+        assertEquals(TransportOptions.MAX_THREADS,
+                MountConfig.parse("d", "m", "-o", "threads=" + TransportOptions.MAX_THREADS).threads());
+        assertMessage("threads=2 contradicts loop=single", "d", "m", "-o", "threads=2,loop=single");
+        assertMessage("threads=3 contradicts loop=single", "d", "m", "-o", "threads=3", "-s");
+        assertMessage("option threads=0 must be a number between 1 and 64", "d", "m", "-o", "threads=0");
+        assertMessage("option threads=65 must be a number between 1 and 64", "d", "m", "-o", "threads=65");
+        assertMessage("option threads=many is not a number", "d", "m", "-o", "threads=many");
+        assertMessage("option threads= needs a value", "d", "m", "-o", "threads");
+    }
+
     /** uring: FUSE over io_uring, off unless asked for; the last of contradicting options wins. */
     @Test
     void uringIsOffUnlessAskedFor() throws UsageException {

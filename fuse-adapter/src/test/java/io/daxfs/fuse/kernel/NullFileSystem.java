@@ -15,8 +15,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * A filesystem that stores no data, on the kernel transport: a tree of names whose files' writes
  * only grow their size and whose reads return zeros. It measures the transport alone (the
  * ceiling daxfs can reach, in peers-bench) and drives the dispatcher in tests.
- * {@code NullFileSystem MOUNTPOINT [THREADS [SPIN_MICROS [uring]]]} mounts it in the foreground until
- * unmounted ({@code uring}: FUSE over io_uring where the kernel offers it).
+ * {@code NullFileSystem MOUNTPOINT [THREADS [SPIN_MICROS [uring] [shared]]]} mounts it in the foreground
+ * until unmounted ({@code uring}: FUSE over io_uring where the kernel offers it; {@code shared}: every
+ * thread reads the mount's descriptor, none a clone of it).
  */
 public final class NullFileSystem implements LowLevelFileSystem {
     private static final long ROOT = 1;
@@ -27,11 +28,12 @@ public final class NullFileSystem implements LowLevelFileSystem {
     private final AtomicLong nextNode = new AtomicLong(2);
 
     public static void main(String[] args) throws Exception {
-        int threads = args.length > 1 ? Integer.parseInt(args[1]) : 4;
+        int threads = args.length > 1 ? Integer.parseInt(args[1]) : TransportOptions.defaultThreads();
         int spin = args.length > 2 ? Integer.parseInt(args[2]) : TransportOptions.DEFAULT_SPIN_MICROS;
-        TransportOptions.Uring uring = args.length > 3 && args[3].equals("uring") ? TransportOptions.Uring.ON
-                : TransportOptions.Uring.OFF;
-        TransportOptions options = new TransportOptions(1 << 20, 1 << 20, 1, 1, threads, true, spin, uring);
+        List<String> words = List.of(args).subList(Math.min(args.length, 3), args.length);
+        TransportOptions.Uring uring = words.contains("uring") ? TransportOptions.Uring.ON : TransportOptions.Uring.OFF;
+        boolean clone = !words.contains("shared");
+        TransportOptions options = new TransportOptions(1 << 20, 1 << 20, 1, 1, threads, clone, spin, uring);
         MountSpec spec = new MountSpec(Path.of(args[0]), "null", "null", false, false, false, 1 << 20, List.of());
         int fd = KernelMount.mount(spec);
         try {
