@@ -127,6 +127,16 @@ public final class Inode {
         return ino;
     }
 
+    /**
+     * The inode number's hash; equality stays identity (two copies of one number are different
+     * inodes). The inode cache keys its bound by the inode itself: inodes numbered in a row then
+     * land in neighbouring buckets, as boxed numbers did, instead of at random identity hashes.
+     */
+    @Override
+    public int hashCode() {
+        return Long.hashCode(ino);
+    }
+
     public long generation() {
         return generation;
     }

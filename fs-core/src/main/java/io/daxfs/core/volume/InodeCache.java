@@ -7,8 +7,6 @@ import io.daxfs.core.Errno;
 import io.daxfs.core.FsException;
 import io.daxfs.core.inode.Inode;
 import java.lang.ref.ReferenceQueue;
-import java.lang.ref.WeakReference;
-import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
@@ -21,7 +19,9 @@ import java.util.function.LongFunction;
  *
  * <p>Three holders. {@code identity} maps each inode number to its one DRAM copy through a weak
  * reference: whoever holds an inode (an operation in flight, a mapping, a caller between lookup
- * and lock) keeps that copy the only one, and no second copy is ever loaded while it lives.
+ * and lock) keeps that copy the only one, and no second copy is ever loaded while it lives. It is
+ * keyed by the primitive number ({@link LongWeakMap}), and {@code recent} by the inode itself
+ * (inodes are equal only to themselves), so a lookup boxes nothing and follows no map node.
  * {@code recent} (Caffeine, weighted by {@link Inode#memoryBytes}) holds recently used inodes
  * strongly up to the configured bound; an inode it evicts stays until the garbage collector finds
  * nobody else holds it. {@code resident} holds, outside the bound, every inode whose state is not
@@ -33,24 +33,14 @@ import java.util.function.LongFunction;
  * number into a second copy. Used by {@link Volume}; thread-safe.
  */
 final class InodeCache {
-    private final ConcurrentHashMap<Long, Ref> identity = new ConcurrentHashMap<>();
+    private final LongWeakMap<Inode> identity = new LongWeakMap<>();
     private final ReferenceQueue<Inode> collected = new ReferenceQueue<>();
-    private final Cache<Long, Inode> recent;
+    private final Cache<Inode, Inode> recent;
     private final ConcurrentHashMap<Long, Inode> resident = new ConcurrentHashMap<>();
     /** Inode numbers whose committed state on the media is the inode. */
     private final InodeBits loadable;
     private final LongAdder loads = new LongAdder();
     private final LongAdder evictions = new LongAdder();
-
-    /** A weak reference that remembers its inode number, to drop its map entry once collected. */
-    private static final class Ref extends WeakReference<Inode> {
-        final long ino;
-
-        Ref(Inode inode, ReferenceQueue<Inode> queue) {
-            super(inode, queue);
-            this.ino = inode.ino();
-        }
-    }
 
     /**
      * A cache holding at most {@code boundBytes} of recently used inodes strongly, whose loadable
@@ -65,8 +55,8 @@ final class InodeCache {
         // on a pool thread, so the bound holds as tightly as Caffeine keeps it.
         this.recent = Caffeine.newBuilder()
                 .maximumWeight(boundBytes)
-                .weigher((Long ino, Inode inode) -> (int) Math.min(Integer.MAX_VALUE, inode.weigh()))
-                .evictionListener((Long ino, Inode inode, RemovalCause cause) -> {
+                .weigher((Inode key, Inode inode) -> (int) Math.min(Integer.MAX_VALUE, inode.weigh()))
+                .evictionListener((Inode key, Inode inode, RemovalCause cause) -> {
                     inode.setCached(false);
                     evictions.increment();
                 })
@@ -76,11 +66,10 @@ final class InodeCache {
 
     /** The DRAM copy of {@code ino} if there is one (marked as used), else null. */
     Inode get(long ino) {
-        Long key = ino;
-        Ref ref = identity.get(key);
+        LongWeakMap.Ref<Inode> ref = identity.get(ino);
         Inode inode = ref == null ? null : ref.get();
         if (inode != null) {
-            touch(inode, key);
+            touch(inode);
         }
         return inode;
     }
@@ -92,8 +81,7 @@ final class InodeCache {
     Inode load(long ino, LongFunction<Inode> fromMedia) {
         expungeCollected();
         Inode[] out = new Inode[1];
-        Long key = ino;
-        identity.compute(key, (k, ref) -> {
+        identity.update(ino, ref -> {
             Inode live = ref == null ? null : ref.get();
             if (live == null) {
                 if (!isLoadable(ino)) {
@@ -101,34 +89,33 @@ final class InodeCache {
                 }
                 live = fromMedia.apply(ino);
                 loads.increment();
-                ref = new Ref(live, collected);
+                ref = new LongWeakMap.Ref<>(ino, live, collected);
             }
             out[0] = live;
             return ref;
         });
-        touch(out[0], key);
+        touch(out[0]);
         return out[0];
     }
 
     /** Takes in an inode loaded or created outside {@link #load}: it is the DRAM copy from now on. */
     void put(Inode inode) {
         expungeCollected();
-        Long key = inode.ino(); // one box, kept by both maps
-        identity.compute(key, (k, ref) -> {
+        identity.update(inode.ino(), ref -> {
             loadable.set(inode.ino());
-            return new Ref(inode, collected);
+            return new LongWeakMap.Ref<>(inode.ino(), inode, collected);
         });
         settle(inode);
-        touch(inode, key);
+        touch(inode);
     }
 
     /** Drops a deleted inode for good: its number may not be loaded again until it is reused. */
     void remove(Inode dead) {
-        identity.compute(dead.ino(), (key, ref) -> {
+        identity.update(dead.ino(), ref -> {
             loadable.clear(dead.ino());
             return ref == null || ref.get() == dead ? null : ref;
         });
-        recent.asMap().remove(dead.ino(), dead);
+        recent.invalidate(dead);
         resident.remove(dead.ino(), dead);
         dead.setResident(false);
         dead.setCached(false);
@@ -147,7 +134,7 @@ final class InodeCache {
                 return need ? inode : held == inode ? null : held;
             });
             if (!inode.isResident()) {
-                touch(inode, inode.ino());
+                touch(inode);
             }
         }
     }
@@ -167,20 +154,13 @@ final class InodeCache {
     void reweigh(Inode inode) {
         if (!inode.isResident() && !inode.isDeleted() && inode.outgrewWeight()) {
             inode.setCached(true);
-            recent.put(inode.ino(), inode);
+            recent.put(inode, inode);
         }
     }
 
     /** Every inode in DRAM now (a copy). */
     Collection<Inode> live() {
-        List<Inode> out = new ArrayList<>(identity.size());
-        for (Ref ref : identity.values()) {
-            Inode inode = ref.get();
-            if (inode != null) {
-                out.add(inode);
-            }
-        }
-        return out;
+        return identity.values();
     }
 
     /** Inodes held resident now (open, orphan, dirty or mapped). */
@@ -211,26 +191,24 @@ final class InodeCache {
     /**
      * Marks {@code inode} used, so the bound keeps it: puts it in the cache if it is not there
      * (the flag is cleared by the eviction listener, so no lookup is needed to know), else records
-     * every eighth use. {@code key} is {@code inode}'s number, boxed once by the caller, so the
-     * cache's entry keeps the box the identity map already holds.
+     * every eighth use.
      */
-    private void touch(Inode inode, Long key) {
+    private void touch(Inode inode) {
         if (inode.isResident() || inode.isDeleted()) {
             return;
         }
         if (!inode.isCached()) {
             inode.setCached(true); // before the put: an eviction during it clears the flag again
-            recent.put(key, inode);
+            recent.put(inode, inode);
         } else if (inode.countUse()) {
-            recent.getIfPresent(key);
+            recent.getIfPresent(inode);
         }
     }
 
     /** Drops the map entries of inodes the collector has taken. */
     private void expungeCollected() {
         for (Object r; (r = collected.poll()) != null; ) {
-            Ref ref = (Ref) r;
-            identity.remove(ref.ino, ref);
+            identity.remove((LongWeakMap.Ref<?>) r);
         }
     }
 }
