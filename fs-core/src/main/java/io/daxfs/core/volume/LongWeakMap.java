@@ -17,7 +17,7 @@ import java.util.function.UnaryOperator;
  * (inode numbers are indexes into the inode table, allocated in order) sit side by side in their
  * segments, so a walk over them shares cache lines as a {@code ConcurrentHashMap} keyed by small
  * {@code Long}s does (a scrambling hash measured a third slower on stat). A segment is an
- * open-addressing table with linear probing. Updates of a segment are serialised by its monitor, held across the whole
+ * open-addressing table, linear probing with Robin Hood placement ({@link Segment}). Updates of a segment are serialised by its monitor, held across the whole
  * {@link #update}, so a caller's read-modify-write of one key is atomic (the cache loads an inode
  * inside it). Stores into the table are made under the segment's {@link StampedLock}, taken only
  * while they are made; {@link #get} takes no lock and writes nothing shared: it reads
