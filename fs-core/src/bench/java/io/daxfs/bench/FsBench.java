@@ -85,6 +85,8 @@ public final class FsBench {
     private final Map<String, List<List<Double>>> otherSamples = new LinkedHashMap<>();
     /** Row name → per column, the wall nanoseconds per operation less the threads' waits for a core. */
     private final Map<String, List<List<Double>>> unqueuedSamples = new LinkedHashMap<>();
+    /** Row name → per column, the measured threads' page faults per operation in every batch or round. */
+    private final Map<String, List<List<Double>>> faultSamples = new LinkedHashMap<>();
     private final String[] deviceDescriptions = new String[MODES.length];
     /** Lines printed under the table. */
     private final List<String> notes = new ArrayList<>();
@@ -169,7 +171,7 @@ public final class FsBench {
         for (int i = 0; i < cells.length; i++) {
             for (int r = 0; r < parallel.rounds(); r++) {
                 sample(cells[i].row(), column(m, cells[i].threadIndex()), rounds.wall()[i][r], rounds.cpu()[i][r],
-                        rounds.otherCores()[i][r], rounds.unqueued()[i][r]);
+                        rounds.otherCores()[i][r], rounds.unqueued()[i][r], rounds.faults()[i][r]);
             }
         }
     }
@@ -178,9 +180,10 @@ public final class FsBench {
      * Keeps one batch's or round's nanoseconds per operation, for the scaling table (in the order
      * they ran: the same index of two cells measured together is the same round), and the best;
      * {@code otherCores}: the cores the rest of the JVM kept busy meanwhile; {@code unqueuedNs}: the
-     * wall time less the threads' waits for a core.
+     * wall time less the threads' waits for a core; {@code faults}: the threads' page faults per operation.
      */
-    private void sample(String row, int column, double wallNs, double cpuNs, double otherCores, double unqueuedNs) {
+    private void sample(String row, int column, double wallNs, double cpuNs, double otherCores, double unqueuedNs,
+            double faults) {
         double[] bestWall = results.get(row);
         if (bestWall == null || Double.isNaN(bestWall[column]) || wallNs < bestWall[column]) {
             put(results, row, column, wallNs);
@@ -189,7 +192,7 @@ public final class FsBench {
         if (bestCpu == null || Double.isNaN(bestCpu[column]) || cpuNs < bestCpu[column]) {
             put(cpuResults, row, column, cpuNs);
         }
-        for (var map : List.of(wallSamples, cpuSamples, otherSamples, unqueuedSamples)) {
+        for (var map : List.of(wallSamples, cpuSamples, otherSamples, unqueuedSamples, faultSamples)) {
             map.computeIfAbsent(row, k -> {
                 List<List<Double>> columns = new ArrayList<>();
                 for (int c = 0; c < COLUMNS; c++) {
@@ -202,6 +205,7 @@ public final class FsBench {
         cpuSamples.get(row).get(column).add(cpuNs);
         otherSamples.get(row).get(column).add(otherCores);
         unqueuedSamples.get(row).get(column).add(unqueuedNs);
+        faultSamples.get(row).get(column).add(faults);
     }
 
     // ---- data and metadata on one device per persistence mode ----
@@ -444,10 +448,12 @@ public final class FsBench {
         long[][] dirs = new long[THREADS.length][];
         String[][] names = new String[THREADS.length][];
         for (int ti = 0; ti < THREADS.length; ti++) {
-            dirs[ti] = new long[THREADS[ti]];
-            for (int t = 0; t < THREADS[ti]; t++) {
-                dirs[ti][t] = fs.mkdir(fs.rootIno(), "meta-" + m + "-" + ti + "-" + t, MODE_DIR, 0, 0).ino();
-            }
+            // Each directory made by the worker that fills it, as independent writers would.
+            long[] made = new long[THREADS[ti]];
+            String prefix = "meta-" + m + "-" + ti + "-";
+            parallel.time(THREADS[ti], (t, n) -> made[t] = fs.mkdir(fs.rootIno(), prefix + t, MODE_DIR, 0, 0).ino(), 1,
+                    new long[Parallel.TIMES]);
+            dirs[ti] = made;
             names[ti] = new String[FILES / THREADS[ti]];
             for (int i = 0; i < names[ti].length; i++) {
                 names[ti][i] = "file-" + i;
@@ -486,11 +492,11 @@ public final class FsBench {
 
     /** Runs {@code work} once on {@code threads} threads at once; keeps its times per operation if {@code timed}. */
     private void timeOnce(String row, int col, int threads, long ops, boolean timed, PerThread work) throws Exception {
-        long[] cpu = new long[3];
+        long[] cpu = new long[Parallel.TIMES];
         long nanos = parallel.time(threads, (t, n) -> work.run(t), 1, cpu);
         if (timed) {
             sample(row, col, (double) nanos / ops, (double) cpu[0] / ops, (double) (cpu[1] - cpu[0]) / nanos,
-                    (double) cpu[2] / ops);
+                    (double) cpu[2] / ops, (double) cpu[3] / ops);
         }
     }
 
@@ -758,8 +764,9 @@ public final class FsBench {
      */
     private void printCpuBound() {
         int cores = Runtime.getRuntime().availableProcessors();
-        System.out.println("| CPU per operation (µs) | flush | m 1T | g 1T | m 2T | g 2T | bound on 2T/1T wall |");
-        System.out.println("|---|---|---:|---:|---:|---:|---:|");
+        System.out.println("| CPU per operation (µs) | flush | m 1T | g 1T | m 2T | g 2T | bound on 2T/1T wall "
+                + "| page faults per 1k operations, 1T / 2T |");
+        System.out.println("|---|---|---:|---:|---:|---:|---:|---:|");
         for (String row : List.of("w4r", "r4r", "create", "stat", "unlink")) {
             for (int m = 0; m < MODES.length; m++) {
                 if (!cpuSamples.containsKey(row) || cpuSamples.get(row).get(column(m, 1)).isEmpty()) {
@@ -769,14 +776,18 @@ public final class FsBench {
                 double m2 = mean(samples(cpuSamples, row, column(m, 1)));
                 double g1 = mean(rest(row, column(m, 0)));
                 double g2 = mean(rest(row, column(m, 1)));
-                System.out.printf(Locale.ROOT, "| %s | %s | %.3f | %.3f | %.3f | %.3f | %.2f |%n", row,
-                        MODES[m].optionName(), m1 / 1e3, g1 / 1e3, m2 / 1e3, g2 / 1e3, cores * m1 / (m2 + g2));
+                double f1 = mean(samples(faultSamples, row, column(m, 0)));
+                double f2 = mean(samples(faultSamples, row, column(m, 1)));
+                System.out.printf(Locale.ROOT, "| %s | %s | %.3f | %.3f | %.3f | %.3f | %.2f | %.1f / %.1f |%n", row,
+                        MODES[m].optionName(), m1 / 1e3, g1 / 1e3, m2 / 1e3, g2 / 1e3, cores * m1 / (m2 + g2),
+                        f1 * 1e3, f2 * 1e3);
             }
         }
         System.out.println();
         System.out.println("CPU per operation: µs, mean over the rounds; m: the measured threads' CPU; g: the rest "
                 + "of the JVM's (GC, JIT) meanwhile; bound: " + cores + "·m1/(m2+g2), the best wall ratio these "
-                + "costs allow on " + cores + " cores with nothing else running");
+                + "costs allow on " + cores + " cores with nothing else running; page faults: the measured "
+                + "threads', mean over the rounds (first touches of a growing heap: their kernel time is in m)");
     }
 
     private static double mean(double[] values) {

@@ -21,7 +21,10 @@ import java.util.concurrent.Future;
  * its own loop of {@code n} operations at once; its result is wall-clock nanoseconds per operation
  * over all threads together (so two threads that scale perfectly halve it), and the CPU time the
  * threads spent per operation (what the operation costs on a core of its own: on a shared, loaded
- * machine the wall time also counts the time the threads waited for a core).
+ * machine the wall time also counts the time the threads waited for a core). Thread {@code t} of
+ * every batch, at one thread as at two, runs on the same worker thread of its own (never the
+ * caller's), so one and two threads run on the same kind of thread, and what worker {@code t}
+ * created in one batch it finds again in the next.
  */
 final class Parallel implements AutoCloseable {
     /** Work for one thread: runs {@code n} operations in its own loop. */
@@ -35,12 +38,17 @@ final class Parallel implements AutoCloseable {
 
     /**
      * Per cell, per round: wall and CPU nanoseconds per operation, the cores the rest of the JVM
-     * (GC, JIT, the measuring thread) kept busy meanwhile, and wall nanoseconds per operation less
-     * the time the threads waited for a core ({@link #time}).
+     * (GC, JIT, the measuring thread) kept busy meanwhile, wall nanoseconds per operation less
+     * the time the threads waited for a core, and the threads' page faults per operation ({@link #time}).
      */
-    record Rounds(double[][] wall, double[][] cpu, double[][] otherCores, double[][] unqueued) {}
+    record Rounds(double[][] wall, double[][] cpu, double[][] otherCores, double[][] unqueued, double[][] faults) {}
+
+    /** Entries of {@code cpu} in {@link #time}. */
+    static final int TIMES = 4;
 
     private static final Path SCHEDSTAT = Path.of("/proc/thread-self/schedstat");
+    private static final Path STAT = Path.of("/proc/thread-self/stat");
+    private static final int MAX_THREADS = 2;
     private static final ThreadMXBean MX = ManagementFactory.getThreadMXBean();
     private static final com.sun.management.OperatingSystemMXBean OS =
             (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
@@ -48,16 +56,21 @@ final class Parallel implements AutoCloseable {
     private final long batchNanos;
     private final long warmupNanos;
     private final int rounds;
-    private final ExecutorService pool = Executors.newCachedThreadPool(r -> {
-        Thread t = new Thread(r, "bench-worker");
-        t.setDaemon(true);
-        return t;
-    });
+    /** Worker {@code t} runs thread {@code t} of every batch. */
+    private final ExecutorService[] workers = new ExecutorService[MAX_THREADS];
 
     Parallel(long batchNanos, long warmupNanos, int rounds) {
         this.batchNanos = batchNanos;
         this.warmupNanos = warmupNanos;
         this.rounds = rounds;
+        for (int t = 0; t < MAX_THREADS; t++) {
+            String name = "bench-worker-" + t;
+            workers[t] = Executors.newSingleThreadExecutor(r -> {
+                Thread thread = new Thread(r, name);
+                thread.setDaemon(true);
+                return thread;
+            });
+        }
     }
 
     int rounds() {
@@ -68,7 +81,7 @@ final class Parallel implements AutoCloseable {
     Rounds interleaved(List<Cell> cells) throws Exception {
         int size = cells.size();
         long[] n = new long[size];
-        long[] cpu = new long[3];
+        long[] cpu = new long[TIMES];
         for (int i = 0; i < size; i++) {
             Cell c = cells.get(i);
             n[i] = 1;
@@ -86,6 +99,7 @@ final class Parallel implements AutoCloseable {
         double[][] cpuRuns = new double[size][rounds];
         double[][] other = new double[size][rounds];
         double[][] unqueued = new double[size][rounds];
+        double[][] faults = new double[size][rounds];
         for (int r = 0; r < rounds; r++) {
             for (int k = 0; k < size; k++) {
                 int i = (k + r) % size;
@@ -96,47 +110,42 @@ final class Parallel implements AutoCloseable {
                 cpuRuns[i][r] = (double) cpu[0] / ops;
                 other[i][r] = (double) (cpu[1] - cpu[0]) / nanos;
                 unqueued[i][r] = (double) cpu[2] / ops;
+                faults[i][r] = (double) cpu[3] / ops;
             }
         }
-        return new Rounds(wall, cpuRuns, other, unqueued);
+        return new Rounds(wall, cpuRuns, other, unqueued, faults);
     }
 
     /**
-     * Wall time of every thread running {@code n} operations of {@code work} at once; the CPU time
-     * the threads spent together goes to {@code cpu[0]}, the whole process's to {@code cpu[1]}, and
-     * to {@code cpu[2]} the longest time a thread took less the time it waited in the run queue for
-     * a core (from {@code /proc/thread-self/schedstat}; the wall time where that cannot be read): an
-     * estimate of the wall time on a machine without neighbours, which still counts the time a
-     * thread was blocked on a lock.
+     * Wall time of every thread running {@code n} operations of {@code work} at once, each on its
+     * worker; the CPU time the threads spent together goes to {@code cpu[0]}, the whole process's
+     * to {@code cpu[1]}, to {@code cpu[2]} the longest time a thread took less the time it waited
+     * in the run queue for a core (from {@code /proc/thread-self/schedstat}; the wall time where
+     * that cannot be read): an estimate of the wall time on a machine without neighbours, which
+     * still counts the time a thread was blocked on a lock; and to {@code cpu[3]} the threads'
+     * page faults (a first touch of fresh heap is a fault whose kernel time counts as the thread's CPU).
      */
     long time(int threads, Work work, long n, long[] cpu) throws Exception {
-        long processStart = OS.getProcessCpuTime();
-        if (threads == 1) {
-            long cpuStart = MX.getCurrentThreadCpuTime();
-            long queuedStart = runQueueNanos();
-            long start = System.nanoTime();
-            work.run(0, n);
-            long wall = System.nanoTime() - start;
-            long queued = runQueueNanos() - queuedStart;
-            cpu[0] = MX.getCurrentThreadCpuTime() - cpuStart;
-            cpu[1] = OS.getProcessCpuTime() - processStart;
-            cpu[2] = wall - queued;
-            return wall;
+        if (threads < 1 || threads > MAX_THREADS || cpu.length < TIMES) {
+            throw new IllegalArgumentException("threads " + threads + " (1.." + MAX_THREADS + "), cpu[" + cpu.length + "]");
         }
+        long processStart = OS.getProcessCpuTime();
         CountDownLatch ready = new CountDownLatch(threads);
         CountDownLatch go = new CountDownLatch(1);
         List<Future<long[]>> futures = new ArrayList<>();
         for (int t = 0; t < threads; t++) {
             int thread = t;
-            futures.add(pool.submit(() -> {
+            futures.add(workers[t].submit(() -> {
                 ready.countDown();
                 go.await();
                 long cpuStart = MX.getCurrentThreadCpuTime();
                 long queuedStart = runQueueNanos();
+                long faultsStart = faults();
                 long began = System.nanoTime();
                 work.run(thread, n);
                 long took = System.nanoTime() - began;
-                return new long[] {MX.getCurrentThreadCpuTime() - cpuStart, took - (runQueueNanos() - queuedStart)};
+                return new long[] {MX.getCurrentThreadCpuTime() - cpuStart, took - (runQueueNanos() - queuedStart),
+                    faults() - faultsStart};
             }));
         }
         ready.await();
@@ -144,16 +153,31 @@ final class Parallel implements AutoCloseable {
         go.countDown();
         long total = 0;
         long unqueued = 0;
+        long faults = 0;
         for (Future<long[]> f : futures) {
             long[] times = f.get();
             total += times[0];
             unqueued = Math.max(unqueued, times[1]);
+            faults += times[2];
         }
         long wall = System.nanoTime() - start;
         cpu[0] = total;
         cpu[1] = OS.getProcessCpuTime() - processStart;
         cpu[2] = unqueued;
+        cpu[3] = faults;
         return wall;
+    }
+
+    /** Page faults (minor and major) of this thread so far, from /proc/thread-self/stat, or 0 if the kernel does not say. */
+    private static long faults() {
+        try {
+            String stat = Files.readString(STAT);
+            // After the command name in parentheses: state is field 3, minflt 10, majflt 12.
+            String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return Long.parseLong(fields[7]) + Long.parseLong(fields[9]);
+        } catch (IOException | RuntimeException e) {
+            return 0;
+        }
     }
 
     /** Nanoseconds this thread has waited in a run queue for a core, or 0 if the kernel does not say. */
@@ -168,6 +192,8 @@ final class Parallel implements AutoCloseable {
 
     @Override
     public void close() {
-        pool.shutdownNow();
+        for (ExecutorService worker : workers) {
+            worker.shutdownNow();
+        }
     }
 }
