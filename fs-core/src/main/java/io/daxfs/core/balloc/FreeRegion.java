@@ -33,12 +33,10 @@ final class FreeRegion {
     private long treeBlocks;
     /** Blocks this region can hand out (tree and cache); read without the lock for estimates. */
     private volatile long available;
-    private long cursor;
 
     FreeRegion(long start, long end) {
         this.start = start;
         this.end = end;
-        this.cursor = start;
     }
 
     boolean owns(long block) {
@@ -90,7 +88,10 @@ final class FreeRegion {
 
     /**
      * Takes {@code count} blocks from the tree into {@code out} (2 MiB-aligned runs first when
-     * {@code huge}); the tree must hold that many.
+     * {@code huge}); the tree must hold that many. Lowest address first, so blocks just freed are
+     * used again before untouched ones: on memory that is only backed on first touch (an
+     * emulated device on tmpfs) a moving cursor made every pass through new space pay a page
+     * fault per 4 KiB, and the image's resident size grew to the whole device.
      */
     void allocate(long count, boolean huge, List<Extent> out) {
         if (count > treeBlocks) {
@@ -101,14 +102,10 @@ final class FreeRegion {
             remaining = takeAligned(remaining, out);
         }
         while (remaining > 0) {
-            Map.Entry<Long, Long> e = free.ceilingEntry(cursor);
-            if (e == null) {
-                e = free.firstEntry();
-            }
+            Map.Entry<Long, Long> e = free.firstEntry();
             long take = Math.min(remaining, e.getValue());
             take(e.getKey(), e.getValue(), e.getKey(), take);
             out.add(new Extent(e.getKey(), take));
-            cursor = e.getKey() + take;
             remaining -= take;
         }
     }
@@ -126,7 +123,6 @@ final class FreeRegion {
                 take(key, length, aligned, take);
                 out.add(new Extent(aligned, take));
                 remaining -= take;
-                cursor = aligned + take;
                 key = free.higherKey(aligned);
             } else {
                 key = free.higherKey(key);

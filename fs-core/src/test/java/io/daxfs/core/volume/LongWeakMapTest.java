@@ -17,6 +17,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicIntegerArray;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -228,6 +229,68 @@ class LongWeakMapTest {
             r.join();
         }
         assertTrue(errors.isEmpty(), () -> errors.size() + " bad lookups, first: " + errors.peek());
+        assertEquals(stable, map.size(), "every churned key was removed again");
+    }
+
+    /**
+     * The optimistic read's worst case: every key in one segment, the stable keys a dense run of
+     * home slots, and churn keys that share those home slots, so each churn insert displaces the
+     * run after it (Robin Hood) and each removal shifts it back. A lookup that read slots while
+     * they moved and did not retry would miss its key here within milliseconds.
+     */
+    @Test
+    void lookupsRacingDisplacementAndBackShiftAlwaysFindTheirKey() throws Exception {
+        LongWeakMap<Object> map = new LongWeakMap<>();
+        int stable = 512;
+        long segmentStride = 64; // keys that are multiples of 64 share segment 0
+        long sameHome = segmentStride << 20; // adds 2^20 to the home: the same slot in any table up to 2^20
+        Object[] values = new Object[stable];
+        for (int k = 0; k < stable; k++) {
+            Object v = values[k] = new Object();
+            long key = k * segmentStride;
+            map.update(key, old -> ref(key, v));
+        }
+        AtomicBoolean stop = new AtomicBoolean();
+        AtomicLong lookups = new AtomicLong();
+        ConcurrentLinkedQueue<String> errors = new ConcurrentLinkedQueue<>();
+        Object churnValue = new Object();
+        Thread writer = Thread.ofPlatform().start(() -> {
+            Random random = new Random(3);
+            for (int round = 0; round < 20_000; round++) {
+                long[] added = new long[8];
+                for (int i = 0; i < added.length; i++) {
+                    long key = random.nextInt(stable) * segmentStride + sameHome * (1 + i);
+                    added[i] = key;
+                    map.update(key, old -> ref(key, churnValue));
+                }
+                for (long key : added) {
+                    map.update(key, old -> null);
+                }
+            }
+        });
+        List<Thread> readers = new ArrayList<>();
+        for (int i = 0; i < 2; i++) {
+            Random random = new Random(77 + i);
+            readers.add(Thread.ofPlatform().start(() -> {
+                long done = 0;
+                while (!stop.get()) {
+                    int k = random.nextInt(stable);
+                    LongWeakMap.Ref<Object> r = map.get(k * segmentStride);
+                    if (r == null || r.key != k * segmentStride || r.get() != values[k]) {
+                        errors.add("key " + k * segmentStride + " gave " + (r == null ? "nothing" : "key " + r.key));
+                    }
+                    done++;
+                }
+                lookups.addAndGet(done);
+            }));
+        }
+        writer.join();
+        stop.set(true);
+        for (Thread r : readers) {
+            r.join();
+        }
+        assertTrue(errors.isEmpty(), () -> errors.size() + " bad lookups of " + lookups.get() + ", first: " + errors.peek());
+        assertTrue(lookups.get() > 0, "the readers ran");
         assertEquals(stable, map.size(), "every churned key was removed again");
     }
 
