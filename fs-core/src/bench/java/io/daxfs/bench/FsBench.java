@@ -72,7 +72,7 @@ public final class FsBench {
 
     private final Path dir = Path.of("/dev/shm");
     private final List<Path> files = new ArrayList<>();
-    private final Parallel parallel = new Parallel(200_000_000, 300_000_000, BATCHES);
+    private final Parallel parallel = new Parallel(200_000_000, 300_000_000, BATCHES, THREADS[THREADS.length - 1]);
     /** Row name → one value per column (NaN where not measured). */
     private final Map<String, double[]> results = new LinkedHashMap<>();
     /** Row name → CPU nanoseconds per operation, per column. */

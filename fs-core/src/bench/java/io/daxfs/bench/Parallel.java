@@ -48,7 +48,6 @@ final class Parallel implements AutoCloseable {
 
     private static final Path SCHEDSTAT = Path.of("/proc/thread-self/schedstat");
     private static final Path STAT = Path.of("/proc/thread-self/stat");
-    private static final int MAX_THREADS = 2;
     private static final ThreadMXBean MX = ManagementFactory.getThreadMXBean();
     private static final com.sun.management.OperatingSystemMXBean OS =
             (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
@@ -57,13 +56,18 @@ final class Parallel implements AutoCloseable {
     private final long warmupNanos;
     private final int rounds;
     /** Worker {@code t} runs thread {@code t} of every batch. */
-    private final ExecutorService[] workers = new ExecutorService[MAX_THREADS];
+    private final ExecutorService[] workers;
 
-    Parallel(long batchNanos, long warmupNanos, int rounds) {
+    /** {@code maxThreads}: the most threads a batch may use, one worker each. */
+    Parallel(long batchNanos, long warmupNanos, int rounds, int maxThreads) {
+        if (maxThreads < 1) {
+            throw new IllegalArgumentException("maxThreads " + maxThreads);
+        }
         this.batchNanos = batchNanos;
         this.warmupNanos = warmupNanos;
         this.rounds = rounds;
-        for (int t = 0; t < MAX_THREADS; t++) {
+        this.workers = new ExecutorService[maxThreads];
+        for (int t = 0; t < maxThreads; t++) {
             String name = "bench-worker-" + t;
             workers[t] = Executors.newSingleThreadExecutor(r -> {
                 Thread thread = new Thread(r, name);
@@ -126,8 +130,8 @@ final class Parallel implements AutoCloseable {
      * page faults (a first touch of fresh heap is a fault whose kernel time counts as the thread's CPU).
      */
     long time(int threads, Work work, long n, long[] cpu) throws Exception {
-        if (threads < 1 || threads > MAX_THREADS || cpu.length < TIMES) {
-            throw new IllegalArgumentException("threads " + threads + " (1.." + MAX_THREADS + "), cpu[" + cpu.length + "]");
+        if (threads < 1 || threads > workers.length || cpu.length < TIMES) {
+            throw new IllegalArgumentException("threads " + threads + " (1.." + workers.length + "), cpu[" + cpu.length + "]");
         }
         long processStart = OS.getProcessCpuTime();
         CountDownLatch ready = new CountDownLatch(threads);
