@@ -26,7 +26,8 @@ Targets (columns):
   f3-null     (--with-null) a do-nothing libfuse3 low-level filesystem (null_ll.c), multi-threaded loop:
               the C ceiling of a FUSE filesystem (its lookups scan a list: ignore its metadata rows)
   kernel-null (--with-null) a do-nothing filesystem on daxfs's own FUSE transport (fuse-adapter's
-              NullFileSystem, one thread per CPU and at least 2, as daxfs): the Java ceiling daxfs is built on
+              NullFileSystem, one thread per CPU and at least 2 and daxfs's default spin, as daxfs): the
+              Java ceiling daxfs is built on
   kernel-null-uring (only through PEERS) kernel-null on FUSE over io_uring (-o uring's transport; Linux
               6.14+, the fuse module's enable_uring is set to Y, as root)
   kernel-null-tN, kernel-null-tN-shared  (only through PEERS) kernel-null with N serving threads, each
@@ -385,11 +386,11 @@ start_peer() {
       [[ $name == kernel-null-uring ]] && ring=", FUSE over io_uring" words+=(uring)
       [[ $name =~ ^kernel-null-t([0-9]+) ]] && threads=${BASH_REMATCH[1]}
       [[ $name == *-shared ]] && fds="one shared descriptor" words+=(shared)
-      T_LABEL[$name]="do-nothing fs on daxfs's own FUSE transport (NullFileSystem, $threads threads, $fds$ring), JDK $(java_major "$JAVA_HOME"; echo "$JAVA_MAJOR")"
+      T_LABEL[$name]="do-nothing fs on daxfs's own FUSE transport (NullFileSystem, $threads threads, $fds$ring, daxfs's default spin), JDK $(java_major "$JAVA_HOME"; echo "$JAVA_MAJOR")"
       module_classpath fuse-adapter || die "fuse-adapter is not built (bin/mvnw install -DskipTests)"
       spawn "$name" "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED \
         -cp "$DAXFS_CLASSPATH:$DAXFS_HOME/fuse-adapter/target/test-classes" \
-        io.daxfs.fuse.kernel.NullFileSystem "${T_MNT[$name]}" "$threads" 0 "${words[@]}"
+        io.daxfs.fuse.kernel.NullFileSystem "${T_MNT[$name]}" "$threads" default "${words[@]}"
       ;;
     f3-ll)
       T_LABEL[$name]="libfuse3 $(pkg-config --modversion fuse3) low-level passthrough_ll.c over tmpfs, default options"

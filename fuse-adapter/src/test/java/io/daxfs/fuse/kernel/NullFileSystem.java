@@ -15,8 +15,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * A filesystem that stores no data, on the kernel transport: a tree of names whose files' writes
  * only grow their size and whose reads return zeros. It measures the transport alone (the
  * ceiling daxfs can reach, in peers-bench) and drives the dispatcher in tests.
- * {@code NullFileSystem MOUNTPOINT [THREADS [SPIN_MICROS [uring] [shared]]]} mounts it in the foreground
- * until unmounted ({@code uring}: FUSE over io_uring where the kernel offers it; {@code shared}: every
+ * {@code NullFileSystem MOUNTPOINT [THREADS [SPIN_MICROS|default [uring] [shared]]]} mounts it in the
+ * foreground until unmounted ({@code default}: daxfs's own spin; {@code uring}: FUSE over io_uring
+ * where the kernel offers it; {@code shared}: every
  * thread reads the mount's descriptor, none a clone of it).
  */
 public final class NullFileSystem implements LowLevelFileSystem {
@@ -29,7 +30,8 @@ public final class NullFileSystem implements LowLevelFileSystem {
 
     public static void main(String[] args) throws Exception {
         int threads = args.length > 1 ? Integer.parseInt(args[1]) : TransportOptions.defaultThreads();
-        int spin = args.length > 2 ? Integer.parseInt(args[2]) : TransportOptions.DEFAULT_SPIN_MICROS;
+        int spin = args.length > 2 && !args[2].equals("default") ? Integer.parseInt(args[2])
+                : TransportOptions.DEFAULT_SPIN_MICROS;
         List<String> words = List.of(args).subList(Math.min(args.length, 3), args.length);
         TransportOptions.Uring uring = words.contains("uring") ? TransportOptions.Uring.ON : TransportOptions.Uring.OFF;
         boolean clone = !words.contains("shared");
