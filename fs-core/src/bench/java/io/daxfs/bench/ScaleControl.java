@@ -30,19 +30,21 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class ScaleControl {
     private static final int FILES = Integer.getInteger("bench.files", 100_000);
-    private static final int ROUNDS = Integer.getInteger("bench.metadataRounds", 5);
-    private static final int STAT_PASSES = Integer.getInteger("bench.statPasses", 16);
+    /** Rounds and stat passes: more than the engine bench's (5, 16), as the control's rounds are shorter. */
+    private static final int ROUNDS = Integer.getInteger("bench.metadataRounds", 15);
+    private static final int STAT_PASSES = Integer.getInteger("bench.statPasses", 32);
     private static final int CREATE_BYTES = Integer.getInteger("control.createBytes", 2400);
     private static final int STAT_BYTES = Integer.getInteger("control.statBytes", 200);
     private static final int UNLINK_BYTES = Integer.getInteger("control.unlinkBytes", 1730);
     /** Bytes of one short-lived object of the padding (a {@code long[4]}: 16 header + 32). */
     private static final int PAD_OBJECT = 48;
     /**
-     * {@code control.misses}: dependent random loads per create, stat and unlink (default none) in a
-     * chase of {@code control.chaseMiB} (58: daxfs's heap of 100k files) split between the threads
-     * as the files are: the cache misses of an operation that walks objects not in the caches.
+     * {@code control.misses}: dependent random loads per create, stat and unlink (10, 2, 8: daxfs's
+     * µs per operation on this machine, 2026-12-03) in a chase of {@code control.chaseMiB} (58:
+     * daxfs's heap of 100k files) split between the threads as the files are: the cache misses of
+     * an operation that walks objects not in the caches.
      */
-    private static final int[] MISSES = Arrays.stream(System.getProperty("control.misses", "0,0,0").split(","))
+    private static final int[] MISSES = Arrays.stream(System.getProperty("control.misses", "10,2,8").split(","))
             .mapToInt(Integer::parseInt).toArray();
     private static final int CHASE_INTS = Integer.getInteger("control.chaseMiB", 58) << 18;
     private static final int[] THREADS = {1, 2};
