@@ -42,7 +42,9 @@ libfuse3-dev (/usr/share/doc/*/examples).
 Workloads (rows), fio psync at queue depth 1, buffered:
   seq write / read 1 MiB over SEQ_SIZE; random 4 KiB read and write over RAND_SIZE per job, 1 and 2
   jobs, RUNTIME s each; create / stat / unlink of NFILES empty files (stat and unlink after the FUSE
-  entry/attr caches have expired).
+  entry/attr caches have expired). Each round runs a row on every target, starting one target further
+  down the list than the round before. Before each seq write, firsttouch.c measures what a fresh 4 KiB
+  page costs at that moment (firsttouch.csv, and a table in results.md).
 
 Options:
   --quick      small sizes, one round (about 2 minutes): a smoke test, not a measurement
@@ -123,6 +125,8 @@ set_knobs() {
   WARMUP_FILES=10000
   # Caps one sequential pass, so that a pathologically slow target cannot stall the run.
   SEQ_CAP=60
+  # Fresh memory firsttouch writes before each seq write: 4096 pages, a sixteenth of a pass.
+  PROBE_MIB=16
   TOOLS=$DAXFS_HOME/it-tests/target/bench-tools
   LOGS=$OUT_DIR/logs
 }
@@ -289,6 +293,8 @@ build_tools() {
   log "building the metadata benchmark and the C passthroughs into $TOOLS"
   gcc -O2 -Wall -o "$TOOLS/mdbench" "$BENCH_DIR/mdbench.c" >>"$LOGS/build.log" 2>&1 ||
     die "building mdbench failed, see $LOGS/build.log"
+  gcc -O2 -Wall -o "$TOOLS/firsttouch" "$BENCH_DIR/firsttouch.c" >>"$LOGS/build.log" 2>&1 ||
+    die "building firsttouch failed, see $LOGS/build.log"
   if has_kind 'f2-*'; then
     copy_example fusexmp_fh.c
     # shellcheck disable=SC2046 # pkg-config prints several words
@@ -539,6 +545,7 @@ measure() {
   case $w in
     seqw)
       presize "$d/seq" "$SEQ_SIZE"
+      echo "$ROUND,$t,$("$TOOLS/firsttouch" "$PROBE_MIB" || echo err)" >>"$OUT_DIR/firsttouch.csv"
       kib_to_mib "$(fio_figure "$t.$w" "$d" 48 --filename=seq --rw=write --bs=1M --size="$SEQ_SIZE" \
         --end_fsync=1 --runtime="$SEQ_CAP")"
       ;;
@@ -570,9 +577,12 @@ record() {
 
 # Every round runs one workload on all targets before the next workload, so that a burst of load
 # from the machine's other users hits one row of all columns rather than all rows of one column.
+# Each round starts one target further down the list: a row's state left by the targets before it
+# (fresh memory the host has taken back, see firsttouch.c) then falls on each target in turn.
 run_rounds() {
-  local round w t v line
+  local round w t v line order
   echo "round,workload,target,value" >"$OUT_DIR/raw.csv"
+  echo "round,target,first_touch_us_per_4k" >"$OUT_DIR/firsttouch.csv"
   log "preparing the random-I/O files (2 x $RAND_SIZE per target)"
   for t in "${TARGETS[@]}"; do
     [[ -z ${T_FAILED[$t]:-} ]] && ! prepare_rand_files "$t" && T_FAILED[$t]="could not write its files, see logs/"
@@ -588,7 +598,9 @@ run_rounds() {
       [[ $w == stat || $w == unlink ]] && sleep "$MD_DELAY"
       label="round $round/$REPEAT" && ((round <= 0)) && label="warm-up round $((round + WARMUP))/$WARMUP"
       line="$label ${W_LABEL[$w]} (${W_UNIT[$w]}):"
-      for t in "${MEASURED[@]}"; do
+      ROUND=$round
+      order=("${MEASURED[@]:$(((round - 1 + WARMUP) % ${#MEASURED[@]}))}" "${MEASURED[@]}")
+      for t in "${order[@]:0:${#MEASURED[@]}}"; do
         v=$(measure "$w" "$t")
         record "$round" "$w" "$t" "$v"
         line+=" $t $v"
@@ -696,6 +708,22 @@ scaling_table() {
   line="| random 4 KiB write |" && for t in "${MEASURED[@]}"; do line+=" $(ratio "$(cell randw2 "$t")" "$(cell randw1 "$t")") |"; done && echo "$line"
 }
 
+# What a fresh 4 KiB page cost just before each target's seq write (firsttouch.c), with that round's
+# figure: a round whose fresh memory the host had taken back shows here, whichever target it hit.
+firsttouch_table() {
+  [[ -s $OUT_DIR/firsttouch.csv && " ${WORKLOADS[*]} " == *" seqw "* ]] || return 0
+  local t line
+  echo
+  echo "First touch of fresh memory before each seq write, us per 4 KiB page, and that round's MiB/s (rounds in order):"
+  echo
+  table_head target -- "first touch" "seq write"
+  for t in "${MEASURED[@]}"; do
+    line="| $t | $(awk -F, -v t="$t" '$1 > 0 && $2 == t { printf "%s%s", sep, $3; sep = " " }' "$OUT_DIR/firsttouch.csv") |"
+    line+=" $(awk -F, -v t="$t" '$1 > 0 && $2 == "seqw" && $3 == t { printf "%s%s", sep, $4; sep = " " }' "$OUT_DIR/raw.csv") |"
+    echo "$line"
+  done
+}
+
 write_markdown() {
   local w t p line pairs
   mapfile -t pairs < <(ratio_pairs)
@@ -732,6 +760,7 @@ write_markdown() {
     echo "$line"
   done
   scaling_table
+  firsttouch_table
   warmup_table
   echo
   echo "Targets:"
