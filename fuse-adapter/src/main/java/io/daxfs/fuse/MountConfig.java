@@ -72,7 +72,7 @@ record MountConfig(Path device, Path mountPoint, boolean readOnly, Dax dax, Pers
             + "default_permissions, fsname=NAME (the device path), subtype=NAME (daxfs; empty: type fuse), "
             + "max_write=BYTES (131072; kernel: 1048576), max_read=BYTES (same), attr_timeout=SECONDS (1), "
             + "entry_timeout=SECONDS (1), loop=single|multi (jnr: single, kernel: multi), transport=kernel|jnr (kernel on Linux), "
-            + "spin=MICROSECONDS (kernel: 0 = never; no effect with jnr), "
+            + "spin=MICROSECONDS (kernel: 50; 0 = never; no effect with jnr), "
             + "threads=N (kernel: one per CPU, at least 2; 1.." + TransportOptions.MAX_THREADS
             + "; no effect with jnr), "
             + "uring[=on|off|auto] (off; uring = on; kernel: FUSE over io_uring where Linux offers it, auto: "

@@ -21,11 +21,12 @@ public record TransportOptions(int maxWrite, int maxRead, double entryTimeout, d
     /** The largest request: 256 pages. */
     public static final int MAX_REQUEST = 1 << 20;
     /**
-     * The default: no spin. Spinning 50 us made the one-job 4 KiB rows 1.7x faster where a woken
-     * thread lands on a halted vCPU, but on the quiet machine, two runs side by side, it was within
-     * 4% of not spinning on those rows and 4-8% slower with two jobs (docs/BENCHMARKS.md).
+     * The default: 50 us. Beside a mount that does not spin (peers-bench, 2026-12-03, two runs) it
+     * made the one-job 4 KiB rows 1.42-2.20x faster; the daemon's CPU per read stayed 24 us (the
+     * sleep and wake-up it replaces cost as much), per write it rose from 16 to 23 us. Two busy
+     * callers stop it, so the two-job rows stayed within their spread (docs/BENCHMARKS.md).
      */
-    public static final int DEFAULT_SPIN_MICROS = 0;
+    public static final int DEFAULT_SPIN_MICROS = 50;
     /**
      * Serving threads of a mount unless told: one per CPU, at least 2. The kernel wakes the reader
      * that has waited longest, so every thread takes requests in turn; on 2 vCPUs 2 threads made
