@@ -87,6 +87,8 @@ public final class FsBench {
     private final Map<String, List<List<Double>>> unqueuedSamples = new LinkedHashMap<>();
     /** Row name → per column, the measured threads' page faults per operation in every batch or round. */
     private final Map<String, List<List<Double>>> faultSamples = new LinkedHashMap<>();
+    /** Row name → per column, the bytes of heap the measured threads allocated per operation in every batch or round. */
+    private final Map<String, List<List<Double>>> allocSamples = new LinkedHashMap<>();
     private final String[] deviceDescriptions = new String[MODES.length];
     /** Lines printed under the table. */
     private final List<String> notes = new ArrayList<>();
@@ -171,7 +173,8 @@ public final class FsBench {
         for (int i = 0; i < cells.length; i++) {
             for (int r = 0; r < parallel.rounds(); r++) {
                 sample(cells[i].row(), column(m, cells[i].threadIndex()), rounds.wall()[i][r], rounds.cpu()[i][r],
-                        rounds.otherCores()[i][r], rounds.unqueued()[i][r], rounds.faults()[i][r]);
+                        rounds.otherCores()[i][r], rounds.unqueued()[i][r], rounds.faults()[i][r],
+                        rounds.alloc()[i][r]);
             }
         }
     }
@@ -180,10 +183,11 @@ public final class FsBench {
      * Keeps one batch's or round's nanoseconds per operation, for the scaling table (in the order
      * they ran: the same index of two cells measured together is the same round), and the best;
      * {@code otherCores}: the cores the rest of the JVM kept busy meanwhile; {@code unqueuedNs}: the
-     * wall time less the threads' waits for a core; {@code faults}: the threads' page faults per operation.
+     * wall time less the threads' waits for a core; {@code faults}: the threads' page faults per operation;
+     * {@code allocBytes}: the heap the threads allocated per operation.
      */
     private void sample(String row, int column, double wallNs, double cpuNs, double otherCores, double unqueuedNs,
-            double faults) {
+            double faults, double allocBytes) {
         double[] bestWall = results.get(row);
         if (bestWall == null || Double.isNaN(bestWall[column]) || wallNs < bestWall[column]) {
             put(results, row, column, wallNs);
@@ -192,7 +196,7 @@ public final class FsBench {
         if (bestCpu == null || Double.isNaN(bestCpu[column]) || cpuNs < bestCpu[column]) {
             put(cpuResults, row, column, cpuNs);
         }
-        for (var map : List.of(wallSamples, cpuSamples, otherSamples, unqueuedSamples, faultSamples)) {
+        for (var map : List.of(wallSamples, cpuSamples, otherSamples, unqueuedSamples, faultSamples, allocSamples)) {
             map.computeIfAbsent(row, k -> {
                 List<List<Double>> columns = new ArrayList<>();
                 for (int c = 0; c < COLUMNS; c++) {
@@ -206,6 +210,7 @@ public final class FsBench {
         otherSamples.get(row).get(column).add(otherCores);
         unqueuedSamples.get(row).get(column).add(unqueuedNs);
         faultSamples.get(row).get(column).add(faults);
+        allocSamples.get(row).get(column).add(allocBytes);
     }
 
     // ---- data and metadata on one device per persistence mode ----
@@ -496,7 +501,7 @@ public final class FsBench {
         long nanos = parallel.time(threads, (t, n) -> work.run(t), 1, cpu);
         if (timed) {
             sample(row, col, (double) nanos / ops, (double) cpu[0] / ops, (double) (cpu[1] - cpu[0]) / nanos,
-                    (double) cpu[2] / ops, (double) cpu[3] / ops);
+                    (double) cpu[2] / ops, (double) cpu[3] / ops, (double) cpu[4] / ops);
         }
     }
 
@@ -765,8 +770,8 @@ public final class FsBench {
     private void printCpuBound() {
         int cores = Runtime.getRuntime().availableProcessors();
         System.out.println("| CPU per operation (µs) | flush | m 1T | g 1T | m 2T | g 2T | bound on 2T/1T wall "
-                + "| page faults per 1k operations, 1T / 2T |");
-        System.out.println("|---|---|---:|---:|---:|---:|---:|---:|");
+                + "| page faults per 1k operations, 1T / 2T | heap allocated B/op, 1T / 2T |");
+        System.out.println("|---|---|---:|---:|---:|---:|---:|---:|---:|");
         for (String row : List.of("w4r", "r4r", "create", "stat", "unlink")) {
             for (int m = 0; m < MODES.length; m++) {
                 if (!cpuSamples.containsKey(row) || cpuSamples.get(row).get(column(m, 1)).isEmpty()) {
@@ -778,16 +783,19 @@ public final class FsBench {
                 double g2 = mean(rest(row, column(m, 1)));
                 double f1 = mean(samples(faultSamples, row, column(m, 0)));
                 double f2 = mean(samples(faultSamples, row, column(m, 1)));
-                System.out.printf(Locale.ROOT, "| %s | %s | %.3f | %.3f | %.3f | %.3f | %.2f | %.1f / %.1f |%n", row,
-                        MODES[m].optionName(), m1 / 1e3, g1 / 1e3, m2 / 1e3, g2 / 1e3, cores * m1 / (m2 + g2),
-                        f1 * 1e3, f2 * 1e3);
+                double a1 = mean(samples(allocSamples, row, column(m, 0)));
+                double a2 = mean(samples(allocSamples, row, column(m, 1)));
+                System.out.printf(Locale.ROOT, "| %s | %s | %.3f | %.3f | %.3f | %.3f | %.2f | %.1f / %.1f | %.0f / %.0f |%n",
+                        row, MODES[m].optionName(), m1 / 1e3, g1 / 1e3, m2 / 1e3, g2 / 1e3, cores * m1 / (m2 + g2),
+                        f1 * 1e3, f2 * 1e3, a1, a2);
             }
         }
         System.out.println();
         System.out.println("CPU per operation: µs, mean over the rounds; m: the measured threads' CPU; g: the rest "
                 + "of the JVM's (GC, JIT) meanwhile; bound: " + cores + "·m1/(m2+g2), the best wall ratio these "
                 + "costs allow on " + cores + " cores with nothing else running; page faults: the measured "
-                + "threads', mean over the rounds (first touches of a growing heap: their kernel time is in m)");
+                + "threads', mean over the rounds (first touches of a growing heap: their kernel time is in m); heap "
+                + "allocated: the measured threads' (ThreadMXBean), mean over the rounds");
     }
 
     private static double mean(double[] values) {

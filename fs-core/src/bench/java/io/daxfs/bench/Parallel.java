@@ -2,7 +2,6 @@ package io.daxfs.bench;
 
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
-import java.lang.management.ThreadMXBean;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -39,16 +38,19 @@ final class Parallel implements AutoCloseable {
     /**
      * Per cell, per round: wall and CPU nanoseconds per operation, the cores the rest of the JVM
      * (GC, JIT, the measuring thread) kept busy meanwhile, wall nanoseconds per operation less
-     * the time the threads waited for a core, and the threads' page faults per operation ({@link #time}).
+     * the time the threads waited for a core, the threads' page faults and the bytes they allocated
+     * per operation ({@link #time}).
      */
-    record Rounds(double[][] wall, double[][] cpu, double[][] otherCores, double[][] unqueued, double[][] faults) {}
+    record Rounds(double[][] wall, double[][] cpu, double[][] otherCores, double[][] unqueued, double[][] faults,
+            double[][] alloc) {}
 
     /** Entries of {@code cpu} in {@link #time}. */
-    static final int TIMES = 4;
+    static final int TIMES = 5;
 
     private static final Path SCHEDSTAT = Path.of("/proc/thread-self/schedstat");
     private static final Path STAT = Path.of("/proc/thread-self/stat");
-    private static final ThreadMXBean MX = ManagementFactory.getThreadMXBean();
+    private static final com.sun.management.ThreadMXBean MX =
+            (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
     private static final com.sun.management.OperatingSystemMXBean OS =
             (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
 
@@ -104,6 +106,7 @@ final class Parallel implements AutoCloseable {
         double[][] other = new double[size][rounds];
         double[][] unqueued = new double[size][rounds];
         double[][] faults = new double[size][rounds];
+        double[][] alloc = new double[size][rounds];
         for (int r = 0; r < rounds; r++) {
             for (int k = 0; k < size; k++) {
                 int i = (k + r) % size;
@@ -115,9 +118,10 @@ final class Parallel implements AutoCloseable {
                 other[i][r] = (double) (cpu[1] - cpu[0]) / nanos;
                 unqueued[i][r] = (double) cpu[2] / ops;
                 faults[i][r] = (double) cpu[3] / ops;
+                alloc[i][r] = (double) cpu[4] / ops;
             }
         }
-        return new Rounds(wall, cpuRuns, other, unqueued, faults);
+        return new Rounds(wall, cpuRuns, other, unqueued, faults, alloc);
     }
 
     /**
@@ -127,7 +131,8 @@ final class Parallel implements AutoCloseable {
      * in the run queue for a core (from {@code /proc/thread-self/schedstat}; the wall time where
      * that cannot be read): an estimate of the wall time on a machine without neighbours, which
      * still counts the time a thread was blocked on a lock; and to {@code cpu[3]} the threads'
-     * page faults (a first touch of fresh heap is a fault whose kernel time counts as the thread's CPU).
+     * page faults (a first touch of fresh heap is a fault whose kernel time counts as the thread's CPU),
+     * and to {@code cpu[4]} the bytes of heap the threads allocated.
      */
     long time(int threads, Work work, long n, long[] cpu) throws Exception {
         if (threads < 1 || threads > workers.length || cpu.length < TIMES) {
@@ -145,11 +150,13 @@ final class Parallel implements AutoCloseable {
                 long cpuStart = MX.getCurrentThreadCpuTime();
                 long queuedStart = runQueueNanos();
                 long faultsStart = faults();
+                long allocStart = MX.getCurrentThreadAllocatedBytes();
                 long began = System.nanoTime();
                 work.run(thread, n);
                 long took = System.nanoTime() - began;
+                long allocated = MX.getCurrentThreadAllocatedBytes() - allocStart;
                 return new long[] {MX.getCurrentThreadCpuTime() - cpuStart, took - (runQueueNanos() - queuedStart),
-                    faults() - faultsStart};
+                    faults() - faultsStart, allocated};
             }));
         }
         ready.await();
@@ -158,17 +165,20 @@ final class Parallel implements AutoCloseable {
         long total = 0;
         long unqueued = 0;
         long faults = 0;
+        long allocated = 0;
         for (Future<long[]> f : futures) {
             long[] times = f.get();
             total += times[0];
             unqueued = Math.max(unqueued, times[1]);
             faults += times[2];
+            allocated += times[3];
         }
         long wall = System.nanoTime() - start;
         cpu[0] = total;
         cpu[1] = OS.getProcessCpuTime() - processStart;
         cpu[2] = unqueued;
         cpu[3] = faults;
+        cpu[4] = allocated;
         return wall;
     }
 
