@@ -15,7 +15,7 @@ set xtics nomirror rotate by -15 left
 # Same bottom margin in every panel, so that they align; one legend for all, under the middle panel.
 set bmargin 9
 unset key
-set multiplot layout 1,3 title 'daxfs beside its FUSE peers (best of the rounds; higher is better; log scale)'
+set multiplot layout 1,3 title 'daxfs beside its FUSE peers (median of the rounds; higher is better; log scale)'
 
 set title 'Sequential 1 MiB (MiB/s)'
 plot for [i=3:ntargets+2] csv every ::0::1 using i:xtic(1) title columnheader(i)
