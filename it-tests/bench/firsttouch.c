@@ -3,7 +3,7 @@
  *
  * peers-bench runs it before each target's sequential write. Where the VM's host takes back the
  * guest's free memory (free page reporting), a page that has come back costs a host fault on its
- * first touch: 10x a plain one on this machine. A sequential write through the page cache needs a
+ * first touch: 4.7-12.8 us against 1.4 on this machine (docs/BENCHMARKS.md). A sequential write through the page cache needs a
  * fresh page per 4 KiB, so this figure tells a slow round of the machine from a slow filesystem.
  *
  * Usage: firsttouch MIB

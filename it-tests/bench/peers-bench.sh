@@ -538,15 +538,15 @@ prepare_rand_files() {
 
 kib_to_mib() { awk -v k="$1" 'BEGIN { if (k ~ /^[0-9.]+$/) printf "%.0f\n", k / 1024; else print k }'; }
 
-# measure WORKLOAD TARGET: prints TARGET's figure for WORKLOAD (see W_UNIT), or "err".
+# measure WORKLOAD TARGET ROUND: prints TARGET's figure for WORKLOAD (see W_UNIT), or "err".
 measure() {
-  local w=$1 t=$2 d=${T_DATA[$2]}
+  local w=$1 t=$2 round=$3 d=${T_DATA[$2]}
   local rand=(--bs=4k --size="$RAND_SIZE" --time_based --runtime="$RUNTIME")
   local two=(--filename_format='rand.$jobnum' --numjobs=2)
   case $w in
     seqw)
       presize "$d/seq" "$SEQ_SIZE"
-      echo "$ROUND,$t,$("$TOOLS/firsttouch" "$PROBE_MIB" || echo err)" >>"$OUT_DIR/firsttouch.csv"
+      echo "$round,$t,$("$TOOLS/firsttouch" "$PROBE_MIB" || echo err)" >>"$OUT_DIR/firsttouch.csv"
       kib_to_mib "$(fio_figure "$t.$w" "$d" 48 --filename=seq --rw=write --bs=1M --size="$SEQ_SIZE" \
         --end_fsync=1 --runtime="$SEQ_CAP")"
       ;;
@@ -599,10 +599,9 @@ run_rounds() {
       [[ $w == stat || $w == unlink ]] && sleep "$MD_DELAY"
       label="round $round/$REPEAT" && ((round <= 0)) && label="warm-up round $((round + WARMUP))/$WARMUP"
       line="$label ${W_LABEL[$w]} (${W_UNIT[$w]}):"
-      ROUND=$round
       order=("${MEASURED[@]:$(((round - 1 + WARMUP) % ${#MEASURED[@]}))}" "${MEASURED[@]}")
       for t in "${order[@]:0:${#MEASURED[@]}}"; do
-        v=$(measure "$w" "$t")
+        v=$(measure "$w" "$t" "$round")
         record "$round" "$w" "$t" "$v"
         line+=" $t $v"
       done

@@ -17,8 +17,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * ceiling daxfs can reach, in peers-bench) and drives the dispatcher in tests.
  * {@code NullFileSystem MOUNTPOINT [THREADS [SPIN_MICROS|default [uring] [shared]]]} mounts it in the
  * foreground until unmounted ({@code default}: daxfs's own spin; {@code uring}: FUSE over io_uring
- * where the kernel offers it; {@code shared}: every
- * thread reads the mount's descriptor, none a clone of it).
+ * where the kernel offers it; {@code shared}: every thread reads the mount's descriptor, none a
+ * clone of it).
  */
 public final class NullFileSystem implements LowLevelFileSystem {
     private static final long ROOT = 1;
