@@ -1,6 +1,7 @@
 package io.daxfs.core.file;
 
 import java.lang.foreign.MemorySegment;
+import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -20,11 +21,12 @@ public final class PinnedRead implements AutoCloseable {
     private final List<long[]> pinnedRuns;
     private final AtomicBoolean open = new AtomicBoolean(true);
 
+    /** Takes over {@code segments} and {@code pinnedRuns}: the caller keeps no reference to them. */
     PinnedRead(ReadPinner owner, List<MemorySegment> segments, long length, List<long[]> pinnedRuns) {
         this.owner = owner;
-        this.segments = List.copyOf(segments);
+        this.segments = Collections.unmodifiableList(segments);
         this.length = length;
-        this.pinnedRuns = List.copyOf(pinnedRuns);
+        this.pinnedRuns = pinnedRuns;
     }
 
     /** Bytes the segments hold together: the requested length cut at EOF (0 at or past EOF). */

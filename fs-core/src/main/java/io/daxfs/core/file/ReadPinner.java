@@ -11,14 +11,14 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Makes {@link PinnedRead}s: walks the file index over the range once, pins every block it
  * covers (the {@code pin} package through {@link BlockReleaser}) and slices the device for them.
  * Holes are served from one shared, read-only zero area, so a hole costs no allocation. Callers
- * hold the inode's read lock for {@link #pin}; {@link PinnedRead#close} needs no lock.
+ * hold the inode's read lock for {@link #pin}; {@link PinnedRead#close} needs no lock. Reads are
+ * not tracked here (a shared set would be written by every reply of every thread): at unmount
+ * {@link BlockReleaser#dropAllPins} drops the pins of any left open.
  */
 public final class ReadPinner {
     /** The zero area: as large as the largest FUSE read (1 MiB); longer holes take several slices. */
@@ -27,7 +27,6 @@ public final class ReadPinner {
     private static final long PAGE = Layout.BLOCK_SIZE;
 
     private final Volume volume;
-    private final Set<PinnedRead> live = ConcurrentHashMap.newKeySet();
 
     public ReadPinner(Volume volume) {
         this.volume = volume;
@@ -39,8 +38,8 @@ public final class ReadPinner {
             throw new FsException(Errno.EINVAL, "read range " + offset + "+" + length);
         }
         long end = offset + Math.min(length, Math.max(0, inode.size() - offset));
-        List<MemorySegment> segments = new ArrayList<>();
-        List<long[]> runs = new ArrayList<>();
+        List<MemorySegment> segments = new ArrayList<>(1);
+        List<long[]> runs = new ArrayList<>(1);
         BlockReleaser releaser = volume.releaser();
         try {
             for (long pos = offset; pos < end; ) {
@@ -66,24 +65,13 @@ public final class ReadPinner {
             runs.forEach(r -> releaser.unpin(r[0], r[1]));
             throw e;
         }
-        PinnedRead read = new PinnedRead(this, segments, Math.max(0, end - offset), runs);
-        live.add(read);
-        return read;
+        return new PinnedRead(this, segments, Math.max(0, end - offset), runs);
     }
 
     void unpin(PinnedRead read) {
-        if (live.remove(read)) {
-            read.pinnedRuns().forEach(r -> volume.releaser().unpin(r[0], r[1]));
+        BlockReleaser releaser = volume.releaser();
+        for (long[] r : read.pinnedRuns()) {
+            releaser.unpin(r[0], r[1]);
         }
-    }
-
-    /** Reads not yet closed. */
-    public int liveCount() {
-        return live.size();
-    }
-
-    /** Drops every pin still held (unmount), so the blocks they hold are free before the allocator is saved. */
-    public void closeAll() {
-        List.copyOf(live).forEach(PinnedRead::close);
     }
 }

@@ -37,11 +37,21 @@ public final class DeferredFrees {
         return blocks;
     }
 
+    /** Hands every waiting extent to {@code free} and forgets them all (unmount: nothing pins any more). */
+    public void drain(BiConsumer<Long, Long> free) {
+        extents.forEach(free);
+        extents.clear();
+        blocks = 0;
+    }
+
     /**
      * After {@code [start, start+count)} lost a pin, hands every deferred block there that is no
      * longer pinned to {@code free}.
      */
     public void releaseUnpinned(long start, long count, PinTable pins, BiConsumer<Long, Long> free) {
+        if (extents.isEmpty()) {
+            return;
+        }
         long end = start + count;
         Long floor = extents.floorKey(start);
         long from = floor == null ? start : floor;

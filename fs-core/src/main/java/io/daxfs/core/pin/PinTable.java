@@ -16,10 +16,15 @@ public final class PinTable {
     /** Adds one reference to every block of {@code [start, start+count)}. */
     public void pin(long start, long count) {
         long end = checkedEnd(start, count);
+        if (isUnpinned(start, end)) { // the common case: a fresh run, nothing to split or count up
+            runs.put(start, new long[] {end, 1});
+            return;
+        }
         splitAt(start);
         splitAt(end);
         long pos = start;
-        for (Map.Entry<Long, long[]> e : new TreeMap<>(runs.subMap(start, true, end, false)).entrySet()) {
+        for (Map.Entry<Long, long[]> e = runs.ceilingEntry(start); e != null && e.getKey() < end;
+                e = runs.higherEntry(e.getKey())) {
             if (e.getKey() > pos) {
                 runs.put(pos, new long[] {e.getKey(), 1});
             }
@@ -34,10 +39,16 @@ public final class PinTable {
     /** Drops one reference from every block of {@code [start, start+count)}. */
     public void unpin(long start, long count) {
         long end = checkedEnd(start, count);
+        long[] exact = runs.get(start);
+        if (exact != null && exact[0] == end && exact[1] == 1) { // the common case: the run one pin made
+            runs.remove(start);
+            return;
+        }
         splitAt(start);
         splitAt(end);
         long pos = start;
-        for (Map.Entry<Long, long[]> e : new TreeMap<>(runs.subMap(start, true, end, false)).entrySet()) {
+        for (Map.Entry<Long, long[]> e = runs.ceilingEntry(start); e != null && e.getKey() < end;
+                e = runs.higherEntry(e.getKey())) {
             if (e.getKey() != pos) {
                 throw new IllegalStateException("unpin of blocks " + pos + ".." + e.getKey() + " that are not pinned");
             }
@@ -49,6 +60,11 @@ public final class PinTable {
         if (pos != end) {
             throw new IllegalStateException("unpin of blocks " + pos + ".." + end + " that are not pinned");
         }
+    }
+
+    /** Drops every reference (unmount). */
+    public void clear() {
+        runs.clear();
     }
 
     /** Calls {@code pinned} or {@code free} for each maximal part of {@code [start, start+count)}. */
@@ -82,6 +98,16 @@ public final class PinTable {
             total += e.getValue()[0] - e.getKey();
         }
         return total;
+    }
+
+    /** True when no block of {@code [start, end)} has a reference. */
+    private boolean isUnpinned(long start, long end) {
+        Map.Entry<Long, long[]> before = runs.floorEntry(start);
+        if (before != null && before.getValue()[0] > start) {
+            return false;
+        }
+        Long after = runs.higherKey(start);
+        return after == null || after >= end;
     }
 
     private void splitAt(long block) {
