@@ -33,7 +33,11 @@ public final class Journal {
     /** Records a lane holds: 31, where the largest operation (rename over an open file) needs 5. */
     public static final int MAX_RECORDS = (LANE_SIZE - 16) / 16;
     private static final long BASE = Layout.offsetOf(Layout.JOURNAL_BLOCK);
-    /** Longs between two lanes' held words: 128 bytes, so no two share a cache line (nor a prefetched pair). */
+    /**
+     * Longs between two lanes' held words, and before the first and after the last: 128 bytes, so
+     * no two share a cache line (nor a prefetched pair), and none shares one with the array's header
+     * (its length, read by every access) or with the objects next to the array.
+     */
     private static final int PAD = 16;
 
     /**
@@ -49,7 +53,7 @@ public final class Journal {
      * sit side by side on the heap, and two threads' lanes sharing a cache line cost 10% of two
      * threads' create/unlink samples (JFR: {@code AbstractQueuedSynchronizer.signalNext} in unlock).
      */
-    private final AtomicLongArray held = new AtomicLongArray(LANES * PAD);
+    private final AtomicLongArray held = new AtomicLongArray((LANES + 2) * PAD);
 
     public Journal(DaxDevice device) {
         this.device = device;
@@ -96,7 +100,7 @@ public final class Journal {
         try {
             write(laneOffset(lane), body, count, offsets, values);
         } finally {
-            held.set(lane * PAD, 0);
+            held.set(heldWord(lane), 0);
         }
     }
 
@@ -112,12 +116,17 @@ public final class Journal {
         while (true) {
             for (int i = 0; i < LANES; i++) {
                 int lane = (home + i) & (LANES - 1);
-                if (held.get(lane * PAD) == 0 && held.compareAndSet(lane * PAD, 0, 1)) {
+                if (held.get(heldWord(lane)) == 0 && held.compareAndSet(heldWord(lane), 0, 1)) {
                     return lane;
                 }
             }
             Thread.yield();
         }
+    }
+
+    /** The index of lane {@code lane}'s word in {@link #held}. */
+    private static int heldWord(int lane) {
+        return (lane + 1) * PAD;
     }
 
     /** The serial part, in one lane: it goes active, the stores are made, it goes idle. */

@@ -15,10 +15,17 @@ import java.util.concurrent.atomic.AtomicLongArray;
 public final class StripedCount {
     /** Stripes: a power of two, eight per core, so that threads rarely share one. */
     private static final int STRIPES = Integer.highestOneBit(Runtime.getRuntime().availableProcessors() * 8 - 1);
-    /** Longs between two cells: 128 bytes, so no two cells share a line (nor a prefetched pair). */
+    /**
+     * Longs between two cells, and before the first and after the last: 128 bytes, so no two cells
+     * share a line (nor a prefetched pair), and no cell shares one with the array's header (its
+     * length, which every access reads for its bounds check) or with the objects allocated next to
+     * the array (the owner's flags, read on every entry). Without the edges, the thread counting on
+     * the first cell made every other thread's count miss on the header's line: 40-60 ns more per
+     * operation at two threads (stat twice that, docs/BENCHMARKS.md, issue 11.1).
+     */
     private static final int PAD = 16;
 
-    private final AtomicLongArray cells = new AtomicLongArray(STRIPES * PAD);
+    private final AtomicLongArray cells = new AtomicLongArray((STRIPES + 2) * PAD);
 
     /** Counts this thread in. */
     public void increment() {
@@ -33,7 +40,7 @@ public final class StripedCount {
     /** The threads inside now (exact once no thread counts itself in any more). */
     public long sum() {
         long sum = 0;
-        for (int i = 0; i < STRIPES; i++) {
+        for (int i = 1; i <= STRIPES; i++) {
             sum += cells.get(i * PAD);
         }
         return sum;
@@ -42,6 +49,6 @@ public final class StripedCount {
     /** This thread's cell: the same for its every call. */
     private static int cell() {
         long id = Thread.currentThread().threadId();
-        return (int) ((id ^ (id >>> 16)) & (STRIPES - 1)) * PAD;
+        return (int) (((id ^ (id >>> 16)) & (STRIPES - 1)) + 1) * PAD;
     }
 }
