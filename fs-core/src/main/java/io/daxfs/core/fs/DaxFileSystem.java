@@ -1093,7 +1093,7 @@ public final class DaxFileSystem implements AutoCloseable {
             inFlight.shutAndDrain();
             closed = true;
             mapper.closeAll();
-            volume.releaser().dropAllPins(); // the mappings' are gone: what is left are reads never closed
+            volume.releaser().dropAllPins(); // the mappings are closed: any pin left is a read reply never closed
             if (!options.readOnly()) {
                 writeback.syncfs(volume.residentInodes());
                 reapOrphansAndUnmount();

@@ -5,9 +5,10 @@ import java.util.TreeMap;
 import java.util.function.BiConsumer;
 
 /**
- * Device blocks that something outside the inode lock still uses (a DAX mapping), as disjoint
+ * Device blocks that something outside the inode lock still uses (a DAX mapping, a read reply
+ * being written), as disjoint
  * runs with reference counts: an in-memory interval tree (seed 002, option 2). Nothing of this is
- * on the media. Not thread-safe: {@link io.daxfs.core.volume.BlockReleaser} guards it.
+ * on the media. Not thread-safe: each stripe of {@link io.daxfs.core.volume.BlockReleaser} guards its own.
  */
 public final class PinTable {
     /** start block → {end block, references}. */

@@ -122,8 +122,9 @@ public final class BlockReleaser {
         private volatile long pinCalls;
         /** Set by {@link #dropAll}: nothing is pinned any more, and unpins are ignored. */
         private boolean dropped;
-        // Padding: a stripe's lock word and count, which every pin writes, stay off the lines of
-        // the stripe allocated next to it (a GC may lay the stripes out side by side).
+        // Padding, best effort (HotSpot groups the longs after the header): keeps this stripe's
+        // count, which every pin writes, off the line of the next stripe's lock word when a GC lays
+        // the stripes out side by side.
         @SuppressWarnings("unused")
         private long pad1, pad2, pad3, pad4, pad5, pad6, pad7;
 
