@@ -13,10 +13,14 @@ import java.util.function.UnaryOperator;
  * no map node between them (a {@code ConcurrentHashMap<Long, Ref>} adds a node and a boxed key,
  * two more dependent cache misses per lookup, and a box per call).
  *
- * <p>A key's low bits pick its segment, the others its home slot, unhashed: keys made in a row
- * (inode numbers are indexes into the inode table, allocated in order) sit side by side in their
- * segments, so a walk over them shares cache lines as a {@code ConcurrentHashMap} keyed by small
- * {@code Long}s does (a scrambling hash measured a third slower on stat). A segment is an
+ * <p>Keys are taken in runs of {@link #RUN} in a row: a run's number picks its segment, and the
+ * key without those bits its home slot, unhashed. Keys made in a row (inode numbers are indexes
+ * into the inode table, handed out in order) sit side by side in one segment, so a walk over them
+ * shares cache lines (a scrambling hash measured a third slower on stat); and threads creating at
+ * once, each from a chunk of numbers of its own ({@code InodeTable.CHUNK}, a multiple of the run),
+ * update different segments, so no segment's monitor, lock word or slots move between their cores
+ * on every update (as when the low bits picked the segment and every create touched a segment the
+ * other thread had just written). A segment is an
  * open-addressing table, linear probing with Robin Hood placement ({@link Segment}). Updates of a segment are serialised by its monitor, held across the whole
  * {@link #update}, so a caller's read-modify-write of one key is atomic (the cache loads an inode
  * inside it). Stores into the table are made under the segment's {@link StampedLock}, taken only
@@ -37,9 +41,14 @@ final class LongWeakMap<T> {
     }
 
     private static final int SEGMENT_BITS = 6;
+    static final int SEGMENTS = 1 << SEGMENT_BITS;
+    /** Log2 of {@link #RUN}. */
+    private static final int RUN_BITS = 8;
+    /** Keys in a row that share a segment: a sixteenth of an inode table chunk. */
+    static final int RUN = 1 << RUN_BITS;
     private static final int FIRST_CAPACITY = 16;
 
-    private final Segment[] segments = new Segment[1 << SEGMENT_BITS];
+    private final Segment[] segments = new Segment[SEGMENTS];
 
     LongWeakMap() {
         for (int i = 0; i < segments.length; i++) {
@@ -120,12 +129,12 @@ final class LongWeakMap<T> {
     }
 
     private Segment segment(long key) {
-        return segments[(int) key & (segments.length - 1)];
+        return segments[(int) (key >>> RUN_BITS) & (segments.length - 1)];
     }
 
-    /** The slot {@code key} probes from, before the table's mask: the bits above the segment's, folded. */
+    /** The slot {@code key} probes from, before the table's mask: the key without its segment's bits, folded. */
     private static int home(long key) {
-        long rest = key >>> SEGMENT_BITS;
+        long rest = key & (RUN - 1) | (key >>> (RUN_BITS + SEGMENT_BITS)) << RUN_BITS;
         return (int) (rest ^ (rest >>> 32));
     }
 

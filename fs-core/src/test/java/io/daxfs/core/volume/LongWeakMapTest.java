@@ -29,6 +29,11 @@ import org.junit.jupiter.api.Test;
 class LongWeakMapTest {
     private final ReferenceQueue<Object> queue = new ReferenceQueue<>();
 
+    /** The key of segment 0 whose home slot (before the table's mask) is {@code home}. */
+    private static long inSegmentZero(long home) {
+        return home / LongWeakMap.RUN * LongWeakMap.RUN * LongWeakMap.SEGMENTS + home % LongWeakMap.RUN;
+    }
+
     private LongWeakMap.Ref<Object> ref(long key, Object value) {
         return new LongWeakMap.Ref<>(key, value, queue);
     }
@@ -74,8 +79,8 @@ class LongWeakMapTest {
         int n = 3_000;
         List<Long> keys = new ArrayList<>();
         for (int k = 0; k < n; k++) {
-            keys.add(k * 64L * 4096); // one segment; one home slot until the table outgrows 4096
-            keys.add(k * 64L + 64 * 4096L * n); // a dense run in the same segment beside them
+            keys.add(inSegmentZero(k * 4096L)); // one home slot until the table outgrows 4096
+            keys.add(inSegmentZero(k + 4096L * n)); // a dense run of homes beside them
         }
         Collections.shuffle(keys, new Random(5));
         Object v = new Object();
@@ -242,12 +247,11 @@ class LongWeakMapTest {
     void lookupsRacingDisplacementAndBackShiftAlwaysFindTheirKey() throws Exception {
         LongWeakMap<Object> map = new LongWeakMap<>();
         int stable = 512;
-        long segmentStride = 64; // keys that are multiples of 64 share segment 0
-        long sameHome = segmentStride << 20; // adds 2^20 to the home: the same slot in any table up to 2^20
+        long sameHome = 1L << 20; // the same slot in any table up to 2^20
         Object[] values = new Object[stable];
         for (int k = 0; k < stable; k++) {
             Object v = values[k] = new Object();
-            long key = k * segmentStride;
+            long key = inSegmentZero(k);
             map.update(key, old -> ref(key, v));
         }
         AtomicBoolean stop = new AtomicBoolean();
@@ -259,7 +263,7 @@ class LongWeakMapTest {
             for (int round = 0; round < 20_000; round++) {
                 long[] added = new long[8];
                 for (int i = 0; i < added.length; i++) {
-                    long key = random.nextInt(stable) * segmentStride + sameHome * (1 + i);
+                    long key = inSegmentZero(random.nextInt(stable) + sameHome * (1 + i));
                     added[i] = key;
                     map.update(key, old -> ref(key, churnValue));
                 }
@@ -275,9 +279,10 @@ class LongWeakMapTest {
                 long done = 0;
                 while (!stop.get()) {
                     int k = random.nextInt(stable);
-                    LongWeakMap.Ref<Object> r = map.get(k * segmentStride);
-                    if (r == null || r.key != k * segmentStride || r.get() != values[k]) {
-                        errors.add("key " + k * segmentStride + " gave " + (r == null ? "nothing" : "key " + r.key));
+                    long key = inSegmentZero(k);
+                    LongWeakMap.Ref<Object> r = map.get(key);
+                    if (r == null || r.key != key || r.get() != values[k]) {
+                        errors.add("key " + key + " gave " + (r == null ? "nothing" : "key " + r.key));
                     }
                     done++;
                 }
