@@ -43,7 +43,7 @@ import java.util.concurrent.Future;
  * {@code bench.mountGiB} (default 1), {@code bench.batches} (data rounds, 7),
  * {@code bench.metadataRounds} (5), {@code bench.statPasses} (passes over the files per stat round,
  * 16), {@code bench.rounds} (mount repetitions, 2); {@code bench.only=metadata} measures the
- * create, stat and unlink rows alone.
+ * create, stat and unlink rows alone, {@code bench.only=data} the data rows alone (no metadata, no mounts).
  */
 public final class FsBench {
     private static final long MIB = 1L << 20;
@@ -60,7 +60,9 @@ public final class FsBench {
     private static final int METADATA_ROUNDS = Integer.getInteger("bench.metadataRounds", 5);
     /** A pass of stat over 100k files takes 25-50 ms, so a few ms of a neighbour decided a round's ratio. */
     private static final int STAT_PASSES = Integer.getInteger("bench.statPasses", 16);
-    private static final boolean METADATA_ONLY = "metadata".equals(System.getProperty("bench.only", ""));
+    private static final String ONLY = only(System.getProperty("bench.only", ""));
+    private static final boolean METADATA_ONLY = ONLY.equals("metadata");
+    private static final boolean DATA_ONLY = ONLY.equals("data");
     private static final ThreadMXBean MX = ManagementFactory.getThreadMXBean();
     /** Two files of FILE_SIZE, room for copy-on-write, and one 4 KiB log page per created file. */
     private static final long DATA_DEVICE = 2 * FILE_SIZE + 512 * MIB + (long) FILES * 2 * PAGE + 256 * MIB;
@@ -95,6 +97,14 @@ public final class FsBench {
 
     private FsBench() {}
 
+    /** The value of {@code bench.only}: empty (every row), {@code metadata} or {@code data}. */
+    private static String only(String value) {
+        if (!value.isEmpty() && !value.equals("metadata") && !value.equals("data")) {
+            throw new IllegalArgumentException("bench.only=" + value + ": expected metadata or data");
+        }
+        return value;
+    }
+
     public static void main(String[] args) throws Exception {
         ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME))
                 .setLevel(ch.qos.logback.classic.Level.WARN);
@@ -122,7 +132,7 @@ public final class FsBench {
         System.out.println("throughput: " + BATCHES + " rounds after a warm-up, one timed batch of 1 and of 2 threads "
                 + "each per round (and of the raw copy beside 1 MiB writes); metadata: " + METADATA_ROUNDS + " rounds "
                 + "of 1 and 2 threads after an untimed one, stat " + STAT_PASSES + " passes over the files per round"
-                + (METADATA_ONLY ? " (metadata rows only)" : "") + "; cells of the first table: best round; mount: best of "
+                + (ONLY.isEmpty() ? "" : " (" + ONLY + " rows only)") + "; cells of the first table: best round; mount: best of "
                 + ROUNDS + "; load average at start: " + loadAverage());
         System.out.println();
         for (PersistenceMode mode : MODES) {
@@ -131,7 +141,7 @@ public final class FsBench {
         for (int m = 0; m < MODES.length; m++) {
             long t0 = System.nanoTime();
             engine(m);
-            if (!METADATA_ONLY) {
+            if (ONLY.isEmpty()) {
                 mounts(m);
             }
             System.err.printf("flush=%s done in %.0f s%n", MODES[m].optionName(), (System.nanoTime() - t0) / 1e9);
@@ -257,7 +267,9 @@ public final class FsBench {
                 indexBytesPerPage("sequential", m, fs, ino[0]);
                 dataRows(fs, raw, m, ino, src, dst);
                 fragmentedRows(fs, m, ino[0], src[0]);
-                metadataRows(fs, m);
+                if (!DATA_ONLY) {
+                    metadataRows(fs, m);
+                }
             }
         } finally {
             delete("data-" + mode.optionName());
