@@ -1158,14 +1158,24 @@ public final class DaxFileSystem implements AutoCloseable {
 
     /** Runs {@code op} as an operation of the mounted filesystem: EIO once it is closed. */
     private <T> T guarded(Supplier<T> op) {
+        enter();
+        try {
+            return op.get();
+        } finally {
+            inFlight.exit();
+        }
+    }
+
+    /** The start of {@link #guarded}: counts the operation in; the caller exits in a finally. */
+    private void enter() {
         if (!inFlight.enter()) {
             throw new FsException(Errno.EIO, "filesystem is unmounted");
         }
         try {
             volume.verification().begin(); // an allocation would wait for it (see mountIdle)
-            return op.get();
-        } finally {
+        } catch (RuntimeException | Error e) {
             inFlight.exit();
+            throw e;
         }
     }
 
@@ -1185,7 +1195,8 @@ public final class DaxFileSystem implements AutoCloseable {
     private <T> T underNamespaceLock(boolean alone, Supplier<T> op) {
         volume.verification().await();
         NamespaceLock lock = volume.namespaceLock();
-        return guarded(() -> {
+        enter(); // guarded's steps, not guarded: its lambda was garbage of every create and unlink
+        try {
             if (alone) {
                 lock.lockExclusive();
             } else {
@@ -1200,7 +1211,9 @@ public final class DaxFileSystem implements AutoCloseable {
                     lock.unlockShared();
                 }
             }
-        });
+        } finally {
+            inFlight.exit();
+        }
     }
 
     private <T> T read(Inode inode, Supplier<T> op) {
@@ -1222,24 +1235,44 @@ public final class DaxFileSystem implements AutoCloseable {
      * one whose entries loop). Before letting go, tells the volume which must stay in DRAM.
      */
     private <T> T writeAllLocked(List<Inode> inodes, Supplier<T> op) {
-        List<Inode> taken = new ArrayList<>(inodes.size());
-        List<Inode> ordered = new ArrayList<>(inodes);
-        ordered.sort(java.util.Comparator.comparingLong(Inode::ino));
+        // One array, sorted by insertion (two to four inodes), its first `taken` slots the distinct
+        // inodes locked so far: two lists, a copy and a comparator were garbage of every unlink.
+        Inode[] ordered = new Inode[inodes.size()];
+        for (int i = 0; i < ordered.length; i++) {
+            Inode inode = inodes.get(i);
+            int j = i;
+            for (; j > 0 && ordered[j - 1].ino() > inode.ino(); j--) {
+                ordered[j] = ordered[j - 1];
+            }
+            ordered[j] = inode;
+        }
+        int taken = 0;
         try {
-            for (Inode inode : ordered) {
-                if (!taken.contains(inode)) {
+            for (int i = 0; i < ordered.length; i++) {
+                Inode inode = ordered[i];
+                if (!isAmong(inode, ordered, taken)) {
                     inode.lock().lockExclusive();
-                    taken.add(inode);
+                    ordered[taken++] = inode; // i >= taken: only a slot already visited is overwritten
                 }
                 requireLive(inode);
             }
             return op.get();
         } finally {
-            for (int i = taken.size() - 1; i >= 0; i--) {
-                volume.settle(taken.get(i), true);
-                taken.get(i).lock().unlockExclusive();
+            for (int i = taken - 1; i >= 0; i--) {
+                volume.settle(ordered[i], true);
+                ordered[i].lock().unlockExclusive();
             }
         }
+    }
+
+    /** Whether {@code inode} itself (identity) is one of {@code inodes[0, count)}. */
+    private static boolean isAmong(Inode inode, Inode[] inodes, int count) {
+        for (int i = 0; i < count; i++) {
+            if (inodes[i] == inode) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**
@@ -1248,7 +1281,8 @@ public final class DaxFileSystem implements AutoCloseable {
      * pages were released. Before letting go, tells the volume whether the inode must stay in DRAM.
      */
     private <T> T locked(Inode inode, boolean writing, Supplier<T> op) {
-        return guarded(() -> {
+        enter(); // guarded's steps, not guarded: its lambda was garbage of every stat and create
+        try {
             InodeLock lock = inode.lock();
             if (writing) {
                 lock.lockExclusive();
@@ -1266,6 +1300,8 @@ public final class DaxFileSystem implements AutoCloseable {
                     lock.unlockShared();
                 }
             }
-        });
+        } finally {
+            inFlight.exit();
+        }
     }
 }

@@ -195,6 +195,14 @@ public final class Inode {
         return index;
     }
 
+    /**
+     * The file index if it was ever used, else null; unlike {@link #extents} it never makes one
+     * (a deleted empty file's pages are looked for, not created).
+     */
+    public FileExtents extentsIfUsed() {
+        return extents;
+    }
+
     /** The name index; only for directories. */
     public DirectoryIndex directory() {
         return directory;
@@ -406,15 +414,15 @@ public final class Inode {
             }
             case WriteEntry e -> {
                 extents().replace(e.pgoff(), e.count(), e.block(), freed);
-                attrs = withSizeAndTimes(e.size(), Timestamp.ofNanos(e.timeNs()), Timestamp.ofNanos(e.timeNs()));
+                attrs = withSizeAndTime(e.size(), e.timeNs());
             }
             case DentryAdd e -> {
                 directory.add(new DirEntry(e.name(), e.ino(), FileKind.fromMode(e.kindBits()), e.cookie()));
-                attrs = withSizeAndTimes(attrs.size(), Timestamp.ofNanos(e.timeNs()), Timestamp.ofNanos(e.timeNs()));
+                attrs = withSizeAndTime(attrs.size(), e.timeNs());
             }
             case DentryDel e -> {
                 directory.remove(e.name());
-                attrs = withSizeAndTimes(attrs.size(), Timestamp.ofNanos(e.timeNs()), Timestamp.ofNanos(e.timeNs()));
+                attrs = withSizeAndTime(attrs.size(), e.timeNs());
             }
             case XattrSet e -> setXattr(e, e.timeNs(), freed);
             case XattrRef e -> setXattr(e, e.timeNs(), freed);
@@ -461,6 +469,12 @@ public final class Inode {
                 freed.accept(block, 1L);
             }
         }
+    }
+
+    /** The attributes with {@code size}, and mtime and ctime both {@code timeNs}: one timestamp for the two. */
+    private InodeEntry withSizeAndTime(long size, long timeNs) {
+        Timestamp time = Timestamp.ofNanos(timeNs);
+        return withSizeAndTimes(size, time, time);
     }
 
     private InodeEntry withSizeAndTimes(long size, Timestamp mtime, Timestamp ctime) {

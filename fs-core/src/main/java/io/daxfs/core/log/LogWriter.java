@@ -32,6 +32,7 @@ public final class LogWriter {
 
     /** Entries written behind a tail, not yet committed. */
     public static final class Staged {
+        /** Null when the entries fit behind the tail (the usual case). */
         private final long[] newPages;
         private final int newPageCount;
         private final long newTail;
@@ -111,13 +112,14 @@ public final class LogWriter {
      */
     public Staged stage(long ino, InodeLog log, List<LogEntry> entries, BlockAllocator.Use use) {
         MemorySegment buf = PAGE_BUFFER.get();
-        long[] newPages = new long[2];
+        long[] newPages = null; // made at the first new page: most appends fit behind the tail
         int newCount = 0;
         long pos = log.tail();
         long last = log.lastSegment();
         long chunkStart = pos;
         try {
-            for (LogEntry entry : entries) {
+            for (int i = 0; i < entries.size(); i++) { // indexed: an iterator was garbage of every append
+                LogEntry entry = entries.get(i);
                 int length = EntryCodec.encodedLength(entry);
                 long segmentEnd = LogSegment.offset(last) + LogSegment.size(last);
                 if (pos + length > segmentEnd) {
@@ -127,7 +129,9 @@ public final class LogWriter {
                     }
                     flushChunk(buf, last, chunkStart, pos);
                     long page = allocator.allocateOne(use);
-                    if (newCount == newPages.length) {
+                    if (newPages == null) {
+                        newPages = new long[2];
+                    } else if (newCount == newPages.length) {
                         newPages = Arrays.copyOf(newPages, newCount * 2);
                     }
                     newPages[newCount++] = page;

@@ -67,22 +67,22 @@ public final class Namespace {
             long generation = table.read(ino).generation() + 1;
             table.writeNewRecord(ino, log.head(), generation);
             int flags = dir.attrs().flags() & io.daxfs.core.Attributes.FLAG_DAX;
-            List<LogEntry> entries = new ArrayList<>(2);
             long size = 0;
+            WriteEntry targetEntry = null;
             if (kind == FileKind.SYMLINK) {
                 size = targetBytes.length;
                 targetBlock = writeSymlinkTarget(targetBytes);
-                entries.add(new WriteEntry(0, targetBlock.start(), 1, size, now));
+                targetEntry = new WriteEntry(0, targetBlock.start(), 1, size, now);
             }
             Timestamp t = Timestamp.ofNanos(now);
             InodeEntry attrs = new InodeEntry(mode, uid, gid, flags, kind == FileKind.DIRECTORY ? 2 : 1, rdev, size,
                     t, t, t, t, dir.ino(), 0);
-            entries.addFirst(attrs);
             Inode inode = new Inode(ino, generation, attrs, log);
-            volume.begin()
-                    .append(inode, entries)
-                    .append(dir, new DentryAdd(name, ino, kind.typeBits(), dir.directory().nextCookie(), now))
-                    .commit();
+            Transaction tx = volume.begin().append(inode, attrs);
+            if (targetEntry != null) {
+                tx.append(inode, targetEntry);
+            }
+            tx.append(dir, new DentryAdd(name, ino, kind.typeBits(), dir.directory().nextCookie(), now)).commit();
             volume.register(inode);
             return inode;
         } catch (RuntimeException e) {

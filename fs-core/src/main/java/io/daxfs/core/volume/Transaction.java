@@ -24,12 +24,20 @@ public final class Transaction {
      */
     private final List<Inode> inodes = new ArrayList<>(2);
     private final List<List<LogEntry>> appends = new ArrayList<>(2);
-    private final List<Inode> deletions = new ArrayList<>();
-    private final List<long[]> words = new ArrayList<>();
+    /** Null until the first: creates and most changes delete nothing and set no orphan slot. */
+    private List<Inode> deletions;
+    /** (offset, value) pairs; null until the first. */
+    private List<long[]> words;
     private BlockAllocator.Use use = BlockAllocator.Use.METADATA;
 
     Transaction(Volume volume) {
         this.volume = volume;
+    }
+
+    /** Appends {@code entry} to {@code inode}'s log (no varargs array for the usual one entry). */
+    public Transaction append(Inode inode, LogEntry entry) {
+        entriesOf(inode).add(entry);
+        return this;
     }
 
     /** Appends {@code entries} to {@code inode}'s log. */
@@ -43,10 +51,7 @@ public final class Transaction {
 
     /** Appends {@code entries} to {@code inode}'s log. */
     public Transaction append(Inode inode, List<LogEntry> entries) {
-        List<LogEntry> list = entriesOf(inode);
-        for (LogEntry entry : entries) {
-            list.add(entry);
-        }
+        entriesOf(inode).addAll(entries);
         return this;
     }
 
@@ -65,12 +70,18 @@ public final class Transaction {
 
     /** Deletes {@code inode}: its tail word becomes 0, its blocks are released after the commit. */
     public Transaction delete(Inode inode) {
+        if (deletions == null) {
+            deletions = new ArrayList<>(1);
+        }
         deletions.add(inode);
         return this;
     }
 
     /** Stores {@code value} into the commit word at {@code offset} (an orphan slot). */
     public Transaction setWord(long offset, long value) {
+        if (words == null) {
+            words = new ArrayList<>(1);
+        }
         words.add(new long[] {offset, value});
         return this;
     }
@@ -100,7 +111,9 @@ public final class Transaction {
             }
             throw e;
         }
-        int count = inodes.size() + deletions.size() + words.size();
+        int deletionCount = deletions == null ? 0 : deletions.size();
+        int wordCount = words == null ? 0 : words.size();
+        int count = inodes.size() + deletionCount + wordCount;
         long[] offsets = new long[count];
         long[] values = new long[count];
         int n = 0;
@@ -108,11 +121,12 @@ public final class Transaction {
             offsets[n] = volume.inodeTable().tailOffset(inodes.get(i).ino());
             values[n++] = staged[i].newTail();
         }
-        for (Inode dead : deletions) {
-            offsets[n] = volume.inodeTable().tailOffset(dead.ino());
+        for (int i = 0; i < deletionCount; i++) {
+            offsets[n] = volume.inodeTable().tailOffset(deletions.get(i).ino());
             values[n++] = 0;
         }
-        for (long[] word : words) {
+        for (int i = 0; i < wordCount; i++) {
+            long[] word = words.get(i);
             offsets[n] = word[0];
             values[n++] = word[1];
         }
@@ -125,12 +139,13 @@ public final class Transaction {
         for (int i = 0; i < inodes.size(); i++) {
             Inode inode = inodes.get(i);
             staged[i].publishTo(inode.log());
-            for (LogEntry entry : appends.get(i)) {
-                inode.apply(entry, release);
+            List<LogEntry> entries = appends.get(i);
+            for (int j = 0; j < entries.size(); j++) { // indexed: an iterator was garbage of every commit
+                inode.apply(entries.get(j), release);
             }
         }
-        for (Inode dead : deletions) {
-            volume.forget(dead);
+        for (int i = 0; i < deletionCount; i++) {
+            volume.forget(deletions.get(i));
         }
     }
 }

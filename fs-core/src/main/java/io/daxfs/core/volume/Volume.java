@@ -5,6 +5,7 @@ import io.daxfs.core.FsException;
 import io.daxfs.core.balloc.BlockAllocator;
 import io.daxfs.core.balloc.SlotAllocator;
 import io.daxfs.core.device.DaxDevice;
+import io.daxfs.core.extent.FileExtents;
 import io.daxfs.core.format.Layout;
 import io.daxfs.core.format.Superblock;
 import io.daxfs.core.inode.Inode;
@@ -257,8 +258,9 @@ public final class Volume {
         dead.markDeleted();
         inodes.remove(dead);
         trusted.clear(dead.ino());
-        if (dead.extents() != null) {
-            dead.extents().runs().forEach(run -> releaser.release(run.block(), run.count()));
+        FileExtents index = dead.extentsIfUsed();
+        if (index != null) {
+            index.runs().forEach(run -> releaser.release(run.block(), run.count()));
         }
         dead.forEachXattrBlock(releaser::release);
         logWriter.discard(dead.log());
