@@ -35,6 +35,11 @@ public final class SegmentDevice implements DaxDevice {
     private final MemorySegment unscoped;
     private final Arena arena;
     private final PersistenceOps ops;
+    /**
+     * False under {@link PersistenceMode#NONE}, whose flush writes nothing back: {@link #flush}
+     * then makes no slice for the operations to ignore (one per commit was garbage).
+     */
+    private final boolean writesBack;
     private final String description;
     /** Owners of the views handed out by {@link #mapWritable}, closed before the device. */
     private final Set<Arena> viewOwners = ConcurrentHashMap.newKeySet();
@@ -51,6 +56,7 @@ public final class SegmentDevice implements DaxDevice {
         this.unscoped = unscopedAlias(segment);
         this.arena = Objects.requireNonNull(arena, "arena");
         this.ops = Objects.requireNonNull(ops, "ops");
+        this.writesBack = ops.mode() != PersistenceMode.NONE;
         this.description = Objects.requireNonNull(description, "description");
     }
 
@@ -115,15 +121,24 @@ public final class SegmentDevice implements DaxDevice {
 
     @Override
     public void flush(long deviceOffset, long length) {
-        ops.flush(unscoped(deviceOffset, length));
+        if (writesBack) {
+            ops.flush(unscoped(deviceOffset, length));
+        } else {
+            requireOpen();
+            Objects.checkFromIndexSize(deviceOffset, length, unscoped.byteSize()); // as the slice checked
+        }
     }
 
     /** A slice of the global-scope alias, for a downcall; fails once the device is closed. */
     private MemorySegment unscoped(long offset, long length) {
+        requireOpen();
+        return unscoped.asSlice(offset, length);
+    }
+
+    private void requireOpen() {
         if (!arena.scope().isAlive()) {
             throw new IllegalStateException("device is closed");
         }
-        return unscoped.asSlice(offset, length);
     }
 
     @Override
