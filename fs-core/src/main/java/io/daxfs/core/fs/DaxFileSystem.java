@@ -23,7 +23,6 @@ import io.daxfs.core.extent.FileExtents;
 import io.daxfs.core.format.Layout;
 import io.daxfs.core.gc.LogCompactor;
 import io.daxfs.core.inode.Inode;
-import io.daxfs.core.inode.InodeLock;
 import io.daxfs.core.log.LogEntry.InodeEntry;
 import io.daxfs.core.log.LogEntry.XattrDel;
 import io.daxfs.core.log.LogEntry.XattrValue;
@@ -39,6 +38,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
+import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
 /**
@@ -165,7 +165,7 @@ public final class DaxFileSystem implements AutoCloseable {
     /** The inode named {@code name} in directory {@code dirIno} ("." and ".." included). */
     public long lookup(long dirIno, Name name) {
         Inode dir = inode(dirIno);
-        return read(dir, () -> {
+        return readLong(dir, () -> {
             requireDirectory(dir);
             if (name.equals(DOT)) {
                 return dir.ino();
@@ -542,7 +542,7 @@ public final class DaxFileSystem implements AutoCloseable {
     /** Reads into {@code dst}; returns the bytes read (0 at or past EOF). */
     public long read(long ino, long offset, MemorySegment dst) {
         Inode inode = inode(ino);
-        long n = read(inode, () -> {
+        long n = readLong(inode, () -> {
             requireRegular(inode);
             if (offset < 0) {
                 throw new FsException(Errno.EINVAL, "negative offset");
@@ -1283,25 +1283,50 @@ public final class DaxFileSystem implements AutoCloseable {
     private <T> T locked(Inode inode, boolean writing, Supplier<T> op) {
         enter(); // guarded's steps, not guarded: its lambda was garbage of every stat and create
         try {
-            InodeLock lock = inode.lock();
-            if (writing) {
-                lock.lockExclusive();
-            } else {
-                lock.lockShared();
-            }
+            lock(inode, writing);
             try {
                 requireLive(inode);
                 return op.get();
             } finally {
-                volume.settle(inode, writing);
-                if (writing) {
-                    lock.unlockExclusive();
-                } else {
-                    lock.unlockShared();
-                }
+                settleAndUnlock(inode, writing);
             }
         } finally {
             inFlight.exit();
+        }
+    }
+
+    /** {@link #read} of a number: no box per call (every lookup and data read returned one). */
+    private long readLong(Inode inode, LongSupplier op) {
+        enter();
+        try {
+            lock(inode, false);
+            try {
+                requireLive(inode);
+                return op.getAsLong();
+            } finally {
+                settleAndUnlock(inode, false);
+            }
+        } finally {
+            inFlight.exit();
+        }
+    }
+
+    /** Takes {@code inode}'s lock, the write lock if {@code writing}. */
+    private static void lock(Inode inode, boolean writing) {
+        if (writing) {
+            inode.lock().lockExclusive();
+        } else {
+            inode.lock().lockShared();
+        }
+    }
+
+    /** Tells the volume whether {@code inode} must stay in DRAM, then lets its lock go. */
+    private void settleAndUnlock(Inode inode, boolean writing) {
+        volume.settle(inode, writing);
+        if (writing) {
+            inode.lock().unlockExclusive();
+        } else {
+            inode.lock().unlockShared();
         }
     }
 }
