@@ -111,12 +111,13 @@ public final class FileData {
                             newSize, nowNs));
                 } else {
                     chunkEnd = Math.min(end, run.end() * PAGE);
+                    MemorySegment part = src.asSlice(pos - offset, chunkEnd - pos);
                     long target = Layout.offsetOf(run.blockOf(page)) + pos % PAGE;
                     if (cached) {
-                        device.write(src.asSlice(pos - offset, chunkEnd - pos), target);
-                        writeback.dirtied(inode, page, (chunkEnd - 1) / PAGE - page + 1, target, chunkEnd - pos);
+                        device.write(part, target);
+                        writeback.dirtied(inode, page, (chunkEnd - 1) / PAGE - page + 1, target, part.byteSize());
                     } else {
-                        device.copyIn(src, pos - offset, chunkEnd - pos, target);
+                        device.copyIn(part, target);
                     }
                 }
                 pos = chunkEnd;
@@ -313,7 +314,7 @@ public final class FileData {
                 if (src == null) {
                     device.zero(base + dataStart - fileStart, dataEnd - dataStart);
                 } else {
-                    device.copyIn(src, dataStart - offset, dataEnd - dataStart, base + dataStart - fileStart);
+                    device.copyIn(src.asSlice(dataStart - offset, dataEnd - dataStart), base + dataStart - fileStart);
                 }
                 copyOld(inode, dataEnd, fileEnd, base + dataEnd - fileStart);
                 entries.add(new WriteEntry(pgoff, e.start(), e.count(), newSize, nowNs));

@@ -39,9 +39,9 @@ public final class InodeTable {
      * Numbers a thread hands out from before it takes the next chunk (see {@link #reserve}): 64
      * words of the in-use bits, so two threads' numbers share no word of this set, nor of the
      * volume's sets by inode number, and at most one cache line of each at the chunks' edges; and
-     * 256 KiB of table.
+     * 256 KiB of table. {@code volume.InodeCache} stripes by it too.
      */
-    static final int CHUNK = 4096;
+    public static final int CHUNK = 4096;
     private static final VarHandle WORD = MethodHandles.arrayElementVarHandle(long[].class);
 
     private final DaxDevice device;
@@ -211,11 +211,6 @@ public final class InodeTable {
         rec.set(Layouts.LONG, HEAD, head);
         rec.set(Layouts.LONG, GENERATION, generation);
         rec.set(Layouts.INT, CRC, Checksums.crc32c(rec, GENERATION, CRC - GENERATION));
-    }
-
-    /** The generation of {@code ino}'s record as it is on the media, trusted or not (without the {@link Record} of {@link #read}). */
-    public long generation(long ino) {
-        return device.getLong(layout.inodeOffset(ino) + GENERATION);
     }
 
     /** The record of {@code ino} as it is on the media. */

@@ -6,6 +6,7 @@ import com.github.benmanes.caffeine.cache.RemovalCause;
 import io.daxfs.core.Errno;
 import io.daxfs.core.FsException;
 import io.daxfs.core.inode.Inode;
+import io.daxfs.core.inode.InodeTable;
 import java.lang.ref.ReferenceQueue;
 import java.util.Collection;
 import java.util.List;
@@ -24,18 +25,32 @@ import java.util.function.LongFunction;
  * (inodes are equal only to themselves), so a lookup boxes nothing and follows no map node.
  * {@code recent} (Caffeine, weighted by {@link Inode#memoryBytes}) holds recently used inodes
  * strongly up to the configured bound; an inode it evicts stays until the garbage collector finds
- * nobody else holds it. {@code resident} holds, outside the bound, every inode whose state is not
- * in its log ({@link Inode#needsResidence}: open, orphan, dirty, mapped), so such an inode is
- * never dropped. Dropping takes no lock: an inode is only collected when nothing refers to it.
+ * nobody else holds it. It is striped: a Caffeine cache per stripe, each with an equal share of
+ * the bound, an inode's stripe chosen by its number's {@link InodeTable#CHUNK chunk}. A thread
+ * creates from a chunk of its own, so threads creating (and deleting what they made) at once put
+ * and invalidate in different stripes and do not share one write buffer, eviction lock and
+ * frequency sketch (issue 11 point 1); each stripe evicts its least useful inodes on its own
+ * ({@link Inode#hashCode} spreads a stripe's chunks over its hash table). {@code resident} holds,
+ * outside the bound, every inode whose state is not in its log ({@link Inode#needsResidence}:
+ * open, orphan, dirty, mapped), so such an inode is never dropped. Dropping takes no lock: an
+ * inode is only collected when nothing refers to it.
  *
  * <p>Which inode numbers may be loaded from the media ({@code loadable}) changes only inside the
  * identity map's per-key update, so a load can never race a deletion or a creation of the same
  * number into a second copy. Used by {@link Volume}; thread-safe.
  */
 final class InodeCache {
+    /**
+     * The least share of the bound a stripe gets ({@link #stripesFor}): a stripe must still hold a
+     * large directory or file index that the whole bound could hold.
+     */
+    private static final long MIN_STRIPE_BYTES = 16L << 20;
+    private static final int CHUNK_SHIFT = Integer.numberOfTrailingZeros(InodeTable.CHUNK);
+
     private final LongWeakMap<Inode> identity = new LongWeakMap<>();
     private final ReferenceQueue<Inode> collected = new ReferenceQueue<>();
-    private final Cache<Inode, Inode> recent;
+    /** The stripes of {@code recent}: a power of two of them. */
+    private final Cache<Inode, Inode>[] recent;
     private final ConcurrentHashMap<Long, Inode> resident = new ConcurrentHashMap<>();
     /** Inode numbers whose committed state on the media is the inode. */
     private final InodeBits loadable;
@@ -43,17 +58,38 @@ final class InodeCache {
     private final LongAdder evictions = new LongAdder();
 
     /**
-     * A cache holding at most {@code boundBytes} of recently used inodes strongly, whose loadable
-     * numbers are at first {@code loadable} (the inodes in use at mount; the cache owns the set).
+     * A cache holding at most {@code boundBytes} of recently used inodes strongly, in
+     * {@code stripes} stripes (a power of two) of an equal share each, whose loadable numbers are
+     * at first {@code loadable} (the inodes in use at mount; the cache owns the set).
      */
-    InodeCache(long boundBytes, InodeBits loadable) {
+    @SuppressWarnings("unchecked")
+    InodeCache(long boundBytes, int stripes, InodeBits loadable) {
         if (boundBytes < 0) {
             throw new IllegalArgumentException("negative inode cache bound " + boundBytes);
         }
+        if (Integer.bitCount(stripes) != 1) {
+            throw new IllegalArgumentException("inode cache stripes " + stripes + ": not a power of two");
+        }
         this.loadable = loadable;
+        this.recent = new Cache[stripes];
+        for (int i = 0; i < stripes; i++) {
+            recent[i] = stripe(boundBytes / stripes);
+        }
+    }
+
+    /**
+     * The stripes for a bound of {@code boundBytes}: {@code most} (a power of two), or fewer so
+     * that each gets at least {@link #MIN_STRIPE_BYTES} (one below twice that).
+     */
+    static int stripesFor(long boundBytes, int most) {
+        return (int) Math.min(most, Long.highestOneBit(Math.max(1, boundBytes / MIN_STRIPE_BYTES)));
+    }
+
+    /** One stripe of {@code recent}, holding at most {@code boundBytes}. */
+    private Cache<Inode, Inode> stripe(long boundBytes) {
         // Maintenance on the caller's thread: eviction happens as the bound is crossed, not later
         // on a pool thread, so the bound holds as tightly as Caffeine keeps it.
-        this.recent = Caffeine.newBuilder()
+        return Caffeine.newBuilder()
                 .maximumWeight(boundBytes)
                 .weigher((Inode key, Inode inode) -> (int) Math.min(Integer.MAX_VALUE, inode.weigh()))
                 .evictionListener((Inode key, Inode inode, RemovalCause cause) -> {
@@ -115,7 +151,7 @@ final class InodeCache {
             loadable.clear(dead.ino());
             return ref == null || ref.get() == dead ? null : ref;
         });
-        recent.invalidate(dead);
+        recent(dead).invalidate(dead);
         resident.remove(dead.ino(), dead);
         dead.setResident(false);
         dead.setCached(false);
@@ -154,7 +190,7 @@ final class InodeCache {
     void reweigh(Inode inode) {
         if (!inode.isResident() && !inode.isDeleted() && inode.outgrewWeight()) {
             inode.setCached(true);
-            recent.put(inode, inode);
+            recent(inode).put(inode, inode);
         }
     }
 
@@ -178,10 +214,24 @@ final class InodeCache {
         return evictions.sum();
     }
 
-    /** The estimated bytes of the inodes the bound holds now. */
+    /** The estimated bytes of the inodes the bound holds now, in every stripe. */
     long weightedBytes() {
-        recent.cleanUp();
-        return recent.policy().eviction().orElseThrow().weightedSize().orElse(0);
+        long sum = 0;
+        for (Cache<Inode, Inode> stripe : recent) {
+            stripe.cleanUp();
+            sum += stripe.policy().eviction().orElseThrow().weightedSize().orElse(0);
+        }
+        return sum;
+    }
+
+    /**
+     * The stripe of {@code recent} that holds {@code inode}: by its number's chunk, unmixed. Threads
+     * take chunks one after another, so the chunks two threads create from at once are near in
+     * number, and neighbouring chunks fall in different stripes; a mixed pick would put them in one
+     * stripe one time in {@code stripes}.
+     */
+    private Cache<Inode, Inode> recent(Inode inode) {
+        return recent[(int) (inode.ino() >>> CHUNK_SHIFT) & (recent.length - 1)];
     }
 
     private boolean isLoadable(long ino) {
@@ -199,9 +249,9 @@ final class InodeCache {
         }
         if (!inode.isCached()) {
             inode.setCached(true); // before the put: an eviction during it clears the flag again
-            recent.put(inode, inode);
+            recent(inode).put(inode, inode);
         } else if (inode.countUse()) {
-            recent.getIfPresent(inode);
+            recent(inode).getIfPresent(inode);
         }
     }
 
