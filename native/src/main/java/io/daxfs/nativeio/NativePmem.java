@@ -31,7 +31,9 @@ import org.slf4j.LoggerFactory;
  * <p>Segments passed in must be native (off-heap or mapped). A downcall holds the scope of every
  * segment it is given for the length of the call, so a mapping closed by another thread meanwhile
  * makes that close fail instead of unmapping memory the library is writing (raw addresses, as
- * JNR-FFI passed them, could not do that). Calls on ranges up to {@link #CRITICAL_LIMIT} bytes are
+ * JNR-FFI passed them, could not do that). The {@code ...At} variants take raw addresses instead, for
+ * a caller that owns the memory's lifetime itself and must not make a segment per call (fs-core's
+ * {@code SegmentDevice}). Calls on ranges up to {@link #CRITICAL_LIMIT} bytes are
  * critical downcalls (no thread-state transition: the cost of an sfence or a 4 KiB copy is the
  * instruction's); longer ones are ordinary downcalls, so a garbage collection need not wait for them.
  */
@@ -53,6 +55,14 @@ public final class NativePmem {
             ValueLayout.ADDRESS, ValueLayout.JAVA_LONG);
     private static final FunctionDescriptor RANGE = FunctionDescriptor.ofVoid(ValueLayout.ADDRESS,
             ValueLayout.JAVA_LONG);
+    /**
+     * The same functions with the pointers passed as 64-bit integers (the x86-64 ABI passes both in
+     * the same registers): for the {@code ...At} calls, which take raw addresses.
+     */
+    private static final FunctionDescriptor COPY_RAW = FunctionDescriptor.ofVoid(ValueLayout.JAVA_LONG,
+            ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG);
+    private static final FunctionDescriptor RANGE_RAW = FunctionDescriptor.ofVoid(ValueLayout.JAVA_LONG,
+            ValueLayout.JAVA_LONG);
 
     private final Path libraryPath;
     private final Downcall copyNt;
@@ -61,6 +71,12 @@ public final class NativePmem {
     private final Downcall zeroNtCritical;
     private final Downcall flush;
     private final Downcall flushCritical;
+    private final Downcall copyNtRaw;
+    private final Downcall copyNtRawCritical;
+    private final Downcall zeroNtRaw;
+    private final Downcall zeroNtRawCritical;
+    private final Downcall flushRaw;
+    private final Downcall flushRawCritical;
     private final Downcall sfence;
     private final Downcall mmap;
     private final Downcall munmap;
@@ -80,6 +96,12 @@ public final class NativePmem {
         this.zeroNtCritical = new Downcall(library, "daxfs_zero_nt", RANGE, critical);
         this.flush = new Downcall(library, "daxfs_flush", RANGE);
         this.flushCritical = new Downcall(library, "daxfs_flush", RANGE, critical);
+        this.copyNtRaw = new Downcall(library, "daxfs_memcpy_nt", COPY_RAW);
+        this.copyNtRawCritical = new Downcall(library, "daxfs_memcpy_nt", COPY_RAW, critical);
+        this.zeroNtRaw = new Downcall(library, "daxfs_zero_nt", RANGE_RAW);
+        this.zeroNtRawCritical = new Downcall(library, "daxfs_zero_nt", RANGE_RAW, critical);
+        this.flushRaw = new Downcall(library, "daxfs_flush", RANGE_RAW);
+        this.flushRawCritical = new Downcall(library, "daxfs_flush", RANGE_RAW, critical);
         this.sfence = new Downcall(library, "daxfs_sfence", FunctionDescriptor.ofVoid(), critical);
         this.mmap = new Downcall(library, "daxfs_mmap", FunctionDescriptor.of(ValueLayout.JAVA_LONG,
                 ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT));
@@ -271,6 +293,54 @@ public final class NativePmem {
         }
     }
 
+    /**
+     * {@link #copyNonTemporal} between raw addresses, for a caller that owns the memory's lifetime
+     * and has checked the ranges (the device layer: a slice object per call was most of its
+     * garbage). Nothing holds the memory during the call: the caller must keep it mapped and
+     * reachable until the call returns.
+     */
+    public void copyNonTemporalAt(long dstAddress, long srcAddress, long length) {
+        checkRaw(dstAddress, length);
+        checkRaw(srcAddress, length);
+        try {
+            if (length <= CRITICAL_LIMIT) {
+                copyNtRawCritical.get().invokeExact(dstAddress, srcAddress, length);
+            } else {
+                copyNtRaw.get().invokeExact(dstAddress, srcAddress, length);
+            }
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** {@link #zeroNonTemporal} at a raw address; the caller's duties are those of {@link #copyNonTemporalAt}. */
+    public void zeroNonTemporalAt(long dstAddress, long length) {
+        checkRaw(dstAddress, length);
+        try {
+            if (length <= CRITICAL_LIMIT) {
+                zeroNtRawCritical.get().invokeExact(dstAddress, length);
+            } else {
+                zeroNtRaw.get().invokeExact(dstAddress, length);
+            }
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** {@link #flush} at a raw address; the caller's duties are those of {@link #copyNonTemporalAt}. */
+    public void flushAt(long address, long length) {
+        checkRaw(address, length);
+        try {
+            if (length <= CRITICAL_LIMIT) {
+                flushRawCritical.get().invokeExact(address, length);
+            } else {
+                flushRaw.get().invokeExact(address, length);
+            }
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
     /** {@code sfence}. */
     public void sfence() {
         try {
@@ -343,6 +413,13 @@ public final class NativePmem {
             throw e;
         }
         return t instanceof RuntimeException e ? e : new IllegalStateException(t);
+    }
+
+    /** What can be checked of a raw range: no null page, no negative length, no wrap-around. */
+    private static void checkRaw(long address, long length) {
+        if (address == 0 || length < 0 || address + length < address) {
+            throw new IllegalArgumentException("bad raw range: " + length + " bytes at 0x" + Long.toHexString(address));
+        }
     }
 
     private static void checkNative(MemorySegment segment, String name) {

@@ -37,7 +37,15 @@ public interface DaxDevice extends AutoCloseable {
     MemorySegment mapWritable(long offset, long length, Arena owner);
 
     /** The flushcache copy: {@code src} lands at {@code deviceOffset}, durable after {@link #fence}. */
-    void copyIn(MemorySegment src, long deviceOffset);
+    default void copyIn(MemorySegment src, long deviceOffset) {
+        copyIn(src, 0, src.byteSize(), deviceOffset);
+    }
+
+    /**
+     * The flushcache copy of {@code length} bytes of {@code src} from {@code srcOffset}: what a
+     * caller copying part of a staging buffer uses, so that it makes no slice of it.
+     */
+    void copyIn(MemorySegment src, long srcOffset, long length, long deviceOffset);
 
     /** A plain cached store of {@code src}; durable only after {@link #flush} and {@link #fence}. */
     void write(MemorySegment src, long deviceOffset);

@@ -31,13 +31,23 @@ public abstract class ForwardingDevice implements DaxDevice {
     }
 
     @Override
+    public long getLong(long offset) {
+        return delegate.getLong(offset);
+    }
+
+    @Override
+    public int getInt(long offset) {
+        return delegate.getInt(offset);
+    }
+
+    @Override
     public MemorySegment mapWritable(long offset, long length, Arena owner) {
         return delegate.mapWritable(offset, length, owner);
     }
 
     @Override
-    public void copyIn(MemorySegment src, long deviceOffset) {
-        delegate.copyIn(src, deviceOffset);
+    public void copyIn(MemorySegment src, long srcOffset, long length, long deviceOffset) {
+        delegate.copyIn(src, srcOffset, length, deviceOffset);
     }
 
     @Override

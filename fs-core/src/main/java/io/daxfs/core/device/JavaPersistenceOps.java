@@ -32,15 +32,17 @@ public final class JavaPersistenceOps implements PersistenceOps {
     }
 
     @Override
-    public void copyFlushcache(MemorySegment src, MemorySegment dst) {
-        MemorySegment.copy(src, 0, dst, 0, src.byteSize());
-        flush(dst);
+    public void copyFlushcache(MemorySegment src, long srcOffset, MemorySegment mapping, long offset, long length) {
+        MemorySegment.copy(src, srcOffset, mapping, offset, length);
+        flush(mapping, offset, length);
     }
 
     @Override
-    public void flush(MemorySegment range) {
-        if (force && range.isMapped()) {
-            range.force();
+    public void flush(MemorySegment mapping, long offset, long length) {
+        // force() needs the mapping itself: an alias made from its address is not "mapped" and has
+        // nothing to force (flush=msync then never called msync).
+        if (force && mapping.isMapped()) {
+            mapping.asSlice(offset, length).force();
         }
     }
 

@@ -2,6 +2,7 @@ package io.daxfs.core.device;
 
 import io.daxfs.nativeio.NativePmem;
 import java.lang.foreign.MemorySegment;
+import java.lang.ref.Reference;
 import java.util.Objects;
 
 /**
@@ -11,6 +12,11 @@ import java.util.Objects;
  * pmem and dax devices and for {@code flush=cpu}, and for {@code flush=none} too: streaming stores
  * copy large ranges faster than cached ones and leave the cache to the rest of the machine, and
  * there flushes cost nothing.
+ *
+ * <p>The library gets raw addresses ({@link NativePmem#copyNonTemporalAt} and the like): a segment
+ * per call was garbage of every store, and a downcall given the mapping would acquire its shared
+ * scope, a compare-and-set on one counter that every thread's every store wrote. The mapping's
+ * owner ({@link SegmentDevice}) keeps it mapped while operations run.
  */
 public final class NativePersistenceOps implements PersistenceOps {
     private final NativePmem pmem;
@@ -31,27 +37,37 @@ public final class NativePersistenceOps implements PersistenceOps {
     }
 
     @Override
-    public void copyFlushcache(MemorySegment src, MemorySegment dst) {
+    public void copyFlushcache(MemorySegment src, long srcOffset, MemorySegment mapping, long offset, long length) {
         if (src.isNative()) {
-            pmem.copyNonTemporal(src, dst);
+            pmem.copyNonTemporalAt(address(mapping, offset), src.address() + srcOffset, length);
+            // The source may be an automatic arena's, freed once unreachable: not before the copy ends.
+            Reference.reachabilityFence(src);
         } else {
             // A heap source has no address to hand to the library: a cached copy and a write-back of
             // its lines give the same guarantee (durable after the fence) at some cache pollution.
-            MemorySegment.copy(src, 0, dst, 0, src.byteSize());
-            flush(dst.asSlice(0, src.byteSize()));
+            MemorySegment.copy(src, srcOffset, mapping, offset, length);
+            flush(mapping, offset, length);
         }
     }
 
     @Override
-    public void zeroFlushcache(MemorySegment range) {
-        pmem.zeroNonTemporal(range);
+    public void zeroFlushcache(MemorySegment mapping, long offset, long length) {
+        pmem.zeroNonTemporalAt(address(mapping, offset), length);
     }
 
     @Override
-    public void flush(MemorySegment range) {
+    public void flush(MemorySegment mapping, long offset, long length) {
         if (mode == PersistenceMode.CPU) {
-            pmem.flush(range);
+            pmem.flushAt(address(mapping, offset), length);
         }
+    }
+
+    /** The address of byte {@code offset} of the mapping, which must be native memory. */
+    private static long address(MemorySegment mapping, long offset) {
+        if (!mapping.isNative()) {
+            throw new IllegalArgumentException("native persistence needs a native mapping, not a heap segment");
+        }
+        return mapping.address() + offset;
     }
 
     @Override

@@ -14,10 +14,11 @@ import java.util.concurrent.ConcurrentHashMap;
  * {@link PersistenceOps}. Every backing (a file, tmpfs, device-dax, plain memory) ends up here;
  * they differ in how the segment was mapped and which operations flush it.
  *
- * <p>The persistence primitives get slices of an alias of the mapping in the global scope: a
- * downcall acquires the scope of every segment it is given, and for the mapping's shared arena
- * that is a compare-and-set on one counter, which every copy, zeroing and flush of every thread
- * wrote (on two threads doing 4 KiB writes the cache line bounced between the cores: 13% of the
+ * <p>The persistence primitives get the mapping with an offset and a length, checked here, and
+ * make no slice of it (a slice per flush or copy was a fifth of a file creation's garbage); the
+ * native ones hand the library raw addresses, so no downcall acquires the mapping's shared scope
+ * either (a compare-and-set on one counter that every copy, zeroing and flush of every thread
+ * wrote: on two threads doing 4 KiB writes the cache line bounced between the cores, 13% of the
  * samples). So the device does not keep a close from unmapping memory a copy is writing: its
  * owner closes it only when no operation runs ({@code DaxFileSystem} drains its in-flight
  * operations first; the tools are single-threaded), and an operation after the close fails.
@@ -31,14 +32,10 @@ public final class SegmentDevice implements DaxDevice {
     private final MemorySegment segment;
     /** {@link #segment}, read-only: one slice per {@link #directAccess} instead of two views. */
     private final MemorySegment readOnly;
-    /** {@link #segment} in the global scope, for the downcalls (see the class comment). */
-    private final MemorySegment unscoped;
+    private final boolean writable;
     private final Arena arena;
     private final PersistenceOps ops;
-    /**
-     * False under {@link PersistenceMode#NONE}, whose flush writes nothing back: {@link #flush}
-     * then makes no slice for the operations to ignore (one per commit was garbage).
-     */
+    /** False under {@link PersistenceMode#NONE}, whose flush writes nothing back: no call to make. */
     private final boolean writesBack;
     private final String description;
     /** Owners of the views handed out by {@link #mapWritable}, closed before the device. */
@@ -53,20 +50,11 @@ public final class SegmentDevice implements DaxDevice {
     public SegmentDevice(MemorySegment segment, Arena arena, PersistenceOps ops, String description) {
         this.segment = Objects.requireNonNull(segment, "segment");
         this.readOnly = segment.asReadOnly();
-        this.unscoped = unscopedAlias(segment);
+        this.writable = !segment.isReadOnly();
         this.arena = Objects.requireNonNull(arena, "arena");
         this.ops = Objects.requireNonNull(ops, "ops");
         this.writesBack = ops.mode() != PersistenceMode.NONE;
         this.description = Objects.requireNonNull(description, "description");
-    }
-
-    /** A native segment's alias in the global scope, read-only if it is; a heap segment itself (no downcall takes it). */
-    private static MemorySegment unscopedAlias(MemorySegment segment) {
-        if (!segment.isNative()) {
-            return segment;
-        }
-        MemorySegment alias = MemorySegment.ofAddress(segment.address()).reinterpret(segment.byteSize());
-        return segment.isReadOnly() ? alias.asReadOnly() : alias;
     }
 
     @Override
@@ -84,6 +72,17 @@ public final class SegmentDevice implements DaxDevice {
         return readOnly.asSlice(offset, length);
     }
 
+    /** Without a slice: a commit reads the words it journals, a lookup its inode record. */
+    @Override
+    public long getLong(long offset) {
+        return readOnly.get(Layouts.LONG, offset);
+    }
+
+    @Override
+    public int getInt(long offset) {
+        return readOnly.get(Layouts.INT, offset);
+    }
+
     @Override
     public synchronized MemorySegment mapWritable(long offset, long length, Arena owner) {
         Objects.requireNonNull(owner, "owner");
@@ -97,8 +96,13 @@ public final class SegmentDevice implements DaxDevice {
     }
 
     @Override
-    public void copyIn(MemorySegment src, long deviceOffset) {
-        ops.copyFlushcache(src, unscoped(deviceOffset, src.byteSize()));
+    public void copyIn(MemorySegment src, long srcOffset, long length, long deviceOffset) {
+        Objects.checkFromIndexSize(srcOffset, length, src.byteSize());
+        if (!src.scope().isAlive()) {
+            throw new IllegalStateException("copy from a closed segment");
+        }
+        requireWritable(deviceOffset, length);
+        ops.copyFlushcache(src, srcOffset, segment, deviceOffset, length);
     }
 
     @Override
@@ -108,7 +112,8 @@ public final class SegmentDevice implements DaxDevice {
 
     @Override
     public void zero(long deviceOffset, long length) {
-        ops.zeroFlushcache(unscoped(deviceOffset, length));
+        requireWritable(deviceOffset, length);
+        ops.zeroFlushcache(segment, deviceOffset, length);
     }
 
     @Override
@@ -121,21 +126,27 @@ public final class SegmentDevice implements DaxDevice {
 
     @Override
     public void flush(long deviceOffset, long length) {
+        requireOpen(deviceOffset, length);
         if (writesBack) {
-            ops.flush(unscoped(deviceOffset, length));
-        } else {
-            requireOpen();
-            Objects.checkFromIndexSize(deviceOffset, length, unscoped.byteSize()); // as the slice checked
+            ops.flush(segment, deviceOffset, length);
         }
     }
 
-    /** A slice of the global-scope alias, for a downcall; fails once the device is closed. */
-    private MemorySegment unscoped(long offset, long length) {
-        requireOpen();
-        return unscoped.asSlice(offset, length);
+    /** Checks a range for a store: in the device, the device open and writable. */
+    private void requireWritable(long offset, long length) {
+        requireOpen(offset, length);
+        if (!writable) {
+            throw new IllegalArgumentException("device is read-only");
+        }
     }
 
-    private void requireOpen() {
+    /**
+     * Checks a range for the persistence operations, which trust it: in the device (the native ones
+     * would write or flush whatever memory is there) and the device open (the mapping's scope is
+     * not held during them; see the class comment).
+     */
+    private void requireOpen(long offset, long length) {
+        Objects.checkFromIndexSize(offset, length, segment.byteSize());
         if (!arena.scope().isAlive()) {
             throw new IllegalStateException("device is closed");
         }

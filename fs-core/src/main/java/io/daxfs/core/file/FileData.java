@@ -111,13 +111,12 @@ public final class FileData {
                             newSize, nowNs));
                 } else {
                     chunkEnd = Math.min(end, run.end() * PAGE);
-                    MemorySegment part = src.asSlice(pos - offset, chunkEnd - pos);
                     long target = Layout.offsetOf(run.blockOf(page)) + pos % PAGE;
                     if (cached) {
-                        device.write(part, target);
-                        writeback.dirtied(inode, page, (chunkEnd - 1) / PAGE - page + 1, target, part.byteSize());
+                        device.write(src.asSlice(pos - offset, chunkEnd - pos), target);
+                        writeback.dirtied(inode, page, (chunkEnd - 1) / PAGE - page + 1, target, chunkEnd - pos);
                     } else {
-                        device.copyIn(part, target);
+                        device.copyIn(src, pos - offset, chunkEnd - pos, target);
                     }
                 }
                 pos = chunkEnd;
@@ -314,7 +313,7 @@ public final class FileData {
                 if (src == null) {
                     device.zero(base + dataStart - fileStart, dataEnd - dataStart);
                 } else {
-                    device.copyIn(src.asSlice(dataStart - offset, dataEnd - dataStart), base + dataStart - fileStart);
+                    device.copyIn(src, dataStart - offset, dataEnd - dataStart, base + dataStart - fileStart);
                 }
                 copyOld(inode, dataEnd, fileEnd, base + dataEnd - fileStart);
                 entries.add(new WriteEntry(pgoff, e.start(), e.count(), newSize, nowNs));

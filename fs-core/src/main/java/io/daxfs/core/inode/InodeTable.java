@@ -213,6 +213,11 @@ public final class InodeTable {
         rec.set(Layouts.INT, CRC, Checksums.crc32c(rec, GENERATION, CRC - GENERATION));
     }
 
+    /** The generation of {@code ino}'s record as it is on the media, trusted or not (without the {@link Record} of {@link #read}). */
+    public long generation(long ino) {
+        return device.getLong(layout.inodeOffset(ino) + GENERATION);
+    }
+
     /** The record of {@code ino} as it is on the media. */
     public Record read(long ino) {
         MemorySegment rec = device.directAccess(layout.inodeOffset(ino), Layout.INODE_SIZE);

@@ -88,7 +88,7 @@ public final class Journal {
         if (count == 0 || count > MAX_RECORDS || values.length != count) {
             throw new IllegalArgumentException("journal takes 1.." + MAX_RECORDS + " stores, got " + count);
         }
-        MemorySegment body = RECORDS.get().asSlice(0, 16 + 16L * count);
+        MemorySegment body = RECORDS.get(); // its first 16 + 16 * count bytes
         body.set(Layouts.LONG, 0, 0L);
         body.set(Layouts.INT, 12, count);
         for (int i = 0; i < count; i++) {
@@ -131,7 +131,7 @@ public final class Journal {
 
     /** The serial part, in one lane: it goes active, the stores are made, it goes idle. */
     private void write(long base, MemorySegment body, int count, long[] offsets, long[] values) {
-        device.copyIn(body.asSlice(8), base + 8);
+        device.copyIn(body, 8, 8 + 16L * count, base + 8);
         device.fence();
         publish(base, ACTIVE | count);
         device.fence();

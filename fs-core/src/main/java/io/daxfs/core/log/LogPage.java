@@ -22,9 +22,10 @@ public final class LogPage {
 
     /** Writes a fresh header (next = 0) with {@code magic} into {@code buf} at 0. */
     static void encodeHeader(MemorySegment buf, long magic, long ownerIno) {
-        buf.asSlice(0, FIRST_ENTRY).fill((byte) 0);
         buf.set(Layouts.LONG, 0, magic);
+        buf.set(Layouts.LONG, NEXT_OFFSET, 0L);
         buf.set(Layouts.LONG, OWNER_OFFSET, ownerIno);
+        buf.set(Layouts.LONG, OWNER_OFFSET + 8, 0L); // reserved
     }
 
     /** Device offset of the first entry of log page {@code block}. */

@@ -166,14 +166,14 @@ public final class LogWriter {
     private void flushChunk(MemorySegment buf, long segment, long from, long to) {
         if (to > from) {
             long base = LogSegment.offset(segment);
-            device.copyIn(buf.asSlice(from - base, to - from), from);
+            device.copyIn(buf, from - base, to - from, from);
         }
     }
 
     private void writeHeader(long segment, long ino) {
         MemorySegment buf = PAGE_BUFFER.get();
         LogPage.encodeHeader(buf, LogSegment.magic(segment), ino);
-        device.copyIn(buf.asSlice(0, LogPage.FIRST_ENTRY), LogSegment.offset(segment));
+        device.copyIn(buf, 0, LogPage.FIRST_ENTRY, LogSegment.offset(segment));
     }
 
     /** Points segment {@code from}'s next field at page {@code to}; beyond the tail, so not yet a commit. */

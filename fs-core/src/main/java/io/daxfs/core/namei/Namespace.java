@@ -64,7 +64,7 @@ public final class Namespace {
         Extent targetBlock = null;
         try {
             log = volume.logWriter().newLog(ino, BlockAllocator.Use.DATA);
-            long generation = table.read(ino).generation() + 1;
+            long generation = table.generation(ino) + 1;
             table.writeNewRecord(ino, log.head(), generation);
             int flags = dir.attrs().flags() & io.daxfs.core.Attributes.FLAG_DAX;
             long size = 0;
@@ -114,7 +114,7 @@ public final class Namespace {
         try {
             slot = volume.orphans().reserve();
             log = volume.logWriter().newLog(ino, BlockAllocator.Use.DATA);
-            long generation = table.read(ino).generation() + 1;
+            long generation = table.generation(ino) + 1;
             table.writeNewRecord(ino, log.head(), generation);
             int flags = dir.attrs().flags() & io.daxfs.core.Attributes.FLAG_DAX;
             Timestamp t = Timestamp.ofNanos(now);

@@ -5,6 +5,7 @@ import io.daxfs.core.inode.Inode;
 import io.daxfs.core.log.LogEntry;
 import io.daxfs.core.log.LogWriter.Staged;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.function.BiConsumer;
 
@@ -18,12 +19,15 @@ import java.util.function.BiConsumer;
 public final class Transaction {
     private final Volume volume;
     /**
-     * The inodes appended to, in order, and each one's entries at the same index: lists, not a
-     * map, as a change touches one to four inodes and a {@code LinkedHashMap} was five of the
-     * dozen objects each create and unlink left for the young collector.
+     * The inodes appended to, in order ({@link #appended} of them), and each one's entries at the
+     * same index: arrays, not a map nor lists, as a change touches one to four inodes and a
+     * {@code LinkedHashMap} was five of the dozen objects each create and unlink left for the young
+     * collector. An inode's entries are an immutable one-entry list until a second comes, as they
+     * usually do not.
      */
-    private final List<Inode> inodes = new ArrayList<>(2);
-    private final List<List<LogEntry>> appends = new ArrayList<>(2);
+    private Inode[] inodes = new Inode[2];
+    private List<?>[] appends = new List<?>[2];
+    private int appended;
     /** Null until the first: creates and most changes delete nothing and set no orphan slot. */
     private List<Inode> deletions;
     /** (offset, value) pairs; null until the first. */
@@ -36,36 +40,63 @@ public final class Transaction {
 
     /** Appends {@code entry} to {@code inode}'s log (no varargs array for the usual one entry). */
     public Transaction append(Inode inode, LogEntry entry) {
-        entriesOf(inode).add(entry);
+        int i = indexOf(inode);
+        if (i < 0) {
+            add(inode, List.of(entry));
+        } else {
+            mutableEntries(i).add(entry);
+        }
         return this;
     }
 
     /** Appends {@code entries} to {@code inode}'s log. */
     public Transaction append(Inode inode, LogEntry... entries) {
-        List<LogEntry> list = entriesOf(inode);
-        for (LogEntry entry : entries) {
-            list.add(entry);
-        }
-        return this;
+        return append(inode, Arrays.asList(entries));
     }
 
     /** Appends {@code entries} to {@code inode}'s log. */
     public Transaction append(Inode inode, List<LogEntry> entries) {
-        entriesOf(inode).addAll(entries);
+        int i = indexOf(inode);
+        if (i < 0) {
+            add(inode, new ArrayList<>(entries));
+        } else {
+            mutableEntries(i).addAll(entries);
+        }
         return this;
     }
 
-    /** The entries to append to {@code inode}'s log (the same inode object, as the map was). */
-    private List<LogEntry> entriesOf(Inode inode) {
-        for (int i = 0; i < inodes.size(); i++) {
-            if (inodes.get(i) == inode) {
-                return appends.get(i);
+    /** The index of {@code inode} (the same object) among those appended to, or -1. */
+    private int indexOf(Inode inode) {
+        for (int i = 0; i < appended; i++) {
+            if (inodes[i] == inode) {
+                return i;
             }
         }
-        List<LogEntry> list = new ArrayList<>(4);
-        inodes.add(inode);
-        appends.add(list);
-        return list;
+        return -1;
+    }
+
+    private void add(Inode inode, List<LogEntry> entries) {
+        if (appended == inodes.length) {
+            inodes = Arrays.copyOf(inodes, appended * 2);
+            appends = Arrays.copyOf(appends, appended * 2);
+        }
+        inodes[appended] = inode;
+        appends[appended++] = entries;
+    }
+
+    @SuppressWarnings("unchecked") // appends holds only List<LogEntry>, put there by add
+    private List<LogEntry> entries(int i) {
+        return (List<LogEntry>) appends[i];
+    }
+
+    /** Inode {@code i}'s entries, made an {@code ArrayList} if they were the one-entry list. */
+    private List<LogEntry> mutableEntries(int i) {
+        List<LogEntry> entries = entries(i);
+        if (!(entries instanceof ArrayList)) {
+            entries = new ArrayList<>(entries);
+            appends[i] = entries;
+        }
+        return entries;
     }
 
     /** Deletes {@code inode}: its tail word becomes 0, its blocks are released after the commit. */
@@ -98,12 +129,12 @@ public final class Transaction {
 
     /** Makes the whole change durable and visible, or (on an exception) none of it. */
     public void commit() {
-        Staged[] staged = new Staged[inodes.size()];
+        Staged[] staged = new Staged[appended];
         int stagedCount = 0;
         try {
             for (; stagedCount < staged.length; stagedCount++) {
-                Inode inode = inodes.get(stagedCount);
-                staged[stagedCount] = volume.logWriter().stage(inode.ino(), inode.log(), appends.get(stagedCount), use);
+                Inode inode = inodes[stagedCount];
+                staged[stagedCount] = volume.logWriter().stage(inode.ino(), inode.log(), entries(stagedCount), use);
             }
         } catch (RuntimeException e) {
             for (int i = 0; i < stagedCount; i++) {
@@ -113,12 +144,12 @@ public final class Transaction {
         }
         int deletionCount = deletions == null ? 0 : deletions.size();
         int wordCount = words == null ? 0 : words.size();
-        int count = inodes.size() + deletionCount + wordCount;
+        int count = appended + deletionCount + wordCount;
         long[] offsets = new long[count];
         long[] values = new long[count];
         int n = 0;
-        for (int i = 0; i < inodes.size(); i++) {
-            offsets[n] = volume.inodeTable().tailOffset(inodes.get(i).ino());
+        for (int i = 0; i < appended; i++) {
+            offsets[n] = volume.inodeTable().tailOffset(inodes[i].ino());
             values[n++] = staged[i].newTail();
         }
         for (int i = 0; i < deletionCount; i++) {
@@ -135,11 +166,11 @@ public final class Transaction {
         } else {
             volume.journal().commit(offsets, values);
         }
-        BiConsumer<Long, Long> release = volume::release;
-        for (int i = 0; i < inodes.size(); i++) {
-            Inode inode = inodes.get(i);
+        BiConsumer<Long, Long> release = volume.freed();
+        for (int i = 0; i < appended; i++) {
+            Inode inode = inodes[i];
             staged[i].publishTo(inode.log());
-            List<LogEntry> entries = appends.get(i);
+            List<LogEntry> entries = entries(i);
             for (int j = 0; j < entries.size(); j++) { // indexed: an iterator was garbage of every commit
                 inode.apply(entries.get(j), release);
             }

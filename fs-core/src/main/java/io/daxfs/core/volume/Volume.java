@@ -18,6 +18,7 @@ import io.daxfs.core.rebuild.BlockClaims;
 import io.daxfs.core.rebuild.InodeLoader;
 import io.daxfs.core.rebuild.MountVerification;
 import java.util.Collection;
+import java.util.function.BiConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -52,6 +53,8 @@ public final class Volume {
     private final InodeBits trusted;
     private final NamespaceLock namespaceLock = new NamespaceLock();
     private final BlockReleaser releaser;
+    /** {@link #releaser}'s release, made once: a method reference made per commit or deletion was garbage of each. */
+    private final BiConsumer<Long, Long> freed;
     private final BlockClaims claims;
     private volatile MountVerification verification = MountVerification.none();
     private volatile Superblock superblock;
@@ -71,6 +74,7 @@ public final class Volume {
         this.logReader = new LogReader(device, layout);
         this.loader = new InodeLoader(inodeTable, logReader);
         this.releaser = new BlockReleaser(allocator);
+        this.freed = releaser::release;
         this.claims = claims;
         this.trusted = new InodeBits(layout.inodeCount());
         this.inodes = new InodeCache(indexCacheBytes, InodeCache.stripesFor(indexCacheBytes, Inode.CACHE_STRIPES),
@@ -244,9 +248,9 @@ public final class Volume {
         device.fence();
     }
 
-    /** Blocks that stopped backing anything after a durable commit. */
-    void release(long block, long count) {
-        releaser.release(block, count);
+    /** Takes blocks that stopped backing anything after a durable commit. */
+    BiConsumer<Long, Long> freed() {
+        return freed;
     }
 
     /**
@@ -263,7 +267,7 @@ public final class Volume {
         if (index != null) {
             index.runs().forEach(run -> releaser.release(run.block(), run.count()));
         }
-        dead.forEachXattrBlock(releaser::release);
+        dead.forEachXattrBlock(freed);
         logWriter.discard(dead.log());
         if (!lookups.keepNumber(dead.ino())) {
             inodeTable.release(dead.ino());

@@ -112,7 +112,7 @@ class MappingLifetimeTest {
         }
 
         @Override
-        public void copyIn(MemorySegment src, long deviceOffset) {
+        public void copyIn(MemorySegment src, long srcOffset, long length, long deviceOffset) {
             if (Thread.currentThread() == victim) {
                 victim = null;
                 entered.countDown();
@@ -122,7 +122,7 @@ class MappingLifetimeTest {
                     Thread.currentThread().interrupt();
                 }
             }
-            super.copyIn(src, deviceOffset);
+            super.copyIn(src, srcOffset, length, deviceOffset);
         }
     }
 

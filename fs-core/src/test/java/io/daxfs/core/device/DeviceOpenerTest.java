@@ -110,9 +110,9 @@ class DeviceOpenerTest {
             for (PersistenceMode mode : new PersistenceMode[] {PersistenceMode.NONE, PersistenceMode.MSYNC,
                     PersistenceMode.CPU}) {
                 JavaPersistenceOps ops = new JavaPersistenceOps(mode, mode != PersistenceMode.NONE);
-                ops.copyFlushcache(MemorySegment.ofArray(new byte[] {5, 6}), range.asSlice(100, 2));
-                ops.zeroFlushcache(range.asSlice(100, 1));
-                ops.flush(range.asSlice(4090, 10));
+                ops.copyFlushcache(MemorySegment.ofArray(new byte[] {4, 5, 6}), 1, range, 100, 2);
+                ops.zeroFlushcache(range, 100, 1);
+                ops.flush(range, 4090, 10);
                 ops.fence();
                 assertEquals(6, range.get(ValueLayout.JAVA_BYTE, 101));
                 assertEquals(0, range.get(ValueLayout.JAVA_BYTE, 100));

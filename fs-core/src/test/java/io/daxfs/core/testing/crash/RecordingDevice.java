@@ -142,11 +142,11 @@ public final class RecordingDevice extends ForwardingDevice {
     }
 
     @Override
-    public void copyIn(MemorySegment src, long deviceOffset) {
+    public void copyIn(MemorySegment src, long srcOffset, long length, long deviceOffset) {
         Objects.requireNonNull(src, "src");
         synchronized (lock) {
-            delegate.copyIn(src, deviceOffset);
-            recordStore(src, deviceOffset, true);
+            delegate.copyIn(src, srcOffset, length, deviceOffset);
+            recordStore(src.asSlice(srcOffset, length), deviceOffset, true);
         }
     }
 
