@@ -346,7 +346,8 @@ public final class FileData {
 
     private void commit(Transaction tx, Inode inode, Rewrite rewrite, List<LogEntry> more) {
         try {
-            tx.append(inode, concat(rewrite.entries(), more)).commit();
+            // No copy when nothing comes after the data's entries (most writes): a list is garbage of every write.
+            tx.append(inode, more.isEmpty() ? rewrite.entries() : concat(rewrite.entries(), more)).commit();
         } catch (RuntimeException e) {
             rewrite.allocated().forEach(volume.allocator()::free);
             throw e;

@@ -165,7 +165,7 @@ public final class DaxFileSystem implements AutoCloseable {
     /** The inode named {@code name} in directory {@code dirIno} ("." and ".." included). */
     public long lookup(long dirIno, Name name) {
         Inode dir = inode(dirIno);
-        return readLong(dir, () -> {
+        return lockedLong(dir, false, () -> {
             requireDirectory(dir);
             if (name.equals(DOT)) {
                 return dir.ino();
@@ -542,7 +542,7 @@ public final class DaxFileSystem implements AutoCloseable {
     /** Reads into {@code dst}; returns the bytes read (0 at or past EOF). */
     public long read(long ino, long offset, MemorySegment dst) {
         Inode inode = inode(ino);
-        long n = readLong(inode, () -> {
+        long n = lockedLong(inode, false, () -> {
             requireRegular(inode);
             if (offset < 0) {
                 throw new FsException(Errno.EINVAL, "negative offset");
@@ -581,7 +581,7 @@ public final class DaxFileSystem implements AutoCloseable {
     public long write(long ino, long offset, MemorySegment src, int callerUid) {
         requireWritable();
         Inode inode = inode(ino);
-        return write(inode, () -> {
+        return lockedLong(inode, true, () -> {
             requireRegular(inode);
             long n = data.write(inode, offset, src, clock.nowNs(),
                     options.writeback() == MountOptions.Writeback.FSYNC, setIdBitsToDrop(inode, callerUid));
@@ -1295,16 +1295,16 @@ public final class DaxFileSystem implements AutoCloseable {
         }
     }
 
-    /** {@link #read} of a number: no box per call (every lookup and data read returned one). */
-    private long readLong(Inode inode, LongSupplier op) {
+    /** {@link #locked} of a number: no box per call (every lookup, data read and write returned one). */
+    private long lockedLong(Inode inode, boolean writing, LongSupplier op) {
         enter();
         try {
-            lock(inode, false);
+            lock(inode, writing);
             try {
                 requireLive(inode);
                 return op.getAsLong();
             } finally {
-                settleAndUnlock(inode, false);
+                settleAndUnlock(inode, writing);
             }
         } finally {
             inFlight.exit();
