@@ -50,11 +50,6 @@ public final class Transaction {
     }
 
     /** Appends {@code entries} to {@code inode}'s log. */
-    public Transaction append(Inode inode, LogEntry... entries) {
-        return append(inode, Arrays.asList(entries));
-    }
-
-    /** Appends {@code entries} to {@code inode}'s log. */
     public Transaction append(Inode inode, List<LogEntry> entries) {
         int i = indexOf(inode);
         if (i < 0) {
