@@ -34,9 +34,9 @@ import java.util.concurrent.Future;
  * unlink rates; and mount time, clean and after a crash, per GiB of data and per 100k files.
  * Each row carries its target from the engine issue and whether this run meets it. A second table
  * shows how two threads scale against one (issue 11 point 1): one and two threads (and the raw copy
- * beside 1 MiB writes) are measured interleaved round by round after a common warm-up, so each
- * ratio is taken per round; the table gives median rates with min–max and the median (min–max) of
- * the per-round ratios, on-CPU and wall.
+ * beside 1 MiB writes) are measured interleaved round by round after a common warm-up that lasts
+ * until the JIT has settled ({@link JitWatch}), so each ratio is taken per round; the table gives
+ * median rates with min–max and the median (min–max) of the per-round ratios, on-CPU and wall.
  *
  * <p>Sizes can be changed with system properties (through {@code DAXFS_JAVA_OPTS}):
  * {@code bench.fileMiB} (per thread, default 256), {@code bench.files} (default 100000),
@@ -60,6 +60,8 @@ public final class FsBench {
     private static final int METADATA_ROUNDS = Integer.getInteger("bench.metadataRounds", 5);
     /** A pass of stat over 100k files takes 25-50 ms, so a few ms of a neighbour decided a round's ratio. */
     private static final int STAT_PASSES = Integer.getInteger("bench.statPasses", 16);
+    /** Untimed metadata rounds at most, when the JIT does not settle ({@link JitWatch}). */
+    private static final int MAX_UNTIMED_METADATA_ROUNDS = 8;
     private static final String ONLY = only(System.getProperty("bench.only", ""));
     private static final boolean METADATA_ONLY = ONLY.equals("metadata");
     private static final boolean DATA_ONLY = ONLY.equals("data");
@@ -92,6 +94,8 @@ public final class FsBench {
     /** Row name → per column, the bytes of heap the measured threads allocated per operation in every batch or round. */
     private final Map<String, List<List<Double>>> allocSamples = new LinkedHashMap<>();
     private final String[] deviceDescriptions = new String[MODES.length];
+    /** Per flush mode, the milliseconds the JIT compiled during the timed rounds of the data rows. */
+    private final long[] jitMillis = new long[MODES.length];
     /** Lines printed under the table. */
     private final List<String> notes = new ArrayList<>();
 
@@ -131,7 +135,7 @@ public final class FsBench {
                 FILE_SIZE / MIB, DATA_DEVICE / MIB, FILES, MOUNT_DATA / MIB, FILES);
         System.out.println("throughput: " + BATCHES + " rounds after a warm-up, one timed batch of 1 and of 2 threads "
                 + "each per round (and of the raw copy beside 1 MiB writes); metadata: " + METADATA_ROUNDS + " rounds "
-                + "of 1 and 2 threads after an untimed one, stat " + STAT_PASSES + " passes over the files per round"
+                + "of 1 and 2 threads after untimed ones until the JIT settled, stat " + STAT_PASSES + " passes over the files per round"
                 + (ONLY.isEmpty() ? "" : " (" + ONLY + " rows only)") + "; cells of the first table: best round; mount: best of "
                 + ROUNDS + "; load average at start: " + loadAverage());
         System.out.println();
@@ -180,6 +184,7 @@ public final class FsBench {
             work.add(new Parallel.Cell(THREADS[c.threadIndex()], c.work()));
         }
         Parallel.Rounds rounds = parallel.interleaved(work);
+        jitMillis[m] += rounds.jitMillis();
         for (int i = 0; i < cells.length; i++) {
             for (int r = 0; r < parallel.rounds(); r++) {
                 sample(cells[i].row(), column(m, cells[i].threadIndex()), rounds.wall()[i][r], rounds.cpu()[i][r],
@@ -476,11 +481,28 @@ public final class FsBench {
                 names[ti][i] = "file-" + i;
             }
         }
-        for (int round = -1; round < METADATA_ROUNDS; round++) {
-            for (int k = 0; k < THREADS.length; k++) {
-                int ti = Math.floorMod(k + round, THREADS.length);
-                metadataRound(fs, column(m, ti), dirs[ti], names[ti], round >= 0);
-            }
+        int untimed = 0;
+        JitWatch jit;
+        do {
+            jit = new JitWatch();
+            metadataRounds(fs, m, dirs, names, -1, false);
+            untimed++;
+        } while (!jit.quiet() && untimed < MAX_UNTIMED_METADATA_ROUNDS);
+        JitWatch timedJit = new JitWatch();
+        for (int round = 0; round < METADATA_ROUNDS; round++) {
+            metadataRounds(fs, m, dirs, names, round, true);
+        }
+        notes.add(String.format(Locale.ROOT, "metadata rows (flush=%s): %d untimed round(s) until the JIT settled; "
+                + "it compiled for %d ms during the %d timed rounds", MODES[m].optionName(), untimed,
+                timedJit.compiled(), METADATA_ROUNDS));
+    }
+
+    /** One round at each thread count, in an order that rotates with {@code round}. */
+    private void metadataRounds(DaxFileSystem fs, int m, long[][] dirs, String[][] names, int round, boolean timed)
+            throws Exception {
+        for (int k = 0; k < THREADS.length; k++) {
+            int ti = Math.floorMod(k + round, THREADS.length);
+            metadataRound(fs, column(m, ti), dirs[ti], names[ti], timed);
         }
     }
 
@@ -707,6 +729,10 @@ public final class FsBench {
         notes.forEach(System.out::println);
         for (int m = 0; m < MODES.length; m++) {
             System.out.println("device flush=" + MODES[m].optionName() + ": " + deviceDescriptions[m]);
+            if (!METADATA_ONLY) {
+                System.out.printf("data rows (flush=%s): the JIT compiled for %d ms during their timed rounds%n",
+                        MODES[m].optionName(), jitMillis[m]);
+            }
         }
         System.out.println("cells: best round's wall-clock rate (two threads: both together); 'on-CPU': operations per "
                 + "CPU-second of the threads, times the threads (what they would do with a core each), i.e. without "

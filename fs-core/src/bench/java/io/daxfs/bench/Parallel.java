@@ -14,9 +14,9 @@ import java.util.concurrent.Future;
 /**
  * {@link Measure}'s method for one or more threads at once, and for several measurements that are
  * compared with each other (one thread against two, the engine against the raw copy): each is
- * calibrated to a batch of a useful duration, all are warmed up together, then timed in rounds,
- * one batch of each per round in a rotating order, so a change of the neighbours' load or a GC
- * hits every measurement alike and ratios can be taken per round. A batch is every thread running
+ * calibrated to a batch of a useful duration, all are warmed up together until the JIT has settled
+ * ({@link JitWatch}), then timed in rounds, one batch of each per round in a rotating order, so a
+ * change of the neighbours' load or a GC hits every measurement alike and ratios can be taken per round. A batch is every thread running
  * its own loop of {@code n} operations at once; its result is wall-clock nanoseconds per operation
  * over all threads together (so two threads that scale perfectly halve it), and the CPU time the
  * threads spent per operation (what the operation costs on a core of its own: on a shared, loaded
@@ -39,10 +39,16 @@ final class Parallel implements AutoCloseable {
      * Per cell, per round: wall and CPU nanoseconds per operation, the cores the rest of the JVM
      * (GC, JIT, the measuring thread) kept busy meanwhile, wall nanoseconds per operation less
      * the time the threads waited for a core, the threads' page faults and the bytes they allocated
-     * per operation ({@link #time}).
+     * per operation ({@link #time}); and the milliseconds the JIT compiled during the timed rounds.
      */
     record Rounds(double[][] wall, double[][] cpu, double[][] otherCores, double[][] unqueued, double[][] faults,
-            double[][] alloc) {}
+            double[][] alloc, long jitMillis) {}
+
+    /**
+     * After the warm-up time, passes over every cell until one is {@linkplain JitWatch#quiet quiet}:
+     * at most this many (each a batch per cell), so a JIT that never settles cannot stall the run.
+     */
+    static final int MAX_QUIETING_PASSES = 10;
 
     /** Entries of {@code cpu} in {@link #time}. */
     static final int TIMES = 5;
@@ -97,10 +103,16 @@ final class Parallel implements AutoCloseable {
         }
         long warmupEnd = System.nanoTime() + warmupNanos;
         while (System.nanoTime() < warmupEnd) {
-            for (int i = 0; i < size; i++) {
-                time(cells.get(i).threads(), cells.get(i).work(), n[i], cpu);
+            timeEach(cells, n, cpu);
+        }
+        for (int pass = 0; pass < MAX_QUIETING_PASSES; pass++) {
+            JitWatch jit = new JitWatch();
+            timeEach(cells, n, cpu);
+            if (jit.quiet()) {
+                break;
             }
         }
+        JitWatch timedJit = new JitWatch();
         double[][] wall = new double[size][rounds];
         double[][] cpuRuns = new double[size][rounds];
         double[][] other = new double[size][rounds];
@@ -121,7 +133,14 @@ final class Parallel implements AutoCloseable {
                 alloc[i][r] = (double) cpu[4] / ops;
             }
         }
-        return new Rounds(wall, cpuRuns, other, unqueued, faults, alloc);
+        return new Rounds(wall, cpuRuns, other, unqueued, faults, alloc, timedJit.compiled());
+    }
+
+    /** Runs one batch of each cell, untimed. */
+    private void timeEach(List<Cell> cells, long[] n, long[] cpu) throws Exception {
+        for (int i = 0; i < cells.size(); i++) {
+            time(cells.get(i).threads(), cells.get(i).work(), n[i], cpu);
+        }
     }
 
     /**
