@@ -19,6 +19,14 @@ import java.util.Objects;
  * owner ({@link SegmentDevice}) keeps it mapped while operations run.
  */
 public final class NativePersistenceOps implements PersistenceOps {
+    /**
+     * Copies shorter than this are cached stores and a write-back of their lines, as PMDK's
+     * {@code pmem_memcpy} below its movnt threshold (256 B): log entries and journal records are
+     * tens of bytes, and a fence waits for streaming stores to reach memory, which costs more than
+     * writing a line or two back (and, under {@code flush=none}, than nothing).
+     */
+    static final long STREAMING_THRESHOLD = 256;
+
     private final NativePmem pmem;
     private final PersistenceMode mode;
 
@@ -38,13 +46,13 @@ public final class NativePersistenceOps implements PersistenceOps {
 
     @Override
     public void copyFlushcache(MemorySegment src, long srcOffset, MemorySegment mapping, long offset, long length) {
-        if (src.isNative()) {
+        if (src.isNative() && length >= STREAMING_THRESHOLD) {
             pmem.copyNonTemporalAt(address(mapping, offset), src.address() + srcOffset, length);
             // The source may be an automatic arena's, freed once unreachable: not before the copy ends.
             Reference.reachabilityFence(src);
         } else {
-            // A heap source has no address to hand to the library: a cached copy and a write-back of
-            // its lines give the same guarantee (durable after the fence) at some cache pollution.
+            // A cached copy and a write-back of its lines give the same guarantee (durable after the
+            // fence). A heap source has no address to hand to the library; a small one is cheaper so.
             MemorySegment.copy(src, srcOffset, mapping, offset, length);
             flush(mapping, offset, length);
         }
