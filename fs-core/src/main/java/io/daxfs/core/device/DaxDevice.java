@@ -43,7 +43,12 @@ public interface DaxDevice extends AutoCloseable {
 
     /**
      * The flushcache copy of {@code length} bytes of {@code src} from {@code srcOffset}: what a
-     * caller copying part of a staging buffer uses, so that it makes no slice of it.
+     * caller copying part of a staging buffer uses, so that it makes no slice of it. {@code src}'s
+     * arena must stay open until the call returns: a closed one is refused at the door, but the
+     * native copy reads raw addresses and does not hold the arena, so a shared arena closed by another
+     * thread meanwhile is read after it is freed. Holding it would cost a locked instruction per copy,
+     * which waits for the streaming stores before it: 10-34% of a 4 KiB write (docs/bench/HISTORY.md,
+     * "Holding the source's arena").
      */
     void copyIn(MemorySegment src, long srcOffset, long length, long deviceOffset);
 
