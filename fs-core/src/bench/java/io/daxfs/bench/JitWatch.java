@@ -17,8 +17,8 @@ final class JitWatch {
 
     private static final CompilationMXBean JIT = ManagementFactory.getCompilationMXBean();
 
-    private final long compiledAtStart = compiledMillis();
-    private final long wallAtStart = System.nanoTime();
+    private final long compiledAtStart;
+    private final long wallAtStart;
 
     /** Starts watching now. */
     JitWatch() {
@@ -26,20 +26,18 @@ final class JitWatch {
             throw new IllegalStateException("this JVM does not report its JIT compilation time: "
                     + "the benchmark cannot tell when its warm-up is done");
         }
+        compiledAtStart = JIT.getTotalCompilationTime();
+        wallAtStart = System.nanoTime();
     }
 
     /** Milliseconds the JIT compiled since this watch started (summed over its compiler threads). */
     long compiled() {
-        return compiledMillis() - compiledAtStart;
+        return JIT.getTotalCompilationTime() - compiledAtStart;
     }
 
     /** Whether the JIT compiled for at most {@link #QUIET_SHARE} of the wall time since this watch started. */
     boolean quiet() {
         double wallMillis = (System.nanoTime() - wallAtStart) / 1e6;
         return compiled() <= QUIET_SHARE * wallMillis;
-    }
-
-    private static long compiledMillis() {
-        return JIT == null ? 0 : JIT.getTotalCompilationTime();
     }
 }

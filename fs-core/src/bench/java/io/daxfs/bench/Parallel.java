@@ -16,9 +16,10 @@ import java.util.concurrent.Future;
  * compared with each other (one thread against two, the engine against the raw copy): each is
  * calibrated to a batch of a useful duration, all are warmed up together until the JIT has settled
  * ({@link JitWatch}), then timed in rounds, one batch of each per round in a rotating order, so a
- * change of the neighbours' load or a GC hits every measurement alike and ratios can be taken per round. A batch is every thread running
- * its own loop of {@code n} operations at once; its result is wall-clock nanoseconds per operation
- * over all threads together (so two threads that scale perfectly halve it), and the CPU time the
+ * change of the neighbours' load or a GC hits every measurement alike and ratios can be taken per
+ * round. A batch is every thread running its own loop of {@code n} operations at once; its result
+ * is wall-clock nanoseconds per operation over all threads together (so two threads that scale
+ * perfectly halve it), and the CPU time the
  * threads spent per operation (what the operation costs on a core of its own: on a shared, loaded
  * machine the wall time also counts the time the threads waited for a core). Thread {@code t} of
  * every batch, at one thread as at two, runs on the same worker thread of its own (never the

@@ -7,12 +7,13 @@ import java.lang.ref.Reference;
 import java.util.Objects;
 
 /**
- * Persistence on the native library: streaming-store copies and zeroing (durable after the fence
- * without a flush), {@code clwb}/{@code clflushopt}/{@code clflush} for ranges written with cached
- * stores under {@link PersistenceMode#CPU}, and {@code sfence}. {@link DeviceOpener} picks it for
- * pmem and dax devices and for {@code flush=cpu}, and for {@code flush=none} too: streaming stores
- * copy large ranges faster than cached ones and leave the cache to the rest of the machine, and
- * there flushes cost nothing.
+ * Persistence on the native library: streaming-store copies of {@link #STREAMING_THRESHOLD} bytes
+ * and more and zeroing (durable after the fence without a flush), cached stores for shorter copies,
+ * {@code clwb}/{@code clflushopt}/{@code clflush} for ranges written with cached stores under
+ * {@link PersistenceMode#CPU}, and {@code sfence} (under {@link PersistenceMode#NONE} only after
+ * streaming stores, {@link #fence}). {@link DeviceOpener} picks it for pmem and dax devices and for
+ * {@code flush=cpu}, and for {@code flush=none} too: streaming stores copy large ranges faster than
+ * cached ones and leave the cache to the rest of the machine, and there flushes cost nothing.
  *
  * <p>The library gets raw addresses ({@link NativePmem#copyNonTemporalAt} and the like): a segment
  * per call was garbage of every store, and a downcall given the mapping would acquire its shared
