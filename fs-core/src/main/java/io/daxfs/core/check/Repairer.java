@@ -194,6 +194,7 @@ public final class Repairer {
 
         /** One commit store: 8 bytes with release semantics, flushed and fenced. */
         void publish(long offset, long value) {
+            device.fence(); // staged entries and new records are not fenced before their commit
             device.storeRelease(offset, value);
             device.flush(offset, Long.BYTES);
             device.fence();

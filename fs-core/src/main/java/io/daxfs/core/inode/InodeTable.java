@@ -196,14 +196,13 @@ public final class InodeTable {
     }
 
     /**
-     * Writes a fresh record (tail 0, not yet committed) for a new inode, flushed and fenced, so
-     * that the journaled tail store alone brings it to life.
+     * Writes a fresh record (tail 0, not yet committed) for a new inode, flushed, not fenced: the
+     * commit of its first tail, which alone brings the inode to life, fences before its store.
      */
     public void writeNewRecord(long ino, long head, long generation) {
         MemorySegment rec = RECORD_BUFFER.get();
         encode(rec, head, generation);
         device.copyIn(rec, layout.inodeOffset(ino));
-        device.fence();
     }
 
     static void encode(MemorySegment rec, long head, long generation) {

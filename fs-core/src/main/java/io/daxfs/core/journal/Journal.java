@@ -79,7 +79,8 @@ public final class Journal {
 
     /**
      * Makes the stores {@code offsets[i] := values[i]} all durable together, or none of them.
-     * Every entry they publish must already be written, flushed and fenced. The caller owns the
+     * Every entry they publish must already be written and flushed: the fence after the records
+     * makes it durable before the lane goes active. The caller owns the
      * words it names (their inodes' locks, its orphan slots), so their old values are read before
      * a lane is taken, and no other lane names them meanwhile.
      */

@@ -12,9 +12,10 @@ import java.util.List;
 /**
  * Appends entries to inode logs (NOVA's {@code log}). An append happens in two steps:
  * {@link #stage} writes the entries after the committed tail (linking new pages as needed),
- * flushed and fenced but invisible; the caller then makes them visible with one 8-byte tail store,
- * either alone or together with other inodes' tails through the journal (see
- * {@code volume.Transaction}), and finally tells the DRAM log with {@link Staged#publishTo}.
+ * flushed but invisible; the caller then makes them visible with one 8-byte tail store, either
+ * alone or together with other inodes' tails through the journal (see {@code volume.Transaction}),
+ * and finally tells the DRAM log with {@link Staged#publishTo}. The commit fences before its store,
+ * so one fence covers every log a change stages (and the data they point at).
  */
 public final class LogWriter {
     private static final ThreadLocal<MemorySegment> PAGE_BUFFER =
@@ -105,10 +106,10 @@ public final class LogWriter {
 
     /**
      * Writes {@code entries} after the committed tail of {@code log} (owned by {@code ino}),
-     * flushed and fenced. The fence also makes durable whatever the caller wrote with
-     * {@code copyIn}/{@code zero} before (the data the entries point at), so data and entries
-     * share one fence before the commit store. On failure (ENOSPC for a new page) nothing visible has changed and
-     * pages taken so far are freed.
+     * flushed, not fenced: the commit store that makes them visible must follow a fence, which
+     * also makes durable whatever else the change wrote before (the data the entries point at,
+     * the other logs it stages), so they all share one. On failure (ENOSPC for a new page)
+     * nothing visible has changed and pages taken so far are freed.
      */
     public Staged stage(long ino, InodeLog log, List<LogEntry> entries, BlockAllocator.Use use) {
         MemorySegment buf = PAGE_BUFFER.get();
@@ -145,7 +146,6 @@ public final class LogWriter {
                 pos += length;
             }
             flushChunk(buf, last, chunkStart, pos);
-            device.fence();
             return new Staged(newPages, newCount, pos);
         } catch (RuntimeException e) {
             for (int i = 0; i < newCount; i++) {

@@ -65,6 +65,7 @@ public final class Mounter {
         LogWriter.Staged staged = writer.stage(Layout.ROOT_INO, rootLog, List.of(root), BlockAllocator.Use.RELEASE);
         table.writeNewRecord(Layout.ROOT_INO, rootLog.head(), 1);
         long tailWord = table.tailOffset(Layout.ROOT_INO);
+        device.fence();
         device.storeRelease(tailWord, staged.newTail());
         device.flush(tailWord, Long.BYTES);
         device.fence();

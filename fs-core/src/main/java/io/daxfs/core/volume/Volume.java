@@ -241,8 +241,12 @@ public final class Volume {
         inodes.put(inode);
     }
 
-    /** A single commit store: 8 bytes, flushed and fenced. */
+    /**
+     * A single commit store: 8 bytes, after a fence that makes durable what it commits (staged
+     * entries, a new inode's record, data), then flushed and fenced.
+     */
     void publish(long offset, long value) {
+        device.fence();
         device.storeRelease(offset, value);
         device.flush(offset, Long.BYTES);
         device.fence();
