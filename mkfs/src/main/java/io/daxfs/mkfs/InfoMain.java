@@ -249,12 +249,13 @@ public final class InfoMain {
             if (state == 0) {
                 continue;
             }
-            int count = Journal.activeCount(state);
-            if (count < 0) {
+            if (!Journal.isActive(state)) {
                 damaged = true;
                 lanes.add("lane " + lane + " DAMAGED: state word 0x" + Long.toHexString(state));
+            } else if (Journal.torn(device, lane)) {
+                lanes.add("lane " + lane + " torn: a crash came before its operation began; cleared at mount");
             } else {
-                lanes.add("lane " + lane + " active: an interrupted operation, " + count
+                lanes.add("lane " + lane + " active: an interrupted operation, " + Journal.count(device, lane)
                         + " store(s) to roll back at mount");
             }
         }

@@ -233,6 +233,14 @@ public final class Checker {
                     ctx -> ctx.publish(base, 0));
             return;
         }
+        Layout layout = a.layout;
+        Analysis.Fix fix = ctx -> new Journal(ctx.device()).recoverLane(layout, lane);
+        if (Journal.torn(device, lane)) {
+            a.add(clean() ? Kind.JOURNAL_ACTIVE_ON_CLEAN : Kind.JOURNAL_TORN, 0, Layout.JOURNAL_BLOCK,
+                    "journal lane " + lane + " was torn by a crash before its operation stored anything"
+                            + " (its records fail their checksum), will be cleared", fix);
+            return;
+        }
         long[][] records = Journal.records(device, lane);
         for (long[] record : records) {
             // Records are undone in order: the last one for an offset wins, as in recover().
@@ -240,8 +248,6 @@ public final class Checker {
         }
         String what = "interrupted operation in journal lane " + lane + " (" + records.length
                 + " commit words), will be rolled back";
-        Layout layout = a.layout;
-        Analysis.Fix fix = ctx -> new Journal(ctx.device()).recoverLane(layout, lane);
         if (clean()) {
             a.add(Kind.JOURNAL_ACTIVE_ON_CLEAN, 0, Layout.JOURNAL_BLOCK,
                     "journal active on a cleanly unmounted filesystem: " + what, fix);

@@ -41,6 +41,7 @@ public record Problem(Kind kind, long ino, long block, String message) {
         JOURNAL_ACTIVE(Severity.NOTICE, 2, true, "interrupted operation; rolled back from the journal"),
         JOURNAL_ACTIVE_ON_CLEAN(Severity.ERROR, 2, true, "active journal on a clean filesystem; rolled back"),
         JOURNAL_DAMAGED(Severity.ERROR, 2, false, "journal unreadable; reset to idle without roll-back"),
+        JOURNAL_TORN(Severity.NOTICE, 2, true, "journal lane torn by a crash before its operation stored anything; cleared (as mount would)"),
         // ---- inodes and logs ----
         ROOT_MISSING(Severity.ERROR, 3, false, "root directory missing; a new empty root is created"),
         INODE_RECORD_CHECKSUM(Severity.ERROR, 3, true, "inode record fails its checksum but its log is whole; checksum rewritten"),

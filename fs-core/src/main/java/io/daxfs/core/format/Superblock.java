@@ -20,7 +20,7 @@ public record Superblock(int formatVersion, int features, long totalBlocks, long
 
     /** "DAXFSPMM" read as a little-endian long. */
     public static final long MAGIC = 0x4d4d5053_46584144L;
-    public static final int FORMAT_VERSION = 5;
+    public static final int FORMAT_VERSION = 6;
     /** Feature bits this code understands; an image with others is refused. */
     public static final int KNOWN_FEATURES = 0;
     public static final int MAX_LABEL_BYTES = 63;

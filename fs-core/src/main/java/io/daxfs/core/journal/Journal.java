@@ -19,14 +19,19 @@ import java.util.concurrent.atomic.AtomicLongArray;
  *
  * <p>The journal block holds {@link #LANES} lanes of {@link #LANE_SIZE} bytes that commit
  * independently, so operations of different threads do not wait for each other. Lane layout:
- * {@code u64 state} (0 = idle, else {@link #ACTIVE} | count), {@code u32 crc32c} of the records,
- * {@code u32 count}, then {@code count} records of {@code u64 device offset, u64 old value}.
- * Recovery finds every active lane and writes the old values back: those operations never
- * happened. Lanes never name the same word at once (each caller owns the words it journals), so
- * each lane rolls back on its own.
+ * {@code u64 state} (0 = idle, else {@link #ACTIVE} | the CRC32C of the lane's bytes from 12 to the
+ * end of its records), {@code u32} reserved (0), {@code u32 count}, then {@code count} records of
+ * {@code u64 device offset, u64 old value}. The records and the state share one fence: a lane whose
+ * state reached the media before all its records did fails its checksum (the state names this
+ * operation's records, not the lane's earlier ones), and as no commit word was stored before that
+ * fence, such a <em>torn</em> lane is simply cleared. Recovery finds every active lane whose records
+ * are whole and writes the old values back: those operations never happened. Lanes never name the
+ * same word at once (each caller owns the words it journals), so each lane rolls back on its own.
  */
 public final class Journal {
-    public static final long ACTIVE = 0x4a524e4c_00000000L; // "\0\0\0\0LNRJ"
+    /** The high half of an active lane's state word ("JRN2" as a big-endian int). */
+    public static final long ACTIVE = 0x4a524e32_00000000L;
+    private static final long CRC_BITS = 0xffffffffL;
     /** Lanes in the journal block: a power of two, at least the cores of a usual machine. */
     public static final int LANES = 8;
     public static final int LANE_SIZE = Layout.BLOCK_SIZE / LANES;
@@ -79,8 +84,8 @@ public final class Journal {
 
     /**
      * Makes the stores {@code offsets[i] := values[i]} all durable together, or none of them.
-     * Every entry they publish must already be written and flushed: the fence after the records
-     * makes it durable before the lane goes active. The caller owns the
+     * Every entry they publish must already be written and flushed: the fence that makes the lane
+     * active makes it durable too. The caller owns the
      * words it names (their inodes' locks, its orphan slots), so their old values are read before
      * a lane is taken, and no other lane names them meanwhile.
      */
@@ -90,16 +95,16 @@ public final class Journal {
             throw new IllegalArgumentException("journal takes 1.." + MAX_RECORDS + " stores, got " + count);
         }
         MemorySegment body = RECORDS.get(); // its first 16 + 16 * count bytes
-        body.set(Layouts.LONG, 0, 0L);
+        body.set(Layouts.INT, 8, 0);
         body.set(Layouts.INT, 12, count);
         for (int i = 0; i < count; i++) {
             body.set(Layouts.LONG, 16 + 16L * i, offsets[i]);
             body.set(Layouts.LONG, 24 + 16L * i, device.getLong(offsets[i]));
         }
-        body.set(Layouts.INT, 8, recordsCrc(body, count));
+        long state = ACTIVE | (recordsCrc(body, count) & CRC_BITS);
         int lane = take();
         try {
-            write(laneOffset(lane), body, count, offsets, values);
+            write(laneOffset(lane), body, count, state, offsets, values);
         } finally {
             held.set(heldWord(lane), 0);
         }
@@ -107,7 +112,7 @@ public final class Journal {
 
     /**
      * Takes a lane: this thread's own (fixed per thread, so its lane's lines stay in its core's
-     * cache), else any free one. Any lane is correct. A lane is held for four fences (a few
+     * cache), else any free one. Any lane is correct. A lane is held for three fences (a few
      * microseconds), so a thread that finds all eight busy yields and looks again rather than
      * queueing.
      */
@@ -131,10 +136,9 @@ public final class Journal {
     }
 
     /** The serial part, in one lane: it goes active, the stores are made, it goes idle. */
-    private void write(long base, MemorySegment body, int count, long[] offsets, long[] values) {
+    private void write(long base, MemorySegment body, int count, long state, long[] offsets, long[] values) {
         device.copyIn(body, 8, 8 + 16L * count, base + 8);
-        device.fence();
-        publish(base, ACTIVE | count);
+        publish(base, state);
         device.fence();
         for (int i = 0; i < count; i++) {
             publish(offsets[i], values[i]);
@@ -145,11 +149,12 @@ public final class Journal {
     }
 
     /**
-     * Rolls back the operations a crash interrupted, in every active lane. Checks every lane before
-     * it writes anything. Returns the number of stores undone (0 if every lane was idle).
+     * Rolls back the operations a crash interrupted, in every active lane, and clears every torn
+     * one. Checks every lane before it writes anything. Returns the number of stores undone (0 if
+     * every lane was idle or torn).
      *
-     * @throws CorruptImageException if a lane is active but its records are damaged (nothing is
-     *     written then)
+     * @throws CorruptImageException if a lane's state word is damaged or its whole records name
+     *     a word that is no commit word (nothing is written then)
      */
     public int recover(Layout layout) {
         for (int lane = 0; lane < LANES; lane++) {
@@ -166,9 +171,10 @@ public final class Journal {
     }
 
     /**
-     * Rolls back lane {@code lane} alone (fsck's repair of one finding). Returns the stores undone.
+     * Rolls back lane {@code lane} alone, or clears it if it is torn (fsck's repair of one
+     * finding). Returns the stores undone.
      *
-     * @throws CorruptImageException if the lane is active but damaged
+     * @throws CorruptImageException if the lane is damaged
      */
     public int recoverLane(Layout layout, int lane) {
         String damage = damage(device, layout, lane);
@@ -178,13 +184,13 @@ public final class Journal {
         return rollBack(lane);
     }
 
-    /** Writes an active lane's old values back, then makes it idle. */
+    /** Writes an active lane's old values back (none if it is torn), then makes it idle. */
     private int rollBack(int lane) {
         long base = laneOffset(lane);
         if (device.getLong(base) == 0) {
             return 0;
         }
-        int count = activeCount(device.getLong(base));
+        int count = torn(device, lane) ? 0 : count(device, lane);
         for (int i = 0; i < count; i++) {
             publish(device.getLong(base + 16 + 16L * i), device.getLong(base + 24 + 16L * i));
         }
@@ -194,24 +200,45 @@ public final class Journal {
         return count;
     }
 
+    /** True if {@code state} is the state word of an active lane (torn or whole). */
+    public static boolean isActive(long state) {
+        return (state & ~CRC_BITS) == ACTIVE;
+    }
+
     /**
-     * What is wrong with lane {@code lane}, or null if it is idle or active with intact records
-     * (the checker and {@link #recover} share this reading).
+     * True if lane {@code lane} is active but its records are not the ones its state names (a bad
+     * count, or a checksum that fails): the power failed before the fence that made it active, so
+     * its operation stored no commit word yet and there is nothing to roll back.
+     */
+    public static boolean torn(DaxDevice device, int lane) {
+        long base = laneOffset(lane);
+        long state = device.getLong(base);
+        if (!isActive(state)) {
+            return false;
+        }
+        int count = device.getInt(base + 12);
+        if (count < 1 || count > MAX_RECORDS) {
+            return true;
+        }
+        MemorySegment body = device.directAccess(base, 16 + 16L * count);
+        return (state & CRC_BITS) != (recordsCrc(body, count) & CRC_BITS);
+    }
+
+    /**
+     * What is wrong with lane {@code lane}, or null if it is idle, torn, or active with intact
+     * records that name only commit words (the checker and {@link #recover} share this reading).
      */
     public static String damage(DaxDevice device, Layout layout, int lane) {
         long base = laneOffset(lane);
         long state = device.getLong(base);
-        if (state == 0) {
+        if (state == 0 || torn(device, lane)) {
             return null;
         }
-        int count = activeCount(state);
-        if (count < 0 || device.getInt(base + 12) != count) {
-            return "journal lane " + lane + " header is damaged (state 0x" + Long.toHexString(state) + ")";
+        if (!isActive(state)) {
+            return "journal lane " + lane + " state word is damaged (0x" + Long.toHexString(state) + ")";
         }
+        int count = count(device, lane);
         MemorySegment body = device.directAccess(base, 16 + 16L * count);
-        if (body.get(Layouts.INT, 8) != recordsCrc(body, count)) {
-            return "journal lane " + lane + " records fail their checksum";
-        }
         for (int i = 0; i < count; i++) {
             long offset = body.get(Layouts.LONG, 16 + 16L * i);
             if (!isCommitWord(layout, offset)) {
@@ -222,16 +249,15 @@ public final class Journal {
         return null;
     }
 
-    /** The record count of an active state word, or -1 if the word is not a valid active state. */
-    public static int activeCount(long state) {
-        int count = (int) (state & 0xffffffffL);
-        return (state & ~0xffffffffL) == ACTIVE && count >= 1 && count <= MAX_RECORDS ? count : -1;
+    /** The record count lane {@code lane} holds, as written (valid only if the lane is active and not torn). */
+    public static int count(DaxDevice device, int lane) {
+        return device.getInt(laneOffset(lane) + 12);
     }
 
-    /** Lane {@code lane}'s records as (offset, old value) pairs; the lane must be active and intact. */
+    /** Lane {@code lane}'s records as (offset, old value) pairs; the lane must be active and not torn. */
     public static long[][] records(DaxDevice device, int lane) {
         long base = laneOffset(lane);
-        int count = activeCount(device.getLong(base));
+        int count = count(device, lane);
         long[][] records = new long[count][];
         for (int i = 0; i < count; i++) {
             records[i] = new long[] {device.getLong(base + 16 + 16L * i), device.getLong(base + 24 + 16L * i)};

@@ -198,8 +198,7 @@ public final class ImageCrafter {
                 body.set(Layouts.LONG, 16 + 16L * i, offsets[i]);
                 body.set(Layouts.LONG, 24 + 16L * i, oldValues[i]);
             }
-            body.set(Layouts.INT, 8, Checksums.crc32c(body, 12, 4 + 16L * count));
-            body.set(Layouts.LONG, 0, Journal.ACTIVE | count);
+            body.set(Layouts.LONG, 0, Journal.ACTIVE | Integer.toUnsignedLong(Checksums.crc32c(body, 12, 4 + 16L * count)));
             device.copyIn(body, base);
             device.fence();
         }

@@ -167,7 +167,7 @@ class LaneCrashTest {
         public void storeRelease(long deviceOffset, long value) {
             super.storeRelease(deviceOffset, value);
             CyclicBarrier b = barrier;
-            if (b != null && Journal.activeCount(value) > 0 && isLaneState(deviceOffset)) {
+            if (b != null && Journal.isActive(value) && isLaneState(deviceOffset)) {
                 try {
                     b.await(10, TimeUnit.SECONDS);
                 } catch (InterruptedException e) {
