@@ -53,7 +53,12 @@ public interface DaxDevice extends AutoCloseable {
     void copyIn(MemorySegment src, long srcOffset, long length, long deviceOffset);
 
     /** A plain cached store of {@code src}; durable only after {@link #flush} and {@link #fence}. */
-    void write(MemorySegment src, long deviceOffset);
+    default void write(MemorySegment src, long deviceOffset) {
+        write(src, 0, src.byteSize(), deviceOffset);
+    }
+
+    /** A plain cached store of {@code length} bytes of {@code src} from {@code srcOffset} (no slice made). */
+    void write(MemorySegment src, long srcOffset, long length, long deviceOffset);
 
     /** Zeroes a range with flushcache semantics: durable after {@link #fence}. */
     void zero(long deviceOffset, long length);

@@ -51,8 +51,8 @@ public abstract class ForwardingDevice implements DaxDevice {
     }
 
     @Override
-    public void write(MemorySegment src, long deviceOffset) {
-        delegate.write(src, deviceOffset);
+    public void write(MemorySegment src, long srcOffset, long length, long deviceOffset) {
+        delegate.write(src, srcOffset, length, deviceOffset);
     }
 
     @Override

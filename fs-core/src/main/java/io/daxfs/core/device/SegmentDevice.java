@@ -106,8 +106,8 @@ public final class SegmentDevice implements DaxDevice {
     }
 
     @Override
-    public void write(MemorySegment src, long deviceOffset) {
-        MemorySegment.copy(src, 0, segment, deviceOffset, src.byteSize());
+    public void write(MemorySegment src, long srcOffset, long length, long deviceOffset) {
+        MemorySegment.copy(src, srcOffset, segment, deviceOffset, length);
     }
 
     @Override

@@ -113,7 +113,7 @@ public final class FileData {
                     chunkEnd = Math.min(end, run.end() * PAGE);
                     long target = Layout.offsetOf(run.blockOf(page)) + pos % PAGE;
                     if (cached) {
-                        device.write(src.asSlice(pos - offset, chunkEnd - pos), target);
+                        device.write(src, pos - offset, chunkEnd - pos, target);
                         writeback.dirtied(inode, page, (chunkEnd - 1) / PAGE - page + 1, target, chunkEnd - pos);
                     } else {
                         device.copyIn(src, pos - offset, chunkEnd - pos, target);

@@ -138,7 +138,7 @@ public final class Journal {
     /** The serial part, in one lane: it goes active, the stores are made, it goes idle. */
     private void write(long base, MemorySegment body, int count, long state, long[] offsets, long[] values) {
         // Cached stores, then one write-back of the lines they share with the state word.
-        device.write(body.asSlice(8, 8 + 16L * count), base + 8);
+        device.write(body, 8, 8 + 16L * count, base + 8);
         device.storeRelease(base, state);
         device.flush(base, 16 + 16L * count);
         device.fence();

@@ -151,11 +151,11 @@ public final class RecordingDevice extends ForwardingDevice {
     }
 
     @Override
-    public void write(MemorySegment src, long deviceOffset) {
+    public void write(MemorySegment src, long srcOffset, long length, long deviceOffset) {
         Objects.requireNonNull(src, "src");
         synchronized (lock) {
-            delegate.write(src, deviceOffset);
-            recordStore(src, deviceOffset, false);
+            delegate.write(src, srcOffset, length, deviceOffset);
+            recordStore(src.asSlice(srcOffset, length), deviceOffset, false);
         }
     }
 
