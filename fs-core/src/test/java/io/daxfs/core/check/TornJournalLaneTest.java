@@ -28,8 +28,12 @@ class TornJournalLaneTest {
     private static final int LANE = 3;
     private static final byte[] CONTENT = FsFixture.bytes("durable before the crash");
 
-    /** An image, not cleanly unmounted, with /f holding CONTENT; {@code tail}: the offset of /f's tail word. */
-    private record Image(DaxDevice device, long tail) {}
+    /**
+     * An image, not cleanly unmounted, with /f holding CONTENT, and lane {@link #LANE} active with
+     * whole records that would undo /f's creation (its tail back to 0); {@code tail}: the offset of
+     * /f's tail word, {@code committed}: its value.
+     */
+    private record Image(DaxDevice device, long tail, long committed) {}
 
     private static Image image() {
         DaxDevice device = FsFixture.formattedDevice(4 << 20);
@@ -40,59 +44,50 @@ class TornJournalLaneTest {
         }
         ImageCrafter crafter = new ImageCrafter(device);
         crafter.markDirty();
-        return new Image(device, crafter.layout().inodeOffset(f) + InodeTable.TAIL);
+        long tail = crafter.layout().inodeOffset(f) + InodeTable.TAIL;
+        crafter.setJournal(LANE, new long[] {tail}, new long[] {0});
+        return new Image(device, tail, device.getLong(tail));
     }
 
     @Test
     void aLaneWhoseRecordsFailTheStateChecksumIsClearedNotRolledBack() {
         Image image = image();
-        DaxDevice device = image.device();
-        long tail = image.tail();
-        long committed = device.getLong(tail);
-        // An intact lane would undo /f's creation (its tail back to 0); one record byte differs
-        // from what the state's checksum was computed over.
-        new ImageCrafter(device).setJournal(LANE, new long[] {tail}, new long[] {0});
-        flipByte(device, Journal.laneOffset(LANE) + 24);
+        // One record byte differs from what the state's checksum was computed over.
+        flipByte(image.device(), Journal.laneOffset(LANE) + 24);
 
-        assertMountsWithFIntact(device, tail, committed);
+        assertMountsWithFIntact(image);
     }
 
     @Test
     void theStateOfANewOperationOverTheLaneEarlierRecordsIsTorn() {
         Image image = image();
         DaxDevice device = image.device();
-        long tail = image.tail();
-        long committed = device.getLong(tail);
-        // A completed operation left its records in the lane (state idle); the next one's state
-        // reached the media, its records did not.
-        new ImageCrafter(device).setJournal(LANE, new long[] {tail}, new long[] {0});
+        // The records are a completed operation's, left in the lane; the state word is the next
+        // operation's, which reached the media before its records did.
         long base = Journal.laneOffset(LANE);
-        device.storeRelease(base, 0);
-        long newState = Journal.ACTIVE | Integer.toUnsignedLong(recordsCrc(tail, committed));
+        long newState = Journal.ACTIVE | Integer.toUnsignedLong(recordsCrc(image.tail(), image.committed()));
         device.storeRelease(base, newState);
         device.flush(base, 8);
         device.fence();
-        assertTrue(Journal.torn(device, LANE));
 
-        assertMountsWithFIntact(device, tail, committed);
+        assertMountsWithFIntact(image);
     }
 
     @Test
     void aWholeActiveLaneIsStillRolledBack() {
         Image image = image();
         DaxDevice device = image.device();
-        long tail = image.tail();
-        new ImageCrafter(device).setJournal(LANE, new long[] {tail}, new long[] {0});
         assertFalse(Journal.torn(device, LANE));
         CheckReport report = Checker.check(device);
         assertTrue(report.has(Kind.JOURNAL_ACTIVE), report.problems().toString());
 
         try (DaxFileSystem fs = DaxFileSystem.mount(device, MountOptions.defaults())) {
-            assertEquals(0, device.getLong(tail), "the interrupted creation was not undone");
+            assertEquals(0, device.getLong(image.tail()), "the interrupted creation was not undone");
         }
     }
 
-    private static void assertMountsWithFIntact(DaxDevice device, long tail, long committed) {
+    private static void assertMountsWithFIntact(Image image) {
+        DaxDevice device = image.device();
         assertTrue(Journal.torn(device, LANE));
         assertEquals(null, Journal.damage(device, new ImageCrafter(device).layout(), LANE));
         CheckReport report = Checker.check(device);
@@ -101,7 +96,7 @@ class TornJournalLaneTest {
         assertTrue(report.clean(), report.problems().toString());
 
         try (DaxFileSystem fs = DaxFileSystem.mount(device, MountOptions.defaults())) {
-            assertEquals(committed, device.getLong(tail), "a torn lane was rolled back");
+            assertEquals(image.committed(), device.getLong(image.tail()), "a torn lane was rolled back");
             assertEquals(0, device.getLong(Journal.laneOffset(LANE)), "the torn lane is idle after mount");
             long f = fs.lookup(fs.rootIno(), "f");
             assertArrayEquals(CONTENT, FsFixture.readAll(fs, f));
