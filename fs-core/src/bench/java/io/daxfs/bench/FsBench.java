@@ -392,16 +392,7 @@ public final class FsBench {
         // Random 4 KiB writes beside the raw copy of 4 KiB to random pages: how far the device's own
         // copy scales on this machine bounds how far a write, which includes that copy, can.
         long[] rawSeed = {0x9E3779B97F4A7C15L, 0xD1B54A32D192ED03L};
-        Parallel.Work rawCopy4 = (t, n) -> {
-            long x = rawSeed[t];
-            for (long k = 0; k < n; k++) {
-                x ^= x << 13;
-                x ^= x >>> 7;
-                x ^= x << 17;
-                raw.copyIn(src[t], 0, PAGE, t * FILE_SIZE + Long.remainderUnsigned(x, pages) * PAGE);
-            }
-            rawSeed[t] = x;
-        };
+        Parallel.Work rawCopy4 = rawCopy4(raw, src, rawSeed, 0);
         Parallel.Work write4r = (t, n) -> {
             MemorySegment page = src[t].asSlice(0, PAGE);
             long x = seed[t];
@@ -423,18 +414,7 @@ public final class FsBench {
         notes.add(String.format(Locale.ROOT, "raw4w (flush=%s): each 4 KiB copy followed by %d ALU steps (%.0f ns), "
                 + "a random write's one-thread CPU time less the raw copy's (medians)", MODES[m].optionName(),
                 padIterations, padIterations * nsPerSpin));
-        Parallel.Work rawCopy4Padded = (t, n) -> {
-            long x = rawSeed[t];
-            for (long k = 0; k < n; k++) {
-                x ^= x << 13;
-                x ^= x >>> 7;
-                x ^= x << 17;
-                raw.copyIn(src[t], 0, PAGE, t * FILE_SIZE + Long.remainderUnsigned(x, pages) * PAGE);
-                x = spin(x, padIterations);
-            }
-            rawSeed[t] = x;
-        };
-        oneAndTwo(m, "raw4w", rawCopy4Padded);
+        oneAndTwo(m, "raw4w", rawCopy4(raw, src, rawSeed, padIterations));
         oneAndTwo(m, "r4s", (t, n) -> {
             MemorySegment page = dst[t].asSlice(0, PAGE);
             long off = cursor[t] / PAGE * PAGE;
@@ -455,6 +435,25 @@ public final class FsBench {
             }
             seed[t] = x;
         });
+    }
+
+    /**
+     * Thread t copies 4 KiB of {@code src[t]} to random pages of its half of {@code raw}, each copy
+     * followed by {@code padSteps} of {@link #spin}; {@code seed[t]} carries its random sequence.
+     */
+    private static Parallel.Work rawCopy4(DaxDevice raw, MemorySegment[] src, long[] seed, long padSteps) {
+        long pages = FILE_SIZE / PAGE;
+        return (t, n) -> {
+            long x = seed[t];
+            for (long k = 0; k < n; k++) {
+                x ^= x << 13;
+                x ^= x >>> 7;
+                x ^= x << 17;
+                raw.copyIn(src[t], 0, PAGE, t * FILE_SIZE + Long.remainderUnsigned(x, pages) * PAGE);
+                x = spin(x, padSteps);
+            }
+            seed[t] = x;
+        };
     }
 
     /** The median of one cell's values over its rounds. */

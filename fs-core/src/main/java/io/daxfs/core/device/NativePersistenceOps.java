@@ -101,7 +101,7 @@ public final class NativePersistenceOps implements PersistenceOps {
      * when this thread made streaming stores since its last fence. Otherwise x86 keeps cached stores in
      * program order and a release fence (which only keeps the compiler from reordering them) is enough.
      * An {@code sfence} behind a cached store that misses waits for its line: 25-35 ns on one thread and
-     * 45-60 ns on two on the development VM, and a create makes seven fences.
+     * 45-60 ns on two on the development VM, and a create makes three fences.
      */
     @Override
     public void fence() {
