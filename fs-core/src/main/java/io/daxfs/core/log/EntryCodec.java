@@ -215,6 +215,11 @@ public final class EntryCodec {
         return (valueLength + Layout.BLOCK_SIZE - 1) / Layout.BLOCK_SIZE;
     }
 
+    /** The type of the entry at {@code offset} of {@code page}, unchecked (one of the {@code TYPE_} constants if sound). */
+    static int typeAt(MemorySegment page, long offset) {
+        return Short.toUnsignedInt(page.get(Layouts.SHORT, offset));
+    }
+
     /** Length of the entry at {@code offset} as its header says (after {@link #decode} accepted it). */
     public static int lengthAt(MemorySegment page, long offset) {
         return Short.toUnsignedInt(page.get(Layouts.SHORT, offset + 2));

@@ -15,6 +15,8 @@ public final class InodeLog {
      * slot, and a one-element array per inode was an object every created file kept).
      */
     private long[] rest;
+    /** Where segment 1 is in {@link #rest}: a head trim shares the array and starts further in. */
+    private int restStart;
     private int segmentCount;
     private long tail;
     /** Bytes of every segment but the last, kept so {@link #usedBytes} (asked on every write) is O(1). */
@@ -60,7 +62,7 @@ public final class InodeLog {
     }
 
     public long segment(int index) {
-        return index == 0 ? head : rest[index - 1];
+        return index == 0 ? head : rest[restStart + index - 1];
     }
 
     /** Whole 4 KiB blocks the log owns alone (every page; a slot shares its block). */
@@ -83,16 +85,42 @@ public final class InodeLog {
             int restCount = segmentCount - 1;
             if (rest == null) {
                 rest = new long[Math.max(4, newPageCount)];
-            } else if (restCount + newPageCount > rest.length) {
-                rest = Arrays.copyOf(rest, Math.max(rest.length * 2, restCount + newPageCount));
+            } else if (restStart + restCount + newPageCount > rest.length) {
+                // Sized by what is in use, not by the array: trims leave a used prefix behind.
+                long[] grown = new long[2 * (restCount + newPageCount)];
+                System.arraycopy(rest, restStart, grown, 0, restCount);
+                rest = grown;
+                restStart = 0;
             }
             for (int i = 0; i < newPageCount; i++) {
                 fullBytes += LogSegment.size(lastSegment());
-                rest[restCount + i] = newPages[i];
+                rest[restStart + restCount + i] = newPages[i];
                 segmentCount++;
             }
         }
         tail = newTail;
+    }
+
+    /**
+     * This log with its first {@code dropped} segments replaced by the single segment
+     * {@code newHead} (a head trim, see {@code gc.LogCompactor}), same tail. Shares this log's
+     * array of pages, so it costs nothing however long the log: only one of the two is used
+     * after the trim (this one only to free its first segments), and appends go past both.
+     */
+    public InodeLog withHead(long newHead, int dropped) {
+        if (dropped < 1 || dropped >= segmentCount) {
+            throw new IllegalArgumentException("dropping " + dropped + " of " + segmentCount + " segments");
+        }
+        InodeLog trimmed = new InodeLog(newHead, tail);
+        trimmed.rest = rest;
+        trimmed.restStart = restStart + dropped - 1;
+        trimmed.segmentCount = segmentCount - dropped + 1;
+        long droppedBytes = 0;
+        for (int i = 0; i < dropped; i++) {
+            droppedBytes += LogSegment.size(segment(i));
+        }
+        trimmed.fullBytes = fullBytes - droppedBytes + LogSegment.size(newHead);
+        return trimmed;
     }
 
     /** A copy of the segment addresses, for freeing them. */
@@ -100,7 +128,7 @@ public final class InodeLog {
         long[] all = new long[segmentCount];
         all[0] = head;
         if (rest != null) {
-            System.arraycopy(rest, 0, all, 1, segmentCount - 1);
+            System.arraycopy(rest, restStart, all, 1, segmentCount - 1);
         }
         return all;
     }

@@ -19,6 +19,8 @@ import java.util.Set;
 public final class LogReader {
     /** Chains up to this long are checked for cycles by a linear scan, longer ones with a set. */
     private static final int SHORT_CHAIN = 16;
+    /** Pages of the largest file. */
+    private static final long MAX_PAGES = Layout.MAX_FILE_SIZE / Layout.BLOCK_SIZE;
 
     private final DaxDevice device;
     private final Layout layout;
@@ -99,6 +101,47 @@ public final class LogReader {
                         + " before reaching its tail " + tail);
             }
         }
+    }
+
+    /** Receives the page mappings of a segment's write entries (see {@link #scanWrites}). */
+    @FunctionalInterface
+    public interface WriteVisitor {
+        void write(long pgoff, long block, long count);
+    }
+
+    /**
+     * Passes the page mappings of the write entries in {@code segment}, a segment of a loaded log
+     * that is not its last, to {@code visitor}, in order; false (after passing those before it)
+     * at the first entry that is neither attributes, a write nor a PAD, or whose length or count
+     * is impossible. Neither decodes nor checks checksums: log compaction scans old segments
+     * this way and keeps a mapping only if the file's index still holds it.
+     */
+    public boolean scanWrites(long segment, WriteVisitor visitor) {
+        long base = LogSegment.offset(segment);
+        int size = LogSegment.size(segment);
+        MemorySegment page = device.directAccess(base, size);
+        for (long pos = LogPage.FIRST_ENTRY; pos < size; ) {
+            int length = EntryCodec.lengthAt(page, pos);
+            if (length < EntryCodec.HEADER || length % 8 != 0 || pos + length > size) {
+                return false;
+            }
+            switch (EntryCodec.typeAt(page, pos)) {
+                case EntryCodec.TYPE_WRITE -> {
+                    long pgoff = page.get(Layouts.LONG, pos + EntryCodec.HEADER);
+                    long count = page.get(Layouts.LONG, pos + EntryCodec.HEADER + 16);
+                    if (length < EntryCodec.HEADER + 24 || pgoff < 0 || count <= 0 || count > MAX_PAGES - pgoff) {
+                        return false;
+                    }
+                    visitor.write(pgoff, page.get(Layouts.LONG, pos + EntryCodec.HEADER + 8), count);
+                }
+                case EntryCodec.TYPE_INODE, EntryCodec.TYPE_PAD -> { }
+                default -> {
+                    return false;
+                }
+            }
+            pos += length;
+        }
+        return true;
     }
 
     private static boolean contains(long[] pages, int count, long block) {

@@ -155,6 +155,54 @@ public final class LogWriter {
         }
     }
 
+    /**
+     * Writes a new first segment holding {@code entries} (at most a page of them; a slot if they
+     * fit one), padded to its end and linked to segment {@code dropped} of {@code log}, and
+     * returns that log without its first {@code dropped} segments, behind the new one. Flushed,
+     * not fenced, not visible: it takes effect when the inode record's head is committed to its
+     * {@link InodeLog#head}; then {@link #discardFirst} frees the segments it left out. On
+     * failure nothing is taken.
+     */
+    public InodeLog withNewHead(long ino, InodeLog log, int dropped, List<LogEntry> entries, BlockAllocator.Use use) {
+        if (dropped < 1 || dropped >= log.segmentCount()) {
+            throw new IllegalArgumentException("dropping " + dropped + " of " + log.segmentCount() + " segments");
+        }
+        long bytes = encodedLength(entries);
+        if (bytes > LogPage.CAPACITY) {
+            throw new IllegalArgumentException(bytes + " bytes of entries do not fit one log page");
+        }
+        InodeLog head = newLog(ino, bytes, use);
+        try {
+            stage(ino, head, entries, use).publishTo(head);
+        } catch (RuntimeException e) {
+            discard(head);
+            throw e;
+        }
+        padToEnd(head);
+        link(head.lastSegment(), log.segment(dropped));
+        return log.withHead(head.head(), dropped);
+    }
+
+    /** Fills the rest of {@code log}'s last segment with a PAD entry, as a segment that is not a log's last must be. */
+    private void padToEnd(InodeLog log) {
+        long last = log.lastSegment();
+        long base = LogSegment.offset(last);
+        long end = base + LogSegment.size(last);
+        long pos = log.tail();
+        if (pos < end) {
+            MemorySegment buf = PAGE_BUFFER.get();
+            EntryCodec.encodePad(buf, pos - base, (int) (end - pos));
+            flushChunk(buf, last, pos, end);
+        }
+    }
+
+    /** Frees the first {@code count} segments of {@code log}, which a committed new head left out. */
+    public void discardFirst(InodeLog log, int count) {
+        for (int i = 0; i < count; i++) {
+            freeSegment(log.segment(i));
+        }
+    }
+
     /** Gives back the pages of a staged append that will not be committed. */
     public void unstage(Staged staged) {
         for (int i = 0; i < staged.newPageCount; i++) {

@@ -32,11 +32,11 @@ import org.junit.jupiter.api.Test;
 class CrashStateTest {
     private static final long DEVICE_BYTES = 1 << 20;
     private static final boolean LONG = Boolean.getBoolean("daxfs.crash.long");
-    private static final CrashImages.Policy POLICY =
+    static final CrashImages.Policy POLICY =
             LONG ? new CrashImages.Policy(1024, 64, 7) : new CrashImages.Policy(64, 8, 7);
 
     /** Reading file contents to compare states must not itself change them (atime). */
-    private static final MountOptions OPTIONS = MountOptions.defaults().withAtime(MountOptions.Atime.NOATIME);
+    static final MountOptions OPTIONS = MountOptions.defaults().withAtime(MountOptions.Atime.NOATIME);
 
     private final AtomicLong images = new AtomicLong();
     private final AtomicLong points = new AtomicLong();
@@ -105,16 +105,21 @@ class CrashStateTest {
                 points.incrementAndGet();
                 for (CrashImage image : state.images(POLICY)) {
                     image.copyTo(target);
-                    verify(target, ops, states, completed, image);
+                    verify(target, ops.toString(), states, completed, image);
                     images.incrementAndGet();
                 }
             }
         }
     }
 
-    private static void verify(SegmentDevice target, List<CrashOps.Op> ops, List<TreeState> states, int completed,
+    /**
+     * Checks one crash image of {@code workload}: the checker finds nothing, it mounts, it shows
+     * {@code states[completed]} or the next state, and a clean remount changes neither the state
+     * nor the free count.
+     */
+    static void verify(SegmentDevice target, String workload, List<TreeState> states, int completed,
             CrashImage image) {
-        String where = "workload " + ops + ", crash after " + completed + " completed steps, " + image.describe();
+        String where = "workload " + workload + ", crash after " + completed + " completed steps, " + image.describe();
         CheckReport report = Checker.check(target);
         if (!report.errors().isEmpty()) {
             fail("the checker finds damage in a crash image: " + where + "\n" + report);
