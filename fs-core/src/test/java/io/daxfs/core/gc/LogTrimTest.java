@@ -42,12 +42,8 @@ class LogTrimTest {
         Attributes attributes;
         try (DaxFileSystem fs = FsFixture.mount(device); Arena arena = Arena.ofConfined()) {
             litterSlots(fs);
-            f = FsFixture.createFile(fs, fs.rootIno(), "f");
             MemorySegment page = arena.allocate(PAGE);
-            for (int p = 0; p < PAGES; p++) {
-                fs.write(f, (long) p * PAGE, page.fill((byte) p));
-                expected[p] = (byte) p;
-            }
+            f = filledFile(fs, page, expected);
             Random random = new Random(9);
             for (int i = 0; i < WRITES; i++) {
                 int p = random.nextInt(PAGES);
@@ -97,12 +93,8 @@ class LogTrimTest {
         byte[] expected = new byte[PAGES];
         long f;
         try (DaxFileSystem fs = FsFixture.mount(device); Arena arena = Arena.ofConfined()) {
-            f = FsFixture.createFile(fs, fs.rootIno(), "f");
             MemorySegment page = arena.allocate(PAGE);
-            for (int p = 0; p < PAGES; p++) {
-                fs.write(f, (long) p * PAGE, page.fill((byte) p));
-                expected[p] = (byte) p;
-            }
+            f = filledFile(fs, page, expected);
             Random random = new Random(10);
             for (int i = 0; i < WRITES / 2; i++) {
                 if (i % 5000 == 0) {
@@ -119,6 +111,16 @@ class LogTrimTest {
             assertContent(fs, f, expected);
             assertArrayEquals(FsFixture.bytes("round 15000"), fs.getxattr(f, "user.round"));
         }
+    }
+
+    /** /f, {@link #PAGES} pages in a row, page p filled with byte p (noted in {@code expected}). */
+    private static long filledFile(DaxFileSystem fs, MemorySegment page, byte[] expected) {
+        long f = FsFixture.createFile(fs, fs.rootIno(), "f");
+        for (int p = 0; p < PAGES; p++) {
+            fs.write(f, (long) p * PAGE, page.fill((byte) p));
+            expected[p] = (byte) p;
+        }
+        return f;
     }
 
     private static Change change(InodeLog before, InodeLog after) {
