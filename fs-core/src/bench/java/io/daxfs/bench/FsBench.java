@@ -95,6 +95,7 @@ public final class FsBench {
     private final Map<String, List<List<Double>>> faultSamples = new LinkedHashMap<>();
     /** Row name → per column, the bytes of heap the measured threads allocated per operation in every batch or round. */
     private final Map<String, List<List<Double>>> allocSamples = new LinkedHashMap<>();
+    private final Map<String, List<List<Double>>> imbalanceSamples = new LinkedHashMap<>();
     private final String[] deviceDescriptions = new String[MODES.length];
     /** Per flush mode, the milliseconds the JIT compiled during the timed rounds of the data rows. */
     private final long[] jitMillis = new long[MODES.length];
@@ -191,7 +192,7 @@ public final class FsBench {
             for (int r = 0; r < parallel.rounds(); r++) {
                 sample(cells[i].row(), column(m, cells[i].threadIndex()), rounds.wall()[i][r], rounds.cpu()[i][r],
                         rounds.otherCores()[i][r], rounds.unqueued()[i][r], rounds.faults()[i][r],
-                        rounds.alloc()[i][r]);
+                        rounds.alloc()[i][r], rounds.imbalance()[i][r]);
             }
         }
     }
@@ -201,10 +202,11 @@ public final class FsBench {
      * they ran: the same index of two cells measured together is the same round), and the best;
      * {@code otherCores}: the cores the rest of the JVM kept busy meanwhile; {@code unqueuedNs}: the
      * wall time less the threads' waits for a core; {@code faults}: the threads' page faults per operation;
-     * {@code allocBytes}: the heap the threads allocated per operation.
+     * {@code allocBytes}: the heap the threads allocated per operation; {@code imbalance}: the
+     * slowest thread's time over the fastest's.
      */
     private void sample(String row, int column, double wallNs, double cpuNs, double otherCores, double unqueuedNs,
-            double faults, double allocBytes) {
+            double faults, double allocBytes, double imbalance) {
         double[] bestWall = results.get(row);
         if (bestWall == null || Double.isNaN(bestWall[column]) || wallNs < bestWall[column]) {
             put(results, row, column, wallNs);
@@ -213,7 +215,8 @@ public final class FsBench {
         if (bestCpu == null || Double.isNaN(bestCpu[column]) || cpuNs < bestCpu[column]) {
             put(cpuResults, row, column, cpuNs);
         }
-        for (var map : List.of(wallSamples, cpuSamples, otherSamples, unqueuedSamples, faultSamples, allocSamples)) {
+        for (var map : List.of(wallSamples, cpuSamples, otherSamples, unqueuedSamples, faultSamples, allocSamples,
+                imbalanceSamples)) {
             map.computeIfAbsent(row, k -> {
                 List<List<Double>> columns = new ArrayList<>();
                 for (int c = 0; c < COLUMNS; c++) {
@@ -228,6 +231,7 @@ public final class FsBench {
         unqueuedSamples.get(row).get(column).add(unqueuedNs);
         faultSamples.get(row).get(column).add(faults);
         allocSamples.get(row).get(column).add(allocBytes);
+        imbalanceSamples.get(row).get(column).add(imbalance);
     }
 
     // ---- data and metadata on one device per persistence mode ----
@@ -424,7 +428,7 @@ public final class FsBench {
             }
             cursor[t] = off;
         });
-        oneAndTwo(m, "r4r", (t, n) -> {
+        Parallel.Work read4r = (t, n) -> {
             MemorySegment page = dst[t].asSlice(0, PAGE);
             long x = seed[t];
             for (long k = 0; k < n; k++) {
@@ -434,7 +438,38 @@ public final class FsBench {
                 fs.read(ino[t], Long.remainderUnsigned(x, pages) * PAGE, page);
             }
             seed[t] = x;
-        });
+        };
+        // The read's controls, as the write's: the raw 4 KiB read from a random page of the thread's
+        // half of the raw device, alone and followed by ALU work for the rest of a read's one-thread time.
+        Parallel.Work rawRead4 = rawRead4(raw, dst, rawSeed, 0);
+        interleaved(m, new Cell("rawr4", 0, rawRead4), new Cell("r4r", 0, read4r), new Cell("rawr4", 1, rawRead4),
+                new Cell("r4r", 1, read4r));
+        long readPad = Math.max(0, Math.round((medianOf(cpuSamples, "r4r", column(m, 0))
+                - medianOf(cpuSamples, "rawr4", column(m, 0))) / nsPerSpin));
+        notes.add(String.format(Locale.ROOT, "rawr4w (flush=%s): each 4 KiB raw read followed by %d ALU steps (%.0f ns), "
+                + "a random read's one-thread CPU time less the raw read's (medians)", MODES[m].optionName(), readPad,
+                readPad * nsPerSpin));
+        oneAndTwo(m, "rawr4w", rawRead4(raw, dst, rawSeed, readPad));
+    }
+
+    /**
+     * Thread t reads 4 KiB from random pages of its half of {@code raw} into {@code dst[t]}, each
+     * read followed by {@code padSteps} of {@link #spin}; {@code seed[t]} carries its random sequence.
+     */
+    private static Parallel.Work rawRead4(DaxDevice raw, MemorySegment[] dst, long[] seed, long padSteps) {
+        long pages = FILE_SIZE / PAGE;
+        return (t, n) -> {
+            long x = seed[t];
+            for (long k = 0; k < n; k++) {
+                x ^= x << 13;
+                x ^= x >>> 7;
+                x ^= x << 17;
+                long from = t * FILE_SIZE + Long.remainderUnsigned(x, pages) * PAGE;
+                MemorySegment.copy(raw.directAccess(from, PAGE), 0, dst[t], 0, PAGE);
+                x = spin(x, padSteps);
+            }
+            seed[t] = x;
+        };
     }
 
     /**
@@ -600,7 +635,7 @@ public final class FsBench {
         long nanos = parallel.time(threads, (t, n) -> work.run(t), 1, cpu);
         if (timed) {
             sample(row, col, (double) nanos / ops, (double) cpu[0] / ops, (double) (cpu[1] - cpu[0]) / nanos,
-                    (double) cpu[2] / ops, (double) cpu[3] / ops, (double) cpu[4] / ops);
+                    (double) cpu[2] / ops, (double) cpu[3] / ops, (double) cpu[4] / ops, cpu[5] / 1000.0);
         }
     }
 
@@ -818,11 +853,12 @@ public final class FsBench {
      */
     private void printScaling() {
         System.out.println("| two threads vs one | flush | 1T on-CPU | 2T on-CPU | 2T/1T on-CPU | 1T wall | 2T wall | "
-                + "2T/1T wall | 2T/1T wall less core waits | rest of the JVM, 1T / 2T | target |");
-        System.out.println("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|");
+                + "2T/1T wall | 2T/1T wall less core waits | rest of the JVM, 1T / 2T | 2T: slower thread / faster | target |");
+        System.out.println("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|");
         String[][] rows = {{"raw4", "raw copy 4 KiB random (the device's own scaling)"},
                 {"raw4w", "raw copy 4 KiB random + ALU work to a write's 1T time"},
-                {"w4r", "write 4 KiB random"}, {"r4r", "read 4 KiB random"},
+                {"w4r", "write 4 KiB random"}, {"rawr4", "raw read 4 KiB random"},
+                {"rawr4w", "raw read 4 KiB random + ALU work to a read's 1T time"}, {"r4r", "read 4 KiB random"},
                 {"create", "create, separate directories"}, {"stat", "stat, separate directories"},
                 {"unlink", "unlink, separate directories"}};
         for (String[] row : rows) {
@@ -836,10 +872,10 @@ public final class FsBench {
                 if (cpu1 == null || cpu2 == null) {
                     continue;
                 }
-                System.out.printf(Locale.ROOT, "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |%n", row[1],
+                System.out.printf(Locale.ROOT, "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |%n", row[1],
                         MODES[m].optionName(), spread(cpu1), spread(cpu2), ratios(cpu2, cpu1), spread(wall1),
                         spread(wall2), ratios(wall2, wall1), ratios(unqueued2, unqueued1), otherCores(row[0], m),
-                        row[0].startsWith("raw4") ? "control" : ">= 1.8x");
+                        imbalance(row[0], m), row[0].startsWith("raw") ? "control" : ">= 1.8x");
             }
         }
         for (int m = 0; m < MODES.length; m++) {
@@ -851,8 +887,9 @@ public final class FsBench {
                 continue;
             }
             System.out.printf(Locale.ROOT, "| write 1 MiB / raw copy, both 2T (MiB/s) | %s | raw %s | write %s | %s | "
-                    + "raw %s | write %s | %s | — | %s | >= 90%% |%n", MODES[m].optionName(), spread(raw), spread(w),
-                    percents(w, raw), spread(rawWall), spread(ww), percents(ww, rawWall), otherCores("w1m", m));
+                    + "raw %s | write %s | %s | — | %s | %s | >= 90%% |%n", MODES[m].optionName(), spread(raw), spread(w),
+                    percents(w, raw), spread(rawWall), spread(ww), percents(ww, rawWall), otherCores("w1m", m),
+                    imbalance("w1m", m));
         }
         System.out.println();
         System.out.println("scaling cells: median rate (min–max) over the " + BATCHES + " rounds (data rows; batches of "
@@ -879,7 +916,7 @@ public final class FsBench {
         System.out.println("| CPU per operation (µs) | flush | m 1T | g 1T | m 2T | g 2T | bound on 2T/1T wall "
                 + "| page faults per 1k operations, 1T / 2T | heap allocated B/op, 1T / 2T |");
         System.out.println("|---|---|---:|---:|---:|---:|---:|---:|---:|");
-        for (String row : List.of("raw4", "raw4w", "w4r", "r4r", "create", "stat", "unlink")) {
+        for (String row : List.of("raw4", "raw4w", "w4r", "rawr4", "rawr4w", "r4r", "create", "stat", "unlink")) {
             for (int m = 0; m < MODES.length; m++) {
                 if (!cpuSamples.containsKey(row) || cpuSamples.get(row).get(column(m, 1)).isEmpty()) {
                     continue;
@@ -925,6 +962,13 @@ public final class FsBench {
     }
 
     /** Median cores the rest of the JVM used during the 1T and the 2T rounds of {@code row}. */
+    /** Median (min–max) over the rounds of how much longer the slower thread took than the faster at 2T. */
+    private String imbalance(String row, int m) {
+        double[] sorted = imbalanceSamples.get(row).get(column(m, 1)).stream().mapToDouble(Double::doubleValue)
+                .sorted().toArray();
+        return String.format(Locale.ROOT, "%.2f (%.2f–%.2f)", median(sorted), sorted[0], sorted[sorted.length - 1]);
+    }
+
     private String otherCores(String row, int m) {
         StringBuilder out = new StringBuilder();
         for (int ti = 0; ti < THREADS.length; ti++) {

@@ -40,10 +40,11 @@ final class Parallel implements AutoCloseable {
      * Per cell, per round: wall and CPU nanoseconds per operation, the cores the rest of the JVM
      * (GC, JIT, the measuring thread) kept busy meanwhile, wall nanoseconds per operation less
      * the time the threads waited for a core, the threads' page faults and the bytes they allocated
-     * per operation ({@link #time}); and the milliseconds the JIT compiled during the timed rounds.
+     * per operation, how much longer the slowest thread took than the fastest ({@link #time}); and
+     * the milliseconds the JIT compiled during the timed rounds.
      */
     record Rounds(double[][] wall, double[][] cpu, double[][] otherCores, double[][] unqueued, double[][] faults,
-            double[][] alloc, long jitMillis) {}
+            double[][] alloc, double[][] imbalance, long jitMillis) {}
 
     /**
      * After the warm-up time, passes over every cell until one is {@linkplain JitWatch#quiet quiet}:
@@ -52,7 +53,7 @@ final class Parallel implements AutoCloseable {
     static final int MAX_QUIETING_PASSES = 10;
 
     /** Entries of {@code cpu} in {@link #time}. */
-    static final int TIMES = 5;
+    static final int TIMES = 6;
 
     private static final Path SCHEDSTAT = Path.of("/proc/thread-self/schedstat");
     private static final Path STAT = Path.of("/proc/thread-self/stat");
@@ -120,6 +121,7 @@ final class Parallel implements AutoCloseable {
         double[][] unqueued = new double[size][rounds];
         double[][] faults = new double[size][rounds];
         double[][] alloc = new double[size][rounds];
+        double[][] imbalance = new double[size][rounds];
         for (int r = 0; r < rounds; r++) {
             for (int k = 0; k < size; k++) {
                 int i = (k + r) % size;
@@ -132,9 +134,10 @@ final class Parallel implements AutoCloseable {
                 unqueued[i][r] = (double) cpu[2] / ops;
                 faults[i][r] = (double) cpu[3] / ops;
                 alloc[i][r] = (double) cpu[4] / ops;
+                imbalance[i][r] = cpu[5] / 1000.0;
             }
         }
-        return new Rounds(wall, cpuRuns, other, unqueued, faults, alloc, timedJit.compiled());
+        return new Rounds(wall, cpuRuns, other, unqueued, faults, alloc, imbalance, timedJit.compiled());
     }
 
     /** Runs one batch of each cell, untimed. */
@@ -152,7 +155,9 @@ final class Parallel implements AutoCloseable {
      * that cannot be read): an estimate of the wall time on a machine without neighbours, which
      * still counts the time a thread was blocked on a lock; and to {@code cpu[3]} the threads'
      * page faults (a first touch of fresh heap is a fault whose kernel time counts as the thread's CPU),
-     * and to {@code cpu[4]} the bytes of heap the threads allocated.
+     * and to {@code cpu[4]} the bytes of heap the threads allocated, to {@code cpu[5]} the slowest
+     * thread's time over the fastest's in thousandths (1000: balanced, or one thread): the wall
+     * time is the slowest's, so a batch whose threads ran at different speeds scales less.
      */
     long time(int threads, Work work, long n, long[] cpu) throws Exception {
         if (threads < 1 || threads > workers.length || cpu.length < TIMES) {
@@ -176,7 +181,7 @@ final class Parallel implements AutoCloseable {
                 long took = System.nanoTime() - began;
                 long allocated = MX.getCurrentThreadAllocatedBytes() - allocStart;
                 return new long[] {MX.getCurrentThreadCpuTime() - cpuStart, took - (runQueueNanos() - queuedStart),
-                    faults() - faultsStart, allocated};
+                    faults() - faultsStart, allocated, took};
             }));
         }
         ready.await();
@@ -186,12 +191,16 @@ final class Parallel implements AutoCloseable {
         long unqueued = 0;
         long faults = 0;
         long allocated = 0;
+        long slowest = 0;
+        long fastest = Long.MAX_VALUE;
         for (Future<long[]> f : futures) {
             long[] times = f.get();
             total += times[0];
             unqueued = Math.max(unqueued, times[1]);
             faults += times[2];
             allocated += times[3];
+            slowest = Math.max(slowest, times[4]);
+            fastest = Math.min(fastest, times[4]);
         }
         long wall = System.nanoTime() - start;
         cpu[0] = total;
@@ -199,6 +208,7 @@ final class Parallel implements AutoCloseable {
         cpu[2] = unqueued;
         cpu[3] = faults;
         cpu[4] = allocated;
+        cpu[5] = 1000 * slowest / Math.max(1, fastest);
         return wall;
     }
 
