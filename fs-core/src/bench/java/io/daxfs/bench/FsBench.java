@@ -396,7 +396,7 @@ public final class FsBench {
         // Random 4 KiB writes beside the raw copy of 4 KiB to random pages: how far the device's own
         // copy scales on this machine bounds how far a write, which includes that copy, can.
         long[] rawSeed = {0x9E3779B97F4A7C15L, 0xD1B54A32D192ED03L};
-        Parallel.Work rawCopy4 = rawCopy4(raw, src, rawSeed, 0);
+        Parallel.Work rawCopy4 = rawRandom4(raw, src, rawSeed, 0, false);
         Parallel.Work write4r = (t, n) -> {
             MemorySegment page = src[t].asSlice(0, PAGE);
             long x = seed[t];
@@ -418,7 +418,7 @@ public final class FsBench {
         notes.add(String.format(Locale.ROOT, "raw4w (flush=%s): each 4 KiB copy followed by %d ALU steps (%.0f ns), "
                 + "a random write's one-thread CPU time less the raw copy's (medians)", MODES[m].optionName(),
                 padIterations, padIterations * nsPerSpin));
-        oneAndTwo(m, "raw4w", rawCopy4(raw, src, rawSeed, padIterations));
+        oneAndTwo(m, "raw4w", rawRandom4(raw, src, rawSeed, padIterations, false));
         oneAndTwo(m, "r4s", (t, n) -> {
             MemorySegment page = dst[t].asSlice(0, PAGE);
             long off = cursor[t] / PAGE * PAGE;
@@ -441,7 +441,7 @@ public final class FsBench {
         };
         // The read's controls, as the write's: the raw 4 KiB read from a random page of the thread's
         // half of the raw device, alone and followed by ALU work for the rest of a read's one-thread time.
-        Parallel.Work rawRead4 = rawRead4(raw, dst, rawSeed, 0);
+        Parallel.Work rawRead4 = rawRandom4(raw, dst, rawSeed, 0, true);
         interleaved(m, new Cell("rawr4", 0, rawRead4), new Cell("r4r", 0, read4r), new Cell("rawr4", 1, rawRead4),
                 new Cell("r4r", 1, read4r));
         long readPad = Math.max(0, Math.round((medianOf(cpuSamples, "r4r", column(m, 0))
@@ -449,14 +449,16 @@ public final class FsBench {
         notes.add(String.format(Locale.ROOT, "rawr4w (flush=%s): each 4 KiB raw read followed by %d ALU steps (%.0f ns), "
                 + "a random read's one-thread CPU time less the raw read's (medians)", MODES[m].optionName(), readPad,
                 readPad * nsPerSpin));
-        oneAndTwo(m, "rawr4w", rawRead4(raw, dst, rawSeed, readPad));
+        oneAndTwo(m, "rawr4w", rawRandom4(raw, dst, rawSeed, readPad, true));
     }
 
     /**
-     * Thread t reads 4 KiB from random pages of its half of {@code raw} into {@code dst[t]}, each
-     * read followed by {@code padSteps} of {@link #spin}; {@code seed[t]} carries its random sequence.
+     * Thread t copies 4 KiB between {@code buffers[t]} and random pages of its half of {@code raw}
+     * (to the device, or from it when {@code read}), each copy followed by {@code padSteps} of
+     * {@link #spin}; {@code seed[t]} carries its random sequence.
      */
-    private static Parallel.Work rawRead4(DaxDevice raw, MemorySegment[] dst, long[] seed, long padSteps) {
+    private static Parallel.Work rawRandom4(DaxDevice raw, MemorySegment[] buffers, long[] seed, long padSteps,
+            boolean read) {
         long pages = FILE_SIZE / PAGE;
         return (t, n) -> {
             long x = seed[t];
@@ -464,27 +466,12 @@ public final class FsBench {
                 x ^= x << 13;
                 x ^= x >>> 7;
                 x ^= x << 17;
-                long from = t * FILE_SIZE + Long.remainderUnsigned(x, pages) * PAGE;
-                MemorySegment.copy(raw.directAccess(from, PAGE), 0, dst[t], 0, PAGE);
-                x = spin(x, padSteps);
-            }
-            seed[t] = x;
-        };
-    }
-
-    /**
-     * Thread t copies 4 KiB of {@code src[t]} to random pages of its half of {@code raw}, each copy
-     * followed by {@code padSteps} of {@link #spin}; {@code seed[t]} carries its random sequence.
-     */
-    private static Parallel.Work rawCopy4(DaxDevice raw, MemorySegment[] src, long[] seed, long padSteps) {
-        long pages = FILE_SIZE / PAGE;
-        return (t, n) -> {
-            long x = seed[t];
-            for (long k = 0; k < n; k++) {
-                x ^= x << 13;
-                x ^= x >>> 7;
-                x ^= x << 17;
-                raw.copyIn(src[t], 0, PAGE, t * FILE_SIZE + Long.remainderUnsigned(x, pages) * PAGE);
+                long at = t * FILE_SIZE + Long.remainderUnsigned(x, pages) * PAGE;
+                if (read) {
+                    MemorySegment.copy(raw.directAccess(at, PAGE), 0, buffers[t], 0, PAGE);
+                } else {
+                    raw.copyIn(buffers[t], 0, PAGE, at);
+                }
                 x = spin(x, padSteps);
             }
             seed[t] = x;
