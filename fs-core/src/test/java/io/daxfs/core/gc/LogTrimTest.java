@@ -9,6 +9,7 @@ import io.daxfs.core.FsFixture;
 import io.daxfs.core.check.CheckReport;
 import io.daxfs.core.check.Checker;
 import io.daxfs.core.device.DaxDevice;
+import io.daxfs.core.file.FileData;
 import io.daxfs.core.fs.DaxFileSystem;
 import io.daxfs.core.inode.Inode;
 import io.daxfs.core.log.InodeLog;
@@ -121,6 +122,46 @@ class LogTrimTest {
             expected[p] = (byte) p;
         }
         return f;
+    }
+
+    /**
+     * Holes punched, the file cut short and grown again between the overwrites: a trim moves only
+     * what the index still maps, so a page a later entry unmapped stays a hole after a remount.
+     */
+    @Test
+    void punchedAndTruncatedPagesStayHolesAcrossTrims() {
+        DaxDevice device = FsFixture.formattedDevice(64L << 20);
+        byte[] expected = new byte[PAGES];
+        int[] changes = new int[Change.values().length];
+        long f;
+        try (DaxFileSystem fs = FsFixture.mount(device); Arena arena = Arena.ofConfined()) {
+            MemorySegment page = arena.allocate(PAGE);
+            f = filledFile(fs, page, expected);
+            Random random = new Random(11);
+            for (int i = 0; i < WRITES; i++) {
+                int p = random.nextInt(PAGES);
+                InodeLog before = fs.volume().inode(f).log();
+                if (i % 50 == 0) {
+                    fs.fallocate(f, FileData.PUNCH_HOLE | FileData.KEEP_SIZE, (long) p * PAGE, PAGE);
+                    expected[p] = 0;
+                } else if (i % 3001 == 0) {
+                    int keep = PAGES - 64;
+                    fs.truncate(f, (long) keep * PAGE);
+                    fs.truncate(f, (long) PAGES * PAGE);
+                    Arrays.fill(expected, keep, PAGES, (byte) 0);
+                } else {
+                    fs.write(f, (long) p * PAGE, page.fill((byte) (i * 5 + 3)));
+                    expected[p] = (byte) (i * 5 + 3);
+                }
+                changes[change(before, fs.volume().inode(f).log()).ordinal()]++;
+            }
+            assertContent(fs, f, expected);
+        }
+        assertTrue(changes[Change.TRIM.ordinal()] > 20, "trims: " + Arrays.toString(changes));
+        assertClean(device);
+        try (DaxFileSystem fs = FsFixture.mount(device)) {
+            assertContent(fs, f, expected);
+        }
     }
 
     private static Change change(InodeLog before, InodeLog after) {
