@@ -95,6 +95,7 @@ public final class FsBench {
     private final Map<String, List<List<Double>>> faultSamples = new LinkedHashMap<>();
     /** Row name → per column, the bytes of heap the measured threads allocated per operation in every batch or round. */
     private final Map<String, List<List<Double>>> allocSamples = new LinkedHashMap<>();
+    /** Row name → per column, the slowest thread's time over the fastest's in every batch or round. */
     private final Map<String, List<List<Double>>> imbalanceSamples = new LinkedHashMap<>();
     private final String[] deviceDescriptions = new String[MODES.length];
     /** Per flush mode, the milliseconds the JIT compiled during the timed rounds of the data rows. */
@@ -948,13 +949,14 @@ public final class FsBench {
         return cores;
     }
 
-    /** Median cores the rest of the JVM used during the 1T and the 2T rounds of {@code row}. */
     /** Median (min–max) over the rounds of how much longer the slower thread took than the faster at 2T. */
     private String imbalance(String row, int m) {
         double[] sorted = imbalanceSamples.get(row).get(column(m, 1)).stream().mapToDouble(Double::doubleValue)
                 .sorted().toArray();
         return String.format(Locale.ROOT, "%.2f (%.2f–%.2f)", median(sorted), sorted[0], sorted[sorted.length - 1]);
     }
+
+    /** Median cores the rest of the JVM used during the 1T and the 2T rounds of {@code row}. */
 
     private String otherCores(String row, int m) {
         StringBuilder out = new StringBuilder();

@@ -77,10 +77,7 @@ public final class LogCompactor {
             inode.setCompactionThreshold(old.usedBytes() * 2);
             return false;
         }
-        long ino = inode.ino();
-        volume.journal().commit(
-                new long[] {volume.inodeTable().headOffset(ino), volume.inodeTable().tailOffset(ino)},
-                new long[] {fresh.head(), fresh.tail()});
+        commitHeadAndTail(inode.ino(), fresh.head(), fresh.tail());
         inode.replaceLog(fresh);
         if (fresh.startsInSlot()) {
             inode.compactedIntoSlot();
@@ -119,7 +116,7 @@ public final class LogCompactor {
         }
         InodeEntry attributes = inode.snapshotEntry();
         moved.add(attributes);
-        long added = LogWriter.encodedLength(moved) + LogSegment.SLOT_CAPACITY;
+        long added = LogWriter.encodedLength(moved) + Layout.SLOT_SIZE;
         if (taken == 0 || freed - added < Layout.BLOCK_SIZE) {
             return false;
         }
@@ -127,7 +124,7 @@ public final class LogCompactor {
         InodeLog trimmed;
         LogWriter.Staged staged;
         try {
-            trimmed = writer.withNewHead(inode.ino(), log, taken, List.of(attributes), BlockAllocator.Use.METADATA);
+            trimmed = writer.withNewHead(inode.ino(), log, taken, attributes, BlockAllocator.Use.METADATA);
         } catch (FsException e) {
             return false; // out of space: as for the thorough form, the operation itself stands
         }
@@ -137,14 +134,17 @@ public final class LogCompactor {
             writer.discardFirst(trimmed, 1);
             return false;
         }
-        long ino = inode.ino();
-        volume.journal().commit(
-                new long[] {volume.inodeTable().headOffset(ino), volume.inodeTable().tailOffset(ino)},
-                new long[] {trimmed.head(), staged.newTail()});
+        commitHeadAndTail(inode.ino(), trimmed.head(), staged.newTail());
         staged.publishTo(trimmed);
         inode.replaceLog(trimmed);
         writer.discardFirst(log, taken);
         return true;
+    }
+
+    /** Switches inode {@code ino}'s record to a log of the given head and tail, in one journaled commit. */
+    private void commitHeadAndTail(long ino, long head, long tail) {
+        volume.journal().commit(new long[] {volume.inodeTable().headOffset(ino), volume.inodeTable().tailOffset(ino)},
+                new long[] {head, tail});
     }
 
     /**

@@ -156,24 +156,21 @@ public final class LogWriter {
     }
 
     /**
-     * Writes a new first segment holding {@code entries} (at most a page of them; a slot if they
-     * fit one), padded to its end and linked to segment {@code dropped} of {@code log}, and
-     * returns that log without its first {@code dropped} segments, behind the new one. Flushed,
-     * not fenced, not visible: it takes effect when the inode record's head is committed to its
-     * {@link InodeLog#head}; then {@link #discardFirst} frees the segments it left out. On
-     * failure nothing is taken.
+     * Writes a new first segment (a slot) holding {@code attributes}, padded to its end and linked
+     * to segment {@code dropped} of {@code log}, and returns that log without its first
+     * {@code dropped} segments, behind the new one. Flushed, not fenced, not visible: it takes
+     * effect when the inode record's head is committed to its {@link InodeLog#head}; then
+     * {@link #discardFirst} frees the segments it left out. On failure nothing is taken.
      */
-    public InodeLog withNewHead(long ino, InodeLog log, int dropped, List<LogEntry> entries, BlockAllocator.Use use) {
+    public InodeLog withNewHead(long ino, InodeLog log, int dropped, LogEntry.InodeEntry attributes,
+            BlockAllocator.Use use) {
         if (dropped < 1 || dropped >= log.segmentCount()) {
             throw new IllegalArgumentException("dropping " + dropped + " of " + log.segmentCount() + " segments");
         }
-        long bytes = encodedLength(entries);
-        if (bytes > LogPage.CAPACITY) {
-            throw new IllegalArgumentException(bytes + " bytes of entries do not fit one log page");
-        }
-        InodeLog head = newLog(ino, bytes, use);
+        List<LogEntry> first = List.of(attributes);
+        InodeLog head = newLog(ino, encodedLength(first), use);
         try {
-            stage(ino, head, entries, use).publishTo(head);
+            stage(ino, head, first, use).publishTo(head);
         } catch (RuntimeException e) {
             discard(head);
             throw e;
