@@ -98,24 +98,27 @@ public final class NativePersistenceOps implements PersistenceOps {
 
     /**
      * An {@code sfence} under {@code flush=cpu} (it orders the write-backs), and under {@code flush=none}
-     * when this thread made streaming stores since its last fence. Otherwise x86 keeps cached stores in
-     * program order and a release fence (which only keeps the compiler from reordering them) is enough.
-     * An {@code sfence} behind a cached store that misses waits for its line: 25-35 ns on one thread and
-     * 45-60 ns on two on the development VM, and a create makes three fences.
+     * when this thread made streaming stores since its last fence ({@link #sfenceOwed}). Otherwise x86
+     * keeps cached stores in program order and a release fence (which only keeps the compiler from
+     * reordering them) is enough. An {@code sfence} behind a cached store that misses waits for its
+     * line: 25-35 ns on one thread and 45-60 ns on two on the development VM, and a create makes three
+     * fences.
      */
     @Override
     public void fence() {
-        if (mode == PersistenceMode.CPU) {
+        if (sfenceOwed()) {
             pmem.sfence();
-            return;
-        }
-        boolean[] streamed = STREAMED.get();
-        if (streamed[0]) {
-            pmem.sfence();
-            streamed[0] = false;
+            if (mode == PersistenceMode.NONE) {
+                STREAMED.get()[0] = false;
+            }
         } else {
             VarHandle.releaseFence();
         }
+    }
+
+    /** Whether this thread's next {@link #fence} must be an {@code sfence}. */
+    boolean sfenceOwed() {
+        return mode == PersistenceMode.CPU || STREAMED.get()[0];
     }
 
     @Override
