@@ -299,7 +299,9 @@ public final class FileData {
         long end = offset + length;
         long first = offset / PAGE;
         long pages = (end - 1) / PAGE - first + 1;
-        List<Extent> allocated = volume.allocator().allocate(pages, pages >= 512, BlockAllocator.Use.DATA);
+        List<Extent> allocated = pages == 1 // a random 4 KiB write: no list to allocate into
+                ? List.of(new Extent(volume.allocator().allocateOne(BlockAllocator.Use.DATA), 1))
+                : volume.allocator().allocate(pages, pages >= 512, BlockAllocator.Use.DATA);
         try {
             List<LogEntry> entries = new ArrayList<>(allocated.size());
             long pgoff = first;

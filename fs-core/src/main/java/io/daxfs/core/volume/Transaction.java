@@ -53,7 +53,7 @@ public final class Transaction {
     public Transaction append(Inode inode, List<LogEntry> entries) {
         int i = indexOf(inode);
         if (i < 0) {
-            add(inode, new ArrayList<>(entries));
+            add(inode, List.copyOf(entries)); // no copy of an immutable list; mutableEntries copies on a second append
         } else {
             mutableEntries(i).addAll(entries);
         }
@@ -122,23 +122,8 @@ public final class Transaction {
         return this;
     }
 
-    /** Makes the whole change durable and visible, or (on an exception) none of it. */
-    public void commit() {
-        Staged[] staged = new Staged[appended];
-        int stagedCount = 0;
-        try {
-            for (; stagedCount < staged.length; stagedCount++) {
-                Inode inode = inodes[stagedCount];
-                staged[stagedCount] = volume.logWriter().stage(inode.ino(), inode.log(), entries(stagedCount), use);
-            }
-        } catch (RuntimeException e) {
-            for (int i = 0; i < stagedCount; i++) {
-                volume.logWriter().unstage(staged[i]);
-            }
-            throw e;
-        }
-        int deletionCount = deletions == null ? 0 : deletions.size();
-        int wordCount = words == null ? 0 : words.size();
+    /** Publishes every commit word: the one stored alone, or all of them through the journal. */
+    private void publishAll(Staged[] staged, int deletionCount, int wordCount) {
         int count = appended + deletionCount + wordCount;
         long[] offsets = new long[count];
         long[] values = new long[count];
@@ -160,6 +145,30 @@ public final class Transaction {
             volume.publish(offsets[0], values[0]);
         } else {
             volume.journal().commit(offsets, values);
+        }
+    }
+
+    /** Makes the whole change durable and visible, or (on an exception) none of it. */
+    public void commit() {
+        Staged[] staged = new Staged[appended];
+        int stagedCount = 0;
+        try {
+            for (; stagedCount < staged.length; stagedCount++) {
+                Inode inode = inodes[stagedCount];
+                staged[stagedCount] = volume.logWriter().stage(inode.ino(), inode.log(), entries(stagedCount), use);
+            }
+        } catch (RuntimeException e) {
+            for (int i = 0; i < stagedCount; i++) {
+                volume.logWriter().unstage(staged[i]);
+            }
+            throw e;
+        }
+        int deletionCount = deletions == null ? 0 : deletions.size();
+        int wordCount = words == null ? 0 : words.size();
+        if (appended == 1 && deletionCount == 0 && wordCount == 0) { // most changes: no arrays for one word
+            volume.publish(volume.inodeTable().tailOffset(inodes[0].ino()), staged[0].newTail());
+        } else {
+            publishAll(staged, deletionCount, wordCount);
         }
         BiConsumer<Long, Long> release = volume.freed();
         for (int i = 0; i < appended; i++) {
