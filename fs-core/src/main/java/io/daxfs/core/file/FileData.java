@@ -303,22 +303,13 @@ public final class FileData {
                 ? List.of(new Extent(volume.allocator().allocateOne(BlockAllocator.Use.DATA), 1))
                 : volume.allocator().allocate(pages, pages >= 512, BlockAllocator.Use.DATA);
         try {
+            if (allocated.size() == 1) { // no list to collect one entry in, and none copied at the commit
+                return new Rewrite(allocated, List.of(fill(inode, allocated.getFirst(), first, offset, end, src, newSize, nowNs)));
+            }
             List<LogEntry> entries = new ArrayList<>(allocated.size());
             long pgoff = first;
             for (Extent e : allocated) {
-                long fileStart = pgoff * PAGE;
-                long fileEnd = fileStart + e.count() * PAGE;
-                long base = Layout.offsetOf(e.start());
-                long dataStart = Math.max(offset, fileStart);
-                long dataEnd = Math.min(end, fileEnd);
-                copyOld(inode, fileStart, dataStart, base);
-                if (src == null) {
-                    device.zero(base + dataStart - fileStart, dataEnd - dataStart);
-                } else {
-                    device.copyIn(src, dataStart - offset, dataEnd - dataStart, base + dataStart - fileStart);
-                }
-                copyOld(inode, dataEnd, fileEnd, base + dataEnd - fileStart);
-                entries.add(new WriteEntry(pgoff, e.start(), e.count(), newSize, nowNs));
+                entries.add(fill(inode, e, pgoff, offset, end, src, newSize, nowNs));
                 pgoff += e.count();
             }
             return new Rewrite(allocated, entries);
@@ -326,6 +317,28 @@ public final class FileData {
             allocated.forEach(volume.allocator()::free);
             throw e;
         }
+    }
+
+    /**
+     * Fills new extent {@code e}, which will hold file pages from {@code pgoff}: bytes of
+     * {@code [offset, end)} from {@code src} (zeros when null), the rest from the old blocks; returns
+     * the entry that will point at it.
+     */
+    private WriteEntry fill(Inode inode, Extent e, long pgoff, long offset, long end, MemorySegment src, long newSize,
+            long nowNs) {
+        long fileStart = pgoff * PAGE;
+        long fileEnd = fileStart + e.count() * PAGE;
+        long base = Layout.offsetOf(e.start());
+        long dataStart = Math.max(offset, fileStart);
+        long dataEnd = Math.min(end, fileEnd);
+        copyOld(inode, fileStart, dataStart, base);
+        if (src == null) {
+            device.zero(base + dataStart - fileStart, dataEnd - dataStart);
+        } else {
+            device.copyIn(src, dataStart - offset, dataEnd - dataStart, base + dataStart - fileStart);
+        }
+        copyOld(inode, dataEnd, fileEnd, base + dataEnd - fileStart);
+        return new WriteEntry(pgoff, e.start(), e.count(), newSize, nowNs);
     }
 
     /** Copies file bytes {@code [from, to)} (within one page) from the current blocks to {@code target}. */
