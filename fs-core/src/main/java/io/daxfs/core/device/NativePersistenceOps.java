@@ -106,10 +106,11 @@ public final class NativePersistenceOps implements PersistenceOps {
      */
     @Override
     public void fence() {
-        if (sfenceOwed()) {
+        boolean[] streamed = streamedFlag(); // read once: a thread-local lookup on every commit
+        if (owes(streamed)) {
             pmem.sfence();
-            if (mode == PersistenceMode.NONE) {
-                STREAMED.get()[0] = false;
+            if (streamed != null) {
+                streamed[0] = false;
             }
         } else {
             VarHandle.releaseFence();
@@ -118,7 +119,16 @@ public final class NativePersistenceOps implements PersistenceOps {
 
     /** Whether this thread's next {@link #fence} must be an {@code sfence}. */
     boolean sfenceOwed() {
-        return mode == PersistenceMode.CPU || STREAMED.get()[0];
+        return owes(streamedFlag());
+    }
+
+    /** This thread's streamed flag under {@code flush=none}; null under {@code flush=cpu}, which always fences. */
+    private boolean[] streamedFlag() {
+        return mode == PersistenceMode.NONE ? STREAMED.get() : null;
+    }
+
+    private static boolean owes(boolean[] streamed) {
+        return streamed == null || streamed[0];
     }
 
     @Override

@@ -122,9 +122,22 @@ public final class Transaction {
         return this;
     }
 
-    /** Publishes every commit word: the one stored alone, or all of them through the journal. */
-    private void publishAll(Staged[] staged, int deletionCount, int wordCount) {
+    /**
+     * Publishes every commit word: a single one stored alone (most changes: one tail, and no arrays
+     * built for it), more through the journal.
+     */
+    private void publish(Staged[] staged, int deletionCount, int wordCount) {
         int count = appended + deletionCount + wordCount;
+        if (count == 1) {
+            if (appended == 1) {
+                volume.publish(volume.inodeTable().tailOffset(inodes[0].ino()), staged[0].newTail());
+            } else if (deletionCount == 1) {
+                volume.publish(volume.inodeTable().tailOffset(deletions.getFirst().ino()), 0);
+            } else {
+                volume.publish(words.getFirst()[0], words.getFirst()[1]);
+            }
+            return;
+        }
         long[] offsets = new long[count];
         long[] values = new long[count];
         int n = 0;
@@ -141,11 +154,7 @@ public final class Transaction {
             offsets[n] = word[0];
             values[n++] = word[1];
         }
-        if (count == 1) {
-            volume.publish(offsets[0], values[0]);
-        } else {
-            volume.journal().commit(offsets, values);
-        }
+        volume.journal().commit(offsets, values);
     }
 
     /** Makes the whole change durable and visible, or (on an exception) none of it. */
@@ -165,11 +174,7 @@ public final class Transaction {
         }
         int deletionCount = deletions == null ? 0 : deletions.size();
         int wordCount = words == null ? 0 : words.size();
-        if (appended == 1 && deletionCount == 0 && wordCount == 0) { // most changes: no arrays for one word
-            volume.publish(volume.inodeTable().tailOffset(inodes[0].ino()), staged[0].newTail());
-        } else {
-            publishAll(staged, deletionCount, wordCount);
-        }
+        publish(staged, deletionCount, wordCount);
         BiConsumer<Long, Long> release = volume.freed();
         for (int i = 0; i < appended; i++) {
             Inode inode = inodes[i];
