@@ -150,22 +150,13 @@ public final class BlockAllocator {
      */
     public long allocateOne(Use use) {
         FreeRegion mine = admit(1, use);
-        if (mine.available() > 0) {
-            mine.lock.lock();
-            try {
-                long block = mine.takeSingle();
-                if (block >= 0) {
-                    return block;
-                }
-            } finally {
-                mine.lock.unlock();
-            }
-        }
-        return allocateAdmitted(1, false, mine).getFirst().start();
+        long block = takeCached(mine);
+        return block >= 0 ? block : allocateAdmitted(1, false, mine).getFirst().start();
     }
 
     /**
-     * Allocates {@code count} blocks as one or more extents, all or nothing.
+     * Allocates {@code count} blocks as one or more extents, all or nothing; one block comes as
+     * {@link #allocateOne} takes it.
      *
      * @param huge try to start on 2 MiB boundaries (large file writes, so DAX mappings can use
      *     huge pages)
@@ -173,7 +164,23 @@ public final class BlockAllocator {
      * @throws FsException ENOSPC when fewer than {@code count} blocks are free for {@code use}
      */
     public List<Extent> allocate(long count, boolean huge, Use use) {
+        if (count == 1) {
+            return List.of(new Extent(allocateOne(use), 1));
+        }
         return allocateAdmitted(count, huge, admit(count, use));
+    }
+
+    /** A block from {@code region}'s cache of freed single blocks, or -1 when it has none. */
+    private static long takeCached(FreeRegion region) {
+        if (region.available() == 0) {
+            return -1;
+        }
+        region.lock.lock();
+        try {
+            return region.takeSingle();
+        } finally {
+            region.lock.unlock();
+        }
     }
 
     /**
@@ -194,11 +201,11 @@ public final class BlockAllocator {
     /** {@link #allocate} once {@link #admit} let it through. */
     private List<Extent> allocateAdmitted(long count, boolean huge, FreeRegion mine) {
         List<Extent> out = new ArrayList<>(1);
-        if (tryAllocate(mine, count, huge, true, out)) {
+        if (tryAllocate(mine, count, huge, out)) {
             return out;
         }
         for (FreeRegion r : regions) {
-            if (r != mine && tryAllocate(r, count, huge, false, out)) {
+            if (r != mine && tryAllocate(r, count, huge, out)) {
                 return out;
             }
         }
@@ -221,20 +228,13 @@ public final class BlockAllocator {
         });
     }
 
-    /** Serves the whole request from region {@code r} (its cache first for one block) if it can. */
-    private static boolean tryAllocate(FreeRegion r, long count, boolean huge, boolean useCache, List<Extent> out) {
-        if (r.available() < count) {
+    /** Serves the whole request from the tree of region {@code r} if it can. */
+    private static boolean tryAllocate(FreeRegion r, long count, boolean huge, List<Extent> out) {
+        if (r.available() < count) { // an estimate without the lock: the tree holds at most this
             return false;
         }
         r.lock.lock();
         try {
-            if (count == 1 && useCache) {
-                long block = r.takeSingle();
-                if (block >= 0) {
-                    out.add(new Extent(block, 1));
-                    return true;
-                }
-            }
             if (r.treeBlocks() < count) {
                 return false;
             }

@@ -299,9 +299,7 @@ public final class FileData {
         long end = offset + length;
         long first = offset / PAGE;
         long pages = (end - 1) / PAGE - first + 1;
-        List<Extent> allocated = pages == 1 // a random 4 KiB write: no list to allocate into
-                ? List.of(new Extent(volume.allocator().allocateOne(BlockAllocator.Use.DATA), 1))
-                : volume.allocator().allocate(pages, pages >= 512, BlockAllocator.Use.DATA);
+        List<Extent> allocated = volume.allocator().allocate(pages, pages >= 512, BlockAllocator.Use.DATA);
         try {
             if (allocated.size() == 1) { // no list to collect one entry in, and none copied at the commit
                 return new Rewrite(allocated, List.of(fill(inode, allocated.getFirst(), first, offset, end, src, newSize, nowNs)));
