@@ -914,14 +914,15 @@ public final class DaxFileSystem implements AutoCloseable {
         if (options.readOnly() || options.atime() == MountOptions.Atime.NOATIME) {
             return;
         }
-        Timestamp now = now();
-        if (!atimeDue(inode.attrs(), now)) {
+        long nowNs = clock.nowNs(); // a Timestamp only when due: most reads change nothing
+        if (!atimeDue(inode.attrs(), nowNs)) {
             return;
         }
+        Timestamp now = Timestamp.ofNanos(nowNs);
         try {
             write(inode, () -> {
                 InodeEntry a = inode.snapshotEntry();
-                if (atimeDue(a, now)) {
+                if (atimeDue(a, nowNs)) {
                     volume.begin().append(inode, new InodeEntry(a.mode(), a.uid(), a.gid(), a.flags(), a.nlink(),
                             a.rdev(), a.size(), now, a.mtime(), a.ctime(), a.btime(), a.parent(),
                             a.nextCookie())).commit();
@@ -934,12 +935,12 @@ public final class DaxFileSystem implements AutoCloseable {
         }
     }
 
-    private boolean atimeDue(InodeEntry a, Timestamp now) {
+    private boolean atimeDue(InodeEntry a, long nowNs) {
         if (options.atime() == MountOptions.Atime.STRICTATIME) {
-            return !a.atime().equals(now);
+            return a.atime().toNanosSaturated() != nowNs;
         }
         return a.atime().compareTo(a.mtime()) <= 0 || a.atime().compareTo(a.ctime()) <= 0
-                || now.seconds() - a.atime().seconds() >= DAY_SECONDS;
+                || Math.floorDiv(nowNs, 1_000_000_000L) - a.atime().seconds() >= DAY_SECONDS;
     }
 
     // ---- xattrs ----
