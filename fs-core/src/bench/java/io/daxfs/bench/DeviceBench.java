@@ -95,7 +95,7 @@ public final class DeviceBench {
     }
 
     private void copyBandwidth() throws Exception {
-        try (DaxDevice device = open(Path.of("/dev/shm"), DEVICE_SIZE, PersistenceMode.CPU);
+        try (DaxDevice device = open(ShmImages.path("devicebench", "copy"), DEVICE_SIZE, PersistenceMode.CPU);
                 Arena arena = Arena.ofConfined()) {
             MemorySegment src = arena.allocate(1 << 20, PAGE);
             byte[] noise = new byte[1 << 20];
@@ -155,19 +155,22 @@ public final class DeviceBench {
         // of the write alone is often larger than a cheap flush.
         System.out.printf("%-46s %12s %14s%n", "flush cost per 4 KiB, ns", "write only", "write+flush");
         System.out.printf("%-46s %12s %14s%n", "  (cached 4 KiB store, then flush + fence)", "", "+fence");
-        flushRow("none (tmpfs file, flush=auto)", Path.of("/dev/shm"), PersistenceMode.AUTO, WORKING_SET);
-        flushRow("msync on tmpfs (force; the cpu fallback there)", Path.of("/dev/shm"), PersistenceMode.MSYNC,
+        flushRow("none (tmpfs file, flush=auto)", ShmImages.path("devicebench", "auto"), PersistenceMode.AUTO,
                 WORKING_SET);
-        flushRow("msync on a disk file (" + Files.getFileStore(disk).type() + ", force)", disk,
-                PersistenceMode.MSYNC, MSYNC_WORKING_SET);
+        flushRow("msync on tmpfs (force; the cpu fallback there)", ShmImages.path("devicebench", "msync"),
+                PersistenceMode.MSYNC, WORKING_SET);
+        // Not in /dev/shm, so out of the reach of ShmImages' hook: a signal may leave these 16 MiB behind.
+        flushRow("msync on a disk file (" + Files.getFileStore(disk).type() + ", force)",
+                disk.resolve("daxfs-devicebench-" + ProcessHandle.current().pid() + ".img"), PersistenceMode.MSYNC,
+                MSYNC_WORKING_SET);
         if (PMEM != null) {
-            flushRow("cpu (native " + PMEM.flushInstruction().mnemonic() + " + sfence, tmpfs)", Path.of("/dev/shm"),
-                    PersistenceMode.CPU, WORKING_SET);
+            flushRow("cpu (native " + PMEM.flushInstruction().mnemonic() + " + sfence, tmpfs)",
+                    ShmImages.path("devicebench", "cpu"), PersistenceMode.CPU, WORKING_SET);
         }
     }
 
-    private void flushRow(String name, Path dir, PersistenceMode mode, long workingSet) throws Exception {
-        try (DaxDevice device = open(dir, workingSet, mode)) {
+    private void flushRow(String name, Path file, PersistenceMode mode, long workingSet) throws Exception {
+        try (DaxDevice device = open(file, workingSet, mode)) {
             MemorySegment data = MemorySegment.ofArray(new byte[PAGE]).fill((byte) 1);
             double writeOnly = Measure.nanosPerOp(n -> {
                 long offset = 0;
@@ -264,8 +267,7 @@ public final class DeviceBench {
         }
     }
 
-    private DaxDevice open(Path dir, long size, PersistenceMode mode) throws IOException {
-        Path file = dir.resolve("daxfs-bench-" + ProcessHandle.current().pid() + "-" + files.size() + ".img");
+    private DaxDevice open(Path file, long size, PersistenceMode mode) throws IOException {
         files.add(file);
         Files.deleteIfExists(file);
         return DaxDevice.open(file, DeviceOptions.defaults().withCreateSize(size).withMode(mode));

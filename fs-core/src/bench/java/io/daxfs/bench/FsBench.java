@@ -76,7 +76,6 @@ public final class FsBench {
     private static final int[] THREADS = {1, 2};
     private static final int COLUMNS = MODES.length * THREADS.length;
 
-    private final Path dir = Path.of("/dev/shm");
     private final List<Path> files = new ArrayList<>();
     private final Parallel parallel = new Parallel(200_000_000, 300_000_000, BATCHES, THREADS[THREADS.length - 1]);
     /** Row name → one value per column (NaN where not measured). */
@@ -1042,7 +1041,7 @@ public final class FsBench {
     // ---- files ----
 
     private Path path(String name) {
-        return dir.resolve("daxfs-fsbench-" + ProcessHandle.current().pid() + "-" + name + ".img");
+        return ShmImages.path("fsbench", name);
     }
 
     private DaxDevice open(String name, long size, PersistenceMode mode) throws IOException {

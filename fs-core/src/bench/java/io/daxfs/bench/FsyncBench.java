@@ -43,7 +43,7 @@ public final class FsyncBench {
         ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME))
                 .setLevel(ch.qos.logback.classic.Level.WARN);
         long started = System.nanoTime();
-        Path file = Path.of("/dev/shm", "daxfs-fsyncbench-" + ProcessHandle.current().pid() + ".img");
+        Path file = ShmImages.path("fsyncbench");
         try {
             new FsyncBench().run(file);
         } finally {

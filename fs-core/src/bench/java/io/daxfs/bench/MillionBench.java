@@ -57,9 +57,10 @@ public final class MillionBench {
         ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME))
                 .setLevel(ch.qos.logback.classic.Level.WARN);
         boolean keep = !KEEP.isEmpty();
-        Path image = Path.of(keep ? KEEP : "/dev/shm/daxfs-million-" + ProcessHandle.current().pid() + ".img");
-        Path kept = Path.of(image + ".crash");
-        Path crash = keep ? Path.of(image + ".crash.copy") : kept;
+        // A kept image and its crash copy are named by the user, out of the reach of ShmImages' hook.
+        Path image = keep ? Path.of(KEEP) : ShmImages.path("million");
+        Path kept = keep ? Path.of(KEEP + ".crash") : ShmImages.path("million", "crash");
+        Path crash = keep ? Path.of(KEEP + ".crash.copy") : kept;
         long size = Long.getLong("bench.millionDeviceMiB", ((long) FILES * 4096 * 11 / 10 + (long) DIRS * 8192) / MIB + 512)
                 * MIB;
         List<String> rows = new ArrayList<>();

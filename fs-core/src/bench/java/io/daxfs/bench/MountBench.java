@@ -44,7 +44,7 @@ public final class MountBench {
                 + "|---:|---:|---:|---:|---:|---:|%n");
         for (String count : counts) {
             int files = Integer.parseInt(count.trim());
-            Path image = Path.of("/dev/shm", "daxfs-mountbench-" + ProcessHandle.current().pid() + ".img");
+            Path image = ShmImages.path("mountbench");
             try {
                 build(image, files);
                 double[] mount = new double[rounds];

@@ -31,7 +31,7 @@ public final class SmallFilesBench {
     public static void main(String[] args) throws Exception {
         ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME))
                 .setLevel(ch.qos.logback.classic.Level.WARN);
-        Path image = Path.of("/dev/shm/daxfs-smallfiles-" + ProcessHandle.current().pid() + ".img");
+        Path image = ShmImages.path("smallfiles");
         long size = SIZE_MIB << 20;
         System.out.printf("%d files of 4 KiB in %d directories on a %d MiB device in /dev/shm, load %s%n", FILES, DIRS,
                 SIZE_MIB, FsBench.loadAverage());
