@@ -228,7 +228,8 @@ public final class Journal {
 
     /**
      * What is wrong with lane {@code lane}, or null if it is idle, torn, or active with intact
-     * records that name only commit words (the checker and {@link #recover} share this reading).
+     * records that name only commit words and a reserved word of 0 (the checker and
+     * {@link #recover} share this reading).
      */
     public static String damage(DaxDevice device, Layout layout, int lane) {
         long base = laneOffset(lane);
@@ -238,6 +239,10 @@ public final class Journal {
         }
         if (!isActive(state)) {
             return "journal lane " + lane + " state word is damaged (0x" + Long.toHexString(state) + ")";
+        }
+        int reserved = device.getInt(base + 8); // outside the records' checksum: every writer stores 0
+        if (reserved != 0) {
+            return "journal lane " + lane + " reserved word is 0x" + Integer.toHexString(reserved) + ", not 0";
         }
         int count = count(device, lane);
         MemorySegment body = device.directAccess(base, 16 + 16L * count);

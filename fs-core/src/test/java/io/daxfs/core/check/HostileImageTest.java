@@ -106,6 +106,29 @@ class HostileImageTest {
         }
     }
 
+    @Test
+    void aJournalLaneWithItsReservedWordSetIsDamage() {
+        try (DaxDevice device = image(SIZE)) {
+            long f = ino(device, "/f");
+            ImageCrafter crafter = new ImageCrafter(device);
+            long tailWord = crafter.layout().inodeOffset(f) + InodeTable.TAIL;
+            crafter.markDirty();
+            crafter.setJournal(0, new long[] {tailWord}, new long[] {device.getLong(tailWord)});
+            // The records and their checksum stay whole: only the u32 before the count changes.
+            crafter.setWord(Journal.laneOffset(0) + 8, (1L << 32) | 0x5a5a);
+            CheckReport report = Checker.check(device);
+            assertTrue(report.has(Kind.JOURNAL_DAMAGED), report.problems().toString());
+            CorruptImageException refused = assertThrows(CorruptImageException.class,
+                    () -> DaxFileSystem.mount(device, MountOptions.defaults()));
+            assertTrue(refused.getMessage().contains("reserved word is 0x5a5a"), refused.getMessage());
+            Repairer.Result repaired = Repairer.repair(device);
+            assertTrue(repaired.after().clean(), repaired.after().problems().toString());
+            try (DaxFileSystem fs = FsFixture.mount(device)) {
+                assertArrayEquals(CONTENT, FsFixture.readAll(fs, fs.lookup(fs.rootIno(), "f")));
+            }
+        }
+    }
+
     // ---- point 6: log cycles ----
 
     @Test
