@@ -341,7 +341,7 @@ public final class BlockAllocator {
         if (count <= 0 || !layout.isDataBlock(start) || !layout.isDataBlock(start + count - 1)) {
             throw new IllegalArgumentException("freeing blocks outside the data area: " + start + "+" + count);
         }
-        if (!gate.isOpen() && gate.deferIfShut(new Extent(start, count))) { // no extent made while open
+        if (gate.deferIfShut(start, count, Extent::new)) {
             return;
         }
         BitSet shared = quarantined;

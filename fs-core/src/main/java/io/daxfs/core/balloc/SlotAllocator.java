@@ -146,7 +146,7 @@ public final class SlotAllocator {
 
     /** Gives back the slot at {@code slotOffset}; its page too if it was the page's last slot in use. */
     public void free(long slotOffset) {
-        if (gate.deferIfShut(slotOffset)) {
+        if (gate.deferIfShut(slotOffset, Long::valueOf)) {
             return;
         }
         int block = (int) SlotSet.blockOf(slotOffset);

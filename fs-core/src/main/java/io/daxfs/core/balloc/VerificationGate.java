@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
 import java.util.function.Function;
+import java.util.function.LongFunction;
 
 /**
  * The gate of an allocator whose state came from an untrusted saved list (a clean mount): shut
@@ -71,18 +72,36 @@ final class VerificationGate<F> {
         }
     }
 
-    /** Keeps {@code free} for {@link #open} if the gate is still shut; false if the caller frees it now. */
-    boolean deferIfShut(F free) {
-        if (open) {
+    /** {@link LongFunction} of two values, which the JDK lacks: makes a free such as a block run. */
+    @FunctionalInterface
+    interface LongBiFunction<F> {
+        F apply(long a, long b);
+    }
+
+    /**
+     * Keeps the free {@code of(value)} for {@link #open} if the gate is still shut; false if the
+     * caller frees it now. The free is made only while shut, so an open gate makes no object for
+     * it (pass a factory that captures nothing).
+     */
+    boolean deferIfShut(long value, LongFunction<F> of) {
+        return !open && keepIfShut(of.apply(value));
+    }
+
+    /** {@link #deferIfShut(long, LongFunction)} for a free made of two values (a block run's start and count). */
+    boolean deferIfShut(long a, long b, LongBiFunction<F> of) {
+        return !open && keepIfShut(of.apply(a, b));
+    }
+
+    /**
+     * Keeps {@code free} unless the gate opened since {@code open} was read: decided under the lock
+     * that {@link #open} holds while it takes the deferred frees, so none is kept after that.
+     */
+    private synchronized boolean keepIfShut(F free) {
+        if (deferred == null) {
             return false;
         }
-        synchronized (this) {
-            if (deferred == null) {
-                return false;
-            }
-            deferred.add(free);
-            return true;
-        }
+        deferred.add(free);
+        return true;
     }
 
     /**

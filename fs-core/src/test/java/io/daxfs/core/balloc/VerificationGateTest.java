@@ -14,23 +14,34 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
- * {@link VerificationGate}: what a shut gate keeps, what opening hands over, what a refusal does,
- * and what an unmount before the verification takes.
+ * {@link VerificationGate}: what a shut gate keeps (and that an open one makes nothing for a free),
+ * what opening hands over, what a refusal does, and what an unmount before the verification takes.
  */
 class VerificationGateTest {
     @Test
     void anOpenedGateDefersNothing() {
         VerificationGate<Long> gate = VerificationGate.opened();
         assertTrue(gate.isOpen());
-        assertFalse(gate.deferIfShut(7L));
+        assertFalse(gate.deferIfShut(7, Long::valueOf));
         gate.awaitOpen();
+    }
+
+    /** A free of two values (a block run) is made only while the gate is shut. */
+    @Test
+    void aFreeIsMadeOnlyWhileTheGateIsShut() {
+        VerificationGate<Extent> gate = VerificationGate.shut();
+        assertTrue(gate.deferIfShut(5, 3, Extent::new));
+        List<Extent> handed = gate.open(List::copyOf);
+        assertEquals(List.of(new Extent(5, 3)), handed);
+        assertFalse(gate.deferIfShut(6, 1, (start, count) -> { throw new AssertionError("made while open"); }));
+        assertFalse(gate.deferIfShut(6, start -> { throw new AssertionError("made while open"); }));
     }
 
     @Test
     void freesMadeWhileShutAreHandedToOpenAndAllocationWaitsForIt() throws Exception {
         VerificationGate<Long> gate = VerificationGate.shut();
-        assertTrue(gate.deferIfShut(1L));
-        assertTrue(gate.deferIfShut(2L));
+        assertTrue(gate.deferIfShut(1, Long::valueOf));
+        assertTrue(gate.deferIfShut(2, Long::valueOf));
         CompletableFuture<Boolean> waiter = CompletableFuture.supplyAsync(() -> {
             gate.awaitOpen();
             return gate.isOpen();
@@ -38,12 +49,12 @@ class VerificationGateTest {
         Thread.sleep(100);
         assertFalse(waiter.isDone(), "an allocation waits while the gate is shut");
         List<Long> handed = gate.open(frees -> {
-            assertFalse(gate.deferIfShut(3L), "a free made while opening is not deferred");
+            assertFalse(gate.deferIfShut(3, Long::valueOf), "a free made while opening is not deferred");
             return List.copyOf(frees);
         });
         assertEquals(List.of(1L, 2L), handed);
         assertTrue(waiter.get(10, TimeUnit.SECONDS));
-        assertFalse(gate.deferIfShut(4L));
+        assertFalse(gate.deferIfShut(4, Long::valueOf));
     }
 
     @Test
@@ -61,12 +72,12 @@ class VerificationGateTest {
     @Test
     void anUnmountBeforeTheVerificationTakesTheDeferredFreesAndLeavesTheGateShut() {
         VerificationGate<Long> gate = VerificationGate.shut();
-        assertTrue(gate.deferIfShut(1L));
+        assertTrue(gate.deferIfShut(1, Long::valueOf));
         List<Long> taken = new ArrayList<>();
         assertTrue(gate.drainDeferred(taken::addAll));
         assertEquals(List.of(1L), taken);
         assertFalse(gate.isOpen(), "nothing verified: allocation still waits");
-        assertTrue(gate.deferIfShut(2L));
+        assertTrue(gate.deferIfShut(2, Long::valueOf));
         taken.clear();
         assertTrue(gate.drainDeferred(taken::addAll));
         assertEquals(List.of(2L), taken, "each free is handed over once");
@@ -75,7 +86,7 @@ class VerificationGateTest {
     @Test
     void aRefusedOrOpenGateHandsNothingToAnUnmount() {
         VerificationGate<Long> refused = VerificationGate.shut();
-        refused.deferIfShut(1L);
+        refused.deferIfShut(1, Long::valueOf);
         refused.refuse("the saved list lies");
         assertFalse(refused.drainDeferred(frees -> { throw new AssertionError("handed " + frees); }),
                 "a list that could not be verified is not saved");
