@@ -35,8 +35,18 @@ public final class Journal {
     /** Lanes in the journal block: a power of two, at least the cores of a usual machine. */
     public static final int LANES = 8;
     public static final int LANE_SIZE = Layout.BLOCK_SIZE / LANES;
+    /** The byte of a lane's u32 reserved word (0), after its u64 state word at byte 0. */
+    private static final int RESERVED_OFFSET = 8;
+    /** The byte of a lane's u32 record count, where the records' checksum starts. */
+    private static final int COUNT_OFFSET = 12;
+    /** The byte of a lane's first record. */
+    private static final int FIRST_RECORD = 16;
+    /** Bytes of a record: u64 device offset, then u64 old value. */
+    private static final int RECORD_SIZE = 16;
+    /** The byte of a record's old value, after its device offset. */
+    private static final int OLD_VALUE = 8;
     /** Records a lane holds: 31, where the largest operation (rename over an open file) needs 5. */
-    public static final int MAX_RECORDS = (LANE_SIZE - 16) / 16;
+    public static final int MAX_RECORDS = (LANE_SIZE - FIRST_RECORD) / RECORD_SIZE;
     private static final long BASE = Layout.offsetOf(Layout.JOURNAL_BLOCK);
     /**
      * Longs between two lanes' held words, and before the first and after the last: 128 bytes, so
@@ -94,12 +104,12 @@ public final class Journal {
         if (count == 0 || count > MAX_RECORDS || values.length != count) {
             throw new IllegalArgumentException("journal takes 1.." + MAX_RECORDS + " stores, got " + count);
         }
-        MemorySegment body = RECORDS.get(); // its first 16 + 16 * count bytes
-        body.set(Layouts.INT, 8, 0);
-        body.set(Layouts.INT, 12, count);
+        MemorySegment body = RECORDS.get(); // its first record(count) bytes
+        body.set(Layouts.INT, RESERVED_OFFSET, 0);
+        body.set(Layouts.INT, COUNT_OFFSET, count);
         for (int i = 0; i < count; i++) {
-            body.set(Layouts.LONG, 16 + 16L * i, offsets[i]);
-            body.set(Layouts.LONG, 24 + 16L * i, device.getLong(offsets[i]));
+            body.set(Layouts.LONG, record(i), offsets[i]);
+            body.set(Layouts.LONG, record(i) + OLD_VALUE, device.getLong(offsets[i]));
         }
         long state = ACTIVE | (recordsCrc(body, count) & CRC_BITS);
         int lane = take();
@@ -130,6 +140,11 @@ public final class Journal {
         }
     }
 
+    /** The byte of record {@code i} in a lane; {@code record(count)} is where a lane's records end. */
+    private static long record(int i) {
+        return FIRST_RECORD + (long) RECORD_SIZE * i;
+    }
+
     /** The index of lane {@code lane}'s word in {@link #held}. */
     private static int heldWord(int lane) {
         return (lane + 1) * PAD;
@@ -138,9 +153,9 @@ public final class Journal {
     /** The serial part, in one lane: it goes active, the stores are made, it goes idle. */
     private void write(long base, MemorySegment body, int count, long state, long[] offsets, long[] values) {
         // Cached stores, then one write-back of the lines they share with the state word.
-        device.write(body, 8, 8 + 16L * count, base + 8);
+        device.write(body, RESERVED_OFFSET, record(count) - RESERVED_OFFSET, base + RESERVED_OFFSET);
         device.storeRelease(base, state);
-        device.flush(base, 16 + 16L * count);
+        device.flush(base, record(count));
         device.fence();
         for (int i = 0; i < count; i++) {
             publish(offsets[i], values[i]);
@@ -194,7 +209,7 @@ public final class Journal {
         }
         int count = torn(device, lane) ? 0 : count(device, lane);
         for (int i = 0; i < count; i++) {
-            publish(device.getLong(base + 16 + 16L * i), device.getLong(base + 24 + 16L * i));
+            publish(device.getLong(base + record(i)), device.getLong(base + record(i) + OLD_VALUE));
         }
         device.fence();
         publish(base, 0);
@@ -218,11 +233,11 @@ public final class Journal {
         if (!isActive(state)) {
             return false;
         }
-        int count = device.getInt(base + 12);
+        int count = device.getInt(base + COUNT_OFFSET);
         if (count < 1 || count > MAX_RECORDS) {
             return true;
         }
-        MemorySegment body = device.directAccess(base, 16 + 16L * count);
+        MemorySegment body = device.directAccess(base, record(count));
         return (state & CRC_BITS) != (recordsCrc(body, count) & CRC_BITS);
     }
 
@@ -240,14 +255,14 @@ public final class Journal {
         if (!isActive(state)) {
             return "journal lane " + lane + " state word is damaged (0x" + Long.toHexString(state) + ")";
         }
-        int reserved = device.getInt(base + 8); // outside the records' checksum: every writer stores 0
+        int reserved = device.getInt(base + RESERVED_OFFSET); // outside the records' checksum: every writer stores 0
         if (reserved != 0) {
             return "journal lane " + lane + " reserved word is 0x" + Integer.toHexString(reserved) + ", not 0";
         }
         int count = count(device, lane);
-        MemorySegment body = device.directAccess(base, 16 + 16L * count);
+        MemorySegment body = device.directAccess(base, record(count));
         for (int i = 0; i < count; i++) {
-            long offset = body.get(Layouts.LONG, 16 + 16L * i);
+            long offset = body.get(Layouts.LONG, record(i));
             if (!isCommitWord(layout, offset)) {
                 return "journal lane " + lane + " record " + i + " points at byte " + offset
                         + ", which holds no commit word";
@@ -258,7 +273,7 @@ public final class Journal {
 
     /** The record count lane {@code lane} holds, as written (valid only if the lane is active and not torn). */
     public static int count(DaxDevice device, int lane) {
-        return device.getInt(laneOffset(lane) + 12);
+        return device.getInt(laneOffset(lane) + COUNT_OFFSET);
     }
 
     /** Lane {@code lane}'s records as (offset, old value) pairs; the lane must be active and not torn. */
@@ -267,7 +282,7 @@ public final class Journal {
         int count = count(device, lane);
         long[][] records = new long[count][];
         for (int i = 0; i < count; i++) {
-            records[i] = new long[] {device.getLong(base + 16 + 16L * i), device.getLong(base + 24 + 16L * i)};
+            records[i] = new long[] {device.getLong(base + record(i)), device.getLong(base + record(i) + OLD_VALUE)};
         }
         return records;
     }
@@ -298,6 +313,6 @@ public final class Journal {
     }
 
     private static int recordsCrc(MemorySegment body, int count) {
-        return Checksums.crc32c(body, 12, 4 + 16L * count);
+        return Checksums.crc32c(body, COUNT_OFFSET, record(count) - COUNT_OFFSET);
     }
 }
