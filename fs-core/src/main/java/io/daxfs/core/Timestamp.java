@@ -67,6 +67,15 @@ public record Timestamp(long seconds, int nanos) implements Comparable<Timestamp
         }
     }
 
+    /**
+     * Whole seconds from this time's second to that of the clock reading {@code epochNanos}
+     * (negative if the reading is earlier): how relatime ages an atime, as Linux compares
+     * {@code tv_sec}, with no Timestamp made of the reading (reads check it on every read).
+     */
+    public long secondsUntil(long epochNanos) {
+        return Math.floorDiv(epochNanos, NANOS_PER_SECOND) - seconds;
+    }
+
     @Override
     public int compareTo(Timestamp other) {
         int c = Long.compare(seconds, other.seconds);

@@ -303,6 +303,28 @@ class DaxFileSystemTest {
         }
     }
 
+    /**
+     * relatime: an atime later than the mtime and ctime moves on a read once the clock's second is
+     * a day past the atime's second, whatever their nanoseconds (Linux compares {@code tv_sec}).
+     */
+    @Test
+    void relatimeMovesAnAtimeNewerThanTheChangesADayOfSecondsLater() {
+        assertEquals(1, new Timestamp(-2, 999_999_999).secondsUntil(-1), "seconds floored before 1970");
+        long[] now = {1_000_000_000_000_000_000L};
+        try (DaxFileSystem fs = DaxFileSystem.mount(formattedDevice(4 * MIB), MountOptions.defaults(), () -> now[0])) {
+            long f = createFile(fs, fs.rootIno(), "f");
+            write(fs, f, 0, bytes("data"));
+            long second = now[0] / 1_000_000_000L + 1; // after the ctime that utimens sets
+            fs.utimens(f, second, 500_000_000, second - 10, 0);
+            now[0] = (second + 86_400) * 1_000_000_000L - 1;
+            read(fs, f, 0, 4);
+            assertEquals(new Timestamp(second, 500_000_000), fs.getattr(f).atime(), "86,399 s after its second");
+            now[0]++; // 86,399.5 s after the atime itself
+            read(fs, f, 0, 4);
+            assertEquals(Timestamp.ofNanos(now[0]), fs.getattr(f).atime(), "86,400 s after its second");
+        }
+    }
+
     @Test
     void anXattrNameThatIsOnlyANamespacePrefixIsInvalid() {
         try (DaxFileSystem fs = mount(formattedDevice(4 * MIB))) {

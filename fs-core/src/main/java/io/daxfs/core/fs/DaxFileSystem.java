@@ -940,7 +940,7 @@ public final class DaxFileSystem implements AutoCloseable {
             return a.atime().toNanosSaturated() != nowNs;
         }
         return a.atime().compareTo(a.mtime()) <= 0 || a.atime().compareTo(a.ctime()) <= 0
-                || Math.floorDiv(nowNs, 1_000_000_000L) - a.atime().seconds() >= DAY_SECONDS;
+                || a.atime().secondsUntil(nowNs) >= DAY_SECONDS;
     }
 
     // ---- xattrs ----
