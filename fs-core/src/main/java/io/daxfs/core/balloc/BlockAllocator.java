@@ -391,38 +391,39 @@ public final class BlockAllocator {
                 mine.lock.unlock();
             }
         }
-        for (FreeRegion r : regions) {
-            long from = Math.max(start, r.start);
-            long to = Math.min(start + count, r.end);
-            if (from < to) {
-                r.lock.lock();
-                try {
-                    r.insert(from, to - from);
-                } finally {
-                    r.lock.unlock();
-                }
+        forEachPart(start, count, (r, from, blocks) -> {
+            r.lock.lock();
+            try {
+                r.insert(from, blocks);
+            } finally {
+                r.lock.unlock();
             }
-        }
+        });
     }
 
     /** Inserts {@code [start, start+count)} into the trees of the regions it spans (caller holds their locks or owns the allocator alone). */
     private void insert(long start, long count) {
-        for (FreeRegion r : regions) {
-            long from = Math.max(start, r.start);
-            long to = Math.min(start + count, r.end);
-            if (from < to) {
-                r.insert(from, to - from);
-            }
-        }
+        forEachPart(start, count, FreeRegion::insert);
     }
 
     /** Removes {@code [start, start+count)}, free in the merged view, from the regions it spans. */
     private void takeRange(long start, long count) {
+        forEachPart(start, count, FreeRegion::takeRange);
+    }
+
+    /** What is done to the part {@code [from, from+blocks)} of a range that lies in region {@code r}. */
+    @FunctionalInterface
+    private interface RegionPart {
+        void apply(FreeRegion r, long from, long blocks);
+    }
+
+    /** Applies {@code action} to each region's part of {@code [start, start+count)}, in region order. */
+    private void forEachPart(long start, long count, RegionPart action) {
         for (FreeRegion r : regions) {
             long from = Math.max(start, r.start);
             long to = Math.min(start + count, r.end);
             if (from < to) {
-                r.takeRange(from, to - from);
+                action.apply(r, from, to - from);
             }
         }
     }
