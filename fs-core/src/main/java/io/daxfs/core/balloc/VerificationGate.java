@@ -40,11 +40,6 @@ final class VerificationGate<F> {
         return new VerificationGate<>(false);
     }
 
-    /** Whether allocation may go on: verified, or nothing to verify. */
-    boolean isOpen() {
-        return open;
-    }
-
     /**
      * Waits until the gate is open; the caller must hold no lock that {@link #open}'s caller needs.
      *
